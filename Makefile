@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_WS ?= $(CURDIR)/.demo-workspace
+
+.PHONY: venv run test bench lint catalogs clean demo
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m i18n.build
+	touch $(STAMP)
+
+catalogs: venv
+	$(BIN)/python -m i18n.build
+
+demo: venv
+	test -f $(DEMO_WS)/workspace.accord || \
+		ACCORD_PASSPHRASE=accord-demo $(BIN)/accord --workspace $(DEMO_WS) demo
+
+run: demo
+	$(BIN)/accord --workspace $(DEMO_WS)
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: venv
+	$(BIN)/python bench/queue.py
+	@for b in bench/import.py; do test -f $$b && $(BIN)/python $$b || true; done
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .demo-workspace bench/out

@@ -1,0 +1,49 @@
+"""Who is acting, and what each role may do. Enforced here, in the core, not in the views."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from app.errors import PermissionDenied
+from i18n import _
+from models import Role
+
+
+class Permission(enum.Enum):
+    ASSIGN_OTHERS = "assign cases to other analysts"
+    MANAGE_ANALYSTS = "manage analysts"
+    MANAGE_PARTNERS = "manage partners"
+    EXPORT = "export bundles"
+    SEE_REPORTER_IDENTITY = "see reporters' real identities"
+    APPROVE_ADVISORY = "approve advisories"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ANALYST: frozenset(),
+    Role.SHIFT_LEAD: frozenset({Permission.ASSIGN_OTHERS, Permission.APPROVE_ADVISORY}),
+    Role.COORDINATOR: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The analyst on whose behalf a use case runs (chosen at unlock)."""
+
+    id: int
+    name: str
+    role: Role
+
+    def can(self, permission: Permission) -> bool:
+        return permission in GRANTS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(
+                _("{analyst} ({role}) may not {action}").format(
+                    analyst=self.name, role=self.role.value, action=_(permission.value)
+                )
+            )
+
+
+SYSTEM = Actor(id=0, name="system", role=Role.COORDINATOR)

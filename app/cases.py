@@ -1,0 +1,187 @@
+"""Case use cases: open, show, transition, assign. Each change is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import audit, search, workflow
+from app.actor import Actor, Permission
+from app.errors import AccordError, NotFound, UsageError
+from i18n import _
+from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
+
+TIER_RANK = {"Critical": 5, "High": 4, "Medium": 3, "Low": 2, "Informational": 1}
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    id: int
+    title: str
+    source: str
+    format: str
+    document_id: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    id: int
+    key: str
+    title: str
+    description: str
+    status: str
+    tier: str | None
+    assignee: str | None
+    partners: str
+    created_at: datetime
+    updated_at: datetime
+    next_deadline_utc: datetime | None
+    allowed_transitions: tuple[str, ...]
+    reports: tuple[ReportInfo, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.key,
+            "title": self.title,
+            "description": self.description,
+            "status": self.status,
+            "tier": self.tier,
+            "assignee": self.assignee,
+            "partners": [p for p in self.partners.split(", ") if p],
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "next_deadline_utc": (
+                self.next_deadline_utc.isoformat() if self.next_deadline_utc else None
+            ),
+            "allowed_transitions": list(self.allowed_transitions),
+            "reports": [
+                {
+                    "id": r.id, "title": r.title, "source": r.source, "format": r.format,
+                    "document_id": r.document_id, "received_at": r.received_at.isoformat(),
+                }
+                for r in self.reports
+            ],
+        }
+
+
+def next_key(session: Session, year: int) -> tuple[str, int]:
+    n = (session.scalar(select(func.max(Case.number)).where(Case.year == year)) or 0) + 1
+    return f"ACC-{year}-{n:04d}", n
+
+
+def get_case(session: Session, key: str) -> Case:
+    case = session.scalar(select(Case).where(Case.key == key.strip().upper()))
+    if case is None:
+        raise NotFound(_("no case {key}").format(key=key))
+    return case
+
+
+def create_case(
+    session: Session,
+    actor: Actor,
+    title: str,
+    description: str = "",
+    *,
+    created_at: datetime | None = None,
+    status: CaseStatus = CaseStatus.NEW,
+) -> Case:
+    if not title.strip():
+        raise UsageError(_("a case needs a title"))
+    at = created_at or utcnow()
+    key, number = next_key(session, at.astimezone(UTC).year)
+    case = Case(
+        key=key, year=at.year, number=number, title=title.strip(), description=description,
+        status=status, created_at=at, updated_at=at,
+    )
+    session.add(case)
+    session.flush()
+    search.reindex(session, case)
+    audit.record(session, actor, "case.create", "case", case.id, case_key=key, at=at)
+    return case
+
+
+def detail(session: Session, key: str) -> CaseDetail:
+    case = get_case(session, key)
+    reports = session.scalars(
+        select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
+    ).all()
+    return CaseDetail(
+        id=case.id, key=case.key, title=case.title, description=case.description,
+        status=case.status.value, tier=case.tier,
+        assignee=case.assignee.name if case.assignee else None,
+        partners=case.partners_label, created_at=case.created_at, updated_at=case.updated_at,
+        next_deadline_utc=case.next_deadline_utc,
+        allowed_transitions=tuple(s.value for s in workflow.allowed_from(case.status)),
+        reports=tuple(
+            ReportInfo(r.id, r.title, r.source, r.format, r.document_id, r.received_at)
+            for r in reports
+        ),
+    )
+
+
+def parse_status(value: str) -> CaseStatus:
+    try:
+        return CaseStatus(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in CaseStatus)
+        raise UsageError(
+            _("unknown state {state}; states are: {allowed}").format(state=value, allowed=allowed)
+        ) from None
+
+
+def transition(
+    session: Session, actor: Actor, key: str, state: str, reason: str, *, undo: bool = False
+) -> tuple[str, str]:
+    """Move a case to ``state``; returns (old, new). ``undo`` reverts a transition just made."""
+    if not reason.strip():
+        raise UsageError(_("a transition needs a reason"))
+    case = get_case(session, key)
+    dst = parse_status(state)
+    src = case.status
+    if not undo and not workflow.is_allowed(src, dst):
+        allowed = ", ".join(s.value for s in workflow.allowed_from(src)) or _("none")
+        raise AccordError(
+            _("cannot move {key} from {src} to {dst}; allowed: {allowed}").format(
+                key=case.key, src=src.value, dst=dst.value, allowed=allowed
+            )
+        )
+    case.status = dst
+    case.updated_at = utcnow()
+    audit.record(
+        session, actor, "case.transition.undo" if undo else "case.transition", "case", case.id,
+        case_key=case.key, details={"from": src.value, "to": dst.value, "reason": reason},
+    )
+    return src.value, dst.value
+
+
+def assign(session: Session, actor: Actor, key: str, analyst: str | None) -> str | None:
+    """Assign (or with ``None`` unassign); returns the previous assignee's name."""
+    case = get_case(session, key)
+    target: Analyst | None = None
+    if analyst:
+        target = session.scalar(select(Analyst).where(Analyst.name == analyst, Analyst.active))
+        if target is None:
+            raise NotFound(_("no active analyst named {name}").format(name=analyst))
+    if target is None or target.id != actor.id:
+        actor.require(Permission.ASSIGN_OTHERS)
+    previous = case.assignee.name if case.assignee else None
+    case.assignee_id = target.id if target else None
+    case.updated_at = utcnow()
+    audit.record(
+        session, actor, "case.assign", "case", case.id, case_key=case.key,
+        details={"from": previous, "to": target.name if target else None},
+    )
+    return previous
+
+
+def history(session: Session, key: str, limit: int = 500) -> list[dict[str, object]]:
+    case = get_case(session, key)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.case_key == case.key)
+        .order_by(AuditEvent.seq.desc()).limit(limit)
+    ).all()
+    return [audit.as_dict(e) for e in events]

@@ -1,0 +1,91 @@
+"""accord audit verify|log|export."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app import audit
+from app.cli.context import CliContext
+from app.errors import UsageError
+from i18n import _
+from models import AuditEvent
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("audit", help=_("verify, read and export the audit log"))
+    psub = p.add_subparsers(dest="audit_command", metavar="ACTION")
+    v = psub.add_parser("verify", parents=[common], help=_("check the hash chain end to end"))
+    v.add_argument("--file", type=Path, help=_("verify an exported chain, without a workspace"))
+    v.set_defaults(handler=cmd_verify)
+    lg = psub.add_parser("log", parents=[common], help=_("show audit events"))
+    lg.add_argument("--case", help=_("only this case"))
+    lg.add_argument("--limit", type=int, default=200)
+    lg.set_defaults(handler=cmd_log)
+    ex = psub.add_parser("export", parents=[common], help=_("write the chain as JSON lines"))
+    ex.add_argument("--out", type=Path, required=True)
+    ex.add_argument("--from", dest="since", help=_("ISO date or time"))
+    ex.add_argument("--to", dest="until", help=_("ISO date or time"))
+    ex.set_defaults(handler=cmd_export)
+
+
+def cmd_verify(ctx: CliContext, args: argparse.Namespace) -> int:
+    if args.file:
+        result = audit.verify_file(args.file)
+        label = str(args.file)
+    else:
+        ws = ctx.open_workspace(act=False)
+        with ws.session() as s:
+            result = audit.verify_session(s)
+        label = ws.label
+    ctx.emit(
+        {"ok": True, "events": result.events, "last_hash": result.last_hash, "source": label},
+        _("audit chain intact: {n} events").format(n=result.events),
+    )
+    return 0
+
+
+def cmd_log(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace(act=False)
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(args.limit)
+    if args.case:
+        stmt = stmt.where(AuditEvent.case_key == args.case.upper())
+    with ws.session() as s:
+        events = [audit.as_dict(e) for e in s.scalars(stmt)]
+    events.reverse()
+    ctx.emit(
+        events,
+        "\n".join(
+            f"{e['seq']:>7} {e['at'][:19]} {e['actor']:16} {e['action']:24} "
+            f"{e['case'] or e['entity'] + ':' + e['entity_id']}"
+            for e in events
+        ),
+    )
+    return 0
+
+
+def _when(value: str | None, end: bool) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(_("not an ISO date or time: {value}").format(value=value)) from None
+    if len(value) == 10 and end:
+        at = at.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace(act=False)
+    with ws.session() as s:
+        n = audit.export_lines(s, args.out, _when(args.since, False), _when(args.until, True))
+    ctx.emit(
+        {"out": str(args.out), "events": n},
+        _("{n} events written to {file}").format(n=n, file=args.out),
+    )
+    return 0

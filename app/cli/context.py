@@ -1,0 +1,105 @@
+"""What a CLI handler gets: output helpers and a lazily unlocked workspace."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from app import workspace as ws_mod
+from app.errors import LockedError, UsageError
+from app.workspace import Workspace
+from i18n import _
+
+
+def _default(obj: object) -> object:
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, set | frozenset | tuple):
+        return sorted(obj) if isinstance(obj, set | frozenset) else list(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, default=_default, ensure_ascii=False, indent=None)
+
+
+@dataclass
+class CliContext:
+    args: argparse.Namespace
+    out: Any = field(default_factory=lambda: sys.stdout)
+    _ws: Workspace | None = None
+    _passphrase: str | None = None
+
+    @property
+    def json(self) -> bool:
+        return bool(getattr(self.args, "json", False))
+
+    @property
+    def directory(self) -> Path:
+        return ws_mod.resolve_dir(getattr(self.args, "workspace", None))
+
+    @property
+    def db_url(self) -> str | None:
+        return getattr(self.args, "db", None) or os.environ.get("ACCORD_DB") or None
+
+    def emit(self, data: object, text: str | None = None) -> None:
+        """JSON with --json, otherwise the given text (or a plain rendering of the data)."""
+        if self.json:
+            print(dumps(data), file=self.out)
+        elif text is not None:
+            print(text, file=self.out)
+        elif isinstance(data, list):
+            for item in data:
+                print(_plain(item), file=self.out)
+        else:
+            print(_plain(data), file=self.out)
+
+    def passphrase(self, *, confirm: bool = False, prompt: str | None = None) -> str:
+        if self._passphrase is not None:
+            return self._passphrase
+        env = os.environ.get("ACCORD_PASSPHRASE")
+        if env is not None:
+            self._passphrase = env
+            return env
+        if not sys.stdin or not sys.stdin.isatty():
+            raise LockedError(
+                _("workspace {dir} is locked: set ACCORD_PASSPHRASE or run in a terminal").format(
+                    dir=self.directory
+                )
+            )
+        first = getpass.getpass(prompt or _("Passphrase: "))
+        if confirm and getpass.getpass(_("Passphrase again: ")) != first:
+            raise UsageError(_("the two passphrases differ"))
+        self._passphrase = first
+        return first
+
+    def open_workspace(self, *, act: bool = True) -> Workspace:
+        """Unlock the workspace and choose the acting analyst (--as / ACCORD_ANALYST)."""
+        if self._ws is None:
+            url = self.db_url
+            phrase = None if url else self.passphrase()
+            self._ws = ws_mod.open_workspace(None if url else self.directory, phrase, db_url=url)
+            if act:
+                name = getattr(self.args, "as_analyst", None) or os.environ.get("ACCORD_ANALYST")
+                self._ws.act_as(name)
+        return self._ws
+
+    def close(self) -> None:
+        if self._ws is not None:
+            self._ws.engine.dispose()
+            self._ws = None
+
+
+def _plain(item: object) -> str:
+    if isinstance(item, dict):
+        return "  ".join(f"{k}: {v}" for k, v in item.items() if v not in (None, "", [], {}))
+    return str(item)

@@ -1,0 +1,89 @@
+"""accord init, accord workspace rekey|backup|restore."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from app import workspace as ws_mod
+from app.cli.context import CliContext
+from app.errors import UsageError
+from i18n import _
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", parents=[common], help=_("create a workspace"))
+    p.add_argument("--org", required=True, help=_("your organisation"))
+    p.add_argument("--analyst", required=True, help=_("the first analyst (a coordinator)"))
+    p.set_defaults(handler=cmd_init)
+
+    w = sub.add_parser("workspace", help=_("rekey, back up or restore a workspace"))
+    wsub = w.add_subparsers(dest="workspace_command", metavar="ACTION")
+    r = wsub.add_parser("rekey", parents=[common], help=_("change the passphrase"))
+    r.set_defaults(handler=cmd_rekey)
+    b = wsub.add_parser("backup", parents=[common], help=_("write an encrypted copy"))
+    b.add_argument("file", type=Path)
+    b.set_defaults(handler=cmd_backup)
+    s = wsub.add_parser("restore", parents=[common], help=_("restore a backup into DIR"))
+    s.add_argument("file", type=Path)
+    s.add_argument("dir", type=Path)
+    s.set_defaults(handler=cmd_restore)
+
+
+def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
+    url = ctx.db_url
+    phrase = None if url else ctx.passphrase(confirm=True, prompt=_("New passphrase: "))
+    if phrase is not None:
+        ws_mod.check_passphrase_strength(phrase)
+    ws = ws_mod.create(None if url else ctx.directory, phrase, args.org, args.analyst, db_url=url)
+    ws.engine.dispose()
+    ctx.emit(
+        {"workspace": ws.label, "org": args.org, "analyst": args.analyst, "role": "coordinator"},
+        _("Created workspace {dir} for {org}; {analyst} is its coordinator.").format(
+            dir=ws.label, org=args.org, analyst=args.analyst
+        ),
+    )
+    return 0
+
+
+def _new_passphrase() -> str:
+    env = os.environ.get("ACCORD_NEW_PASSPHRASE")
+    if env is not None:
+        return env
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UsageError(_("set ACCORD_NEW_PASSPHRASE or run in a terminal"))
+    first = getpass.getpass(_("New passphrase: "))
+    if getpass.getpass(_("New passphrase again: ")) != first:
+        raise UsageError(_("the two passphrases differ"))
+    return first
+
+
+def cmd_rekey(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    ws_mod.rekey(ws, _new_passphrase())
+    ctx.emit({"workspace": ws.label, "rekeyed": True}, _("Passphrase changed."))
+    return 0
+
+
+def cmd_backup(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    ws_mod.backup(ws, args.file, ctx.passphrase())
+    ctx.emit(
+        {"workspace": ws.label, "backup": str(args.file)},
+        _("Encrypted backup written to {file}.").format(file=args.file),
+    )
+    return 0
+
+
+def cmd_restore(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ws_mod.restore(args.file, args.dir, ctx.passphrase())
+    ws.engine.dispose()
+    ctx.emit(
+        {"workspace": str(args.dir), "restored_from": str(args.file), "audit": "intact"},
+        _("Restored {file} into {dir}; audit chain intact.").format(file=args.file, dir=args.dir),
+    )
+    return 0

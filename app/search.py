@@ -1,0 +1,55 @@
+"""Full-text search over cases and their reports, in SQL on both backends."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from models import Case, CaseSearch, Report
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)[:12]
+
+
+def case_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
+    """A predicate on ``Case.id`` matching every word of ``text`` (prefix match on the last)."""
+    words = tokens(text)
+    if not words:
+        return None
+    if dialect == "sqlite":
+        query = " ".join(f'"{w}"*' for w in words)
+        fts = select(literal_column("rowid")).select_from(
+            literal_column("case_fts")  # type: ignore[arg-type]
+        ).where(literal_column("case_fts").op("MATCH")(query))
+        return Case.id.in_(fts)
+    query = " & ".join(f"{w}:*" for w in words)
+    match = select(CaseSearch.case_id).where(
+        func.to_tsvector("simple", CaseSearch.document).op("@@")(
+            func.to_tsquery("simple", query)
+        )
+    )
+    return Case.id.in_(match)
+
+
+def document_for(session: Session, case: Case) -> str:
+    parts = [case.key, case.title, case.description]
+    for title, desc in session.execute(
+        select(Report.title, Report.description).where(Report.case_id == case.id)
+    ):
+        parts += [title, desc]
+    return "\n".join(p for p in parts if p)
+
+
+def reindex(session: Session, case: Case) -> None:
+    """Refresh a case's search document (triggers keep FTS5 in step in SQLite)."""
+    doc = document_for(session, case)
+    row = session.get(CaseSearch, case.id)
+    if row is None:
+        session.add(CaseSearch(case_id=case.id, document=doc))
+    elif row.document != doc:
+        row.document = doc

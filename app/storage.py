@@ -1,0 +1,84 @@
+"""Engines for the three backends: a SQLCipher file, in-memory SQLite, PostgreSQL.
+
+The schema is always created by the Alembic migrations in ``models/migrations`` so that the
+desktop file and the team server stay identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.pool import StaticPool
+
+from app.errors import LockedError
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
+
+
+def _sqlite_pragmas(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def sqlcipher_engine(path: Path, passphrase: str) -> Engine:
+    """An engine on an encrypted SQLCipher 4 file; the key is set before any other statement."""
+    url = URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+    _sqlite_pragmas(engine, wal=True)
+    return engine
+
+
+def plain_sqlite_engine(path: Path | None = None) -> Engine:
+    """Unencrypted SQLite: in memory for tests, or a file for the cipher-overhead benchmark."""
+    if path is None:
+        engine = create_engine(
+            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+        _sqlite_pragmas(engine, wal=False)
+    else:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+        _sqlite_pragmas(engine, wal=True)
+    return engine
+
+
+def server_engine(url: str) -> Engine:
+    """PostgreSQL for teams; ``postgresql://`` URLs use the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def check_key(engine: Engine, label: str) -> None:
+    """Read the schema once: a wrong SQLCipher key fails here, having written nothing."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+    except DatabaseError as exc:
+        engine.dispose()
+        raise LockedError(f"wrong passphrase for workspace {label}") from exc
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (both backends share the same revisions)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

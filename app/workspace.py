@@ -1,0 +1,242 @@
+"""Workspaces: create, unlock, lock, rekey, back up and restore.
+
+A desktop workspace is one SQLCipher 4 file, ``DIR/workspace.accord``; a team workspace is a
+PostgreSQL URL. Either way, the same migrations and the same ORM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.actor import Actor
+from app.errors import AccordError, LockedError, NotFound, UsageError
+from app.storage import check_key, migrate, plain_sqlite_engine, server_engine, sqlcipher_engine
+from i18n import _
+from models import Analyst, Role, Setting
+
+DB_FILE = "workspace.accord"
+DEMO_MARKER = "DEMO"
+DEMO_PASSPHRASE = "accord-demo"
+MIN_PASSPHRASE = 10
+
+
+def default_dir() -> Path:
+    return Path(platformdirs.user_data_dir("accord", appauthor=False)) / "default"
+
+
+def resolve_dir(workspace: str | os.PathLike[str] | None) -> Path:
+    raw = workspace or os.environ.get("ACCORD_WORKSPACE")
+    return Path(raw).expanduser() if raw else default_dir()
+
+
+def is_demo(directory: Path) -> bool:
+    """The demo marker is public (its passphrase is in the README); real workspaces have none."""
+    return (directory / DEMO_MARKER).exists()
+
+
+def check_passphrase_strength(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UsageError(
+            _("the passphrase must have at least {n} characters").format(n=MIN_PASSPHRASE)
+        )
+
+
+@dataclass
+class Workspace:
+    """An unlocked workspace. ``session()`` spans one user action and commits on success."""
+
+    engine: Engine
+    label: str
+    directory: Path | None = None
+    actor: Actor | None = None
+    _factory: sessionmaker[Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        s = self._factory()
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    def require_actor(self) -> Actor:
+        if self.actor is None:
+            raise LockedError(_("no analyst is acting in this workspace"))
+        return self.actor
+
+    def act_as(self, name: str | None) -> Actor:
+        """Choose the acting analyst; with one analyst only, the name may be omitted."""
+        with self.session() as s:
+            if name:
+                row = s.scalar(select(Analyst).where(Analyst.name == name, Analyst.active))
+                if row is None:
+                    raise NotFound(_("no active analyst named {name}").format(name=name))
+            else:
+                rows = s.scalars(select(Analyst).where(Analyst.active).limit(2)).all()
+                if len(rows) != 1:
+                    raise UsageError(_("choose the acting analyst with --as or ACCORD_ANALYST"))
+                row = rows[0]
+            self.actor = Actor(row.id, row.name, row.role)
+        return self.actor
+
+    def analyst_names(self) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(Analyst.name).where(Analyst.active).order_by(Analyst.name)))
+
+    def lock(self) -> None:
+        """Forget the key: dispose every pooled connection and the acting analyst."""
+        self.actor = None
+        self.engine.dispose()
+
+
+def _engine_for(directory: Path, passphrase: str | None, db_url: str | None) -> tuple[Engine, str]:
+    if db_url:
+        if db_url == "sqlite://":
+            return plain_sqlite_engine(), "memory"
+        return server_engine(db_url), db_url.split("@")[-1]
+    if passphrase is None:
+        raise LockedError(_("a passphrase is needed to unlock workspace {dir}").format(dir=directory))
+    return sqlcipher_engine(directory / DB_FILE, passphrase), str(directory)
+
+
+def create(
+    directory: Path | None,
+    passphrase: str | None,
+    org: str,
+    analyst: str,
+    *,
+    db_url: str | None = None,
+) -> Workspace:
+    """Create a workspace whose first analyst is a coordinator."""
+    if not db_url:
+        assert directory is not None
+        if passphrase is None:
+            raise UsageError(_("a passphrase is needed"))
+        check_passphrase_strength(passphrase)
+        if (directory / DB_FILE).exists():
+            raise AccordError(_("a workspace already exists in {dir}").format(dir=directory))
+        directory.mkdir(parents=True, exist_ok=True)
+    engine, label = _engine_for(directory or Path("."), passphrase, db_url)
+    migrate(engine)
+    ws = Workspace(engine, label, directory if not db_url else None)
+    with ws.session() as s:
+        if s.scalar(select(Analyst.id).limit(1)) is not None:
+            raise AccordError(_("workspace {dir} is already initialised").format(dir=label))
+        s.add(Setting(key="org.name", value=org))
+        first = Analyst(name=analyst, role=Role.COORDINATOR)
+        s.add(first)
+        s.flush()
+        actor = Actor(first.id, first.name, first.role)
+        audit.record(s, actor, "workspace.create", "workspace", label, details={"org": org})
+        audit.record(s, actor, "analyst.add", "analyst", first.id, details={"role": "coordinator"})
+    ws.actor = actor
+    return ws
+
+
+def open_workspace(
+    directory: Path | None, passphrase: str | None, *, db_url: str | None = None
+) -> Workspace:
+    """Unlock an existing workspace; a wrong passphrase raises LockedError and writes nothing."""
+    if not db_url:
+        assert directory is not None
+        if not (directory / DB_FILE).exists():
+            raise AccordError(
+                _("no workspace in {dir}; create one with 'accord init'").format(dir=directory)
+            )
+    engine, label = _engine_for(directory or Path("."), passphrase, db_url)
+    if engine.dialect.name == "sqlite" and not db_url:
+        check_key(engine, label)
+    migrate(engine)
+    return Workspace(engine, label, directory if not db_url else None)
+
+
+def org_name(ws: Workspace) -> str:
+    with ws.session() as s:
+        row = s.get(Setting, "org.name")
+        return str(row.value) if row else ""
+
+
+def rekey(ws: Workspace, new_passphrase: str) -> None:
+    """Change the SQLCipher key in place (SQLCipher re-encrypts every page)."""
+    check_passphrase_strength(new_passphrase)
+    if ws.dialect != "sqlite" or ws.directory is None:
+        raise AccordError(_("only an encrypted workspace file can be rekeyed"))
+    actor = ws.require_actor()
+    with ws.session() as s:
+        audit.record(s, actor, "workspace.rekey", "workspace", ws.label)
+    ws.engine.dispose()
+    raw = ws.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA journal_mode=DELETE")
+        cur.execute(f"PRAGMA rekey = {_quote(new_passphrase)}")
+        cur.close()
+    finally:
+        raw.close()
+    ws.engine.dispose()
+    directory = ws.directory
+    new_engine = sqlcipher_engine(directory / DB_FILE, new_passphrase)
+    check_key(new_engine, ws.label)
+    ws.engine = new_engine
+    ws.__post_init__()
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def backup(ws: Workspace, target: Path, passphrase: str) -> None:
+    """A consistent encrypted copy taken inside one read transaction, while in use."""
+    if ws.dialect != "sqlite":
+        raise AccordError(_("back up a team database with the server's own tools (pg_dump)"))
+    if target.exists():
+        raise AccordError(_("{file} exists already; choose a new file").format(file=target))
+    actor = ws.require_actor()
+    with ws.session() as s:
+        audit.record(s, actor, "workspace.backup", "workspace", ws.label)
+    with ws.engine.connect() as conn:
+        conn.exec_driver_sql(
+            f"ATTACH DATABASE {_quote(str(target))} AS backup KEY {_quote(passphrase)}"
+        )
+        try:
+            conn.exec_driver_sql("SELECT sqlcipher_export('backup')")
+        finally:
+            conn.exec_driver_sql("DETACH DATABASE backup")
+        conn.commit()
+
+
+def restore(source: Path, directory: Path, passphrase: str) -> Workspace:
+    """Restore a backup into a new workspace directory and check its key and audit chain."""
+    if (directory / DB_FILE).exists():
+        raise AccordError(_("a workspace already exists in {dir}").format(dir=directory))
+    probe = sqlcipher_engine(source, passphrase)
+    check_key(probe, str(source))
+    probe.dispose()
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, directory / DB_FILE)
+    ws = open_workspace(directory, passphrase)
+    with ws.session() as s:
+        audit.verify_session(s)
+    return ws
+

@@ -1,0 +1,42 @@
+"""The typed SQLAlchemy model of Accord, one module per aggregate."""
+
+from models.advisories import Advisory, AdvisoryRevision, AdvisoryText
+from models.audit import AuditEvent
+from models.base import Base, utcnow
+from models.cases import (
+    Case,
+    CaseFact,
+    CaseJurisdiction,
+    CasePartner,
+    CaseSearch,
+    CaseStatus,
+)
+from models.exchange import Bundle, OrgKey, Partner, PartnerKey
+from models.people import Analyst, Reporter, Role, Setting
+from models.reports import (
+    Attachment,
+    DuplicateCandidate,
+    Identifier,
+    Note,
+    QuarantineItem,
+    Report,
+    ReportRevision,
+    SourceMapping,
+)
+from models.vulnerabilities import (
+    AffectedProduct,
+    Assessment,
+    ImpactEstimate,
+    Reference,
+    Vulnerability,
+)
+from models.work import Deadline, Handover, PlaybookRun, PlaybookStep
+
+__all__ = [
+    "AffectedProduct", "Advisory", "AdvisoryRevision", "AdvisoryText", "Analyst", "Assessment",
+    "Attachment", "AuditEvent", "Base", "Bundle", "Case", "CaseFact", "CaseJurisdiction",
+    "CasePartner", "CaseSearch", "CaseStatus", "Deadline", "DuplicateCandidate", "Handover",
+    "Identifier", "ImpactEstimate", "Note", "OrgKey", "Partner", "PartnerKey", "PlaybookRun",
+    "PlaybookStep", "QuarantineItem", "Reference", "Report", "ReportRevision", "Reporter",
+    "Role", "Setting", "SourceMapping", "Vulnerability", "utcnow",
+]

@@ -1,0 +1,78 @@
+"""Partner CERTs, their certificates, the organisation's own key, and bundles in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+
+class Partner(Base):
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    country: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    verified_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column()
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
+    last_sequence_in: Mapped[int] = mapped_column(default=0)
+    last_sequence_out: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    keys: Mapped[list[PartnerKey]] = relationship(cascade="all, delete-orphan")
+
+
+class PartnerKey(Base):
+    """A partner certificate; old ones are kept after rollover so old bundles still verify."""
+
+    __tablename__ = "partner_key"
+    __table_args__ = (UniqueConstraint("partner_id", "fingerprint", name="uq_partner_key_fpr"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    certificate: Mapped[str] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrgKey(Base):
+    """The organisation's OpenPGP key; the secret part never leaves the encrypted store."""
+
+    __tablename__ = "org_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_key: Mapped[str] = mapped_column(Text)
+    certificate: Mapped[str] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Bundle(Base):
+    __tablename__ = "bundle"
+    __table_args__ = (UniqueConstraint("bundle_uuid", "direction", name="uq_bundle_uuid_dir"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_uuid: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(4))  # in | out
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    sequence: Mapped[int | None] = mapped_column()
+    tlp: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="done")
+    reason: Mapped[str | None] = mapped_column(Text)
+    manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    analyst_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

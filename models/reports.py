@@ -1,0 +1,144 @@
+"""Intake items: the report with its raw original, identifiers, attachments, duplicates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from models.cases import Case
+
+
+class Report(Base):
+    """One imported document. ``raw`` keeps the original bytes (inside the encrypted store)."""
+
+    __tablename__ = "report"
+    __table_args__ = (Index("ix_report_doc", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200), default="manual")
+    format: Mapped[str] = mapped_column(String(40), default="text")
+    # Stable identity across revisions: CSAF tracking id, CVE id, OSV id, …
+    document_id: Mapped[str | None] = mapped_column(String(300))
+    revision: Mapped[str | None] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    filename: Mapped[str | None] = mapped_column(String(500))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    raw: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True, default="")
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case | None] = relationship(back_populates="reports")
+    identifiers: Mapped[list[Identifier]] = relationship(cascade="all, delete-orphan")
+    revisions: Mapped[list[ReportRevision]] = relationship(cascade="all, delete-orphan")
+
+
+class ReportRevision(Base):
+    """An earlier revision of a report, kept when a newer one replaces it."""
+
+    __tablename__ = "report_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[str | None] = mapped_column(String(60))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Identifier(Base):
+    """An identifier or alias of a report (CVE, GHSA, PYSEC, AVID, CSAF tracking id, vendor id)."""
+
+    __tablename__ = "identifier"
+    __table_args__ = (
+        UniqueConstraint("report_id", "scheme", "value", name="uq_identifier_report"),
+        Index("ix_identifier_value", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    scheme: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(300))
+
+
+class Attachment(Base):
+    """A file kept with a case or report. Hazardous ones never leave in a bundle by default."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    hazardous: Mapped[bool] = mapped_column(default=False)
+    hazard_kind: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DuplicateCandidate(Base):
+    """A near-duplicate pair offered to an analyst: open, confirmed, dismissed or merged."""
+
+    __tablename__ = "duplicate_candidate"
+    __table_args__ = (
+        UniqueConstraint("report_id", "other_case_id", name="uq_duplicate_candidate_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    other_case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    score: Mapped[float] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SourceMapping(Base):
+    """Saved spreadsheet column mapping per intake source."""
+
+    __tablename__ = "source_mapping"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    columns: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class QuarantineItem(Base):
+    """A refused document or bundle, kept with its reason; nothing of it was merged."""
+
+    __tablename__ = "quarantine_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="document")
+    path: Mapped[str] = mapped_column(String(1000))
+    reason: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Note(Base):
+    """Free-text case note (kept encrypted); the audit log records its id only."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,132 @@
+"""Shared fixtures: workspaces on every backend, a CLI runner, the shared data folder."""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import workspace as ws_mod
+from app.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PASSPHRASE = "correct horse battery"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+for _var in ("ACCORD_WORKSPACE", "ACCORD_DB", "ACCORD_ANALYST", "ACCORD_PASSPHRASE"):
+    os.environ.pop(_var, None)
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, skipping the test cleanly where it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> Iterator[str]:
+    url = os.environ.get("ACCORD_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    from tests.pg_server import PgServer
+
+    server = PgServer()
+    try:
+        url = server.start()
+    except (FileNotFoundError, OSError, Exception) as exc:  # noqa: BLE001
+        server.stop()
+        if os.environ.get("ACCORD_REQUIRE_POSTGRES") or os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required here but could not start: {exc}")
+        pytest.skip(f"no PostgreSQL server available: {exc}")
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_base_url: str) -> Iterator[str]:
+    """A fresh, empty database on the test server for one test."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(pg_base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_base_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def new_workspace(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Workspace:
+    if backend == "memory":
+        return ws_mod.create(None, None, "CERT-Test", "alice", db_url="sqlite://")
+    if backend == "sqlcipher":
+        return ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
+    url = request.getfixturevalue("pg_url")
+    return ws_mod.create(None, None, "CERT-Test", "alice", db_url=url)
+
+
+@pytest.fixture
+def ws(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
+    """A fresh in-memory workspace; alice (coordinator) is acting."""
+    w = new_workspace("memory", tmp_path, request)
+    yield w
+    w.engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlcipher", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_ws(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
+    """The same workspace on every backend: in-memory SQLite, a SQLCipher file, PostgreSQL."""
+    w = new_workspace(request.param, tmp_path, request)
+    yield w
+    w.engine.dispose()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run ``accord`` in-process against a SQLCipher workspace in tmp_path/ws."""
+    from app.cli.main import main
+
+    monkeypatch.setenv("ACCORD_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("ACCORD_PASSPHRASE", PASSPHRASE)
+
+    def run(*argv: str) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def initialised_cli(cli):  # type: ignore[no-untyped-def]
+    """``cli`` on a workspace already created by ``accord init`` (alice is the coordinator)."""
+    result = cli("init", "--org", "CERT-Test", "--analyst", "alice")
+    assert result.code == 0, result.err
+    return cli

@@ -1,0 +1,23 @@
+"""The ``accord`` console script: no command opens the GUI, any command runs the CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from app.cli.main import build_parser
+from app.cli.main import main as cli_main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from views.application import run_gui
+
+        return run_gui(args)
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
