@@ -129,7 +129,7 @@ def split_vector(vector: str) -> tuple[str, dict[str, str]]:
                 value=value,
             )
         if metric in metrics:
-            raise CvssError(f"metric {metric} given twice", metric=metric, value=value)
+            raise CvssError(f"metric {metric} given twice ({part})", metric=metric, value=value)
         metrics[metric] = value
     mandatory = c4.METRICS_MANDATORY if version == "4.0" else c3.METRICS_MANDATORY
     missing = [m for m in mandatory if m not in metrics]

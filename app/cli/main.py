@@ -20,6 +20,15 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit_cmds",
     "demo",
     "severity",
+    "intake",
+    "deadlines",
+    "queues",
+    "handover",
+    "transparency",
+    "advisories",
+    "exchange",
+    "playbooks",
+    "impact",
 )
 
 log = logging.getLogger("accord")

@@ -1,0 +1,25 @@
+"""deadlines schema changes (reserved slot; filled by the deadlines work or removed before release)
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Add this feature's DDL here (op.add_column / op.create_table; SQLite needs batch mode
+    # for ALTERs: with op.batch_alter_table("t") as b: ...).
+    return None
+
+
+def downgrade() -> None:
+    return None
