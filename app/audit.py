@@ -99,7 +99,9 @@ class VerifyResult:
     last_hash: str
 
 
-def verify_events(events: Iterable[dict[str, Any]], *, start_prev: str | None = None) -> VerifyResult:
+def verify_events(
+    events: Iterable[dict[str, Any]], *, start_prev: str | None = None
+) -> VerifyResult:
     """Check linkage and hashes; raise VerificationError naming the first bad event."""
     prev = start_prev
     expected_seq: int | None = None

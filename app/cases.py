@@ -60,8 +60,12 @@ class CaseDetail:
             "allowed_transitions": list(self.allowed_transitions),
             "reports": [
                 {
-                    "id": r.id, "title": r.title, "source": r.source, "format": r.format,
-                    "document_id": r.document_id, "received_at": r.received_at.isoformat(),
+                    "id": r.id,
+                    "title": r.title,
+                    "source": r.source,
+                    "format": r.format,
+                    "document_id": r.document_id,
+                    "received_at": r.received_at.isoformat(),
                 }
                 for r in self.reports
             ],
@@ -94,8 +98,14 @@ def create_case(
     at = created_at or utcnow()
     key, number = next_key(session, at.astimezone(UTC).year)
     case = Case(
-        key=key, year=at.year, number=number, title=title.strip(), description=description,
-        status=status, created_at=at, updated_at=at,
+        key=key,
+        year=at.year,
+        number=number,
+        title=title.strip(),
+        description=description,
+        status=status,
+        created_at=at,
+        updated_at=at,
     )
     session.add(case)
     session.flush()
@@ -110,10 +120,16 @@ def detail(session: Session, key: str) -> CaseDetail:
         select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
     ).all()
     return CaseDetail(
-        id=case.id, key=case.key, title=case.title, description=case.description,
-        status=case.status.value, tier=case.tier,
+        id=case.id,
+        key=case.key,
+        title=case.title,
+        description=case.description,
+        status=case.status.value,
+        tier=case.tier,
         assignee=case.assignee.name if case.assignee else None,
-        partners=case.partners_label, created_at=case.created_at, updated_at=case.updated_at,
+        partners=case.partners_label,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
         next_deadline_utc=case.next_deadline_utc,
         allowed_transitions=tuple(s.value for s in workflow.allowed_from(case.status)),
         reports=tuple(
@@ -152,8 +168,13 @@ def transition(
     case.status = dst
     case.updated_at = utcnow()
     audit.record(
-        session, actor, "case.transition.undo" if undo else "case.transition", "case", case.id,
-        case_key=case.key, details={"from": src.value, "to": dst.value, "reason": reason},
+        session,
+        actor,
+        "case.transition.undo" if undo else "case.transition",
+        "case",
+        case.id,
+        case_key=case.key,
+        details={"from": src.value, "to": dst.value, "reason": reason},
     )
     return src.value, dst.value
 
@@ -172,7 +193,12 @@ def assign(session: Session, actor: Actor, key: str, analyst: str | None) -> str
     case.assignee_id = target.id if target else None
     case.updated_at = utcnow()
     audit.record(
-        session, actor, "case.assign", "case", case.id, case_key=case.key,
+        session,
+        actor,
+        "case.assign",
+        "case",
+        case.id,
+        case_key=case.key,
         details={"from": previous, "to": target.name if target else None},
     )
     return previous
@@ -181,7 +207,9 @@ def assign(session: Session, actor: Actor, key: str, analyst: str | None) -> str
 def history(session: Session, key: str, limit: int = 500) -> list[dict[str, object]]:
     case = get_case(session, key)
     events = session.scalars(
-        select(AuditEvent).where(AuditEvent.case_key == case.key)
-        .order_by(AuditEvent.seq.desc()).limit(limit)
+        select(AuditEvent)
+        .where(AuditEvent.case_key == case.key)
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
     ).all()
     return [audit.as_dict(e) for e in events]

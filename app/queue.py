@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
@@ -102,7 +103,9 @@ def _ordered(stmt: Select[tuple[int]], q: QueueQuery) -> Select[tuple[int]]:
     if q.sort == "assignee":
         stmt = stmt.outerjoin(Analyst, Analyst.id == Case.assignee_id)
     cols = _SORT[q.sort]
-    order = [c.desc().nulls_last() if q.descending else c.asc().nulls_last() for c in cols]
+    order: list[Any] = [
+        c.desc().nulls_last() if q.descending else c.asc().nulls_last() for c in cols
+    ]
     order.append(Case.id.desc() if q.descending else Case.id.asc())
     return stmt.order_by(*order)
 
@@ -122,17 +125,22 @@ def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
         return {}
     stmt = (
         select(
-            Case.id, Case.key, Case.title, Case.status, Case.tier, Analyst.name,
-            Case.next_deadline_utc, Case.created_at, Case.partners_label,
+            Case.id,
+            Case.key,
+            Case.title,
+            Case.status,
+            Case.tier,
+            Analyst.name,
+            Case.next_deadline_utc,
+            Case.created_at,
+            Case.partners_label,
         )
         .outerjoin(Analyst, Analyst.id == Case.assignee_id)
         .where(Case.id.in_(list(case_ids)))
     )
     out = {}
     for r in session.execute(stmt):
-        out[r[0]] = QueueRow(
-            r[0], r[1], r[2], r[3].value, r[4], r[5], r[6], r[7], r[8] or ""
-        )
+        out[r[0]] = QueueRow(r[0], r[1], r[2], r[3].value, r[4], r[5], r[6], r[7], r[8] or "")
     return out
 
 

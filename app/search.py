@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, column, func, select, table
 from sqlalchemy.orm import Session
 
 from models import Case, CaseSearch, Report
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# The FTS5 shadow of case_search (created by the first migration, SQLite only).
+_FTS = table("case_fts", column("rowid"), column("case_fts"))
 
 
 def tokens(text: str) -> list[str]:
@@ -23,15 +25,11 @@ def case_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
         return None
     if dialect == "sqlite":
         query = " ".join(f'"{w}"*' for w in words)
-        fts = select(literal_column("rowid")).select_from(
-            literal_column("case_fts")  # type: ignore[arg-type]
-        ).where(literal_column("case_fts").op("MATCH")(query))
-        return Case.id.in_(fts)
+        fts = _FTS.c.rowid
+        return Case.id.in_(select(fts).where(_FTS.c.case_fts.op("MATCH")(query)))
     query = " & ".join(f"{w}:*" for w in words)
     match = select(CaseSearch.case_id).where(
-        func.to_tsvector("simple", CaseSearch.document).op("@@")(
-            func.to_tsquery("simple", query)
-        )
+        func.to_tsvector("simple", CaseSearch.document).op("@@")(func.to_tsquery("simple", query))
     )
     return Case.id.in_(match)
 

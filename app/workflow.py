@@ -17,9 +17,7 @@ ALLOWED: dict[S, tuple[S, ...]] = {
     S.REJECTED: (S.TRIAGE, S.CLOSED),
 }
 
-OPEN_STATES = frozenset(
-    {S.NEW, S.TRIAGE, S.ACCEPTED, S.COORDINATING, S.REMEDIATION, S.NEEDS_INFO}
-)
+OPEN_STATES = frozenset({S.NEW, S.TRIAGE, S.ACCEPTED, S.COORDINATING, S.REMEDIATION, S.NEEDS_INFO})
 
 
 def allowed_from(state: S) -> tuple[S, ...]:

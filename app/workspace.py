@@ -102,7 +102,9 @@ class Workspace:
 
     def analyst_names(self) -> list[str]:
         with self.session() as s:
-            return list(s.scalars(select(Analyst.name).where(Analyst.active).order_by(Analyst.name)))
+            return list(
+                s.scalars(select(Analyst.name).where(Analyst.active).order_by(Analyst.name))
+            )
 
     def lock(self) -> None:
         """Forget the key: dispose every pooled connection and the acting analyst."""
@@ -116,7 +118,9 @@ def _engine_for(directory: Path, passphrase: str | None, db_url: str | None) -> 
             return plain_sqlite_engine(), "memory"
         return server_engine(db_url), db_url.split("@")[-1]
     if passphrase is None:
-        raise LockedError(_("a passphrase is needed to unlock workspace {dir}").format(dir=directory))
+        raise LockedError(
+            _("a passphrase is needed to unlock workspace {dir}").format(dir=directory)
+        )
     return sqlcipher_engine(directory / DB_FILE, passphrase), str(directory)
 
 
@@ -239,4 +243,3 @@ def restore(source: Path, directory: Path, passphrase: str) -> Workspace:
     with ws.session() as s:
         audit.verify_session(s)
     return ws
-

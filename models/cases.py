@@ -32,8 +32,11 @@ class CaseStatus(enum.StrEnum):
 def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> Enum:
     """Enums stored as their string values (portable across SQLite and PostgreSQL)."""
     return Enum(
-        enum_cls, native_enum=False, length=length,
-        values_callable=lambda e: [m.value for m in e], validate_strings=True,
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
     )
 
 
@@ -111,5 +114,7 @@ class CaseSearch(Base):
 
     __tablename__ = "case_search"
 
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case.id", ondelete="CASCADE"), primary_key=True
+    )
     document: Mapped[str] = mapped_column(Text, default="")

@@ -44,6 +44,8 @@ class PartnerKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     revoked: Mapped[bool] = mapped_column(default=False)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a coordinator compared this key's fingerprint out of band (migration 0006).
+    verified_at: Mapped[datetime | None] = mapped_column()
 
 
 class OrgKey(Base):
@@ -54,6 +56,9 @@ class OrgKey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     secret_key: Mapped[str] = mapped_column(Text)
+    # The secret key stays protected as GnuPG made it; its passphrase lives here, inside the
+    # encrypted store, beside it (migration 0006).
+    key_passphrase: Mapped[str | None] = mapped_column(Text)
     certificate: Mapped[str] = mapped_column(Text)
     current: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

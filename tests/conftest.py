@@ -45,7 +45,7 @@ def pg_base_url() -> Iterator[str]:
     server = PgServer()
     try:
         url = server.start()
-    except (FileNotFoundError, OSError, Exception) as exc:  # noqa: BLE001
+    except (FileNotFoundError, OSError, Exception) as exc:
         server.stop()
         if os.environ.get("ACCORD_REQUIRE_POSTGRES") or os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required here but could not start: {exc}")
@@ -84,7 +84,9 @@ def ws(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
     w.engine.dispose()
 
 
-@pytest.fixture(params=["memory", "sqlcipher", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["memory", "sqlcipher", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def any_ws(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
     """The same workspace on every backend: in-memory SQLite, a SQLCipher file, PostgreSQL."""
     w = new_workspace(request.param, tmp_path, request)
@@ -111,6 +113,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
     monkeypatch.setenv("ACCORD_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.setenv("ACCORD_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("ACCORD_ANALYST", "alice")
 
     def run(*argv: str) -> CliResult:
         out, err = io.StringIO(), io.StringIO()

@@ -7,6 +7,7 @@ so a missing server fails the run there instead of skipping the tests.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -51,8 +52,9 @@ class PgServer:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(initdb, "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
         opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
-        self._run(pg_ctl, "-D", str(self.data), "-o", opts, "-w", "-l",
-                  str(self.dir / "log"), "start")
+        self._run(
+            pg_ctl, "-D", str(self.data), "-o", opts, "-w", "-l", str(self.dir / "log"), "start"
+        )
         deadline = time.time() + 20
         while time.time() < deadline:
             with socket.socket() as s:
@@ -64,8 +66,6 @@ class PgServer:
     def stop(self) -> None:
         pg_ctl = _bin("pg_ctl")
         if pg_ctl and self.data.exists():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):
                 self._run(pg_ctl, "-D", str(self.data), "-m", "immediate", "stop")
-            except subprocess.CalledProcessError:
-                pass
         shutil.rmtree(self.dir, ignore_errors=True)

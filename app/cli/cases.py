@@ -15,8 +15,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     ls = sub.add_parser("cases", help=_("list cases"))
     lsub = ls.add_subparsers(dest="cases_command", metavar="ACTION")
     lp = lsub.add_parser("list", parents=[common], help=_("list the case queue"))
-    lp.add_argument("--status", action="append", default=[],
-                    choices=[s.value for s in CaseStatus], help=_("repeatable"))
+    lp.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        choices=[s.value for s in CaseStatus],
+        help=_("repeatable"),
+    )
     lp.add_argument("--assignee", help=_("an analyst, 'me' or 'unassigned'"))
     lp.add_argument("--search", default="", help=_("full-text search"))
     lp.add_argument("--sort", default="id", choices=queue.COLUMN_KEYS)
@@ -47,8 +52,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     q = queue.QueueQuery(
-        statuses=tuple(args.status), assignee=args.assignee, text=args.search,
-        sort=args.sort, descending=args.desc,
+        statuses=tuple(args.status),
+        assignee=args.assignee,
+        text=args.search,
+        sort=args.sort,
+        descending=args.desc,
     )
     with ws.session() as s:
         rows = queue.page(s, q, ws.actor, limit=args.limit)

@@ -1,4 +1,4 @@
-"""exchange schema changes (reserved slot; filled by the exchange work or removed before release)
+"""exchange: per-key verification time, and the org key's protection passphrase
 
 Revision ID: 0006
 Revises: 0005
@@ -6,8 +6,8 @@ Revises: 0005
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -16,10 +16,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Add this feature's DDL here (op.add_column / op.create_table; SQLite needs batch mode
-    # for ALTERs: with op.batch_alter_table("t") as b: ...).
-    return None
+    with op.batch_alter_table("partner_key") as b:
+        b.add_column(sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("org_key") as b:
+        b.add_column(sa.Column("key_passphrase", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    return None
+    with op.batch_alter_table("org_key") as b:
+        b.drop_column("key_passphrase")
+    with op.batch_alter_table("partner_key") as b:
+        b.drop_column("verified_at")

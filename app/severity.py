@@ -1,0 +1,281 @@
+"""Severity use cases for the CLI and the GUI: score vectors, decide SSVC, list the taxonomy,
+evaluate the shared model and store assessments (history kept, never overwritten)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.actor import Actor
+from app.cases import TIER_RANK, get_case
+from app.errors import AccordError, UsageError
+from i18n import N_, _
+from models import Analyst, Assessment
+from taxonomy import ai, ssvc
+from taxonomy.cvss_scores import CvssError, parse
+from taxonomy.model import ModelError, SeverityModel, default_model
+from taxonomy.severity import InputError, Inputs, Result
+from taxonomy.severity import evaluate as evaluate_model
+
+AI_KEYS = {
+    "access": "access",
+    "success": "success",
+    "success-rate": "success",
+    "transferability": "transferability",
+    "harm": "harm_type",
+    "harm-type": "harm_type",
+    "harm_type": "harm_type",
+    "class": "ai_class",
+    "ai-class": "ai_class",
+    "ai_class": "ai_class",
+}
+FACTOR_NAMES = {
+    "access": N_("access needed"),
+    "success_rate": N_("measured success rate"),
+    "transferability": N_("transferability"),
+    "harm_type": N_("harm type"),
+    "sector": N_("sector"),
+    "sector_harm": N_("sector overlay for this harm"),
+}
+
+
+def score_vector(vector: str) -> dict[str, Any]:
+    """Score one CVSS 3.0/3.1/4.0 vector; AccordError names the bad metric or value."""
+    try:
+        return parse(vector).as_dict()
+    except CvssError as exc:
+        raise AccordError(str(exc)) from exc
+
+
+def score_line(vector: str) -> dict[str, Any]:
+    """Like score_vector but never raises: a bad vector gives ``{"vector", "error"}``."""
+    try:
+        return parse(vector).as_dict()
+    except CvssError as exc:
+        return {"vector": vector, "error": str(exc)}
+
+
+def split_pairs(pairs: Iterable[str], what: str) -> dict[str, str]:
+    """``["E=A", "A=Y"]`` → ``{"E": "A", "A": "Y"}``; UsageError on a malformed pair."""
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(
+                _("{what}: expected KEY=VALUE, got '{pair}'").format(what=what, pair=pair)
+            )
+        if key.strip() in result:
+            raise UsageError(_("{what}: {key} given twice").format(what=what, key=key.strip()))
+        result[key.strip()] = value.strip()
+    return result
+
+
+def decide_ssvc(table_name: str, pairs: Sequence[str]) -> dict[str, Any]:
+    """Evaluate an SSVC table from ``KEY=VALUE`` pairs."""
+    try:
+        return ssvc.evaluate(table_name, split_pairs(pairs, "ssvc")).as_dict()
+    except ssvc.SsvcError as exc:
+        raise AccordError(str(exc)) from exc
+
+
+def taxonomy_list(name: str) -> list[dict[str, Any]]:
+    """One taxonomy list as ``[{"id", "name", ...}]``."""
+    try:
+        return [entry.as_dict() for entry in ai.entries(name)]
+    except ai.TaxonomyError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def build_inputs(
+    cvss: str,
+    ssvc_pairs: Sequence[str] = (),
+    ai_pairs: Sequence[str] = (),
+    sector: str | None = None,
+) -> Inputs:
+    """Model inputs from CLI-style strings. ``--ssvc table=deployer`` picks another table."""
+    decision_points = split_pairs(ssvc_pairs, "--ssvc")
+    table = decision_points.pop("table", None)
+    factors: dict[str, Any] = {}
+    for key, value in split_pairs(ai_pairs, "--ai").items():
+        name = AI_KEYS.get(key.lower())
+        if name is None:
+            allowed = "access, success=K/N, transferability, harm, class"
+            raise UsageError(
+                _("--ai: unknown factor {key}; allowed: {allowed}").format(key=key, allowed=allowed)
+            )
+        factors[name] = value
+    success = factors.pop("success", None)
+    if success is not None:
+        k, sep, n = success.partition("/")
+        if not sep or not k.strip().isdigit() or not n.strip().isdigit():
+            raise UsageError(_("--ai success: expected K/N, e.g. success=7/10"))
+        factors["success_k"], factors["success_n"] = int(k), int(n)
+    return Inputs(
+        cvss=cvss, ssvc=decision_points, ssvc_table=table, sector=sector or "general", **factors
+    )
+
+
+def evaluate(inputs: Inputs, model: SeverityModel | None = None) -> dict[str, Any]:
+    """Apply the shared model; the result names the model, tier, SSVC decision, SLA and why."""
+    result = _run(inputs, model)
+    return summary(result)
+
+
+def _run(inputs: Inputs, model: SeverityModel | None) -> Result:
+    try:
+        return evaluate_model(inputs, model)
+    except CvssError as exc:
+        raise AccordError(_("--cvss: {error}").format(error=exc)) from exc
+    except InputError as exc:
+        raise AccordError(str(exc)) from exc
+    except ModelError as exc:
+        raise AccordError(str(exc)) from exc
+
+
+def summary(result: Result) -> dict[str, Any]:
+    """The public shape printed by ``accord assess``."""
+    return {
+        "tier": result.tier,
+        "ssvc_decision": result.ssvc.decision if result.ssvc else None,
+        "sla_hours": result.sla_hours,
+        "explanation": explain(result),
+        "model": result.model,
+        "cvss": result.cvss.as_dict(),
+        "ssvc": result.ssvc.as_dict() if result.ssvc else None,
+        "points": result.points,
+        "moves": [dict(m.__dict__) for m in result.moves],
+    }
+
+
+def explain(result: Result, model: SeverityModel | None = None) -> str:
+    """Plain language: the starting point, each input that moved it, floors, the SLA."""
+    cvss = result.cvss
+    parts = [
+        _("CVSS {version} score {score} ({severity}) is the starting point.").format(
+            version=cvss.version, score=cvss.score, severity=cvss.severity
+        )
+    ]
+    for sign, title in ((1, _("Raised by")), (-1, _("Lowered by"))):
+        moved = [m for m in result.moves if m.points * sign > 0]
+        if moved:
+            items = "; ".join(
+                _("{factor} {value}: {label} ({points:+.1f})").format(
+                    factor=_(FACTOR_NAMES.get(m.factor, m.factor)), value=m.value,
+                    label=m.label, points=m.points,
+                ) + (f" [{m.note}]" if m.note else "")
+                for m in moved
+            )  # fmt: skip
+            parts.append(f"{title}: {items}.")
+    if not any(m.points for m in result.moves):
+        parts.append(_("No AI factor or sector moved the score."))
+    if result.adjustment != result.raw_adjustment:
+        parts.append(
+            _("The adjustments total {raw:+.1f}, limited by the model to {used:+.1f}.").format(
+                raw=result.raw_adjustment, used=result.adjustment
+            )
+        )
+    parts.append(
+        _("{points} points give the tier {tier}.").format(
+            points=result.points, tier=result.points_tier
+        )
+    )
+    if result.ssvc is not None:
+        if result.floor:
+            text = _("The SSVC decision {decision} ({table}) raised the tier to {tier}.")
+        else:
+            text = _("The SSVC decision is {decision} ({table}); it did not change the tier.")
+        parts.append(
+            text.format(decision=result.ssvc.decision, table=result.ssvc.table, tier=result.tier)
+        )
+    source = _("the SSVC decision") if result.sla_source == "ssvc" else _("the tier")
+    parts.append(
+        _("Respond within {hours} hours (set by {source}).").format(
+            hours=result.sla_hours, source=source
+        )
+    )
+    return " ".join(parts)
+
+
+def assess(
+    session: Session,
+    actor: Actor,
+    case_key: str,
+    inputs: Inputs,
+    *,
+    rationale: str = "",
+    model: SeverityModel | None = None,
+) -> dict[str, Any]:
+    """Evaluate and store a new Assessment for a case (earlier ones are kept), update the
+    case's denormalised tier for the queue, and audit it."""
+    model = model or _default_model()
+    result = _run(inputs, model)
+    case = get_case(session, case_key)
+    data = summary(result)
+    row = Assessment(
+        case_id=case.id, model_id=model.id, model_version=model.version,
+        cvss_version=result.cvss.version, cvss_vector=result.cvss.vector,
+        cvss_score=result.cvss.score, cvss_severity=result.cvss.severity,
+        ssvc_table=result.ssvc.table if result.ssvc else None,
+        ssvc_inputs=dict(result.ssvc.inputs) if result.ssvc else {},
+        ssvc_decision=result.ssvc.decision if result.ssvc else None,
+        ai_factors=_ai_factors(inputs), sector=inputs.sector, tier=result.tier,
+        sla_hours=result.sla_hours, explanation=data["explanation"], rationale=rationale,
+        analyst_id=actor.id,
+    )  # fmt: skip
+    session.add(row)
+    previous = case.tier
+    case.tier = result.tier
+    case.tier_rank = TIER_RANK.get(result.tier, 0)
+    session.flush()
+    audit.record(
+        session, actor, "assessment.create", "assessment", row.id, case_key=case.key,
+        details={"model": model.ref, "tier": result.tier, "previous_tier": previous},
+    )  # fmt: skip
+    data["id"] = row.id
+    data["case"] = case.key
+    return data
+
+
+def _default_model() -> SeverityModel:
+    try:
+        return default_model()
+    except ModelError as exc:
+        raise AccordError(str(exc)) from exc
+
+
+def _ai_factors(inputs: Inputs) -> dict[str, Any]:
+    factors: dict[str, Any] = {
+        "access": inputs.access,
+        "transferability": inputs.transferability,
+        "harm_type": inputs.harm_type,
+        "ai_class": inputs.ai_class,
+    }
+    if inputs.success_n is not None:
+        factors["success"] = {"k": inputs.success_k, "n": inputs.success_n}
+    return {k: v for k, v in factors.items() if v is not None}
+
+
+def history(session: Session, case_key: str) -> list[dict[str, Any]]:
+    """A case's assessments, oldest first, with who, when, and the model they used."""
+    case = get_case(session, case_key)
+    rows = session.execute(
+        select(Assessment, Analyst.name)
+        .outerjoin(Analyst, Analyst.id == Assessment.analyst_id)
+        .where(Assessment.case_id == case.id)
+        .order_by(Assessment.created_at, Assessment.id)
+    ).all()
+    return [
+        {
+            "id": a.id, "at": a.created_at.isoformat(), "analyst": name,
+            "model": f"{a.model_id}/{a.model_version}", "tier": a.tier,
+            "cvss_vector": a.cvss_vector, "cvss_score": a.cvss_score,
+            "ssvc_table": a.ssvc_table, "ssvc_inputs": a.ssvc_inputs,
+            "ssvc_decision": a.ssvc_decision, "ai_factors": a.ai_factors, "sector": a.sector,
+            "sla_hours": a.sla_hours, "explanation": a.explanation, "rationale": a.rationale,
+        }
+        for a, name in rows
+    ]  # fmt: skip

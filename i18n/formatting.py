@@ -1,0 +1,84 @@
+"""Dates, times and numbers in the reader's language and time zone, through Babel.
+
+An instant (embargo end, publication) is shown twice: in UTC, which every partner shares,
+and in the reader's own zone, so nobody converts by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel import dates as bdates
+from babel import numbers as bnumbers
+
+from i18n.catalog import SOURCE_LANGUAGE, gettext_in
+
+
+@cache
+def locale_for(language: str) -> Locale:
+    """Babel locale of a catalog code (``zh_CN`` → zh_Hans_CN); unknown codes fall back to en."""
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(SOURCE_LANGUAGE)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The IANA zone ``name``; UTC when empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def format_datetime(
+    value: datetime, language: str, tz: str | None = "UTC", fmt: str = "medium"
+) -> str:
+    """``value`` as date and time in ``language``, converted to the zone ``tz``."""
+    return bdates.format_datetime(_aware(value), fmt, tzinfo=zone(tz), locale=locale_for(language))
+
+
+def format_date(value: date | datetime, language: str, fmt: str = "long") -> str:
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(UTC).date()
+    return bdates.format_date(value, fmt, locale=locale_for(language))
+
+
+def format_time(value: datetime, language: str, tz: str | None = "UTC") -> str:
+    return bdates.format_time(_aware(value), "short", tzinfo=zone(tz), locale=locale_for(language))
+
+
+def format_instant(value: datetime, language: str, reader_tz: str | None = None) -> str:
+    """An instant in UTC and, when the reader's zone differs, in that zone too.
+
+    ``27 nov. 2026, 17:00:00 UTC (27 nov. 2026, 18:00:00 Europe/Paris)`` in French.
+    """
+    utc_text = gettext_in(language, "{time} UTC").format(
+        time=format_datetime(value, language, "UTC")
+    )
+    local = zone(reader_tz)
+    if reader_tz is None or local.key == "UTC":
+        return utc_text
+    return gettext_in(language, "{utc} ({local} {zone})").format(
+        utc=utc_text, local=format_datetime(value, language, local.key), zone=local.key
+    )
+
+
+def format_number(value: float | int, language: str) -> str:
+    return bnumbers.format_decimal(value, locale=locale_for(language))
+
+
+def format_score(value: float, language: str) -> str:
+    """A CVSS score with exactly one decimal (``9,8`` in French, ``9.8`` in English)."""
+    return bnumbers.format_decimal(value, format="0.0", locale=locale_for(language))
+
+
+def format_percent(value: float, language: str) -> str:
+    return bnumbers.format_percent(value, locale=locale_for(language))
