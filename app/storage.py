@@ -36,6 +36,12 @@ def sqlcipher_engine(path: Path, passphrase: str) -> Engine:
     """An engine on an encrypted SQLCipher 4 file; the key is set before any other statement."""
     url = URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
     engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _quiet(dbapi_conn: Any, _record: Any) -> None:
+        # SQLCipher logs decryption failures to stderr; a wrong passphrase is reported by us.
+        dbapi_conn.execute("PRAGMA cipher_log_level = NONE")
+
     _sqlite_pragmas(engine, wal=True)
     return engine
 

@@ -39,7 +39,9 @@ class CvssError(ValueError):
 
 @dataclass(frozen=True)
 class CvssResult:
-    """A scored vector. For 4.0 the 3.x-only temporal and environmental scores are None."""
+    """A scored vector. ``score`` is the score of the groups present (3.x: the most specific of
+    base, temporal, environmental; 4.0: CVSS-B/BT/BE/BTE per ``nomenclature``) and ``severity``
+    its rating. For 4.0, ``base_score`` is CVSS-B and the 3.x-only scores are None."""
 
     vector: str
     version: str
@@ -114,7 +116,9 @@ def split_vector(vector: str) -> tuple[str, dict[str, str]]:
     for part in rest.split("/"):
         metric, sep, value = part.partition(":")
         if not part or not sep:
-            raise CvssError(f"malformed field {part!r} in CVSS {version} vector (want METRIC:VALUE)")
+            raise CvssError(
+                f"malformed field {part!r} in CVSS {version} vector (want METRIC:VALUE)"
+            )
         if metric not in allowed:
             raise CvssError(
                 f"unknown CVSS {version} metric {metric!r}; known: {', '.join(allowed)}",
@@ -184,6 +188,8 @@ def _ordered(metrics: dict[str, str], order: Any) -> dict[str, str]:
 
 def _score_v4(obj: CVSS4, metrics: dict[str, str]) -> CvssResult:
     score = float(obj.scores()[0])
+    base_only = "/".join(f"{m}:{metrics[m]}" for m in c4.METRICS_MANDATORY)
+    base = float(CVSS4("CVSS:4.0/" + base_only).scores()[0])
     nomenclature = "CVSS-B"
     if _defined(metrics, V4_THREAT):
         nomenclature += "T"
@@ -192,7 +198,7 @@ def _score_v4(obj: CVSS4, metrics: dict[str, str]) -> CvssResult:
     return CvssResult(
         vector=obj.clean_vector(),
         version="4.0",
-        base_score=score,
+        base_score=base,
         temporal_score=None,
         environmental_score=None,
         score=score,

@@ -116,7 +116,9 @@ def _check_references(data: dict[str, Any]) -> None:
         if not ai.is_known(entry_id):
             raise ModelError(field, f"{entry_id!r} is not in the AI taxonomy")
         if harm not in harms:
-            raise ModelError(field, f"unknown harm type {harm!r}; known: {', '.join(sorted(harms))}")
+            raise ModelError(
+                field, f"unknown harm type {harm!r}; known: {', '.join(sorted(harms))}"
+            )
     bands = data["ai_factors"]["success_rate"]["bands"]
     if bands[-1]["min_lower_bound"] != 0:
         raise ModelError(
@@ -141,7 +143,9 @@ def _check_ssvc(section: dict[str, Any], tier_names: set[str]) -> None:
             raise ModelError(field, str(exc)) from exc
         outcomes = {v.name for v in table.outcome.values}
         if set(decisions) != outcomes:
-            raise ModelError(field, f"must list exactly the decisions {', '.join(sorted(outcomes))}")
+            raise ModelError(
+                field, f"must list exactly the decisions {', '.join(sorted(outcomes))}"
+            )
         for decision, rule in decisions.items():
             if rule["floor"] is not None and rule["floor"] not in tier_names:
                 raise ModelError(f"{field}.{decision}.floor", f"unknown tier {rule['floor']!r}")

@@ -107,7 +107,9 @@ def _success(model: SeverityModel, k: int | None, n: int | None) -> Move | None:
     if k is None and n is None:
         return None
     if k is None or n is None or n <= 0 or k < 0 or k > n:
-        raise InputError("success_rate", "success rate must be k of n trials with 0 <= k <= n, n > 0")
+        raise InputError(
+            "success_rate", "success rate must be k of n trials with 0 <= k <= n, n > 0"
+        )
     spec = model.factor("success_rate")
     value = f"{k}/{n}"
     if k == 0:

@@ -105,11 +105,9 @@ class DecisionTable:
             chosen[dp.key] = dp.value(text)
         missing = [dp.key for dp in self.decision_points if dp.key not in chosen]
         if missing:
-            raise SsvcError(
-                f"table {self.id} needs {', '.join(missing)}; {self.allowed()}"
-            )
-        key = tuple(chosen[dp.key].key for dp in self.decision_points)
-        outcome_key = self.rows[key]
+            raise SsvcError(f"table {self.id} needs {', '.join(missing)}; {self.allowed()}")
+        row = tuple(chosen[dp.key].key for dp in self.decision_points)
+        outcome_key = self.rows[row]
         outcome = self.outcome.value(outcome_key)
         return Decision(
             table=self.id,

@@ -8,11 +8,7 @@ import pytest
 import yaml
 
 from taxonomy import ai
-
-try:
-    from tests.taxonomy.shared_data import shared
-except ImportError:  # rootdir without package __init__ files
-    from shared_data import shared  # type: ignore[no-redef]
+from tests.taxonomy.shared_data import shared
 
 
 def test_owasp_llm_2025_has_ten_entries_with_2025_ids() -> None:

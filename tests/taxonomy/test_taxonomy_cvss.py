@@ -10,11 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taxonomy.cvss_scores import CvssError, metric_values, normalise, parse, severity_rating
-
-try:
-    from tests.taxonomy.shared_data import shared
-except ImportError:  # rootdir without package __init__ files
-    from shared_data import shared  # type: ignore[no-redef]
+from tests.taxonomy.shared_data import shared
 
 V3_FILES = ["vectors_simple3", "vectors_simple31", "vectors_calculator3", "vectors_cvsslib3"]
 V4_FILES = ["vectors_simple4", "vectors_security4", "vectors_supplemental4", "vectors_threat4"]
@@ -50,7 +46,9 @@ def test_redhat_v4_vectors_score_as_published(name: str) -> None:
         result = parse(vector)
         score = expected[0] if isinstance(expected, tuple) else expected
         assert result.score == float(score), vector  # type: ignore[arg-type]
-        assert result.base_score == result.score
+        assert result.base_score <= 10.0
+        if result.nomenclature == "CVSS-B":
+            assert result.base_score == result.score, vector
         assert result.temporal_score is None and result.environmental_score is None
         assert result.nomenclature.startswith("CVSS-B")
 
@@ -58,7 +56,7 @@ def test_redhat_v4_vectors_score_as_published(name: str) -> None:
 @pytest.mark.parametrize("name", V2_FILES)
 def test_redhat_v2_vectors_are_refused_with_the_supported_versions(name: str) -> None:
     for vector, _ in _lines(name):
-        with pytest.raises(CvssError, match="CVSS:3.0/, CVSS:3.1/ or CVSS:4.0/"):
+        with pytest.raises(CvssError, match=r"CVSS:3\.0/, CVSS:3\.1/ or CVSS:4\.0/"):
             parse(vector)
 
 
@@ -69,7 +67,9 @@ def test_v4_nomenclature_names_the_groups_present() -> None:
     assert parse(base + "/MAV:L").nomenclature == "CVSS-BE"
     assert parse(base + "/E:P/CR:H").nomenclature == "CVSS-BTE"
     assert parse(base + "/E:X/S:P").nomenclature == "CVSS-B"  # supplemental and X change nothing
-    assert parse(base + "/E:U").score < parse(base).score
+    threat = parse(base + "/E:U")
+    assert threat.score < parse(base).score
+    assert threat.base_score == parse(base).score == parse(base).base_score
 
 
 def test_v3_score_is_the_most_specific_group_present() -> None:
@@ -147,7 +147,8 @@ def test_printed_vector_is_the_same_vector_in_specification_order(
 
 def test_metric_order_does_not_change_the_score() -> None:
     rng = random.Random(7)
-    parts = "AV:N/AC:H/PR:L/UI:R/S:C/C:L/I:H/A:N/E:P/RL:T/CR:H/MAV:A".split("/")
+    vector = "AV:N/AC:H/PR:L/UI:R/S:C/C:L/I:H/A:N/E:P/RL:T/CR:H/MAV:A"
+    parts = vector.split("/")
     expected = parse("CVSS:3.1/" + "/".join(parts))
     for _ in range(20):
         rng.shuffle(parts)

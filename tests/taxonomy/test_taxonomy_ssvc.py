@@ -9,11 +9,7 @@ import json
 import pytest
 
 from taxonomy import ssvc
-
-try:
-    from tests.taxonomy.shared_data import shared
-except ImportError:  # rootdir without package __init__ files
-    from shared_data import shared  # type: ignore[no-redef]
+from tests.taxonomy.shared_data import shared
 
 OFFICIAL = {
     "cisa": "cisa_DT_CO_2.0.3",
@@ -87,9 +83,9 @@ def test_missing_key_lists_the_allowed_keys_and_values() -> None:
 
 
 def test_unknown_key_and_value_are_refused() -> None:
-    with pytest.raises(ssvc.SsvcError, match="no decision point 'X'.*E=<N\\|P\\|A>"):
+    with pytest.raises(ssvc.SsvcError, match=r"no decision point 'X'.*E=<N\|P\|A>"):
         ssvc.evaluate("cisa", {"X": "1"})
-    with pytest.raises(ssvc.SsvcError, match="no value 'Q'; allowed: N \\(None\\)"):
+    with pytest.raises(ssvc.SsvcError, match=r"no value 'Q'; allowed: N \(None\)"):
         ssvc.evaluate("deployer", {"E": "Q", "EXP": "S", "A": "N", "HI": "L"})
     with pytest.raises(ssvc.SsvcError, match="unknown SSVC table"):
         ssvc.table("nope")
