@@ -19,6 +19,12 @@ $(STAMP): pyproject.toml
 catalogs: venv
 	$(BIN)/python -m i18n.build
 
+# Re-extract every _()/N_()/ngettext string into i18n/locale/accord.pot and merge it into each
+# language's .po (empty msgstr = to translate); then `make catalogs` compiles them.
+.PHONY: i18n-extract
+i18n-extract: venv
+	$(BIN)/python -m i18n.extract
+
 demo: venv
 	test -f $(DEMO_WS)/workspace.accord || \
 		ACCORD_PASSPHRASE=accord-demo $(BIN)/accord --workspace $(DEMO_WS) demo

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, column, func, select, table
+from sqlalchemy import ColumnElement, and_, column, func, select, table
 from sqlalchemy.orm import Session
 
 from models import Case, CaseSearch, Report
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_KEY = re.compile(r"^\s*([A-Za-z]{2,10}-\d{4}(?:-\d{0,6})?)\s*$")
 # The FTS5 shadow of case_search (created by the first migration, SQLite only).
 _FTS = table("case_fts", column("rowid"), column("case_fts"))
 
@@ -19,7 +20,18 @@ def tokens(text: str) -> list[str]:
 
 
 def case_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
-    """A predicate on ``Case.id`` matching every word of ``text`` (prefix match on the last)."""
+    """A predicate on ``Case.id`` matching every word of ``text`` (prefix match on the last).
+
+    Text shaped like a case key (``ACC-2026-01``) matches case keys by prefix instead: the
+    words of a key occur in every document, so as full text it would match nearly all.
+    """
+    key = _KEY.match(text)
+    if key:
+        prefix = key.group(1).upper()
+        if dialect == "sqlite":  # a range walks the unique index on the key
+            return and_(Case.key >= prefix, Case.key < prefix + "\U0010ffff")
+        by_key: ColumnElement[bool] = Case.key.startswith(prefix, autoescape=True)
+        return by_key
     words = tokens(text)
     if not words:
         return None

@@ -138,11 +138,11 @@ def save(settings: Settings, path: Path | None = None) -> Path:
         existing = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         existing = None
-    if isinstance(existing, dict) and isinstance(existing.get("version"), int):
-        if existing["version"] > VERSION:
-            raise UsageError(
-                _("{file} was written by a newer Accord; not overwriting it").format(file=target)
-            )
+    version = existing.get("version") if isinstance(existing, dict) else None
+    if isinstance(version, int) and version > VERSION:
+        raise UsageError(
+            _("{file} was written by a newer Accord; not overwriting it").format(file=target)
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(settings.to_dict(), indent=2, sort_keys=True), encoding="utf-8")

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.actor import Actor
 from app.cases import TIER_RANK, get_case
-from app.errors import AccordError, UsageError
+from app.errors import AccordError, NotFound, UsageError
 from i18n import N_, _
-from models import Analyst, Assessment
+from models import Analyst, Assessment, Case
 from taxonomy import ai, ssvc
-from taxonomy.cvss_scores import CvssError, parse
+from taxonomy.cvss_scores import CvssError, parse, split_vector
 from taxonomy.model import ModelError, SeverityModel, default_model
 from taxonomy.severity import InputError, Inputs, Result
 from taxonomy.severity import evaluate as evaluate_model
@@ -279,3 +279,46 @@ def history(session: Session, case_key: str) -> list[dict[str, Any]]:
         }
         for a, name in rows
     ]  # fmt: skip
+
+
+def case_key_for_id(session: Session, case_id: int) -> str:
+    """The key (``ACC-YYYY-NNNN``) of the case with database id ``case_id``, for screens that
+    are handed ids; NotFound when there is none."""
+    key = session.scalar(select(Case.key).where(Case.id == case_id))
+    if key is None:
+        raise NotFound(_("no case with id {id}").format(id=case_id))
+    return key
+
+
+def changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed between two ``history`` rows: ``[{"field", "from", "to"}]``. A CVSS vector
+    of the same version is compared metric by metric (field ``cvss:AV`` …), SSVC inputs and AI
+    factors key by key (``ssvc:E``, ``ai:access``); the first assessment changes nothing."""
+    if previous is None:
+        return []
+    result: list[dict[str, Any]] = []
+
+    def add(name: str, old: Any, new: Any) -> None:
+        if old != new:
+            result.append({"field": name, "from": old, "to": new})
+
+    add("tier", previous.get("tier"), current.get("tier"))
+    old_vec, new_vec = previous.get("cvss_vector") or "", current.get("cvss_vector") or ""
+    try:
+        old_version, old_metrics = split_vector(old_vec)
+        new_version, new_metrics = split_vector(new_vec)
+    except CvssError:
+        old_version, new_version, old_metrics, new_metrics = "", "?", {}, {}
+    if old_version == new_version:
+        for metric in dict.fromkeys([*old_metrics, *new_metrics]):
+            add(f"cvss:{metric}", old_metrics.get(metric), new_metrics.get(metric))
+    else:
+        add("cvss_vector", old_vec or None, new_vec or None)
+    add("ssvc_table", previous.get("ssvc_table"), current.get("ssvc_table"))
+    add("ssvc_decision", previous.get("ssvc_decision"), current.get("ssvc_decision"))
+    for group, key in (("ssvc", "ssvc_inputs"), ("ai", "ai_factors")):
+        old_map, new_map = previous.get(key) or {}, current.get(key) or {}
+        for name in dict.fromkeys([*old_map, *new_map]):
+            add(f"{group}:{name}", old_map.get(name), new_map.get(name))
+    add("sector", previous.get("sector"), current.get("sector"))
+    return result

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel import dates as bdates
 from babel import numbers as bnumbers
+from babel.lists import format_list as _format_list
 
 from i18n.catalog import SOURCE_LANGUAGE, gettext_in
 
@@ -82,3 +83,8 @@ def format_score(value: float, language: str) -> str:
 
 def format_percent(value: float, language: str) -> str:
     return bnumbers.format_percent(value, locale=locale_for(language))
+
+
+def format_list(items: list[str], language: str) -> str:
+    """``a, b and c`` in the language's own conjunction and punctuation (``a، b و c``)."""
+    return _format_list(items, locale=locale_for(language)) if items else ""

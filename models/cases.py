@@ -50,6 +50,10 @@ class Case(Base):
         Index("ix_case_title", "title"),
         Index("ix_case_assignee", "assignee_id"),
         Index("ix_case_partners_label", "partners_label"),
+        # Covering indexes for the 200,000-case queue (bench/queue.py): the status filter and
+        # sort in key order, and key order for full-text hits without reading the wide rows.
+        Index("ix_case_status_key", "status", "year", "number"),
+        Index("ix_case_id_key", "id", "year", "number"),
         UniqueConstraint("year", "number", name="uq_case_year_number"),
     )
 

@@ -52,7 +52,7 @@ class ReportRevision(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     revision: Mapped[str | None] = mapped_column(String(60))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    raw_sha256: Mapped[str] = mapped_column(String(64))
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

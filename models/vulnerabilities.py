@@ -24,6 +24,8 @@ class Vulnerability(Base):
     ai_class: Mapped[str | None] = mapped_column(String(60))
     atlas_ids: Mapped[list[Any]] = mapped_column(default=list)
     owasp_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # CVSS vectors as stated by the source, each with the score recomputed on import.
+    scores: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     affected: Mapped[list[AffectedProduct]] = relationship(cascade="all, delete-orphan")

@@ -211,3 +211,30 @@ def _score_v4(obj: CVSS4, metrics: dict[str, str]) -> CvssResult:
 def normalise(vector: str) -> str:
     """The vector with metrics in specification order and ``X`` (Not Defined) values dropped."""
     return parse(vector).vector
+
+
+def value_names(version: str) -> dict[str, dict[str, str]]:
+    """Metric → {value letter → value name}, as the specification names them, in spec order
+    (e.g. ``AV`` → ``{"N": "Network", "A": "Adjacent", …}``); for calculators and tooltips."""
+    metric_values(version)  # refuses an unknown version
+    source = c4.METRICS_VALUE_NAMES if version == "4.0" else c3.METRICS_VALUE_NAMES
+    return {m: {str(k): str(v) for k, v in names.items()} for m, names in source.items()}
+
+
+def metric_groups(version: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The specification's metric groups in order, each with its metrics: 3.x ``base``,
+    ``temporal``, ``environmental`` (v3.1 section 2-4); 4.0 ``base``, ``threat``,
+    ``environmental``, ``supplemental`` (v4.0 section 2-5)."""
+    metric_values(version)  # refuses an unknown version
+    if version == "4.0":
+        return (
+            ("base", tuple(c4.METRICS_MANDATORY)),
+            ("threat", V4_THREAT),
+            ("environmental", V4_ENVIRONMENTAL),
+            ("supplemental", V4_SUPPLEMENTAL),
+        )
+    return (
+        ("base", tuple(c3.METRICS_MANDATORY)),
+        ("temporal", V3_TEMPORAL),
+        ("environmental", V3_ENVIRONMENTAL),
+    )

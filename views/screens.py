@@ -10,4 +10,82 @@ if TYPE_CHECKING:
 
 def install(window: MainWindow) -> None:
     """Attach feature screens (case tabs, tool windows, menu actions) to the main window."""
+    from views import assessment_panel
+
+    assessment_panel.install(window)  # the Assessment case tab (issue 3)
+    _install_advisories(window)
+    from views import deadlines_screens
+
+    deadlines_screens.install(window)  # deadlines tab, saved filters, handover, dashboard (issue 5)
+    from views import impact_panel, playbook_runner
+
+    playbook_runner.install(window)  # the Playbooks case tab (issue 8)
+    impact_panel.install(window)  # the Impact case tab (issue 8)
+    _install_exchange(window)  # partners, export wizard, bundle import (issue 7)
+    _install_intake(window)  # Import…, drag and drop, duplicate review, raw reports (issue 4)
     return None
+
+
+def _install_intake(window: MainWindow) -> None:
+    """Report intake (issue 4): Import… and Duplicate review as Tools, files dropped on the
+    window go to Import…, and a Reports case tab with the raw-document viewer."""
+    from i18n import _
+    from views.duplicate_review import DuplicateReview
+    from views.import_dialog import DropImporter, ImportDialog
+    from views.raw_viewer import CaseReportsTab
+
+    def make_import() -> ImportDialog:
+        dialog = ImportDialog(lambda: window.workspace)
+        dialog.imported.connect(lambda _report: window.refresh_queue())
+        return dialog
+
+    action = window.add_tool(_("Import reports…"), make_import, "Ctrl+I")
+    window.import_action = action  # type: ignore[attr-defined]
+    window.add_tool(_("Duplicate review"), lambda: DuplicateReview(lambda: window.workspace))
+
+    def open_import() -> ImportDialog | None:
+        widget = window.open_tool(action)
+        return widget if isinstance(widget, ImportDialog) else None
+
+    window.setAcceptDrops(True)
+    window.drop_importer = DropImporter(open_import, window)  # type: ignore[attr-defined]
+    window.installEventFilter(window.drop_importer)  # type: ignore[attr-defined]
+
+    def reports_tab(case_id: int) -> CaseReportsTab:
+        ws = window.workspace
+        assert ws is not None
+        return CaseReportsTab(ws, case_id)
+
+    window.add_case_tab(_("Reports"), reports_tab)
+
+
+def _install_exchange(window: MainWindow) -> None:
+    """Partner exchange (issue 7): partners, the export wizard and bundle import as Tools."""
+    from i18n import _
+    from views.bundle_import import BundleImportScreen
+    from views.export_wizard import ExportWizard
+    from views.partners_screen import PartnersScreen
+
+    window.add_tool(_("Partners"), lambda: PartnersScreen(lambda: window.workspace))
+    window.add_tool(_("Export bundle…"), lambda: ExportWizard(lambda: window.workspace))
+    window.add_tool(_("Import bundle…"), lambda: BundleImportScreen(lambda: window.workspace))
+
+
+def _install_advisories(window: MainWindow) -> None:
+    """Advisories: the editor as a Tools window following the selected case, and the
+    Language menu (issue 6). A Tools window rather than a case tab keeps the case pane light."""
+    from i18n import _
+    from views import language
+    from views.advisory_editor import AdvisoryPanel
+
+    def factory() -> AdvisoryPanel:
+        ws = window.workspace
+        assert ws is not None
+        panel = AdvisoryPanel(ws, window.detail.case_id)
+        window.queue.case_selected.connect(panel.set_case)
+        return panel
+
+    window.advisory_action = window.add_tool(  # type: ignore[attr-defined]
+        _("Advisory editor"), factory, "Ctrl+Shift+A"
+    )
+    language.install(window)

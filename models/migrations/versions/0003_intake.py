@@ -1,4 +1,5 @@
-"""intake schema changes (reserved slot; filled by the intake work or removed before release)
+"""intake: recomputed CVSS scores kept with each vulnerability; earlier report revisions
+found by hash (re-importing an old revision changes nothing)
 
 Revision ID: 0003
 Revises: 0002
@@ -6,8 +7,8 @@ Revises: 0002
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -16,10 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Add this feature's DDL here (op.add_column / op.create_table; SQLite needs batch mode
-    # for ALTERs: with op.batch_alter_table("t") as b: ...).
-    return None
+    with op.batch_alter_table("vulnerability") as b:
+        b.add_column(sa.Column("scores", sa.JSON(), nullable=False, server_default="[]"))
+    op.create_index("ix_report_revision_raw_sha256", "report_revision", ["raw_sha256"])
 
 
 def downgrade() -> None:
-    return None
+    op.drop_index("ix_report_revision_raw_sha256", "report_revision")
+    with op.batch_alter_table("vulnerability") as b:
+        b.drop_column("scores")

@@ -18,8 +18,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Add this feature's DDL here (op.add_column / op.create_table; SQLite needs batch mode
     # for ALTERs: with op.batch_alter_table("t") as b: ...).
-    return None
+    # Queue at scale (bench/queue.py): covering indexes for the status filter/sort in key
+    # order, and key order for full-text hits without reading the wide case rows.
+    op.create_index("ix_case_status_key", "case", ["status", "year", "number"])
+    op.create_index("ix_case_id_key", "case", ["id", "year", "number"])
 
 
 def downgrade() -> None:
-    return None
+    op.drop_index("ix_case_id_key", table_name="case")
+    op.drop_index("ix_case_status_key", table_name="case")

@@ -1,0 +1,419 @@
+"""CSAF ``csaf_security_advisory`` export (OASIS CSAF 2.0, and 2.1 CSD with CVSS 4.0 and SSVC).
+
+Every document is checked against the schema and the mandatory tests of the ``csaf``
+package before a byte is written; a failing document is refused, naming the test.
+Section numbers below are those of CSAF 2.0 (docs.oasis-open.org/csaf/csaf/v2.0/os).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from app.advisories.content import AdvisoryContent, ProductInfo, ScoreInfo, VulnInfo
+from app.advisories.fields import FIELD_LABELS, TIER_LABELS, TLP_LABELS
+from app.errors import AccordError, UsageError
+from i18n import _, bcp47, gettext_in
+
+VERSIONS = ("2.0", "2.1")
+SCHEMA_21 = "https://docs.oasis-open.org/csaf/csaf/v2.1/schema/csaf.json"
+TLP_URL = "https://www.first.org/tlp/"
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_HASH_ALGORITHMS = {32: "md5", 40: "sha1", 64: "sha256", 96: "sha384", 128: "sha512"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed test of the validator: its id (``6.1.11``), title and first error."""
+
+    test: str
+    title: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.test} {self.title}: {self.message}"
+
+
+def _ts(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _cwe_name(cwe_id: str) -> str | None:
+    """The CWE name the validator's catalog knows for ``CWE-n`` (6.1.11 compares names)."""
+    from csaf.csaf.v20.rules._shared import _cwe_name_latest
+
+    num = cwe_id.upper().removeprefix("CWE-")
+    name = _cwe_name_latest(num) if num.isdigit() else None
+    return str(name) if name else None
+
+
+def _cwe_catalog_version() -> str:
+    """The CWE release the CSAF 2.1 validator's catalog is at (2.1 ``cwes[].version``)."""
+    from importlib.resources import files
+
+    raw = files("csaf.csaf.v21").joinpath("cwe", "catalog.json").read_text(encoding="utf-8")
+    return str(json.loads(raw)["latest_version"])
+
+
+def _hashes(p: ProductInfo) -> list[dict[str, Any]]:
+    if not p.hash:
+        return []
+    algorithm, _sep, value = p.hash.rpartition(":")
+    value = value.strip().lower()
+    algorithm = algorithm.strip().lower().replace("-", "") or _HASH_ALGORITHMS.get(len(value), "")
+    if not algorithm or not re.fullmatch(r"[0-9a-f]{32,}", value):
+        return []
+    return [{"file_hashes": [{"algorithm": algorithm, "value": value}], "filename": p.name}]
+
+
+def _product(p: ProductInfo, v21: bool) -> dict[str, Any]:
+    node: dict[str, Any] = {"name": p.label, "product_id": p.product_id}
+    helper: dict[str, Any] = {}
+    hashes = _hashes(p)
+    if hashes:
+        helper["hashes"] = hashes
+    if p.purl:
+        if v21:
+            helper["purls"] = [p.purl]
+        else:
+            helper["purl"] = p.purl
+    if helper:
+        node["product_identification_helper"] = helper
+    return node
+
+
+def product_tree(products: tuple[ProductInfo, ...], tx: Any, v21: bool) -> dict[str, Any]:
+    """Vendor → product name → version branches (CSAF 3.1.2); AI models and systems alike."""
+    vendors: dict[str, dict[str, list[ProductInfo]]] = {}
+    for p in products:
+        vendor = p.vendor or tx("Unknown vendor")
+        vendors.setdefault(vendor, {}).setdefault(p.name, []).append(p)
+    branches = []
+    for vendor, names in vendors.items():
+        name_branches = []
+        for name, items in names.items():
+            leaves = []
+            for p in items:
+                if p.version:
+                    leaves.append(
+                        {
+                            "category": "product_version",
+                            "name": p.version,
+                            "product": _product(p, v21),
+                        }
+                    )
+                elif p.version_range and p.version_range.startswith("vers:"):
+                    leaves.append(
+                        {
+                            "category": "product_version_range",
+                            "name": p.version_range,
+                            "product": _product(p, v21),
+                        }
+                    )
+                else:
+                    leaves.append(
+                        {"category": "product_version", "name": tx("all versions"),
+                         "product": _product(p, v21)}
+                    )  # fmt: skip
+            name_branches.append({"category": "product_name", "name": name, "branches": leaves})
+        branches.append({"category": "vendor", "name": vendor, "branches": name_branches})
+    return {"branches": branches}
+
+
+def _cvss3(score: ScoreInfo) -> dict[str, Any] | None:
+    from cvss import CVSS3
+
+    try:
+        c = CVSS3(score.cvss_vector or "")
+    except Exception:
+        return None
+    version = "3.1" if c.clean_vector().startswith("CVSS:3.1") else "3.0"
+    return {
+        "version": version,
+        "vectorString": c.clean_vector(),
+        "baseScore": float(c.scores()[0]),
+        "baseSeverity": str(c.severities()[0]).upper(),
+    }
+
+
+def _cvss4(score: ScoreInfo) -> dict[str, Any] | None:
+    from cvss import CVSS4
+
+    try:
+        c = CVSS4(score.cvss_vector or "")
+    except Exception:
+        return None
+    return {
+        "version": "4.0",
+        "vectorString": c.clean_vector(),
+        "baseScore": float(c.base_score),
+        "baseSeverity": str(c.severity).upper(),
+    }
+
+
+def _ssvc(score: ScoreInfo, vuln: VulnInfo) -> dict[str, Any] | None:
+    """An SSVC v2 SelectionList (CSAF 2.1 metrics content ``ssvc_v2``) of the decision inputs."""
+    from taxonomy import ssvc
+
+    try:
+        table = ssvc.table(score.ssvc_table or "")
+    except ssvc.SsvcError:
+        return None
+    selections = []
+    for key, value in score.ssvc_inputs:
+        try:
+            point = table.point(key)
+            chosen = point.value(value)
+        except (ssvc.SsvcError, KeyError):
+            return None
+        namespace, dp_key, version = point.id.split(":")
+        selections.append(
+            {"namespace": namespace, "key": dp_key, "version": version, "name": point.name,
+             "values": [{"key": chosen.key, "name": chosen.name}]}
+        )  # fmt: skip
+    if not selections:
+        return None
+    doc: dict[str, Any] = {
+        "schemaVersion": "2.0.0",
+        "timestamp": _ts(score.at),
+        "selections": selections,
+    }
+    if vuln.cve:
+        doc["target_ids"] = [vuln.cve]
+    return doc
+
+
+def _tracking(c: AdvisoryContent, tx: Any) -> dict[str, Any]:
+    """Semantic versions: publication n is ``n.0.0``; a draft before the first publication is
+    ``0.1.0`` (6.1.17: 0.y.z only in drafts), a draft after publication n is ``n.1.0``."""
+    history = [
+        {
+            "date": _ts(r.date),
+            "number": f"{r.number}.0.0",
+            "summary": r.summary
+            or (tx("Initial publication.") if r.number == 1 else tx("Updated publication.")),
+        }
+        for r in c.revisions
+    ]
+    published = c.status == "published" and bool(history)
+    if published:
+        version = history[-1]["number"]
+        current = c.revisions[-1].date
+    else:
+        version = f"{c.revisions[-1].number if c.revisions else 0}.1.0"
+        current = c.generated_at
+        history.append(
+            {"date": _ts(current), "number": version, "summary": tx("Draft, not published.")}
+        )
+    initial = c.revisions[0].date if c.revisions else c.created_at
+    try:
+        engine_version = metadata.version("accord")
+    except metadata.PackageNotFoundError:
+        engine_version = "0"
+    return {
+        "id": c.case_key,
+        "status": "final" if published else "draft",
+        "version": version,
+        "initial_release_date": _ts(initial),
+        "current_release_date": _ts(current),
+        "revision_history": history,
+        "generator": {
+            "date": _ts(c.generated_at),
+            "engine": {"name": "Accord", "version": engine_version},
+        },
+    }
+
+
+def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
+    """The CSAF document of an advisory in one language (not yet validated)."""
+    if version not in VERSIONS:
+        raise UsageError(_("unknown CSAF version {v}; choose 2.0 or 2.1").format(v=version))
+    if not c.vulnerabilities:
+        raise AccordError(
+            _("case {key} has no vulnerability recorded; CSAF needs at least one").format(
+                key=c.case_key
+            )
+        )
+    if not c.products:
+        raise AccordError(
+            _("case {key} has no affected model or system; CSAF needs a product tree").format(
+                key=c.case_key
+            )
+        )
+
+    def tx(message: str) -> str:
+        return gettext_in(c.language, message)
+
+    v21 = version == "2.1"
+    texts = c.texts
+    all_pids = tuple(p.product_id for p in c.products)
+    tlp = c.tlp if v21 else {"CLEAR": "WHITE", "AMBER+STRICT": "AMBER"}.get(c.tlp, c.tlp)
+    document: dict[str, Any] = {
+        "category": "csaf_security_advisory",
+        "csaf_version": version,
+        "lang": bcp47(c.language),
+        "title": texts["title"] or c.case_key,
+        "publisher": {"category": "coordinator", "name": c.organisation, "namespace": c.namespace},
+        "distribution": {"tlp": {"label": tlp, "url": TLP_URL}, "text": tx(TLP_LABELS[c.tlp])},
+        "tracking": _tracking(c, tx),
+    }
+    if c.language != c.source_language:
+        document["source_lang"] = bcp47(c.source_language)
+    notes = []
+    for name, category in (
+        ("summary", "summary"),
+        ("description", "description"),
+        ("affected", "general"),
+        ("impact", "general"),
+        ("timeline", "general"),
+    ):
+        if texts[name].strip():
+            notes.append(
+                {"category": category, "text": texts[name], "title": tx(FIELD_LABELS[name])}
+            )
+    if c.fallback_fields:
+        notes.append(
+            {
+                "category": "other",
+                "title": tx("Translation"),
+                "text": tx("Some sections are not yet translated and appear in {lang}.").format(
+                    lang=bcp47(c.source_language)
+                ),
+            }
+        )
+    document["notes"] = notes
+    references: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for v in c.vulnerabilities:
+        for url, summary, category in v.references:
+            if url not in seen:
+                seen.add(url)
+                references.append(
+                    {"category": "self" if category == "self" else "external", "summary": summary,
+                     "url": url}
+                )  # fmt: skip
+    for url in _URL.findall(texts["references"]):
+        url = url.rstrip(".,;)")
+        if url not in seen:
+            seen.add(url)
+            references.append({"category": "external", "summary": url, "url": url})
+    if references:
+        document["references"] = references
+    if texts["credits"].strip():
+        document["acknowledgments"] = [{"summary": texts["credits"]}]
+    if c.severity is not None:
+        document["aggregate_severity"] = {
+            "text": tx(TIER_LABELS.get(c.severity.tier, c.severity.tier))
+        }
+
+    vulnerabilities = []
+    for v in c.vulnerabilities:
+        pids = list(v.product_ids or all_pids)
+        item: dict[str, Any] = {}
+        if v.cve:
+            item["cve"] = v.cve
+        if v.cwe and (cwe_name := _cwe_name(v.cwe)):
+            cwe = {"id": v.cwe.upper(), "name": cwe_name}
+            if v21:
+                cwe["version"] = _cwe_catalog_version()
+            item["cwes" if v21 else "cwe"] = [cwe] if v21 else cwe
+        if v.title:
+            item["title"] = v.title
+        description = texts["description"] if len(c.vulnerabilities) == 1 else v.description
+        if description.strip():
+            item["notes"] = [
+                {"category": "description", "text": description, "title": tx("Description")}
+            ]
+        item["product_status"] = {"known_affected": pids}
+        remediations = []
+        if texts["remediation"].strip():
+            remediations.append(
+                {"category": "vendor_fix", "details": texts["remediation"], "product_ids": pids}
+            )
+        if texts["mitigation"].strip():
+            remediations.append(
+                {"category": "workaround", "details": texts["mitigation"], "product_ids": pids}
+            )
+        if remediations:
+            item["remediations"] = remediations
+        scores = _scores(v, pids, v21)
+        if scores:
+            item["metrics" if v21 else "scores"] = scores
+        if texts["impact"].strip():
+            item["threats"] = [
+                {"category": "impact", "details": texts["impact"], "product_ids": pids}
+            ]
+        if texts["credits"].strip():
+            item["acknowledgments"] = [{"summary": texts["credits"]}]
+        vulnerabilities.append(item)
+
+    doc: dict[str, Any] = {}
+    if v21:
+        doc["$schema"] = SCHEMA_21
+    doc["document"] = document
+    doc["product_tree"] = product_tree(c.products, tx, v21)
+    doc["vulnerabilities"] = vulnerabilities
+    return doc
+
+
+def _scores(v: VulnInfo, pids: list[str], v21: bool) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cvss3 = _cvss3(v.cvss3) if v.cvss3 else None
+    if not v21:
+        if cvss3:
+            out.append({"cvss_v3": cvss3, "products": pids})
+        return out
+    if cvss3:
+        out.append({"content": {"cvss_v3": cvss3}, "products": pids})
+    cvss4 = _cvss4(v.cvss4) if v.cvss4 else None
+    if cvss4:
+        out.append({"content": {"cvss_v4": cvss4}, "products": pids})
+    ssvc = _ssvc(v.ssvc, v) if v.ssvc else None
+    if ssvc:
+        out.append({"content": {"ssvc_v2": ssvc}, "products": pids})
+    return out
+
+
+def validate(doc: dict[str, Any], version: str = "2.0") -> list[Finding]:
+    """Schema plus the mandatory tests of the ``csaf`` package (CSAF section 6.1), offline."""
+    if version == "2.0":
+        from csaf.csaf.v20._validator import validate as run
+    else:
+        from csaf import validate as run
+    report = run(doc, preset="mandatory")
+    findings = []
+    for result in report.results:
+        if result.passed or result.skipped or result.group == "informative":
+            continue
+        message = result.errors[0].message if result.errors else ""
+        if result.errors and result.errors[0].instance_path:
+            message = f"{result.errors[0].instance_path}: {message}"
+        findings.append(Finding(result.id, result.title, message))
+    return findings
+
+
+def refusal(findings: list[Finding]) -> AccordError:
+    return AccordError(
+        _("CSAF export refused, the document fails test {tests}").format(
+            tests="; ".join(str(f) for f in findings)
+        )
+    )
+
+
+def dumps(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def export(c: AdvisoryContent, out: Path, version: str = "2.0") -> dict[str, Any]:
+    """Build, validate and only then write; an invalid document is refused, naming the test."""
+    doc = build(c, version)
+    findings = validate(doc, version)
+    if findings:
+        raise refusal(findings)
+    out.write_bytes(dumps(doc))
+    return doc

@@ -1,0 +1,233 @@
+"""accord case set|jurisdictions, accord deadlines ID, accord deadline met|configure|rules|check."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app import deadlines as dl
+from app.cli.context import CliContext
+from app.deadlines.rules import for_workspace
+from app.errors import UsageError
+from app.workspace import Workspace
+from i18n import _
+
+
+def group(sub: Any, name: str, help_text: str, dest: str) -> Any:
+    """The sub-command group ``name`` (its subparsers action), created if no module made it yet."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help_text)
+        return parser.add_subparsers(dest=dest, metavar="ACTION")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return parser.add_subparsers(dest=dest, metavar="ACTION")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    csub = group(sub, "case", _("open, show, move and assign cases"), "case_command")
+    st = csub.add_parser("set", parents=[common], help=_("record dated facts that start clocks"))
+    st.add_argument("id")
+    st.add_argument(
+        "facts",
+        nargs="+",
+        metavar="FACT=ISO-8601-TIME",
+        help=_("e.g. exploited-aware=2026-03-28T23:30+01:00; FACT= clears it"),
+    )
+    st.set_defaults(handler=cmd_set)
+    j = csub.add_parser(
+        "jurisdictions", parents=[common], help=_("add or remove jurisdictions and programmes")
+    )
+    j.add_argument("id")
+    j.add_argument("--add", action="append", default=[], metavar="CODE")
+    j.add_argument("--remove", action="append", default=[], metavar="CODE")
+    j.set_defaults(handler=cmd_jurisdictions)
+
+    d = sub.add_parser(
+        "deadlines", parents=[common], help=_("a case's obligations, earliest first")
+    )
+    d.add_argument("id")
+    d.set_defaults(handler=cmd_deadlines)
+
+    dsub = group(sub, "deadline", _("record and configure deadlines"), "deadline_command")
+    m = dsub.add_parser("met", parents=[common], help=_("record an obligation as met"))
+    m.add_argument("id")
+    m.add_argument("rule")
+    m.add_argument("--evidence", required=True)
+    m.set_defaults(handler=cmd_met)
+    cf = dsub.add_parser("configure", parents=[common], help=_("set a configurable rule's offset"))
+    cf.add_argument("rule")
+    g = cf.add_mutually_exclusive_group(required=True)
+    g.add_argument("--amount", type=int, help=_("the offset in the rule's own unit"))
+    g.add_argument("--reset", action="store_true")
+    cf.set_defaults(handler=cmd_configure)
+    rc = dsub.add_parser(
+        "recompute", parents=[common], help=_("recompute the deadlines of every open case")
+    )
+    rc.add_argument("--missing", action="store_true", help=_("only cases without deadlines"))
+    rc.set_defaults(handler=cmd_recompute)
+    rl = dsub.add_parser("rules", parents=[common], help=_("list the jurisdiction rules"))
+    rl.set_defaults(handler=cmd_rules)
+    ck = dsub.add_parser("check", parents=[common], help=_("validate a team's rules file"))
+    ck.add_argument("file", type=Path)
+    ck.set_defaults(handler=cmd_check)
+
+
+def rules_for(ws: Workspace) -> dl.RuleSet:
+    """Shipped rules plus the team's files in WORKSPACE/jurisdictions and ACCORD_JURISDICTIONS."""
+    return for_workspace(ws.directory)
+
+
+def _analyst_zone(ws: Workspace) -> str:
+    from sqlalchemy import select
+
+    from models import Analyst
+
+    actor = ws.require_actor()
+    with ws.session() as s:
+        return s.scalar(select(Analyst.timezone).where(Analyst.id == actor.id)) or "UTC"
+
+
+def cmd_set(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    rules = rules_for(ws)
+    zone = _analyst_zone(ws)
+    parsed = []
+    for item in args.facts:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(_("{item}: write FACT=ISO-8601-TIME").format(item=item))
+        parsed.append((name, dl.parse_time(value, zone) if value.strip() else None))
+    out = []
+    with ws.session() as s:
+        for name, at in parsed:
+            old = dl.set_fact(s, ws.require_actor(), args.id, name, at, rules)
+            out.append({"fact": name.strip().lower(), "from": old, "to": at})
+        views = dl.deadlines(s, ws.actor, args.id, rules)
+    ctx.emit(
+        {"id": args.id.upper(), "facts": out, "deadlines": [v.as_json() for v in views]},
+        "\n".join(
+            _("{key}: {fact} = {at}").format(
+                key=args.id.upper(), fact=f["fact"], at=f["to"].isoformat() if f["to"] else "-"
+            )
+            for f in out
+        ),
+    )
+    return 0
+
+
+def cmd_jurisdictions(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        codes = dl.set_jurisdictions(
+            s, ws.require_actor(), args.id, args.add, args.remove, rules_for(ws)
+        )
+    ctx.emit(
+        {"id": args.id.upper(), "jurisdictions": codes},
+        _("{key}: {codes}").format(key=args.id.upper(), codes=", ".join(codes) or "-"),
+    )
+    return 0
+
+
+def _text(views: list[dl.DeadlineView]) -> str:
+    lines = []
+    for v in views:
+        local = "  ".join(f"{z}: {t}" for z, t in v.due_local.items())
+        lines.append(
+            f"{v.state:15} {v.due_utc.isoformat() if v.due_utc else '-':26} "
+            f"{v.jurisdiction:7} {v.rule}"
+        )
+        if local:
+            lines.append(f"{'':15} {local}")
+        if v.conflict:
+            lines.append(_("{pad} CONFLICT: {conflict}").format(pad=" " * 15, conflict=v.conflict))
+    return "\n".join(lines)
+
+
+def cmd_deadlines(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        views = dl.deadlines(s, ws.actor, args.id, rules_for(ws))
+    ctx.emit([v.as_json() for v in views], _text(views))
+    return 0
+
+
+def cmd_met(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        view = dl.mark_met(s, ws.require_actor(), args.id, args.rule, args.evidence, rules_for(ws))
+    ctx.emit(view.as_json(), _("{key}: {rule} met").format(key=args.id.upper(), rule=args.rule))
+    return 0
+
+
+def cmd_configure(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        amount = dl.configure(
+            s, ws.require_actor(), args.rule, None if args.reset else args.amount, rules_for(ws)
+        )
+    ctx.emit(
+        {"rule": args.rule, "amount": amount},
+        _("{rule}: offset {amount}").format(rule=args.rule, amount=amount),
+    )
+    return 0
+
+
+def cmd_recompute(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        n = dl.recompute_all(s, rules_for(ws), only_missing=args.missing)
+    ctx.emit({"cases": n}, _("Recomputed the deadlines of {n} cases.").format(n=n))
+    return 0
+
+
+def _rules_json(rules: dl.RuleSet) -> list[dict[str, object]]:
+    return [
+        {
+            "code": f.code,
+            "jurisdiction": f.jurisdiction,
+            "name": f.name,
+            "kind": f.kind,
+            "aliases": list(f.aliases),
+            "always": f.always,
+            "timezone": f.timezone,
+            "file": f.path,
+            "rules": [
+                {
+                    "id": r.id,
+                    "trigger": r.trigger,
+                    "offset": {r.unit: r.amount},
+                    "recipient": r.recipient,
+                    "binding": r.binding,
+                    "effective": r.effective.isoformat(),
+                    "source": r.source,
+                    "url": r.url,
+                }
+                for r in f.rules
+            ],
+        }
+        for f in rules.files
+    ]
+
+
+def cmd_rules(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace(act=False)
+    rules = rules_for(ws)
+    ctx.emit(
+        _rules_json(rules),
+        "\n".join(
+            f"{f.code:10} {f.jurisdiction:7} {len(f.rules):2}  {f.name}" for f in rules.files
+        ),
+    )
+    return 0
+
+
+def cmd_check(ctx: CliContext, args: argparse.Namespace) -> int:
+    f = dl.load_file(args.file)
+    ctx.emit(
+        {"file": str(args.file), "code": f.code, "rules": [r.id for r in f.rules]},
+        _("{file}: {n} rules, valid").format(file=args.file, n=len(f.rules)),
+    )
+    return 0

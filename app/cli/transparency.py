@@ -1,0 +1,37 @@
+"""accord report transparency --from DATE --to DATE --out DIR."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app import transparency
+from app import workspace as ws_mod
+from app.cli.context import CliContext
+from app.cli.deadlines import group, rules_for
+from i18n import _
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    rsub = group(sub, "report", _("reports"), "report_command")
+    t = rsub.add_parser(
+        "transparency", parents=[common], help=_("write the public (TLP:CLEAR) transparency report")
+    )
+    t.add_argument("--from", dest="start", required=True, metavar="DATE")
+    t.add_argument("--to", dest="end", required=True, metavar="DATE")
+    t.add_argument("--out", required=True, type=Path, metavar="DIR")
+    t.set_defaults(handler=cmd_transparency)
+
+
+def cmd_transparency(ctx: CliContext, args: argparse.Namespace) -> int:
+    start, end = transparency.parse_date(args.start), transparency.parse_date(args.end)
+    ws = ctx.open_workspace()
+    org = ws_mod.org_name(ws)
+    with ws.session() as s:
+        files = transparency.write(s, ws.require_actor(), start, end, args.out, org, rules_for(ws))
+    ctx.emit(
+        {"out": str(args.out), "files": [p.name for p in files]},
+        _("Wrote {n} files to {dir}").format(n=len(files), dir=args.out),
+    )
+    return 0

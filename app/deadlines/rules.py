@@ -1,0 +1,317 @@
+"""Jurisdiction rules as data: load, validate and index the YAML files.
+
+One file per jurisdiction or programme (``resources/jurisdictions/*.yaml``), checked against
+``schema.json``; a team may add its own files. A malformed file is refused with its path, the
+line and the problem, using PyYAML's node marks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jsonschema
+import yaml
+
+from app.errors import UsageError
+from i18n import _
+
+RULES_DIR = Path(__file__).resolve().parents[2] / "resources" / "jurisdictions"
+SCHEMA_FILE = RULES_DIR / "schema.json"
+ENV_DIRS = "ACCORD_JURISDICTIONS"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+OFFSET_UNITS = ("hours", "days", "business_days", "months")
+# Facts that do not start a clock but matter to the engine (embargo conflicts).
+EMBARGO_FACTS = ("embargo-until", "publication-planned")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One obligation: ``offset`` after ``trigger`` (a case fact), owed to ``recipient``."""
+
+    id: str
+    jurisdiction: str
+    programme: str
+    trigger: str
+    unit: str
+    amount: int
+    recipient: str
+    obligation: str
+    binding: bool
+    effective: date
+    until: date | None
+    source: str
+    url: str
+    requires: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    met_by: str | None = None
+    configurable: bool = False
+    due_soon_hours: float = 24.0
+
+    @property
+    def cited_source(self) -> str:
+        return f"{self.source} — {self.url}"
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """A jurisdiction or programme: its calendar (zone, weekend, holidays) and its rules."""
+
+    code: str
+    jurisdiction: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    always: bool
+    timezone: str
+    weekend: frozenset[int]
+    holidays: frozenset[date]
+    rules: tuple[Rule, ...]
+    path: str
+
+    def answers_to(self, code: str) -> bool:
+        c = code.strip().upper()
+        return c == self.code or c == self.jurisdiction or c in self.aliases
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    files: tuple[RuleFile, ...]
+
+    def rule(self, rule_id: str) -> Rule:
+        for f in self.files:
+            for r in f.rules:
+                if r.id == rule_id:
+                    return r
+        raise UsageError(_("no deadline rule {rule}").format(rule=rule_id))
+
+    def file_of(self, rule_id: str) -> RuleFile:
+        for f in self.files:
+            if any(r.id == rule_id for r in f.rules):
+                return f
+        raise UsageError(_("no deadline rule {rule}").format(rule=rule_id))
+
+    def known_codes(self) -> list[str]:
+        codes: set[str] = set()
+        for f in self.files:
+            codes.update((f.code, f.jurisdiction, *f.aliases))
+        return sorted(codes)
+
+    def files_for(self, codes: Iterable[str]) -> list[RuleFile]:
+        wanted = [c.strip().upper() for c in codes]
+        return [f for f in self.files if f.always or any(f.answers_to(c) for c in wanted)]
+
+    def facts(self) -> list[str]:
+        """Every fact name a rule refers to, plus the embargo facts."""
+        names: set[str] = set(EMBARGO_FACTS)
+        for f in self.files:
+            for r in f.rules:
+                names.update((r.trigger, *r.requires, *r.unless))
+                if r.met_by:
+                    names.add(r.met_by)
+        return sorted(names)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings, so the schema sees what the file says."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def _node_at(node: yaml.Node, path: Sequence[object]) -> yaml.Node:
+    """The YAML node for a JSON path, as deep as the path exists (for its line number)."""
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    node = value
+                    break
+            else:
+                return node
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def _fail(path: str, line: int, problem: str) -> UsageError:
+    return UsageError(
+        _("{file}: line {line}: {problem}").format(file=path, line=line, problem=problem)
+    )
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def parse_text(text: str, path: str) -> RuleFile:
+    """Validate and build one rules file; UsageError names the file, the line and the problem."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise _fail(path, line, str(exc.problem or exc)) from None
+    if root is None:
+        raise _fail(path, 1, _("the file is empty"))
+    data = _Loader(text).get_single_data()
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.absolute_path) or _("top level")
+        raise _fail(
+            path,
+            _line(_node_at(root, list(err.absolute_path))),
+            _("{where}: {message}").format(where=where, message=err.message),
+        )
+    return _build(data, root, path)
+
+
+def _date(value: str, node: yaml.Node, path: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(path, _line(node), _("{value} is not a date").format(value=value)) from None
+
+
+def _build(data: dict[str, Any], root: yaml.Node, path: str) -> RuleFile:
+    try:
+        ZoneInfo(data["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail(
+            path,
+            _line(_node_at(root, ["timezone"])),
+            _("unknown time zone {zone}").format(zone=data["timezone"]),
+        ) from None
+    holidays = frozenset(
+        _date(h, _node_at(root, ["holidays", i]), path)
+        for i, h in enumerate(data.get("holidays", []))
+    )
+    default_soon = float(data.get("due_soon_hours", 24))
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for i, r in enumerate(data["rules"]):
+        node = _node_at(root, ["rules", i])
+        if r["id"] in seen:
+            raise _fail(
+                path,
+                _line(_node_at(node, ["id"])),
+                _("duplicate rule id {rule}").format(rule=r["id"]),
+            )
+        seen.add(r["id"])
+        unit, amount = next(iter(r["offset"].items()))
+        rules.append(
+            Rule(
+                id=r["id"],
+                jurisdiction=data["jurisdiction"],
+                programme=data["code"],
+                trigger=r["trigger"],
+                unit=unit,
+                amount=int(amount),
+                recipient=r["recipient"],
+                obligation=r["obligation"],
+                binding=bool(r.get("binding", False)),
+                effective=_date(r["effective"], _node_at(node, ["effective"]), path),
+                until=_date(r["until"], _node_at(node, ["until"]), path) if "until" in r else None,
+                source=r["source"],
+                url=r["url"],
+                requires=tuple(r.get("requires", ())),
+                unless=tuple(r.get("unless", ())),
+                met_by=r.get("met_by"),
+                configurable=bool(r.get("configurable", False)),
+                due_soon_hours=float(r.get("due_soon_hours", default_soon)),
+            )
+        )
+    return RuleFile(
+        code=data["code"],
+        jurisdiction=data["jurisdiction"],
+        name=data["name"],
+        kind=data["kind"],
+        aliases=tuple(data.get("aliases", ())),
+        always=bool(data.get("always", False)),
+        timezone=data["timezone"],
+        weekend=frozenset(WEEKDAYS.index(d) for d in data.get("weekend", ["sat", "sun"])),
+        holidays=holidays,
+        rules=tuple(rules),
+        path=path,
+    )
+
+
+def load_file(path: Path) -> RuleFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            _("{file}: cannot read: {problem}").format(file=path, problem=exc)
+        ) from None
+    return parse_text(text, str(path))
+
+
+def _dirs(extra: Sequence[Path]) -> list[Path]:
+    dirs = [RULES_DIR, *extra]
+    env = os.environ.get(ENV_DIRS)
+    if env:
+        dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
+    return dirs
+
+
+def load_rules(extra_dirs: Sequence[Path] = ()) -> RuleSet:
+    """The shipped rules plus a team's files (extra folders and ``ACCORD_JURISDICTIONS``)."""
+    files: list[RuleFile] = []
+    for d in _dirs(extra_dirs):
+        if d.is_dir():
+            files.extend(load_file(p) for p in sorted(d.glob("*.yaml")))
+    codes: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for f in files:
+        if f.code in codes:
+            raise UsageError(
+                _("{file}: code {code} is already defined in {other}").format(
+                    file=f.path, code=f.code, other=codes[f.code]
+                )
+            )
+        codes[f.code] = f.path
+        for r in f.rules:
+            if r.id in ids:
+                raise UsageError(
+                    _("{file}: rule {rule} is already defined in {other}").format(
+                        file=f.path, rule=r.id, other=ids[r.id]
+                    )
+                )
+            ids[r.id] = f.path
+    return RuleSet(tuple(files))
+
+
+TEAM_RULES_DIR = "jurisdictions"
+
+
+def for_workspace(directory: Path | None) -> RuleSet:
+    """Shipped rules plus the team's files in ``WORKSPACE/jurisdictions`` and the env folders."""
+    return load_rules([directory / TEAM_RULES_DIR] if directory is not None else [])
+
+
+@lru_cache(maxsize=1)
+def builtin_rules() -> RuleSet:
+    """The shipped rules only (cached; the files are read-only data)."""
+    return RuleSet(tuple(load_file(p) for p in sorted(RULES_DIR.glob("*.yaml"))))

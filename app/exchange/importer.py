@@ -1,0 +1,540 @@
+"""Bundle import: verify first; refuse into quarantine, or merge the partner's work, audited.
+
+A partner's cases map onto ours through their origin (the organisation fingerprint and case
+key where the case was first opened): a case we sent comes back onto our own case, a case
+the partner opened becomes a new case of ours, remembered by a Report of format
+``accord-bundle``. Assessments stay the partner's (``partner_id``/``partner_fingerprint``),
+never overwriting ours; playbook step completions go through the playbooks' joint-run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit, cases
+from app.actor import Actor, Permission
+from app.errors import AccordError
+from app.exchange import keys
+from app.exchange.bundle_format import Limits
+from app.exchange.documents import ORIGIN_FORMAT
+from app.exchange.verify import BundleReport, Refused, Verified, _Verifier, report_for
+from app.playbooks import joint
+from i18n import _
+from models import (
+    Advisory,
+    AdvisoryText,
+    AffectedProduct,
+    Assessment,
+    Attachment,
+    Bundle,
+    Case,
+    CaseFact,
+    CaseJurisdiction,
+    CasePartner,
+    Partner,
+    QuarantineItem,
+    Reference,
+    Report,
+    ReportRevision,
+    Vulnerability,
+    utcnow,
+)
+
+QUARANTINE_MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MergedCase:
+    partner_case: str
+    case: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    report: BundleReport
+    imported: bool
+    quarantine_id: int | None = None
+    cases: tuple[MergedCase, ...] = ()
+    assessments: int = 0
+    playbook_steps: int = 0
+    advisories: int = 0
+    attachments: int = 0
+    notes: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "imported": self.imported,
+            "valid": self.report.ok,
+            "reason": self.report.reason,
+            "bundle_id": self.report.bundle_id,
+            "sender": self.report.sender,
+            "tlp": self.report.tlp,
+            "quarantine_id": self.quarantine_id,
+            "cases": [
+                {"partner_case": c.partner_case, "case": c.case, "created": c.created}
+                for c in self.cases
+            ],
+            "assessments": self.assessments,
+            "playbook_steps": self.playbook_steps,
+            "advisories": self.advisories,
+            "attachments": self.attachments,
+            "notes": list(self.notes),
+            "verification": self.report.as_json(),
+        }
+
+
+def _time(value: object) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+class _Merge:
+    def __init__(self, session: Session, actor: Actor, v: Verified):
+        self.s = session
+        self.actor = actor
+        self.v = v
+        partner = session.get(Partner, v.partner_id)
+        assert partner is not None
+        self.partner = partner
+        self.own = keys.own_fingerprints(session)
+        self.cases: list[MergedCase] = []
+        self.assessments = 0
+        self.steps = 0
+        self.advisories = 0
+        self.attachments = 0
+        self.notes: list[str] = []
+
+    def run(self) -> None:
+        for path in sorted(p for p in self.v.members if p.startswith("cases/")):
+            if not path.endswith(".json"):
+                continue
+            try:
+                doc = json.loads(self.v.members[path])
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise Refused(
+                    "payload", _("{name} is not JSON: {error}").format(name=path, error=exc)
+                ) from None
+            if not isinstance(doc, dict) or doc.get("format") != "accord-case":
+                raise Refused("payload", _("{name} is not an Accord case").format(name=path))
+            self.case(path, doc)
+
+    def case(self, path: str, doc: dict[str, Any]) -> None:
+        origin = doc.get("origin") or {}
+        ofpr = str(origin.get("org_fingerprint") or self.v.signer_fingerprint).upper()
+        okey = str(origin.get("case") or doc.get("key") or "")
+        case: Case | None = None
+        created = False
+        doc_id = f"{ofpr}:{okey}"
+        raw = self.v.members[path]
+        if ofpr in self.own:
+            case = self.s.scalar(select(Case).where(Case.key == okey))
+        if case is None:
+            link = self.s.scalar(
+                select(Report).where(Report.format == ORIGIN_FORMAT, Report.document_id == doc_id)
+            )
+            if link is not None and link.case_id is not None:
+                case = self.s.get(Case, link.case_id)
+                if link.raw_sha256 != hashlib.sha256(raw).hexdigest():
+                    link.revisions.append(
+                        ReportRevision(
+                            revision=link.revision, raw=link.raw, raw_sha256=link.raw_sha256
+                        )
+                    )
+                    link.raw = raw
+                    link.raw_sha256 = hashlib.sha256(raw).hexdigest()
+                    link.revision = self.v.manifest.get("bundle_id")
+        vuln_map: dict[int, int] = {}
+        if case is None:
+            case = cases.create_case(
+                self.s, self.actor, str(doc.get("title") or okey), str(doc.get("description") or "")
+            )
+            case.source_partner_id = self.partner.id
+            created = True
+            self.s.add(
+                Report(
+                    case_id=case.id,
+                    source=f"partner:{self.partner.name}",
+                    format=ORIGIN_FORMAT,
+                    document_id=doc_id,
+                    revision=str(self.v.manifest.get("bundle_id")),
+                    title=case.title,
+                    description=case.description,
+                    filename=path,
+                    media_type="application/json",
+                    raw=raw,
+                    raw_sha256=hashlib.sha256(raw).hexdigest(),
+                    partner_id=self.partner.id,
+                )
+            )
+            for fact in doc.get("facts") or []:
+                at = _time(fact.get("at"))
+                if at is not None and fact.get("name"):
+                    case.facts.append(CaseFact(name=str(fact["name"])[:60], at=at))
+            for code in doc.get("jurisdictions") or []:
+                case.jurisdictions.append(CaseJurisdiction(code=str(code)[:40]))
+            vuln_map = self.vulnerabilities(case, doc.get("vulnerabilities") or [])
+            self.attachments_of(case, doc.get("attachments") or [])
+        if (
+            self.s.scalar(
+                select(CasePartner.id).where(
+                    CasePartner.case_id == case.id, CasePartner.partner_id == self.partner.id
+                )
+            )
+            is None
+        ):
+            self.s.add(CasePartner(case_id=case.id, partner_id=self.partner.id))
+            names = [n for n in case.partners_label.split(", ") if n]
+            if self.partner.name not in names:
+                case.partners_label = ", ".join([*names, self.partner.name])[:500]
+        self.s.flush()
+        self.assessments_of(case, doc.get("assessments") or [], vuln_map)
+        self.steps_of(case, doc)
+        if isinstance(doc.get("advisory_draft"), dict):
+            self.advisory(case, doc["advisory_draft"])
+        audit.record(
+            self.s,
+            self.actor,
+            "case.import",
+            "case",
+            case.id,
+            case_key=case.key,
+            details={
+                "bundle": self.v.manifest.get("bundle_id"),
+                "partner": self.partner.id,
+                "partner_case": okey,
+                "created": created,
+            },
+        )
+        self.cases.append(MergedCase(okey, case.key, created))
+
+    def vulnerabilities(self, case: Case, items: list[Any]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for item in items:
+            v = Vulnerability(
+                case_id=case.id,
+                cve=item.get("cve"),
+                cwe=item.get("cwe"),
+                title=str(item.get("title") or ""),
+                description=str(item.get("description") or ""),
+                ai_class=item.get("ai_class"),
+                atlas_ids=list(item.get("atlas_ids") or []),
+                owasp_ids=list(item.get("owasp_ids") or []),
+            )
+            for a in item.get("affected") or []:
+                v.affected.append(
+                    AffectedProduct(
+                        kind=str(a.get("kind") or "system"),
+                        name=str(a.get("name") or "?"),
+                        vendor=a.get("vendor"),
+                        version=a.get("version"),
+                        version_range=a.get("version_range"),
+                        hash=a.get("hash"),
+                        purl=a.get("purl"),
+                    )
+                )
+            for r in item.get("references") or []:
+                if r.get("url"):
+                    v.references.append(
+                        Reference(
+                            url=str(r["url"]),
+                            summary=r.get("summary"),
+                            category=str(r.get("category") or "external"),
+                        )
+                    )
+            self.s.add(v)
+            self.s.flush()
+            if isinstance(item.get("ref"), int):
+                out[item["ref"]] = v.id
+        return out
+
+    def attachments_of(self, case: Case, items: list[Any]) -> None:
+        for item in items:
+            data = self.v.members.get(str(item.get("path")))
+            if data is None:
+                continue
+            self.s.add(
+                Attachment(
+                    case_id=case.id,
+                    filename=str(item.get("filename") or "attachment")[:500],
+                    media_type=str(item.get("media_type") or "application/octet-stream"),
+                    content=data,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    size=len(data),
+                    hazardous=bool(item.get("hazardous")),
+                    hazard_kind=item.get("hazard_kind"),
+                )
+            )
+            self.attachments += 1
+
+    def assessments_of(self, case: Case, items: list[Any], vuln_map: dict[int, int]) -> None:
+        fpr = self.v.signer_fingerprint
+        for item in items:
+            created = _time(item.get("created_at")) or utcnow()
+            if not item.get("tier") or not item.get("model_id"):
+                continue
+            exists = self.s.scalar(
+                select(Assessment.id).where(
+                    Assessment.case_id == case.id,
+                    Assessment.partner_id == self.partner.id,
+                    Assessment.created_at == created,
+                    Assessment.model_id == item.get("model_id"),
+                )
+            )
+            if exists is not None:
+                continue
+            row = Assessment(
+                case_id=case.id,
+                vulnerability_id=vuln_map.get(item.get("vulnerability_ref", -1)),
+                model_id=str(item["model_id"]),
+                model_version=str(item.get("model_version") or ""),
+                cvss_version=item.get("cvss_version"),
+                cvss_vector=item.get("cvss_vector"),
+                cvss_score=item.get("cvss_score"),
+                cvss_severity=item.get("cvss_severity"),
+                ssvc_table=item.get("ssvc_table"),
+                ssvc_inputs=item.get("ssvc_inputs") or {},
+                ssvc_decision=item.get("ssvc_decision"),
+                ai_factors=item.get("ai_factors") or {},
+                sector=item.get("sector"),
+                tier=str(item["tier"]),
+                sla_hours=item.get("sla_hours"),
+                explanation=str(item.get("explanation") or ""),
+                rationale=str(item.get("rationale") or ""),
+                analyst_id=None,
+                partner_id=self.partner.id,
+                partner_fingerprint=fpr,
+                created_at=created,
+            )
+            self.s.add(row)
+            self.s.flush()
+            audit.record(
+                self.s,
+                self.actor,
+                "assessment.import",
+                "assessment",
+                row.id,
+                case_key=case.key,
+                details={"partner": self.partner.id, "fingerprint": fpr, "tier": row.tier},
+            )
+            self.assessments += 1
+
+    def steps_of(self, case: Case, doc: dict[str, Any]) -> None:
+        """Completions of steps the partner did, through the playbooks' joint-run contract."""
+        candidates: list[dict[str, Any]] = []
+        for step in doc.get("playbook_steps") or []:
+            if isinstance(step, dict) and step.get("state") in ("done", "skipped"):
+                candidates.append(step)
+        for run in doc.get("playbook_runs") or []:
+            for step in run.get("steps") or []:
+                if step.get("state") in ("done", "skipped"):
+                    candidates.append(
+                        {**step, "playbook": run.get("playbook_id"), "version": run.get("version")}
+                    )
+        for step in candidates:
+            before = joint_state(self.s, case, step)
+            try:
+                with self.s.begin_nested():
+                    joint.apply_partner_completion(
+                        self.s, self.actor, case.key, step, self.v.signer_fingerprint
+                    )
+            except AccordError as exc:
+                audit.forget_tail(self.s)
+                self.notes.append(
+                    _("{key}: step {step} not applied: {reason}").format(
+                        key=case.key, step=step.get("step_id"), reason=exc
+                    )
+                )
+                continue
+            if before != joint_state(self.s, case, step):
+                self.steps += 1
+
+    def advisory(self, case: Case, draft: dict[str, Any]) -> None:
+        adv = self.s.scalar(select(Advisory).where(Advisory.case_id == case.id))
+        if adv is not None and adv.partner_id != self.partner.id:
+            self.notes.append(
+                _("{key}: our own advisory is kept; the partner's draft was not merged").format(
+                    key=case.key
+                )
+            )
+            return
+        if adv is None:
+            adv = Advisory(
+                case_id=case.id,
+                partner_id=self.partner.id,
+                status="draft",
+                source_language=str(draft.get("source_language") or "en"),
+                tlp=str(draft.get("tlp") or "CLEAR"),
+            )
+            self.s.add(adv)
+            self.s.flush()
+        cells = {(t.field, t.language): t for t in adv.texts}
+        for t in draft.get("texts") or []:
+            key = (str(t.get("field")), str(t.get("language")))
+            cell = cells.get(key)
+            if cell is None:
+                adv.texts.append(
+                    AdvisoryText(
+                        field=key[0][:40],
+                        language=key[1][:16],
+                        text=str(t.get("text") or ""),
+                        source_hash=t.get("source_hash"),
+                    )
+                )
+            else:
+                cell.text = str(t.get("text") or "")
+                cell.source_hash = t.get("source_hash")
+        self.s.flush()
+        audit.record(
+            self.s,
+            self.actor,
+            "advisory.import",
+            "advisory",
+            adv.id,
+            case_key=case.key,
+            details={"partner": self.partner.id, "cells": len(draft.get("texts") or [])},
+        )
+        self.advisories += 1
+
+
+def joint_state(session: Session, case: Case, step: dict[str, Any]) -> tuple[object, ...]:
+    from models import PlaybookRun, PlaybookStep
+
+    row = session.scalar(
+        select(PlaybookStep)
+        .join(PlaybookRun, PlaybookRun.id == PlaybookStep.run_id)
+        .where(
+            PlaybookRun.case_id == case.id,
+            PlaybookRun.playbook_id == step.get("playbook"),
+            PlaybookStep.step_id == step.get("step_id"),
+        )
+    )
+    return (row.state, row.partner_fingerprint) if row is not None else ()
+
+
+def _quarantine(
+    session: Session, actor: Actor, name: str, data: bytes, report: BundleReport
+) -> int:
+    item = QuarantineItem(
+        kind="bundle",
+        path=name[:1000],
+        reason=report.reason or "",
+        content=data if len(data) <= QUARANTINE_MAX_BYTES else b"",
+        size=len(data),
+        sha256=report.sha256,
+    )
+    session.add(item)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "bundle.refused",
+        "quarantine_item",
+        item.id,
+        details={"check": report.failed_check, "reason": report.reason, "sha256": report.sha256},
+    )
+    return item.id
+
+
+def import_bundle(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    name: str = "bundle",
+    *,
+    limits: Limits | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Verify, then merge; a refused bundle goes to quarantine and nothing of it is merged."""
+    actor.require(Permission.EXPORT)
+    verifier = _Verifier(session, limits or Limits())
+    digest = hashlib.sha256(data).hexdigest()
+    if progress is not None:
+        progress(0, 2)
+    try:
+        v = verifier.run(data)
+        report = report_for(session, v, digest)
+        with session.begin_nested():
+            merge = _Merge(session, actor, v)
+            try:
+                merge.run()
+            except Refused:
+                raise
+            except (AccordError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                # Signed by a verified partner, yet not what an Accord case file holds.
+                raise Refused(
+                    "payload", _("the bundle's payload is malformed: {error}").format(error=exc)
+                ) from None
+    except Refused as exc:
+        audit.forget_tail(session)
+        refused = BundleReport(
+            False, exc.reason, exc.check, (*verifier.checks, _failed(exc)), sha256=digest
+        )
+        qid = _quarantine(session, actor, name, data, refused)
+        return ImportResult(refused, False, qid)
+    partner = merge.partner
+    partner.last_sequence_in = v.sequence
+    m = v.manifest
+    session.add(
+        Bundle(
+            bundle_uuid=str(m["bundle_id"]),
+            direction="in",
+            partner_id=partner.id,
+            sequence=v.sequence,
+            tlp=str(m["tlp"]),
+            state="done",
+            manifest=m,
+            sha256=digest,
+            analyst_id=actor.id or None,
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "bundle.import",
+        "bundle",
+        m["bundle_id"],
+        details={
+            "partner": partner.id,
+            "fingerprint": v.signer_fingerprint,
+            "tlp": m["tlp"],
+            "sequence": v.sequence,
+            "sha256": digest,
+            "cases": [c.case for c in merge.cases],
+            "assessments": merge.assessments,
+            "playbook_steps": merge.steps,
+            "advisories": merge.advisories,
+        },
+    )
+    if progress is not None:
+        progress(2, 2)
+    return ImportResult(
+        report,
+        True,
+        None,
+        tuple(merge.cases),
+        merge.assessments,
+        merge.steps,
+        merge.advisories,
+        merge.attachments,
+        tuple(merge.notes),
+    )
+
+
+def _failed(exc: Refused) -> Any:
+    from app.exchange.verify import Check
+
+    return Check(exc.check, False, exc.reason)

@@ -1,0 +1,27 @@
+"""Impact estimation from deployment inventories and AI bills of materials."""
+
+from app.impact.estimate import (
+    ASSUMPTION_KEYS,
+    compute,
+    estimate,
+    key_for_id,
+    latest,
+    summary,
+)
+from app.impact.inventory import FIELDS, Inventory, Item, load, parse_mapping
+from app.impact.matching import Target
+
+__all__ = [
+    "ASSUMPTION_KEYS",
+    "FIELDS",
+    "Inventory",
+    "Item",
+    "Target",
+    "compute",
+    "estimate",
+    "key_for_id",
+    "latest",
+    "load",
+    "parse_mapping",
+    "summary",
+]

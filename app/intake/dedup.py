@@ -1,0 +1,273 @@
+"""Near-duplicates: a new case whose report names the same affected model or product as an
+existing case and reads alike (rapidfuzz) becomes a DuplicateCandidate for an analyst to
+confirm, dismiss or merge. A merge moves every report, with its source and raw original,
+into the surviving case; nothing is deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, utils
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit, search, workflow
+from app.actor import Actor
+from app.errors import AccordError, NotFound, UsageError
+from i18n import _
+from models import (
+    AffectedProduct,
+    Attachment,
+    Case,
+    CaseStatus,
+    DuplicateCandidate,
+    Report,
+    Vulnerability,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from app.intake.model import ParsedDoc
+
+THRESHOLD = 80.0
+MAX_COMPARED = 50
+MAX_CANDIDATES = 3
+TEXT_CHARS = 1500
+
+
+def _text(title: str, description: str) -> str:
+    return utils.default_process(f"{title} {description[:TEXT_CHARS]}")
+
+
+def find_near_duplicates(s: Session, report: Report, doc: ParsedDoc) -> int:
+    """Record candidates for ``report`` (in a new case); returns how many were recorded."""
+    names = sorted({p.name for v in doc.vulns for p in v.products})[:50]
+    if not names:
+        return 0
+    rows = s.execute(
+        select(Report.id, Report.case_id, Report.title, Report.description, AffectedProduct.name)
+        .join(Vulnerability, Vulnerability.report_id == Report.id)
+        .join(AffectedProduct, AffectedProduct.vulnerability_id == Vulnerability.id)
+        .where(
+            AffectedProduct.name.in_(names),
+            Report.case_id != report.case_id,
+            Report.case_id.is_not(None),
+        )
+        .order_by(Report.id.desc())
+        .limit(MAX_COMPARED * 4)
+    ).all()
+    mine = _text(report.title, report.description)
+    best: dict[int, tuple[float, str]] = {}
+    seen: set[int] = set()
+    for rid, case_id, title, description, product in rows:
+        if rid in seen or len(seen) >= MAX_COMPARED:
+            continue
+        seen.add(rid)
+        if case_id is None:
+            continue
+        score = fuzz.token_set_ratio(mine, _text(title, description), processor=None)
+        if score >= THRESHOLD and score > best.get(case_id, (0.0, ""))[0]:
+            best[case_id] = (score, product)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:MAX_CANDIDATES]
+    for case_id, (score, product) in ranked:
+        s.add(
+            DuplicateCandidate(
+                report_id=report.id,
+                other_case_id=case_id,
+                score=round(score, 1),
+                reason=_("same product {product}; text {score}% alike").format(
+                    product=product[:200], score=round(score)
+                ),
+            )
+        )
+    return len(ranked)
+
+
+@dataclass(frozen=True)
+class Side:
+    case_key: str
+    title: str
+    description: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CandidateInfo:
+    id: int
+    state: str
+    score: float
+    reason: str
+    report_id: int
+    created_at: datetime
+    new: Side
+    existing: Side
+
+    def as_json(self) -> dict[str, object]:
+        def side(x: Side) -> dict[str, object]:
+            return {"case": x.case_key, "title": x.title, "sources": list(x.sources)}
+
+        return {
+            "id": self.id,
+            "state": self.state,
+            "score": self.score,
+            "reason": self.reason,
+            "report_id": self.report_id,
+            "created_at": self.created_at.isoformat(),
+            "new": side(self.new),
+            "existing": side(self.existing),
+        }
+
+
+def _side(s: Session, case: Case) -> Side:
+    reports = s.execute(
+        select(Report.source, Report.format, Report.document_id, Report.title)
+        .where(Report.case_id == case.id)
+        .order_by(Report.id)
+    ).all()
+    sources = tuple(f"{src}/{fmt}: {doc or title}" for src, fmt, doc, title in reports)
+    return Side(case.key, case.title, case.description, sources)
+
+
+def _info(s: Session, c: DuplicateCandidate) -> CandidateInfo:
+    report = s.get(Report, c.report_id)
+    other = s.get(Case, c.other_case_id)
+    assert report is not None and other is not None
+    own = s.get(Case, report.case_id) if report.case_id is not None else None
+    new = (
+        _side(s, own)
+        if own is not None
+        else Side("-", report.title, report.description, (report.source,))
+    )
+    if own is not None:  # show the report itself, which is what was compared
+        new = Side(new.case_key, report.title, report.description, new.sources)
+    return CandidateInfo(
+        c.id, c.state, c.score, c.reason, c.report_id, c.created_at, new, _side(s, other)
+    )
+
+
+def list_candidates(s: Session, state: str | None = "open") -> list[CandidateInfo]:
+    q = select(DuplicateCandidate).order_by(DuplicateCandidate.id)
+    if state:
+        q = q.where(DuplicateCandidate.state == state)
+    return [_info(s, c) for c in s.scalars(q)]
+
+
+def get_candidate(s: Session, candidate_id: int) -> CandidateInfo:
+    return _info(s, _candidate(s, candidate_id))
+
+
+def _candidate(s: Session, candidate_id: int) -> DuplicateCandidate:
+    c = s.get(DuplicateCandidate, candidate_id)
+    if c is None:
+        raise NotFound(_("no duplicate candidate {id}").format(id=candidate_id))
+    return c
+
+
+def _decide(s: Session, actor: Actor, candidate_id: int, state: str) -> DuplicateCandidate:
+    c = _candidate(s, candidate_id)
+    if c.state != "open":
+        raise AccordError(
+            _("duplicate candidate {id} is already {state}").format(id=candidate_id, state=c.state)
+        )
+    c.state = state
+    c.decided_by_id = actor.id or None
+    c.decided_at = utcnow()
+    return c
+
+
+def _mark_duplicate(s: Session, actor: Actor, case: Case, other: Case, reason: str) -> None:
+    if case.status == CaseStatus.DUPLICATE:
+        return
+    if not workflow.is_allowed(case.status, CaseStatus.DUPLICATE):
+        raise AccordError(
+            _("cannot mark {key} as a duplicate from state {state}").format(
+                key=case.key, state=case.status.value
+            )
+        )
+    src = case.status
+    case.status = CaseStatus.DUPLICATE
+    case.updated_at = utcnow()
+    audit.record(
+        s,
+        actor,
+        "case.transition",
+        "case",
+        case.id,
+        case_key=case.key,
+        details={"from": src.value, "to": "duplicate", "reason": reason, "duplicate_of": other.key},
+    )
+
+
+def dismiss(s: Session, actor: Actor, candidate_id: int) -> CandidateInfo:
+    """Not a duplicate: the candidate is closed, both cases stay as they are."""
+    c = _decide(s, actor, candidate_id, "dismissed")
+    audit.record(
+        s,
+        actor,
+        "duplicate.dismiss",
+        "duplicate_candidate",
+        c.id,
+        details={"report_id": c.report_id, "other_case_id": c.other_case_id},
+    )
+    return _info(s, c)
+
+
+def _cases(s: Session, c: DuplicateCandidate) -> tuple[Case, Case]:
+    report = s.get(Report, c.report_id)
+    other = s.get(Case, c.other_case_id)
+    if report is None or report.case_id is None or other is None:
+        raise NotFound(_("duplicate candidate {id} no longer has both sides").format(id=c.id))
+    own = s.get(Case, report.case_id)
+    assert own is not None
+    if own.id == other.id:
+        raise UsageError(_("both sides are already the same case {key}").format(key=own.key))
+    return own, other
+
+
+def confirm(s: Session, actor: Actor, candidate_id: int) -> CandidateInfo:
+    """A duplicate: the newer case is marked duplicate of the other; reports stay where they are."""
+    c = _decide(s, actor, candidate_id, "confirmed")
+    own, other = _cases(s, c)
+    _mark_duplicate(s, actor, own, other, _("duplicate of {key}").format(key=other.key))
+    audit.record(
+        s,
+        actor,
+        "duplicate.confirm",
+        "duplicate_candidate",
+        c.id,
+        case_key=own.key,
+        details={"report_id": c.report_id, "duplicate_of": other.key},
+    )
+    return _info(s, c)
+
+
+def merge(s: Session, actor: Actor, candidate_id: int) -> CandidateInfo:
+    """Move every report, vulnerability and attachment of the newer case into the other one,
+    keeping each report's source, raw original and revisions; the emptied case is marked
+    duplicate and points at the survivor in its audit trail."""
+    c = _decide(s, actor, candidate_id, "merged")
+    own, other = _cases(s, c)
+    moved = [r.id for r in s.scalars(select(Report).where(Report.case_id == own.id))]
+    for r in s.scalars(select(Report).where(Report.case_id == own.id)):
+        r.case_id = other.id
+    for v in s.scalars(select(Vulnerability).where(Vulnerability.case_id == own.id)):
+        v.case_id = other.id
+    for a in s.scalars(select(Attachment).where(Attachment.case_id == own.id)):
+        a.case_id = other.id
+    s.flush()
+    _mark_duplicate(s, actor, own, other, _("merged into {key}").format(key=other.key))
+    other.updated_at = utcnow()
+    search.reindex(s, own)
+    search.reindex(s, other)
+    audit.record(
+        s,
+        actor,
+        "case.merge",
+        "case",
+        other.id,
+        case_key=other.key,
+        details={"from": own.key, "reports": moved, "candidate": c.id},
+    )
+    return _info(s, c)

@@ -1,0 +1,163 @@
+"""Recognise a document's format from its bytes and name, refusing hostile input early.
+
+Order of checks: empty, size, binary, UTF-8, then structure (JSON/YAML with a nesting-depth
+and node-count limit), then the format by content. Each refusal is one line.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from app.intake.model import Limits, Rejected
+from i18n import _
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def suffix(name: str) -> str:
+    base = name.rsplit("!", 1)[-1].rsplit("/", 1)[-1].lower()
+    return "." + base.rsplit(".", 1)[-1] if "." in base else ""
+
+
+def check_bytes(data: bytes, limits: Limits) -> None:
+    if not data.strip():
+        raise Rejected(_("empty file"))
+    if len(data) > limits.max_file_size:
+        raise Rejected(
+            _("file larger than the limit of {mb} MB").format(mb=limits.max_file_size // 2**20)
+        )
+
+
+def decode_text(data: bytes) -> str:
+    """Strict UTF-8 (a BOM is allowed); binary content and invalid bytes are refused."""
+    if b"\x00" in data[:8192]:
+        raise Rejected(_("binary file (NUL bytes), not a text document"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Rejected(_("invalid UTF-8 at byte {pos}").format(pos=exc.start)) from None
+
+
+def check_depth(obj: Any, limits: Limits) -> None:
+    """Iterative walk: nesting deeper than the limit, or too many nodes, is refused."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    seen: set[int] = set()
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > limits.max_depth:
+            raise Rejected(_("nesting deeper than {n} levels").format(n=limits.max_depth))
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if id(node) in seen:  # YAML aliases share nodes: count each once
+            continue
+        seen.add(id(node))
+        nodes += len(node)
+        if nodes > limits.max_nodes:
+            raise Rejected(_("more than {n} values in one document").format(n=limits.max_nodes))
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+
+
+def load_json(text: str, limits: Limits) -> Any:
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        raise Rejected(_("nesting deeper than {n} levels").format(n=limits.max_depth)) from None
+    except json.JSONDecodeError as exc:
+        raise Rejected(
+            _("invalid JSON at line {line}, column {col}: {msg}").format(
+                line=exc.lineno, col=exc.colno, msg=exc.msg
+            )
+        ) from None
+    check_depth(obj, limits)
+    return obj
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, but timestamps stay strings (OSV and CSAF want RFC 3339 text)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(text: str, limits: Limits) -> Any:
+    try:
+        obj = yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise Rejected(_("nesting deeper than {n} levels").format(n=limits.max_depth)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = _(" at line {line}").format(line=mark.line + 1) if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise Rejected(
+            _("invalid YAML{where}: {problem}").format(where=where, problem=problem)
+        ) from None
+    check_depth(obj, limits)
+    return obj
+
+
+def structured(data: bytes) -> Any:
+    """The parsed JSON or YAML value of trusted, already-checked bytes, or None."""
+    try:
+        text = data.decode("utf-8-sig")
+        return (
+            json.loads(text) if text.lstrip()[:1] in ("{", "[") else yaml.load(text, Loader=_Loader)
+        )
+    except (ValueError, yaml.YAMLError, RecursionError):
+        return None
+
+
+def json_kind(obj: Any) -> str | None:
+    """Which JSON document family this is, from its content alone."""
+    if not isinstance(obj, dict):
+        return None
+    doc = obj.get("document")
+    if isinstance(doc, dict) and "csaf_version" in doc:
+        return "csaf"
+    if obj.get("dataType") == "CVE_RECORD" or ("cveMetadata" in obj and "containers" in obj):
+        return "cve5"
+    if obj.get("data_type") == "AVID":
+        return "avid"
+    if (
+        "id" in obj
+        and "modified" in obj
+        and ("affected" in obj or "aliases" in obj or "schema_version" in obj or "details" in obj)
+    ):
+        return "osv"
+    return None
+
+
+def sniff(name: str, data: bytes) -> str:
+    """The parser to use: csaf, cve5, osv, avid, spreadsheet, email or text ('json' = unknown)."""
+    ext = suffix(name)
+    if ext == ".xlsx" or (data.startswith(ZIP_MAGIC) and ext != ".csv"):
+        return "xlsx"
+    if ext == ".csv":
+        return "csv"
+    if ext == ".eml":
+        return "email"
+    if ext in (".yaml", ".yml"):
+        return "yaml"
+    if ext == ".json":
+        return "json"
+    if ext in TEXT_SUFFIXES:
+        return "text"
+    head = data.lstrip()[:1]
+    if head in (b"{", b"["):
+        return "json"
+    lowered = data[:2048].lower()
+    if b"\nsubject:" in b"\n" + lowered and (b"\nfrom:" in b"\n" + lowered):
+        return "email"
+    return "text"

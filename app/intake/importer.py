@@ -1,0 +1,298 @@
+"""The import job: walk, parse, and store each document in its own transaction.
+
+``import_paths`` is Qt-free: it takes a progress callback ``progress(done, total, message)``
+and a cancel flag (any callable returning True once cancelled), checks the flag between
+documents and commits after each one, so a cancel or crash leaves only whole documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.actor import Actor
+from app.intake import walker
+from app.intake.model import Limits, Rejected
+from app.intake.parse import Parsed, ParseOptions, parse_document
+from app.intake.store import StoreOutcome, store_document
+from i18n import _
+from models import OrgKey, QuarantineItem, SourceMapping
+
+PARALLEL_FROM = 64
+ProgressFn = Callable[..., None]
+CancelFn = Callable[[], bool]
+
+
+class SessionSource(Protocol):
+    """A workspace: opens sessions (one per user action) and knows the acting analyst."""
+
+    def session(self) -> Any: ...
+
+    def require_actor(self) -> Actor: ...
+
+
+@dataclass(frozen=True)
+class Rejection:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    path: str
+    vector: str
+    stated: float
+    computed: float
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one import did; ``as_json`` gives the fields of ``accord import --json``."""
+
+    imported: int = 0
+    duplicates: int = 0
+    updated: int = 0
+    rejected: tuple[Rejection, ...] = ()
+    score_disagreements: tuple[Disagreement, ...] = ()
+    total: int = 0
+    done: int = 0
+    cancelled: bool = False
+    report_ids: tuple[int, ...] = ()
+    case_keys: tuple[str, ...] = ()
+    near_duplicates: int = 0
+    quarantine_ids: tuple[int, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "updated": self.updated,
+            "rejected": [{"path": r.path, "reason": r.reason} for r in self.rejected],
+            "score_disagreements": [
+                {"path": d.path, "vector": d.vector, "stated": d.stated, "computed": d.computed}
+                for d in self.score_disagreements
+            ],
+        }
+
+
+@dataclass
+class _Tally:
+    imported: int = 0
+    duplicates: int = 0
+    updated: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    report_ids: list[int] = field(default_factory=list)
+    case_keys: list[str] = field(default_factory=list)
+    near: int = 0
+    quarantine_ids: list[int] = field(default_factory=list)
+
+    def add(self, path: str, out: StoreOutcome) -> None:
+        if out.kind == "imported":
+            self.imported += 1
+        elif out.kind == "updated":
+            self.updated += 1
+        else:
+            self.duplicates += 1
+        if out.report_id is not None and out.kind != "duplicate":
+            self.report_ids.append(out.report_id)
+        if out.case_key and out.case_key not in self.case_keys:
+            self.case_keys.append(out.case_key)
+        self.near += out.near_duplicates
+        self.disagreements += [
+            Disagreement(path, d.vector, d.stated, d.computed)  # type: ignore[arg-type]
+            for d in out.disagreements
+        ]
+
+
+def _read_and_parse(name: str, data: bytes, opts: ParseOptions) -> Parsed | str:
+    """Worker entry point: a Parsed result or the one-line reason for refusing."""
+    try:
+        return parse_document(name, data, opts)
+    except Rejected as exc:
+        return str(exc)
+    except RecursionError:
+        return _("nesting deeper than {n} levels").format(n=opts.limits.max_depth)
+    except Exception as exc:
+        return _("could not be parsed: {error}").format(error=type(exc).__name__)
+
+
+def _load(entry: walker.Entry) -> bytes | str:
+    if entry.error is not None:
+        return entry.error
+    assert entry.read is not None
+    try:
+        return entry.read()
+    except Rejected as exc:
+        return str(exc)
+    except OSError as exc:
+        return _("cannot read: {error}").format(error=exc.strerror or exc)
+
+
+def _stream(
+    entries: Sequence[walker.Entry], opts: ParseOptions, workers: int, cancel: CancelFn
+) -> Iterator[tuple[walker.Entry, bytes, Parsed | str]]:
+    """Parse in order; with ``workers > 1`` a bounded window of documents parses ahead in
+    worker processes (bytes go over a pipe, never through a file)."""
+    if workers <= 1:
+        for entry in entries:
+            data = _load(entry)
+            if isinstance(data, str):
+                yield entry, b"", data
+            else:
+                yield entry, data, _read_and_parse(entry.path, data, opts)
+        return
+    window = workers * 16
+    pool = ProcessPoolExecutor(max_workers=workers)
+    pending: list[tuple[walker.Entry, bytes, Future[Parsed | str] | Parsed | str]] = []
+    it = iter(entries)
+    try:
+        while True:
+            while len(pending) < window:
+                nxt = next(it, None)
+                if nxt is None:
+                    break
+                entry = nxt
+                data = _load(entry)
+                if isinstance(data, str):
+                    pending.append((entry, b"", data))
+                elif entry.path.lower().endswith(".eml"):  # the org key stays in this process
+                    pending.append((entry, data, _read_and_parse(entry.path, data, opts)))
+                else:
+                    pub = ParseOptions(
+                        opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ()
+                    )
+                    pending.append(
+                        (entry, data, pool.submit(_read_and_parse, entry.path, data, pub))
+                    )
+            if not pending or cancel():
+                return
+            entry, data, fut = pending.pop(0)
+            yield entry, data, fut.result() if isinstance(fut, Future) else fut
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def quarantine(session: Session, actor: Actor, path: str, reason: str, data: bytes) -> int:
+    item = QuarantineItem(
+        kind="document",
+        path=path[:1000],
+        reason=reason,
+        content=data,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    session.add(item)
+    session.flush()
+    audit.record(
+        session, actor, "intake.quarantine", "quarantine_item", item.id, details={"size": len(data)}
+    )
+    return item.id
+
+
+def _org_keys(session: Session) -> tuple[tuple[str, str | None], ...]:
+    """Every organisation key (current first): mail may be encrypted to an older one."""
+    keys = session.scalars(select(OrgKey).order_by(OrgKey.current.desc(), OrgKey.id.desc()))
+    return tuple((k.secret_key, k.key_passphrase) for k in keys)
+
+
+def import_paths(
+    ws: SessionSource,
+    paths: Sequence[str | Path],
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    *,
+    actor: Actor | None = None,
+    source: str = "manual",
+    limits: Limits | None = None,
+    mapping: dict[str, str] | None = None,
+    workers: int = 1,
+) -> ImportReport:
+    """Import files, folders and ``.zip`` archives; one document, one transaction."""
+    limits = limits or Limits()
+    # A cancel token may be falsy until cancelled: test for None, never for truth.
+    cancelled_fn: CancelFn = (lambda: False) if cancel is None else cancel
+    report: ProgressFn = (lambda *a, **k: None) if progress is None else progress
+    who = actor or ws.require_actor()
+    entries = walker.walk([Path(p) for p in paths], limits)
+    total = len(entries)
+    if total < PARALLEL_FROM:
+        workers = 1  # starting worker processes costs more than a small batch takes
+    tally = _Tally()
+    done = 0
+    cancelled = False
+    with ws.session() as s:
+        saved = s.get(SourceMapping, source)
+        opts = ParseOptions(
+            source=source,
+            limits=limits,
+            saved_mapping=dict(saved.columns) if saved else {},
+            explicit_mapping=dict(mapping or {}),
+            org_keys=_org_keys(s),
+        )
+        report(0, total, "")
+        for entry, data, parsed in _stream(entries, opts, workers, cancelled_fn):
+            if cancelled_fn():
+                cancelled = True
+                break
+            report(done, total, entry.path)
+            if isinstance(parsed, str):
+                _refuse(s, who, tally, entry.path, parsed, data)
+            else:
+                try:
+                    outcomes = [store_document(s, who, d, entry.path, source) for d in parsed.docs]
+                    if parsed.mapping is not None:
+                        _save_mapping(s, source, parsed.mapping)
+                    s.commit()
+                except Exception as exc:
+                    s.rollback()
+                    audit.forget_tail(s)
+                    reason = (
+                        str(exc)
+                        if isinstance(exc, Rejected)
+                        else _("could not be stored: {error}").format(error=type(exc).__name__)
+                    )
+                    _refuse(s, who, tally, entry.path, reason, data)
+                else:
+                    for out in outcomes:
+                        tally.add(entry.path, out)
+            done += 1
+        else:
+            cancelled = cancelled_fn()
+        report(done, total, "")
+    return ImportReport(
+        imported=tally.imported,
+        duplicates=tally.duplicates,
+        updated=tally.updated,
+        rejected=tuple(tally.rejected),
+        score_disagreements=tuple(tally.disagreements),
+        total=total,
+        done=done,
+        cancelled=cancelled,
+        report_ids=tuple(tally.report_ids),
+        case_keys=tuple(tally.case_keys),
+        near_duplicates=tally.near,
+        quarantine_ids=tuple(tally.quarantine_ids),
+    )
+
+
+def _refuse(s: Session, who: Actor, tally: _Tally, path: str, reason: str, data: bytes) -> None:
+    tally.rejected.append(Rejection(path, reason))
+    tally.quarantine_ids.append(quarantine(s, who, path, reason, data))
+    s.commit()
+
+
+def _save_mapping(s: Session, source: str, mapping: dict[str, str]) -> None:
+    row = s.get(SourceMapping, source)
+    if row is None:
+        s.add(SourceMapping(source=source, columns=dict(mapping)))
+    elif row.columns != mapping:
+        row.columns = dict(mapping)

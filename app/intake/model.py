@@ -1,0 +1,95 @@
+"""What a parser hands to the importer: plain frozen records, no ORM, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Rejected(Exception):
+    """A document refused at intake; the message is one line naming the problem."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits against hostile input (sizes in bytes)."""
+
+    max_file_size: int = 50 * 1024 * 1024
+    max_depth: int = 100
+    max_nodes: int = 5_000_000
+    zip_max_ratio: int = 100
+    zip_max_total: int = 500 * 1024 * 1024
+    zip_max_entries: int = 20_000
+    zip_max_nesting: int = 2
+    max_rows: int = 100_000
+
+
+@dataclass(frozen=True)
+class Score:
+    """A CVSS vector as stated in a document, with the score the document claims (if any)."""
+
+    vector: str
+    stated: float | None = None
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    kind: str = "product"  # model | system | dataset | product
+    vendor: str | None = None
+    version: str | None = None
+    version_range: str | None = None
+    purl: str | None = None
+    hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Ref:
+    url: str
+    summary: str | None = None
+    category: str = "external"
+
+
+@dataclass(frozen=True)
+class ParsedVuln:
+    title: str = ""
+    description: str = ""
+    cve: str | None = None
+    cwe: str | None = None
+    ai_class: str | None = None
+    products: tuple[Product, ...] = ()
+    references: tuple[Ref, ...] = ()
+    scores: tuple[Score, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ParsedDoc:
+    """One report as read from one document (a spreadsheet row is one, too)."""
+
+    format: str
+    raw: bytes
+    title: str
+    description: str = ""
+    document_id: str | None = None
+    revision: str | None = None
+    media_type: str | None = None
+    identifiers: tuple[tuple[str, str], ...] = ()
+    vulns: tuple[ParsedVuln, ...] = ()
+    warnings: tuple[str, ...] = ()
+    attachments: tuple[ParsedAttachment, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document to import: its display path and its bytes (read lazily by the walker)."""
+
+    path: str
+    data: bytes | None = None
+    error: str | None = None

@@ -1,0 +1,74 @@
+"""OSV records (JSON or YAML), checked against the OSV schema we ship."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.intake import ids
+from app.intake.model import ParsedDoc, ParsedVuln, Product, Ref, Score
+from app.intake.schemas import check_osv
+
+
+def _range_text(a: dict[str, Any]) -> str | None:
+    parts: list[str] = []
+    for r in a.get("ranges", []) or []:
+        for e in r.get("events", []) or []:
+            parts += [f"{k} {v}" for k, v in e.items()]
+    return ", ".join(parts)[:200] or None
+
+
+def parse(obj: dict[str, Any], raw: bytes, media_type: str) -> ParsedDoc:
+    check_osv(obj)
+    osv_id = str(obj["id"])
+    aliases = [str(a) for a in obj.get("aliases", []) or []]
+    related = [str(a) for a in obj.get("related", []) or []]
+    products = []
+    for a in obj.get("affected", []) or []:
+        pkg = a.get("package") or {}
+        if not pkg.get("name"):
+            continue
+        products.append(
+            Product(
+                name=str(pkg["name"])[:300],
+                vendor=str(pkg.get("ecosystem") or "")[:300] or None,
+                version_range=_range_text(a),
+                purl=str(pkg["purl"])[:500] if pkg.get("purl") else None,
+            )
+        )
+    scores = [
+        Score(str(s["score"]))
+        for s in obj.get("severity", []) or []
+        if s.get("type") in ("CVSS_V3", "CVSS_V4") and s.get("score")
+    ]
+    cves = [a for a in aliases if ids.scheme_of(a) == "CVE"]
+    cwe_ids = (obj.get("database_specific") or {}).get("cwe_ids") or []
+    summary = str(obj.get("summary") or "")
+    details = str(obj.get("details") or "")
+    title = (summary or details.split("\n")[0] or osv_id)[:500]
+    vuln = ParsedVuln(
+        title=title,
+        description=details,
+        cve=cves[0] if cves else None,
+        cwe=str(cwe_ids[0])[:30] if cwe_ids else None,
+        products=tuple(products),
+        references=tuple(
+            Ref(str(r["url"])[:2000], None, str(r.get("type", "external")).lower()[:20])
+            for r in obj.get("references", []) or []
+            if r.get("url")
+        ),
+        scores=tuple(scores),
+    )
+    identifiers = [(ids.scheme_of(osv_id, "OSV"), osv_id)]
+    identifiers += [(ids.scheme_of(a, "OSV"), a) for a in aliases]
+    return ParsedDoc(
+        format="osv",
+        raw=raw,
+        title=title,
+        description=details,
+        document_id=osv_id,
+        revision=str(obj.get("modified"))[:60],
+        media_type=media_type,
+        identifiers=ids.unique(identifiers),
+        vulns=(vuln,),
+        extra={"related": ", ".join(related)} if related else {},
+    )

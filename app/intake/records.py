@@ -1,0 +1,161 @@
+"""Read and tidy what intake left: the quarantine and a report with its raw original."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.actor import Actor
+from app.errors import NotFound
+from i18n import _
+from models import Case, Identifier, QuarantineItem, Report, ReportRevision
+
+
+@dataclass(frozen=True)
+class QuarantineInfo:
+    id: int
+    path: str
+    reason: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "reason": self.reason,
+            "size": self.size,
+            "sha256": self.sha256,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def _q(item: QuarantineItem) -> QuarantineInfo:
+    return QuarantineInfo(item.id, item.path, item.reason, item.size, item.sha256, item.created_at)
+
+
+def list_quarantine(s: Session, limit: int = 1000) -> list[QuarantineInfo]:
+    rows = s.scalars(
+        select(QuarantineItem)
+        .where(QuarantineItem.kind == "document")
+        .order_by(QuarantineItem.id)
+        .limit(limit)
+    )
+    return [_q(r) for r in rows]
+
+
+def quarantine_item(s: Session, item_id: int) -> tuple[QuarantineInfo, bytes]:
+    item = s.get(QuarantineItem, item_id)
+    if item is None or item.kind != "document":
+        raise NotFound(_("no quarantined document {id}").format(id=item_id))
+    return _q(item), item.content
+
+
+def discard(s: Session, actor: Actor, item_id: int) -> QuarantineInfo:
+    """Delete a quarantined document for good (audited by id)."""
+    info, _content = quarantine_item(s, item_id)
+    item = s.get(QuarantineItem, item_id)
+    s.delete(item)
+    audit.record(s, actor, "intake.quarantine.discard", "quarantine_item", item_id)
+    return info
+
+
+@dataclass(frozen=True)
+class ReportDetail:
+    id: int
+    case_key: str | None
+    title: str
+    description: str
+    source: str
+    format: str
+    document_id: str | None
+    revision: str | None
+    filename: str | None
+    media_type: str | None
+    raw_sha256: str
+    warnings: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    revisions: tuple[str, ...]
+    received_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "case": self.case_key,
+            "title": self.title,
+            "description": self.description,
+            "source": self.source,
+            "format": self.format,
+            "document_id": self.document_id,
+            "revision": self.revision,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "raw_sha256": self.raw_sha256,
+            "warnings": list(self.warnings),
+            "identifiers": list(self.identifiers),
+            "earlier_revisions": list(self.revisions),
+            "received_at": self.received_at.isoformat(),
+        }
+
+
+def report_detail(s: Session, report_id: int) -> tuple[ReportDetail, bytes]:
+    """A report's facts and its raw original bytes (to be shown as plain text only)."""
+    r = s.get(Report, report_id)
+    if r is None:
+        raise NotFound(_("no report {id}").format(id=report_id))
+    case = s.get(Case, r.case_id) if r.case_id is not None else None
+    idents = s.scalars(
+        select(Identifier).where(Identifier.report_id == r.id).order_by(Identifier.id)
+    )
+    revs = s.scalars(
+        select(ReportRevision.revision)
+        .where(ReportRevision.report_id == r.id)
+        .order_by(ReportRevision.id)
+    )
+    detail = ReportDetail(
+        id=r.id,
+        case_key=case.key if case else None,
+        title=r.title,
+        description=r.description,
+        source=r.source,
+        format=r.format,
+        document_id=r.document_id,
+        revision=r.revision,
+        filename=r.filename,
+        media_type=r.media_type,
+        raw_sha256=r.raw_sha256,
+        warnings=tuple(str(w) for w in r.warnings),
+        identifiers=tuple(f"{i.scheme}:{i.value}" for i in idents),
+        revisions=tuple(str(x) for x in revs),
+        received_at=r.received_at,
+    )
+    return detail, r.raw
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    id: int
+    format: str
+    source: str
+    title: str
+
+
+def case_reports(s: Session, case_id: int) -> list[ReportRow]:
+    """The reports of a case, oldest first (ids and display fields only)."""
+    rows = s.execute(
+        select(Report.id, Report.format, Report.source, Report.title)
+        .where(Report.case_id == case_id)
+        .order_by(Report.id)
+    ).all()
+    return [ReportRow(*row) for row in rows]
+
+
+def raw_text(raw: bytes) -> str:
+    """The raw original as text for display: invalid bytes shown as replacement marks."""
+    return raw.decode("utf-8", errors="replace")

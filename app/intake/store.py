@@ -1,0 +1,306 @@
+"""Store one parsed report in the caller's transaction: idempotence, revisions, the case it
+lands in, its vulnerabilities with recomputed scores, and near-duplicate candidates."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app import audit, cases, search
+from app.actor import Actor
+from app.intake import dedup, ids
+from app.intake.model import ParsedDoc, ParsedVuln
+from app.intake.scores import Scored, recompute
+from i18n import _
+from models import (
+    AffectedProduct,
+    Assessment,
+    Attachment,
+    Case,
+    Identifier,
+    Reference,
+    Report,
+    ReportRevision,
+    Vulnerability,
+)
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    kind: str  # imported | updated | duplicate
+    report_id: int | None
+    case_key: str | None
+    disagreements: tuple[Scored, ...] = ()
+    near_duplicates: int = 0
+
+
+def revision_key(rev: str | None) -> tuple[Any, ...]:
+    """Order revisions: numbers and dotted versions numerically, dates as text."""
+    if not rev:
+        return ()
+    parts = re.split(r"[.\-+T:Z ]", rev.strip())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
+
+
+def _scores(vuln: ParsedVuln) -> tuple[list[dict[str, Any]], list[Scored], list[str]]:
+    stored: list[dict[str, Any]] = []
+    disagreeing: list[Scored] = []
+    warnings: list[str] = []
+    for score in vuln.scores:
+        scored = recompute(score)
+        stored.append(scored.as_json())
+        if scored.error:
+            warnings.append(_("CVSS vector not scored: {error}").format(error=scored.error))
+        elif scored.disagrees:
+            disagreeing.append(scored)
+            warnings.append(
+                _(
+                    "stated score {stated} for {vector} disagrees with the computed {computed}"
+                ).format(stated=scored.stated, vector=scored.vector, computed=scored.computed)
+            )
+    return stored, disagreeing, warnings
+
+
+def _add_vulns(
+    s: Session, report: Report, case_id: int, doc: ParsedDoc
+) -> tuple[list[Scored], list[str]]:
+    """Vulnerabilities through the ORM (their ids are needed); their affected products and
+    references, often hundreds per CSAF document, as one multi-row insert each."""
+    disagreeing: list[Scored] = []
+    warnings: list[str] = []
+    rows: list[tuple[Vulnerability, ParsedVuln]] = []
+    for v in doc.vulns:
+        stored, bad, warns = _scores(v)
+        disagreeing += bad
+        warnings += warns
+        row = Vulnerability(
+            case_id=case_id,
+            report_id=report.id,
+            cve=v.cve,
+            cwe=v.cwe,
+            title=v.title or doc.title,
+            description=v.description,
+            ai_class=v.ai_class,
+            scores=stored,
+        )
+        s.add(row)
+        rows.append((row, v))
+    s.flush()
+    products = [
+        {
+            "vulnerability_id": row.id,
+            "kind": p.kind,
+            "name": p.name,
+            "vendor": p.vendor,
+            "version": p.version,
+            "version_range": p.version_range,
+            "hash": p.hash,
+            "purl": p.purl,
+        }
+        for row, v in rows
+        for p in v.products
+    ]
+    refs = [
+        {"vulnerability_id": row.id, "url": r.url, "summary": r.summary, "category": r.category}
+        for row, v in rows
+        for r in v.references
+    ]
+    if products:
+        s.execute(insert(AffectedProduct), products)
+    if refs:
+        s.execute(insert(Reference), refs)
+    return disagreeing, warnings
+
+
+def _same_content(a: bytes, b: bytes) -> bool:
+    """Structured documents equal once parsed (serialisation and key order do not matter)."""
+    from app.intake.detect import structured
+
+    left, right = structured(a), structured(b)
+    return left is not None and left == right
+
+
+def _known_sha(s: Session, sha: str) -> bool:
+    if s.scalar(select(Report.id).where(Report.raw_sha256 == sha).limit(1)) is not None:
+        return True
+    return (
+        s.scalar(select(ReportRevision.id).where(ReportRevision.raw_sha256 == sha).limit(1))
+        is not None
+    )
+
+
+def _case_by_identifiers(s: Session, doc: ParsedDoc) -> Case | None:
+    values = [ids.normalise(v) for _scheme, v in doc.identifiers]
+    if not values:
+        return None
+    case_id = s.scalar(
+        select(Report.case_id)
+        .join(Identifier, Identifier.report_id == Report.id)
+        .where(Identifier.value.in_(values), Report.case_id.is_not(None))
+        .order_by(Report.id)
+        .limit(1)
+    )
+    return s.get(Case, case_id) if case_id is not None else None
+
+
+def store_document(
+    s: Session, actor: Actor, doc: ParsedDoc, path: str, source: str
+) -> StoreOutcome:
+    """Insert or update one report; the caller commits (or rolls back) the transaction."""
+    sha = hashlib.sha256(doc.raw).hexdigest()
+    if _known_sha(s, sha):
+        return StoreOutcome("duplicate", None, None)
+    if doc.document_id:
+        existing = s.scalar(
+            select(Report)
+            .where(Report.document_id == doc.document_id, Report.format == doc.format)
+            .order_by(Report.id.desc())
+            .limit(1)
+        )
+        if existing is not None:
+            newer, older = revision_key(doc.revision), revision_key(existing.revision)
+            if newer > older:
+                return _update(s, actor, existing, doc, sha, path)
+            if newer < older:  # an earlier revision arriving late: kept as history only
+                s.add(
+                    ReportRevision(
+                        report_id=existing.id, revision=doc.revision, raw=doc.raw, raw_sha256=sha
+                    )
+                )
+                return StoreOutcome("duplicate", existing.id, None)
+            if _same_content(existing.raw, doc.raw):  # e.g. the YAML and JSON of one record
+                return StoreOutcome("duplicate", existing.id, None)
+            # Same id and revision, different content: a publisher error; keep both.
+            doc = replace(
+                doc,
+                warnings=(
+                    *doc.warnings,
+                    _("same document id and revision as report {id}, but different content").format(
+                        id=existing.id
+                    ),
+                ),
+            )
+    case = _case_by_identifiers(s, doc)
+    new_case = case is None
+    if case is None:
+        case = cases.create_case(
+            s, actor, doc.title or _("untitled report"), doc.description[:20000]
+        )
+    report = _new_report(s, doc, sha, path, source, case.id)
+    disagreeing, warnings = _add_vulns(s, report, case.id, doc)
+    report.warnings = list(doc.warnings) + warnings
+    s.flush()
+    near = dedup.find_near_duplicates(s, report, doc) if new_case else 0
+    search.reindex(s, case)
+    audit.record(
+        s,
+        actor,
+        "report.import",
+        "report",
+        report.id,
+        case_key=case.key,
+        details={
+            "format": doc.format,
+            "source": source,
+            "new_case": new_case,
+            "warnings": len(report.warnings),
+            "near_duplicates": near,
+        },
+    )
+    return StoreOutcome("imported", report.id, case.key, tuple(disagreeing), near)
+
+
+def _new_report(
+    s: Session, doc: ParsedDoc, sha: str, path: str, source: str, case_id: int
+) -> Report:
+    report = Report(
+        case_id=case_id,
+        source=source[:200],
+        format=doc.format,
+        document_id=doc.document_id,
+        revision=doc.revision,
+        title=doc.title[:500],
+        description=doc.description,
+        filename=path[-500:],
+        media_type=doc.media_type,
+        raw=doc.raw,
+        raw_sha256=sha,
+        warnings=[],
+    )
+    report.identifiers = [
+        Identifier(scheme=sc[:40], value=ids.normalise(v)) for sc, v in doc.identifiers
+    ]
+    s.add(report)
+    s.flush()
+    for a in doc.attachments:
+        s.add(
+            Attachment(
+                case_id=case_id,
+                report_id=report.id,
+                filename=a.filename,
+                media_type=a.media_type,
+                content=a.content,
+                sha256=hashlib.sha256(a.content).hexdigest(),
+                size=len(a.content),
+            )
+        )
+    return report
+
+
+def _update(
+    s: Session, actor: Actor, report: Report, doc: ParsedDoc, sha: str, path: str
+) -> StoreOutcome:
+    """A later revision: keep the old raw as a ReportRevision, refresh the report."""
+    old_revision = report.revision
+    s.add(
+        ReportRevision(
+            report_id=report.id,
+            revision=report.revision,
+            raw=report.raw,
+            raw_sha256=report.raw_sha256,
+        )
+    )
+    report.revision = doc.revision
+    report.title = doc.title[:500]
+    report.description = doc.description
+    report.raw = doc.raw
+    report.raw_sha256 = sha
+    report.filename = path[-500:]
+    report.identifiers.clear()
+    s.flush()  # old identifiers go before the new ones arrive (unique per report)
+    report.identifiers.extend(
+        Identifier(scheme=sc[:40], value=ids.normalise(v)) for sc, v in doc.identifiers
+    )
+    s.flush()
+    case_id = report.case_id
+    assert case_id is not None
+    # Vulnerabilities nobody has assessed are replaced; assessed ones stay, as history.
+    for v in s.scalars(select(Vulnerability).where(Vulnerability.report_id == report.id)):
+        assessed = s.scalar(
+            select(func.count()).select_from(Assessment).where(Assessment.vulnerability_id == v.id)
+        )
+        if assessed:
+            v.report_id = None
+        else:
+            s.delete(v)
+    s.flush()
+    disagreeing, warnings = _add_vulns(s, report, case_id, doc)
+    report.warnings = list(doc.warnings) + warnings
+    case = s.get(Case, case_id)
+    assert case is not None
+    search.reindex(s, case)
+    audit.record(
+        s,
+        actor,
+        "report.update",
+        "report",
+        report.id,
+        case_key=case.key,
+        details={"from_revision": old_revision, "to_revision": doc.revision},
+    )
+    return StoreOutcome("updated", report.id, case.key, tuple(disagreeing))

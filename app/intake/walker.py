@@ -1,0 +1,181 @@
+"""Turn the paths a user gave into documents: files, folders walked, ``.zip`` archives opened.
+
+Archives are read in memory, never extracted to disk. Refused before anything is read:
+path traversal and links inside archives, links on disk, too many entries, and zip bombs
+(a member's compression ratio or the archive's total uncompressed size over the limits).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from app.intake.model import Limits, Rejected
+from i18n import _
+
+ARCHIVE_SUFFIXES = (".zip",)
+# Files that travel next to documents but are not documents themselves.
+SKIP_SUFFIXES = (".asc", ".sha256", ".sha512", ".sig")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One document to import: where it came from and how to read it (or why it cannot be)."""
+
+    path: str
+    read: Callable[[], bytes] | None = None
+    error: str | None = None
+    size: int = 0
+
+
+def _read_file(path: Path, limits: Limits) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with path.open("rb") as fh:
+            data = fh.read(limits.max_file_size + 1)
+        if len(data) > limits.max_file_size:
+            raise Rejected(too_big(limits))
+        return data
+
+    return read
+
+
+def too_big(limits: Limits) -> str:
+    return _("file larger than the limit of {mb} MB").format(mb=limits.max_file_size // 2**20)
+
+
+def is_archive(name: str, head: bytes = b"") -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def walk(paths: list[Path], limits: Limits) -> list[Entry]:
+    """Every document under ``paths`` in a stable order; problems become entries with errors."""
+    out: list[Entry] = []
+    for p in paths:
+        out.extend(_walk_path(p, limits))
+    return out
+
+
+def _walk_path(path: Path, limits: Limits) -> Iterator[Entry]:
+    shown = str(path)
+    if path.is_symlink():
+        yield Entry(shown, error=_("symbolic links are not followed"))
+        return
+    if not path.exists():
+        yield Entry(shown, error=_("no such file or folder"))
+        return
+    if path.is_dir():
+        for root, dirs, files in os.walk(path, followlinks=False):
+            dirs.sort()
+            for name in sorted(files):
+                child = Path(root) / name
+                if name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES):
+                    continue
+                yield from _walk_path(child, limits)
+            for d in list(dirs):
+                if (Path(root) / d).is_symlink():
+                    yield Entry(str(Path(root) / d), error=_("symbolic links are not followed"))
+        return
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        yield Entry(shown, error=_("not a regular file"))
+        return
+    if st.st_size > limits.max_file_size:
+        yield Entry(shown, error=too_big(limits), size=st.st_size)
+        return
+    if is_archive(path.name):
+        try:
+            data = _read_file(path, limits)()
+        except (Rejected, OSError) as exc:
+            yield Entry(shown, error=str(exc))
+            return
+        yield from walk_zip(shown, data, limits, depth=1)
+        return
+    yield Entry(shown, read=_read_file(path, limits), size=st.st_size)
+
+
+def _member_error(info: zipfile.ZipInfo, limits: Limits) -> str | None:
+    name = info.filename
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
+        return _("path traversal in archive member name")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        return _("link inside archive")
+    if info.file_size > limits.max_file_size:
+        return too_big(limits)
+    if info.compress_size and info.file_size / info.compress_size > limits.zip_max_ratio:
+        return _("compression ratio {ratio}:1 over the limit of {limit}:1 (zip bomb)").format(
+            ratio=info.file_size // info.compress_size, limit=limits.zip_max_ratio
+        )
+    return None
+
+
+def walk_zip(shown: str, data: bytes, limits: Limits, depth: int) -> Iterator[Entry]:
+    """The members of an in-memory archive, each checked before it is read."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        yield Entry(shown, error=_("not a readable zip archive: {error}").format(error=exc))
+        return
+    if len(infos) > limits.zip_max_entries:
+        yield Entry(
+            shown, error=_("archive has more than {n} entries").format(n=limits.zip_max_entries)
+        )
+        return
+    total = sum(i.file_size for i in infos)
+    if total > limits.zip_max_total:
+        yield Entry(
+            shown,
+            error=_("archive expands to {mb} MB, over the limit of {limit} MB (zip bomb)").format(
+                mb=total // 2**20, limit=limits.zip_max_total // 2**20
+            ),
+        )
+        return
+    for info in infos:
+        if info.is_dir():
+            continue
+        member = f"{shown}!{info.filename}"
+        base = PurePosixPath(info.filename).name
+        if base.startswith(".") or base.lower().endswith(SKIP_SUFFIXES):
+            continue
+        error = _member_error(info, limits)
+        if error:
+            yield Entry(member, error=error)
+            continue
+        if is_archive(info.filename):
+            if depth >= limits.zip_max_nesting:
+                yield Entry(member, error=_("archives nested too deeply"))
+                continue
+            try:
+                inner = _read_member(zf, info, limits)
+            except Rejected as exc:
+                yield Entry(member, error=str(exc))
+                continue
+            yield from walk_zip(member, inner, limits, depth + 1)
+            continue
+        yield Entry(member, read=_member_reader(zf, info, limits), size=info.file_size)
+
+
+def _member_reader(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
+) -> Callable[[], bytes]:
+    return lambda: _read_member(zf, info, limits)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    # The header's sizes may lie: read at most one byte past the limit, whatever it says.
+    cap = min(limits.max_file_size, max(info.file_size, 0))
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(cap + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        raise Rejected(_("unreadable archive member: {error}").format(error=exc)) from exc
+    if len(data) > cap:
+        raise Rejected(_("archive member larger than its header says (zip bomb)"))
+    return data

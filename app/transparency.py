@@ -1,0 +1,323 @@
+"""The public transparency report: aggregate counts only, TLP:CLEAR.
+
+Every label in it comes from a closed vocabulary (tiers, sectors of the severity model, AI
+class ids known to the taxonomy, quarters, jurisdiction codes of the rules files); free text
+from cases, reporters or partners never reaches the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.actor import Actor
+from app.cases import TIER_RANK
+from app.deadlines.rules import RuleSet, builtin_rules
+from app.errors import AccordError, UsageError
+from i18n import _
+from models import Assessment, AuditEvent, Case, CaseFact, Deadline, Vulnerability, utcnow
+from taxonomy import ai
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "resources" / "templates"
+SECTORS = ("general", "finance", "health", "critical-infrastructure")
+UNSCORED = "unscored"
+OTHER = "other"
+UNSPECIFIED = "unspecified"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One aggregate: a CSV file and a chart."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | int | float, ...], ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    start: date
+    end: date
+    cases: int
+    tables: tuple[Table, ...]
+    generated_at: datetime
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(_("{value} is not a date (YYYY-MM-DD)").format(value=value)) from None
+
+
+def _quarter(d: datetime) -> str:
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+
+
+def _ai_label(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        return UNSPECIFIED
+    return value if ai.is_known(value) else OTHER
+
+
+def build(
+    session: Session,
+    start: date,
+    end: date,
+    rules: RuleSet | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Aggregate the cases opened from ``start`` to ``end`` (both inclusive, UTC days)."""
+    if end < start:
+        raise UsageError(_("--to is before --from"))
+    now = now or utcnow()
+    lo = datetime.combine(start, time(), tzinfo=UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
+    known_j = {f.jurisdiction for f in (rules or builtin_rules()).files}
+    case_rows = session.execute(
+        select(Case.id, Case.tier, Case.created_at).where(
+            Case.created_at >= lo, Case.created_at < hi
+        )
+    ).all()
+    cases = pd.DataFrame(case_rows, columns=["id", "tier", "created_at"])
+    ids = [int(i) for i in cases["id"]]
+    tiers = [t for t in sorted(TIER_RANK, key=lambda t: -TIER_RANK[t])] + [UNSCORED]
+    cases["tier"] = cases["tier"].map(lambda t: t if t in TIER_RANK else UNSCORED)
+    by_tier = cases["tier"].value_counts()
+    cases["quarter"] = cases["created_at"].map(_quarter)
+
+    latest: dict[int, str] = {}
+    for cid, sector in session.execute(
+        select(Assessment.case_id, Assessment.sector)
+        .where(Assessment.case_id.in_(ids))
+        .order_by(Assessment.created_at, Assessment.id)
+    ):
+        latest[cid] = sector if sector in SECTORS else (UNSPECIFIED if not sector else OTHER)
+    sectors = pd.Series([latest.get(i, UNSPECIFIED) for i in ids], dtype="object").value_counts()
+
+    classes = pd.DataFrame(
+        session.execute(
+            select(Vulnerability.case_id, Vulnerability.ai_class).where(
+                Vulnerability.case_id.in_(ids)
+            )
+        ).all(),
+        columns=["case", "ai_class"],
+    )
+    classes["label"] = classes["ai_class"].map(_ai_label)
+    by_class = classes.drop_duplicates(["case", "label"])["label"].value_counts()
+
+    remediation = _remediation(session, cases)
+    on_time = _on_time(session, ids, now, known_j)
+    tables = (
+        Table(
+            "by_tier",
+            _("Cases by tier"),
+            ("tier", "cases"),
+            tuple((t, int(by_tier.get(t, 0))) for t in tiers),
+        ),
+        Table(
+            "by_sector",
+            _("Cases by sector"),
+            ("sector", "cases"),
+            tuple((s, int(sectors.get(s, 0))) for s in (*SECTORS, OTHER, UNSPECIFIED)),
+        ),
+        Table(
+            "by_ai_class",
+            _("Cases by AI vulnerability class"),
+            ("ai_class", "cases"),
+            tuple((str(k), int(v)) for k, v in sorted(by_class.items())),
+        ),
+        Table(
+            "by_quarter",
+            _("Cases opened per quarter"),
+            ("quarter", "cases"),
+            tuple((str(k), int(v)) for k, v in sorted(cases["quarter"].value_counts().items())),
+        ),
+        remediation,
+        on_time,
+    )
+    return Report(start, end, len(ids), tables, now)
+
+
+def _remediation(session: Session, cases: pd.DataFrame) -> Table:
+    """Median days from opening to a fix (the fix-available fact, else moving to remediation)."""
+    ids = [int(i) for i in cases["id"]]
+    fixed: dict[int, datetime] = {
+        cid: at
+        for cid, at in session.execute(
+            select(CaseFact.case_id, CaseFact.at).where(
+                CaseFact.case_id.in_(ids), CaseFact.name == "fix-available"
+            )
+        )
+    }
+    key_of = {k: i for k, i in session.execute(select(Case.key, Case.id).where(Case.id.in_(ids)))}
+    for key, at, details in session.execute(
+        select(AuditEvent.case_key, AuditEvent.at, AuditEvent.details)
+        .where(AuditEvent.action == "case.transition", AuditEvent.case_key.in_(list(key_of)))
+        .order_by(AuditEvent.seq)
+    ):
+        cid = key_of.get(key or "")
+        if cid is not None and cid not in fixed and details.get("to") == "remediation":
+            fixed[cid] = at
+    df = cases.copy()
+    df["days"] = [
+        (fixed[i] - c).total_seconds() / 86400 if i in fixed else math.nan
+        for i, c in zip(df["id"], df["created_at"], strict=True)
+    ]
+    rows = []
+    for q, group in sorted(df.groupby("quarter")):
+        d = group["days"].dropna()
+        rows.append((str(q), len(d), round(float(d.median()), 1) if len(d) else ""))
+    d = df["days"].dropna()
+    rows.append(("all", len(d), round(float(d.median()), 1) if len(d) else ""))
+    return Table(
+        "remediation",
+        _("Median days to remediation"),
+        ("quarter", "remediated_cases", "median_days"),
+        tuple(rows),
+    )
+
+
+def _on_time(session: Session, ids: list[int], now: datetime, known: set[str]) -> Table:
+    rows = session.execute(
+        select(Deadline.jurisdiction, Deadline.due_utc, Deadline.met_at).where(
+            Deadline.case_id.in_(ids), Deadline.due_utc.is_not(None), Deadline.due_utc <= now
+        )
+    ).all()
+    df = pd.DataFrame(rows, columns=["j", "due", "met"])
+    df = df[df["j"].isin(known)]
+    out = []
+    for j, group in sorted(df.groupby("j")):
+        on_time = int(
+            sum(
+                1
+                for d, m in zip(group["due"], group["met"], strict=True)
+                if m is not None and not pd.isna(m) and m <= d
+            )
+        )
+        total = len(group)
+        out.append((str(j), total, on_time, round(on_time / total, 3) if total else ""))
+    return Table(
+        "on_time",
+        _("Obligations met on time, per jurisdiction"),
+        ("jurisdiction", "obligations_due", "met_on_time", "on_time_rate"),
+        tuple(out),
+    )
+
+
+def svg_bars(table: Table, value_column: int = 1, width: int = 560) -> Markup:
+    """A self-contained horizontal bar chart as inline SVG (no scripts, no external files)."""
+    rows = [(str(r[0]), r[value_column]) for r in table.rows]
+    values = [float(v) if isinstance(v, int | float) else 0.0 for _label, v in rows]
+    top = max(values, default=0.0) or 1.0
+    bar_h, gap, label_w = 18, 6, 170
+    height = max(1, len(rows)) * (bar_h + gap) + gap
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{escape(table.title)}</title>'
+    ]
+    for i, ((label, raw), v) in enumerate(zip(rows, values, strict=True)):
+        y = gap + i * (bar_h + gap)
+        w = (width - label_w - 60) * v / top
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" font-size="12">'
+            f"{escape(label)}</text>"
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#2f6f9f">'
+            f"<title>{escape(label)}: {escape(str(raw))}</title></rect>"
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 13}" font-size="12">{escape(str(raw))}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _csv(table: Table) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(table.columns)
+    w.writerows(table.rows)
+    return buf.getvalue()
+
+
+def render_html(report: Report, org: str) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    charts = {
+        t.name: svg_bars(t, 3 if t.name == "on_time" else (2 if t.name == "remediation" else 1))
+        for t in report.tables
+    }
+    return env.get_template("transparency.html.j2").render(
+        report=report,
+        charts=charts,
+        org=org,
+        _=_,
+    )
+
+
+def write(
+    session: Session,
+    actor: Actor,
+    start: date,
+    end: date,
+    out: Path,
+    org: str = "",
+    rules: RuleSet | None = None,
+    now: datetime | None = None,
+) -> list[Path]:
+    """Write the CSV files, ``manifest.json`` and ``transparency.html`` into ``out``."""
+    report = build(session, start, end, rules, now)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AccordError(
+            _("cannot create {dir}: {problem}").format(dir=out, problem=exc)
+        ) from None
+    written = []
+    for t in report.tables:
+        p = out / f"{t.name}.csv"
+        p.write_text(_csv(t), encoding="utf-8")
+        written.append(p)
+    html = out / "transparency.html"
+    html.write_text(render_html(report, org), encoding="utf-8")
+    written.append(html)
+    manifest = out / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "tlp": "CLEAR",
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "cases": report.cases,
+                "generated_at": report.generated_at.isoformat(),
+                "files": [p.name for p in written],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    written.append(manifest)
+    audit.record(
+        session,
+        actor,
+        "report.transparency",
+        "report",
+        f"{start}..{end}",
+        details={"cases": report.cases, "files": len(written)},
+    )
+    return written

@@ -1,0 +1,122 @@
+"""Import 10,000 CSAF documents into an encrypted workspace and compare with parsing alone.
+
+The corpus is the shared CSAF data (CISA sample and the OASIS 2.0 examples) plus generated
+variants of it (new tracking ids and CVE ids, so each one is a new document). The variants
+are public data rewritten, written to a temporary folder for the run and removed after.
+
+Targets (issue 4): at least 300 documents per second on 2 cores, and at most 4x the time it
+takes only to parse the same files. Figures are printed and written to bench/out/import.json.
+
+    .venv/bin/python bench/import.py [--count 10000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+# bench/queue.py would shadow the standard library's queue (used by multiprocessing).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from app import workspace as ws_mod  # noqa: E402
+from app.intake import import_paths  # noqa: E402
+from app.intake.parse import ParseOptions, parse_document  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data" / "csaf"
+OUT = REPO / "bench" / "out" / "import.json"
+
+
+def corpus() -> list[dict[str, Any]]:
+    files = sorted((SHARED / "cisa-sample").glob("*.json"))
+    files += sorted((SHARED / "oasis" / "csaf_2.0" / "examples" / "csaf").rglob("*.json"))
+    docs = []
+    opts = ParseOptions()
+    for f in files:
+        data = f.read_bytes()
+        try:
+            parse_document(f.name, data, opts)
+        except Exception:
+            continue
+        docs.append(json.loads(data))
+    return docs
+
+
+def variant(doc: dict[str, Any], n: int) -> dict[str, Any]:
+    d = copy.deepcopy(doc)
+    tracking = d["document"]["tracking"]
+    tracking["id"] = f"{tracking['id']}-BENCH-{n:05d}"
+    for i, v in enumerate(d.get("vulnerabilities", [])):
+        if "cve" in v:
+            v["cve"] = f"CVE-2099-{n * 10 + i:07d}"
+    return d
+
+
+def write_corpus(folder: Path, count: int) -> list[Path]:
+    base = corpus()
+    paths = []
+    for n in range(count):
+        doc = base[n % len(base)] if n < len(base) else variant(base[n % len(base)], n)
+        path = folder / f"doc-{n:05d}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--count", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 2))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
+        folder = Path(tmp) / "corpus"
+        folder.mkdir()
+        paths = write_corpus(folder, args.count)
+        opts = ParseOptions()
+        t0 = time.perf_counter()
+        for p in paths:
+            parse_document(p.name, p.read_bytes(), opts)
+        parse_s = time.perf_counter() - t0
+
+        ws = ws_mod.create(Path(tmp) / "ws", "bench passphrase 1234", "Bench CERT", "bench")
+        t0 = time.perf_counter()
+        result = import_paths(ws, [folder], workers=args.workers)
+        import_s = time.perf_counter() - t0
+        ws.engine.dispose()
+    figures = {
+        "documents": args.count,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "imported": result.imported,
+        "duplicates": result.duplicates,
+        "rejected": len(result.rejected),
+        "near_duplicates": result.near_duplicates,
+        "parse_only_seconds": round(parse_s, 2),
+        "import_seconds": round(import_s, 2),
+        "documents_per_second": round(args.count / import_s, 1),
+        "parse_only_documents_per_second": round(args.count / parse_s, 1),
+        "import_to_parse_ratio": round(import_s / parse_s, 2),
+        "target_documents_per_second": 300,
+        "target_ratio": 4.0,
+    }
+    figures["meets_targets"] = (
+        figures["documents_per_second"] >= 300 and figures["import_to_parse_ratio"] <= 4.0
+    )
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    for k, v in figures.items():
+        print(f"{k:34} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

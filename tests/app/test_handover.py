@@ -1,0 +1,91 @@
+"""Shift handover: drafted from the audit log, edited, signed off, acknowledged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app import analysts, cases, handover
+from app import deadlines as dl
+from app.errors import AccordError, PermissionDenied
+from app.workspace import Workspace
+from models import utcnow
+
+
+def test_handover_cycle(ws: Workspace) -> None:
+    now = utcnow()
+    with ws.session() as s:
+        alice = ws.require_actor()
+        analysts.add(s, alice, "carol", "shift-lead")
+        a = cases.create_case(s, alice, "first").key
+        b = cases.create_case(s, alice, "second").key
+        cases.transition(s, alice, a, "triage", "looks real")
+        dl.set_jurisdictions(s, alice, a, ["CN"], [])
+        dl.set_fact(s, alice, a, "reported", now - timedelta(days=3))  # RMSV missed
+        dl.set_jurisdictions(s, alice, b, ["EU"], [])
+        dl.set_fact(s, alice, b, "exploited-aware", now - timedelta(hours=1))
+        dl.mark_met(s, alice, b, "eu-cra-14-2a-early-warning", "ENISA ref")
+        h = handover.new(s, alice)
+    assert h.state == "draft" and h.period_start is None
+    sm = h.summary
+    assert sm["new_cases"] == [a, b]
+    assert sm["transitions"] == [{"case": a, "from": "new", "to": "triage"}]
+    assert sm["deadlines_met"] == [{"case": b, "rule": "eu-cra-14-2a-early-warning", "late": False}]
+    missed = [d["rule"] for d in sm["deadlines_missed"]]
+    assert "cn-rmsv-7-2-miit-report" in missed and "eu-cra-14-2b-notification" not in missed
+    assert "eu-cra-14-2b-notification" not in [d["rule"] for d in sm["deadlines_next_24h"]]
+    assert {d["case"] for d in sm["decisions_pending"]} == {a, b}
+    assert "cn-rmsv-7-2-miit-report" in h.body and "Decisions pending (2)" in h.body
+
+    with ws.session() as s:
+        with pytest.raises(AccordError, match="still a draft"):
+            handover.new(s, alice)
+        handover.edit(s, alice, h.id, h.body + "\nWatch the RMSV report.")
+        with pytest.raises(AccordError, match="not signed off"):
+            ws.act_as("carol")
+            handover.acknowledge(s, ws.require_actor(), h.id)
+    ws.act_as("alice")
+    with ws.session() as s:
+        signed = handover.sign(s, ws.require_actor(), h.id)
+        assert signed.state == "signed"
+        with pytest.raises(AccordError, match="can no longer change"):
+            handover.edit(s, ws.require_actor(), h.id, "rewrite")
+        with pytest.raises(PermissionDenied, match="not the author"):
+            handover.acknowledge(s, ws.require_actor(), h.id)
+    carol = ws.act_as("carol")
+    with ws.session() as s:
+        acked = handover.acknowledge(s, carol, h.id)
+        assert acked.state == "acknowledged" and acked.acknowledged_by == "carol"
+        assert "Watch the RMSV report." in handover.show(s, h.id).body
+        # The next handover starts where this one ended: only new events count.
+        cases.create_case(s, carol, "third")
+        h2 = handover.new(s, carol)
+        assert h2.period_start == h.period_end
+        assert h2.summary["new_cases"] == [cases.get_case(s, "ACC-2026-0003").key]
+        assert h2.summary["transitions"] == [] and h2.summary["deadlines_met"] == []
+        assert [x.id for x in handover.history(s)] == [h2.id, h.id]
+
+
+def test_analyst_cannot_write_handover(ws: Workspace) -> None:
+    with ws.session() as s:
+        analysts.add(s, ws.require_actor(), "dave", "analyst")
+    ws.act_as("dave")
+    with ws.session() as s, pytest.raises(PermissionDenied):
+        handover.new(s, ws.require_actor())
+
+
+def test_cli_handover(initialised_cli) -> None:  # type: ignore[no-untyped-def]
+    cli = initialised_cli
+    cli("analyst", "add", "erin", "--role", "shift-lead")
+    cli("case", "new", "--title", "x")
+    r = cli("handover", "new", "--json")
+    assert r.code == 0, r.err
+    hid = str(r.json()["id"])  # type: ignore[index]
+    assert cli("handover", "edit", hid, "--text", "All quiet.").code == 0
+    assert cli("handover", "sign", hid).code == 0
+    r = cli("--as", "erin", "handover", "ack", hid, "--json")
+    assert r.code == 0, r.err
+    assert r.json()["state"] == "acknowledged"  # type: ignore[index]
+    assert cli("handover", "show", hid).out.count("All quiet.") == 1
+    assert len(cli("handover", "list", "--json").json()) == 1  # type: ignore[arg-type]

@@ -1,0 +1,103 @@
+"""Saved queue filters run in SQL; bulk assignment is one step that can be undone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import analysts, cases, queue, queue_filters
+from app import deadlines as dl
+from app.errors import PermissionDenied, UsageError
+from app.workspace import Workspace
+from models import CasePartner, Partner, utcnow
+
+
+def _seed(ws: Workspace) -> dict[str, str]:
+    now = utcnow()
+    keys = {}
+    with ws.session() as s:
+        actor = ws.require_actor()
+        analysts.add(s, actor, "bob", "analyst")
+        for name in ("overdue", "soon", "later", "mine", "partnered"):
+            keys[name] = cases.create_case(s, actor, name).key
+        s.flush()
+        dl.set_jurisdictions(s, actor, keys["overdue"], ["CN"], [])
+        dl.set_fact(s, actor, keys["overdue"], "reported", now - timedelta(days=5))
+        dl.set_jurisdictions(s, actor, keys["soon"], ["EU"], [])
+        dl.set_fact(s, actor, keys["soon"], "exploited-aware", now - timedelta(hours=2))
+        cases.assign(s, actor, keys["mine"], "alice")
+        c = cases.get_case(s, keys["later"])
+        c.tier, c.tier_rank = "High", 4
+        p = Partner(name="CERT-Elsewhere", country="DE", timezone="Europe/Berlin")
+        s.add(p)
+        s.flush()
+        s.add(CasePartner(case_id=cases.get_case(s, keys["partnered"]).id, partner_id=p.id))
+    return keys
+
+
+def _keys(ws: Workspace, spec: str) -> set[str]:
+    with ws.session() as s:
+        return {r.key for r in queue.page(s, queue_filters.parse(spec).query, ws.actor)}
+
+
+def test_saved_filters(ws: Workspace) -> None:
+    k = _seed(ws)
+    assert _keys(ws, "mine") == {k["mine"]}
+    assert k["mine"] not in _keys(ws, "unassigned") and k["later"] in _keys(ws, "unassigned")
+    assert _keys(ws, "overdue") == {k["overdue"]}
+    assert _keys(ws, "due-24h") == {k["soon"]}
+    assert _keys(ws, "jurisdiction:EU") == {k["soon"]}
+    assert _keys(ws, "jurisdiction:cn") == {k["overdue"]}
+    assert _keys(ws, "tier:High") == {k["later"]}
+    assert _keys(ws, "partner:CERT-Elsewhere") == {k["partnered"]}
+    assert _keys(ws, "tier:High+status:new") == {k["later"]}
+    assert _keys(ws, "tier:High+status:triage") == set()
+    with pytest.raises(UsageError, match="unknown filter"):
+        queue_filters.parse("everything")
+
+
+def test_bulk_assign_and_undo(ws: Workspace) -> None:
+    k = _seed(ws)
+    targets = [k["mine"], k["later"], k["soon"]]
+    with ws.session() as s:
+        previous = queue_filters.bulk_assign(s, ws.require_actor(), targets, "bob")
+    assert previous == {k["mine"]: "alice", k["later"]: None, k["soon"]: None}
+    assert _keys(ws, "assignee:bob") == set(targets)
+    with ws.session() as s:
+        queue_filters.restore_assignees(s, ws.require_actor(), previous)
+    assert _keys(ws, "assignee:bob") == set()
+    assert _keys(ws, "mine") == {k["mine"]}
+
+
+def test_bulk_assign_needs_a_shift_lead(ws: Workspace) -> None:
+    k = _seed(ws)
+    ws.act_as("bob")
+    with ws.session() as s, pytest.raises(PermissionDenied):
+        queue_filters.bulk_assign(s, ws.require_actor(), [k["later"]], "bob")
+
+
+def test_countdown() -> None:
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    assert queue_filters.countdown(now + timedelta(days=2, hours=3), now) == "in 2 d 3 h"
+    assert queue_filters.countdown(now + timedelta(minutes=45), now) == "in 45 minutes"
+    assert queue_filters.countdown(now - timedelta(hours=5), now) == "overdue by 5 h 0 min"
+    assert queue_filters.countdown(None, now) == ""
+
+
+def test_cli_queue(initialised_cli) -> None:  # type: ignore[no-untyped-def]
+    cli = initialised_cli
+    cli("case", "new", "--title", "a")
+    cli("case", "new", "--title", "b")
+    cli("case", "jurisdictions", "ACC-2026-0001", "--add", "CN")
+    cli("case", "set", "ACC-2026-0001", "reported=2026-01-01T00:00Z")
+    r = cli("queue", "--filter", "overdue", "--json")
+    assert r.code == 0, r.err
+    rows = r.json()
+    assert [x["id"] for x in rows] == ["ACC-2026-0001"]  # type: ignore[index]
+    assert rows[0]["overdue"] is True  # type: ignore[index]
+    r = cli("queue", "--filter", "unassigned", "--assign-to", "alice", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["assigned"] == ["ACC-2026-0001", "ACC-2026-0002"]  # type: ignore[index]
+    assert len(cli("queue", "--filter", "mine", "--json").json()) == 2  # type: ignore[arg-type]
+    assert cli("queue", "--filter", "nonsense").code == 2

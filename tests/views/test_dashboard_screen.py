@@ -1,0 +1,124 @@
+"""The dashboard: charts load off the GUI thread, hover shows values, a click filters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app import analysts, cases
+from app import deadlines as dl
+from app.workspace import Workspace
+from models import utcnow
+from views.dashboard import DashboardScreen
+
+# Like the core GUI tests: any Qt warning fails the test.
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise"),
+]
+
+
+def _seed(ws: Workspace) -> None:
+    now = utcnow()
+    with ws.session() as s:
+        a = ws.require_actor()
+        analysts.add(s, a, "bob", "analyst")
+        for i, tier in enumerate(["High", "High", "Critical", None]):
+            c = cases.create_case(s, a, f"case {i}", created_at=now - timedelta(days=3 * i))
+            c.tier = tier
+        cases.assign(s, a, "ACC-2026-0001", "bob")
+        cases.assign(s, a, "ACC-2026-0002", "bob")
+        cases.transition(s, a, "ACC-2026-0002", "triage", "go")
+        dl.set_jurisdictions(s, a, "ACC-2026-0003", ["EU"], [])
+        dl.set_fact(s, a, "ACC-2026-0003", "exploited-aware", now - timedelta(hours=1))
+
+
+def _hover(qtbot, panel, pos) -> None:  # type: ignore[no-untyped-def]
+    """Move the mouse over the plot as a user would (a real mouse-move event)."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    vp = panel.plot.viewport()
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPointF(pos),
+        vp.mapToGlobal(QPointF(pos)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(vp, event)
+    qtbot.wait(10)
+
+
+def _screen(qtbot, ws: Workspace) -> DashboardScreen:  # type: ignore[no-untyped-def]
+    screen = DashboardScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    screen.resize(1400, 800)
+    screen.show()
+    with qtbot.waitSignal(screen.loaded, timeout=10000):
+        screen.reload()
+    qtbot.wait(50)  # let the plots lay out before mapping view coordinates to pixels
+    return screen
+
+
+def test_click_a_bar_requests_the_filtered_queue(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    _seed(ws)
+    screen = _screen(qtbot, ws)
+    panel = screen.charts["analyst"]
+    assert [h.filter for h in panel.hits] == ["assignee:bob"]
+    bob = panel.view_point(0, 1)  # the middle of bob's bar (2 cases)
+    _hover(qtbot, panel, bob)
+    assert panel.hover.text() == "bob: 2"
+    with qtbot.waitSignal(screen.filter_requested) as sig:
+        qtbot.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=bob)
+    assert sig.args == ["assignee:bob"]
+
+    stacked = screen.charts["tier_status"]
+    assert screen.data is not None
+    cats = screen.data.by_tier_status.categories
+    high = cats.index("High")
+    pos = stacked.view_point(high, 0.5)  # the bottom segment of the High bar
+    with qtbot.waitSignal(screen.filter_requested) as sig:
+        qtbot.mouseClick(stacked.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert sig.args[0].startswith("tier:High+status:")
+
+
+def test_obligations_and_export(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _seed(ws)
+    screen = _screen(qtbot, ws)
+    assert screen.data is not None
+    assert next(o.rule for o in screen.data.obligations) == "eu-cra-14-2a-early-warning"
+    assert any("eu-cra-14-2a-early-warning" in h.text for h in screen.charts["obligations"].hits)
+    for key, chart in screen.charts.items():
+        out = tmp_path / f"{key}.png"
+        assert chart.export_png(out) and out.stat().st_size > 0
+
+
+def test_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _seed(ws)
+    screen = _screen(qtbot, ws)
+    out = tmp_path / "dashboard.png"
+    assert screen.grab().save(str(out)) and out.stat().st_size > 0
+
+
+def test_loads_on_the_thread_pool_from_an_encrypted_workspace(qtbot, cipher_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from app import workspace as ws_mod
+    from tests.conftest import PASSPHRASE
+
+    ws = ws_mod.open_workspace(cipher_dir, PASSPHRASE)
+    ws.act_as("alice")
+    try:
+        screen = DashboardScreen(lambda: ws)
+        qtbot.addWidget(screen)
+        with qtbot.waitSignal(screen.loaded, timeout=20000):
+            screen.reload()
+            assert screen.status.text() == "Loading…"  # the figures come from a worker
+        assert screen.data is not None
+        assert sum(sum(r) for r in screen.data.by_tier_status.values) == 6
+    finally:
+        ws.engine.dispose()

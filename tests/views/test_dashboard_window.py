@@ -1,0 +1,105 @@
+"""Issue 5 screens inside the main window: the dashboard click-through filters the queue,
+the saved-filter bar drives the real queue model, the Deadlines tab shows the case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app import cases
+from app import deadlines as dl
+from views.dashboard import DashboardScreen
+from views.deadlines_panel import DeadlinesPanel
+from views.handover_screen import HandoverScreen
+
+# Like the core GUI tests: any Qt warning fails the test.
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise"),
+]
+
+
+def _shown(window) -> set[str]:  # type: ignore[no-untyped-def]
+    rows = (window.model.queue_row(r) for r in range(window.model.rowCount()))
+    return {r.key for r in rows if r is not None}
+
+
+def test_dashboard_click_opens_the_filtered_queue(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    ws = window.workspace
+    with ws.session() as s:
+        cases.assign(s, ws.require_actor(), "ACC-2026-0001", "bob")
+        cases.assign(s, ws.require_actor(), "ACC-2026-0003", "bob")
+    window.refresh_queue()
+    assert len(_shown(window)) == 6
+    screen = window.open_tool(window.dashboard_action)
+    assert isinstance(screen, DashboardScreen)
+    qtbot.waitUntil(lambda: screen.data is not None, timeout=10000)
+    qtbot.wait(50)
+    panel = screen.charts["analyst"]
+    assert [h.filter for h in panel.hits] == ["assignee:bob"]
+    qtbot.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=panel.view_point(0, 1))
+    qtbot.waitUntil(lambda: _shown(window) == {"ACC-2026-0001", "ACC-2026-0003"})
+    assert window.saved_filters.filters.currentText() == "assignee:bob"
+
+
+def test_saved_filter_and_bulk_assign_on_the_real_queue(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    ws = window.workspace
+    with ws.session() as s:
+        dl.set_jurisdictions(s, ws.require_actor(), "ACC-2026-0002", ["EU"], [])
+    bar = window.saved_filters
+    assert bar.apply("jurisdiction:EU")
+    assert _shown(window) == {"ACC-2026-0002"}
+    bar.assignee.setCurrentIndex(bar.assignee.findData("carol"))
+    qtbot.mouseClick(bar.assign_all_button, Qt.MouseButton.LeftButton)
+    with ws.session() as s:
+        assert cases.detail(s, "ACC-2026-0002").assignee == "carol"
+    window.undo_stack.undo()
+    with ws.session() as s:
+        assert cases.detail(s, "ACC-2026-0002").assignee is None
+
+
+def test_deadlines_tab_and_handover_tool(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window.queue.select_row(0)
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(window.detail.tabs.widget(i), DeadlinesPanel)
+            for i in range(window.detail.tabs.count())
+        ),
+        timeout=5000,
+    )
+    handover_action = next(a for a in window.tools_menu.actions() if a.text() == "Shift handover")
+    screen = window.open_tool(handover_action)
+    assert isinstance(screen, HandoverScreen)
+    out = tmp_path / "window.png"
+    assert window.grab().save(str(out)) and out.stat().st_size > 0
+
+
+def test_queue_countdown_and_overdue_highlight(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from models import utcnow
+    from views.deadlines_delegate import DEADLINE_COLUMN, OVERDUE
+
+    ws = window.workspace
+    with ws.session() as s:
+        dl.set_jurisdictions(s, ws.require_actor(), "ACC-2026-0001", ["CN"], [])
+        dl.set_fact(
+            s, ws.require_actor(), "ACC-2026-0001", "reported", utcnow() - timedelta(days=3)
+        )
+    window.refresh_queue()
+    row = window.model.row_of(window.model.queue_row(0).id)  # rows are sorted by case id
+    assert window.model.queue_row(row).key == "ACC-2026-0001"
+    delegate = window.deadline_delegate
+    assert delegate.state(row) == "overdue"
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, window.model.index(row, DEADLINE_COLUMN))
+    assert "overdue by" in option.text
+    assert option.backgroundBrush.color() == OVERDUE
+    other = QStyleOptionViewItem()
+    delegate.initStyleOption(other, window.model.index(1, DEADLINE_COLUMN))
+    assert delegate.state(1) == ""  # no clocks computed for this case yet
+    assert "·" not in other.text

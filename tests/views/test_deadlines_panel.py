@@ -1,0 +1,80 @@
+"""The deadlines case tab: set a fact, see the clocks, mark met, see a conflict."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from sqlalchemy import select
+
+from app import cases
+from app import deadlines as dl
+from app.workspace import Workspace
+from models import Case, Deadline
+from views.deadlines_panel import DeadlinesPanel
+
+# Like the core GUI tests: any Qt warning fails the test.
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise"),
+]
+
+
+def _case(ws: Workspace) -> int:
+    with ws.session() as s:
+        c = cases.create_case(s, ws.require_actor(), "panel case")
+        dl.set_jurisdictions(s, ws.require_actor(), c.key, ["EU"], [])
+        return c.id
+
+
+def test_set_fact_mark_met_and_conflict(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    case_id = _case(ws)
+    panel = DeadlinesPanel(ws, case_id)
+    qtbot.addWidget(panel)
+    panel.fact.setCurrentText("exploited-aware")
+    aware = QDateTime.fromString("2026-11-27T10:00:00Z", Qt.DateFormat.ISODate)
+    panel.when.setDateTime(aware.toTimeZone(QTimeZone(b"UTC")))
+    with qtbot.waitSignal(panel.changed):
+        qtbot.mouseClick(panel.set_button, Qt.MouseButton.LeftButton)
+    with ws.session() as s:
+        row = s.scalar(select(Deadline).where(Deadline.rule_id == "eu-cra-14-2a-early-warning"))
+        assert row is not None and row.due_utc == datetime(2026, 11, 28, 10, tzinfo=UTC)
+    assert panel.table.item(0, 1).text() == "2026-11-28T10:00:00+00:00"
+
+    assert panel.select_rule("eu-cra-14-2a-early-warning")
+    qtbot.keyClicks(panel.evidence, "ENISA SRP 4711")
+    with qtbot.waitSignal(panel.changed):
+        qtbot.mouseClick(panel.met_button, Qt.MouseButton.LeftButton)
+    with ws.session() as s:
+        row = s.scalar(select(Deadline).where(Deadline.rule_id == "eu-cra-14-2a-early-warning"))
+        assert row is not None and row.state == "met" and row.evidence == "ENISA SRP 4711"
+
+    assert panel.conflicts.isHidden()
+    panel.fact.setCurrentText("embargo-until")
+    panel.when.setDateTime(QDateTime.fromString("2027-01-10T00:00:00Z", Qt.DateFormat.ISODate))
+    with qtbot.waitSignal(panel.changed):
+        qtbot.mouseClick(panel.set_button, Qt.MouseButton.LeftButton)
+    assert not panel.conflicts.isHidden()
+    assert "eu-cra-14-2b-notification" in panel.conflicts.text()
+    with ws.session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None and case.embargo_until == datetime(2027, 1, 10, tzinfo=UTC)
+
+
+def test_mark_met_without_selection_explains(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    panel = DeadlinesPanel(ws, _case(ws))
+    qtbot.addWidget(panel)
+    panel.table.clearSelection()
+    qtbot.mouseClick(panel.met_button, Qt.MouseButton.LeftButton)
+    assert "select" in panel.message.text()
+
+
+def test_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel = DeadlinesPanel(ws, _case(ws))
+    qtbot.addWidget(panel)
+    panel.resize(1000, 500)
+    out = tmp_path / "deadlines.png"
+    assert panel.grab().save(str(out))
+    assert out.stat().st_size > 0

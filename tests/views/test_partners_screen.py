@@ -1,0 +1,113 @@
+"""The partners screen, driven as a coordinator would: add, compare blocks, verify, roll over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pysequoia as ps
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from app.exchange import pgp
+from app.workspace import Workspace
+from models import Partner, PartnerKey
+from views.partners_screen import PartnersScreen, compare_blocks
+
+
+def _cert(tmp_path: Path, name: str) -> tuple[Path, str]:
+    tsk = ps.Tsk.generate(name, profile=ps.Profile.RFC4880)
+    cert = tsk.extract_certificate()
+    path = tmp_path / f"{name}.asc"
+    path.write_text(str(cert))
+    return path, cert.fingerprint.upper()
+
+
+def test_add_compare_verify_and_roll_over(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    screen = PartnersScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    screen.show()
+    path, fpr = _cert(tmp_path, "CERT-DE")
+    qtbot.keyClicks(screen.name, "CERT-DE")
+    qtbot.keyClicks(screen.country, "de")
+    screen.zone.clear()
+    qtbot.keyClicks(screen.zone, "Europe/Berlin")
+    qtbot.keyClicks(screen.languages, "de, en")
+    screen.cert_file.setText(str(path))
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    assert "Added CERT-DE" in screen.message.text()
+    assert screen.table.rowCount() == 1 and screen.table.item(0, 3).text() == "no"
+    assert screen.table.item(0, 5).text() == pgp.group_fingerprint(fpr)
+
+    # a fingerprint read out wrongly: blocks differ, the button stays off
+    wrong = fpr[:-4] + ("0000" if not fpr.endswith("0000") else "1111")
+    qtbot.keyClicks(screen.typed, pgp.group_fingerprint(wrong))
+    assert "1 of 10 blocks differ" in screen.match.text()
+    assert not screen.verify_button.isEnabled()
+    screen.typed.clear()
+    qtbot.keyClicks(screen.typed, pgp.group_fingerprint(fpr).lower())
+    assert screen.verify_button.isEnabled()
+    qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
+    assert screen.table.item(0, 3).text() == "yes"
+    with ws.session() as s:
+        partner = s.scalar(select(Partner))
+        assert partner is not None and partner.verified_fingerprint == fpr
+        assert partner.languages == ["de", "en"] and partner.timezone == "Europe/Berlin"
+
+    new_path, new_fpr = _cert(tmp_path, "CERT-DE-2027")
+    screen.rollover_file.setText(str(new_path))
+    qtbot.mouseClick(screen.rollover_button, Qt.MouseButton.LeftButton)
+    assert screen.table.item(0, 3).text() == "no"
+    assert "previous" in screen.details.text() and "current" in screen.details.text()
+    with ws.session() as s:
+        rows = s.scalars(select(PartnerKey).order_by(PartnerKey.id)).all()
+        assert [(k.fingerprint, k.current) for k in rows] == [(fpr, False), (new_fpr, True)]
+
+
+def test_errors_are_shown_not_raised(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    screen = PartnersScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    bad = tmp_path / "bad.asc"
+    bad.write_text("not a key")
+    qtbot.keyClicks(screen.name, "X")
+    qtbot.keyClicks(screen.country, "FR")
+    screen.cert_file.setText(str(bad))
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    assert "not an OpenPGP certificate" in screen.message.text()
+    assert screen.table.rowCount() == 0
+
+
+def test_compare_blocks() -> None:
+    fpr = "ABCD" * 10
+    assert all(ok for _b, ok in compare_blocks(fpr, "abcd " * 10))
+    assert [ok for _b, ok in compare_blocks(fpr, "ABCD ABCD")][:3] == [True, True, False]
+
+
+def test_partners_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path, _fpr = _cert(tmp_path, "CERT-JP")
+    screen = PartnersScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 700)
+    qtbot.keyClicks(screen.name, "CERT-JP")
+    qtbot.keyClicks(screen.country, "JP")
+    screen.cert_file.setText(str(path))
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(screen.typed, "ABCD")
+    out = tmp_path / "partners.png"
+    assert screen.grab().save(str(out))
+    assert out.stat().st_size > 0
+
+
+def test_exchange_tools_in_the_main_window(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from views.bundle_import import BundleImportScreen
+    from views.export_wizard import ExportWizard
+
+    actions = {a.text(): a for a in window.tools_menu.actions()}
+    opened = {
+        name: window.open_tool(actions[name])
+        for name in ("Partners", "Export bundle…", "Import bundle…")
+    }
+    assert isinstance(opened["Partners"], PartnersScreen)
+    assert isinstance(opened["Export bundle…"], ExportWizard)
+    assert isinstance(opened["Import bundle…"], BundleImportScreen)
+    for widget in opened.values():
+        widget.close()

@@ -1,0 +1,177 @@
+"""The unlock dialog over a real SQLCipher workspace: right, wrong, analyst choice, demo hint."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app import workspace as ws_mod
+from tests.conftest import PASSPHRASE
+from views.application import Gui
+from views.main_window import MainWindow
+from views.unlock_dialog import UnlockDialog
+
+
+def _gui(qtbot, directory: Path, **kw) -> Gui:  # type: ignore[no-untyped-def]
+    gui = Gui(directory, **kw)
+    dialog = gui.start()
+    qtbot.addWidget(dialog)
+    return gui
+
+
+def _close(qtbot, gui: Gui) -> None:  # type: ignore[no-untyped-def]
+    if gui.window is not None:
+        qtbot.addWidget(gui.window)
+        if gui.window.workspace is not None:
+            gui.window.workspace.lock()
+
+
+def test_right_passphrase_then_analyst_opens_the_main_window(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
+    gui = _gui(qtbot, cipher_dir)
+    dialog = gui.dialog
+    assert dialog.analyst.isHidden()
+    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    # Three analysts: the dialog now asks who is working, and has forgotten the passphrase.
+    assert gui.window is None
+    assert not dialog.analyst.isHidden()
+    assert dialog.passphrase.text() == ""
+    assert [dialog.analyst.itemText(i) for i in range(dialog.analyst.count())] == [
+        "alice",
+        "bob",
+        "carol",
+    ]
+    dialog.analyst.setCurrentIndex(1)
+    qtbot.keyClick(dialog.analyst, Qt.Key.Key_Return)
+    assert isinstance(gui.window, MainWindow)
+    assert gui.window.isVisible()
+    assert gui.window.workspace.actor.name == "bob"
+    assert gui.window.model.rowCount() == 6
+    assert not dialog.isVisible()
+    _close(qtbot, gui)
+
+
+def test_preselected_analyst_skips_the_second_step(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
+    gui = _gui(qtbot, cipher_dir, analyst="carol")
+    qtbot.keyClicks(gui.dialog.passphrase, PASSPHRASE)
+    qtbot.keyClick(gui.dialog.passphrase, Qt.Key.Key_Return)
+    assert gui.window is not None
+    assert gui.window.workspace.actor.name == "carol"
+    _close(qtbot, gui)
+
+
+def test_wrong_passphrase_shows_the_error_and_opens_nothing(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
+    db = cipher_dir / ws_mod.DB_FILE
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    gui = _gui(qtbot, cipher_dir)
+    dialog = gui.dialog
+    qtbot.keyClicks(dialog.passphrase, "not the passphrase")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == f"wrong passphrase for workspace {cipher_dir}"
+    assert not dialog.error.isHidden()
+    assert gui.window is None
+    assert dialog.workspace is None
+    assert dialog.analyst.isHidden()
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    # and the right one still works afterwards
+    dialog.passphrase.setText(PASSPHRASE)
+    assert dialog.unlock()
+    assert dialog.error.isHidden()
+    dialog.reject()
+    assert dialog.workspace is None
+
+
+def test_missing_workspace_names_the_folder(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dialog = UnlockDialog(tmp_path / "nowhere")
+    qtbot.addWidget(dialog)
+    dialog.passphrase.setText(PASSPHRASE)
+    assert not dialog.unlock()
+    assert str(tmp_path / "nowhere") in dialog.error.text()
+    assert "accord init" in dialog.error.text()
+
+
+def test_demo_passphrase_is_shown_for_the_demo_workspace_only(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / ws_mod.DEMO_MARKER).write_text("demo\n")
+    dialog = UnlockDialog(demo)
+    qtbot.addWidget(dialog)
+    assert not dialog.demo_hint.isHidden()
+    assert "accord-demo" in dialog.demo_hint.text()
+    dialog.location.setText(str(tmp_path / "real"))
+    assert dialog.demo_hint.isHidden()
+    other = UnlockDialog(tmp_path / "real")
+    qtbot.addWidget(other)
+    assert other.demo_hint.isHidden()
+    assert "accord-demo" not in other.demo_hint.text()
+
+
+def test_single_analyst_workspace_opens_directly(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    directory = tmp_path / "solo"
+    ws_mod.create(directory, PASSPHRASE, "CERT-Test", "alice").lock()
+    gui = _gui(qtbot, directory)
+    gui.dialog.passphrase.setText(PASSPHRASE)
+    gui.dialog.submit()
+    assert gui.window is not None
+    assert gui.window.workspace.actor.name == "alice"
+    assert gui.window.model.rowCount() == 0
+    _close(qtbot, gui)
+
+
+def test_run_gui_resolves_the_workspace_like_the_cli(qtbot, cipher_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``accord`` with no command: ACCORD_WORKSPACE, unlock, main window, quit on close."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from views.entry import main
+
+    monkeypatch.setenv("ACCORD_WORKSPACE", str(cipher_dir))
+    monkeypatch.setenv("ACCORD_ANALYST", "bob")
+    seen: dict[str, object] = {}
+
+    def drive() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, UnlockDialog))
+        seen["location"] = dialog.location.text()
+        dialog.passphrase.setText(PASSPHRASE)
+        dialog.submit()
+        window = next(
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        )
+        seen["analyst"] = window.workspace.actor.name
+        seen["rows"] = window.model.rowCount()
+        window.workspace.lock()
+        window.close()
+
+    QTimer.singleShot(0, drive)
+    safety = QTimer()  # never hang the suite if the GUI does not come up
+    safety.setSingleShot(True)
+    safety.timeout.connect(QApplication.quit)
+    safety.start(10_000)
+    try:
+        assert main([]) == 0
+    finally:
+        safety.stop()
+    assert seen == {"location": str(cipher_dir), "analyst": "bob", "rows": 6}
+
+
+@pytest.mark.postgres
+def test_team_database_needs_no_passphrase(qtbot, pg_url) -> None:  # type: ignore[no-untyped-def]
+    from tests.views.conftest import populate
+
+    ws = ws_mod.create(None, None, "CERT-Test", "alice", db_url=pg_url)
+    populate(ws)
+    ws.lock()
+    gui = _gui(qtbot, Path("unused"), db_url=pg_url)
+    dialog = gui.dialog
+    assert dialog.passphrase.isHidden()
+    assert "@" not in dialog.location.text() and dialog.location.isReadOnly()
+    dialog.submit()
+    assert not dialog.analyst.isHidden()
+    dialog.analyst.setCurrentIndex(dialog.analyst.findText("carol"))
+    dialog.submit()
+    assert gui.window is not None and gui.window.model.rowCount() == 6
+    assert gui.window.workspace.dialect == "postgresql"
+    _close(qtbot, gui)

@@ -1,0 +1,309 @@
+"""The Assessment tab of a case: the CVSS calculator, the SSVC walk-through, the AI factors,
+the live result of the shared severity model with its explanation, Save, and the history.
+
+The preview is ``app.severity.evaluate`` on the same ``build_inputs`` the CLI uses, so the
+screen and ``accord assess`` give the same tier for the same inputs; Save calls
+``app.severity.assess`` (stored, audited, the queue's tier updated).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import severity
+from app.errors import AccordError
+from app.workspace import Workspace
+from i18n import _
+from taxonomy.model import default_model
+from views.ai_factors import AiFactorsForm
+from views.assessment_history import AssessmentHistory
+from views.cvss_calculator import ERROR_STYLE, CvssCalculator
+from views.queue_model import Formatter, tier_label
+from views.ssvc_walkthrough import SsvcWalkthrough
+
+if TYPE_CHECKING:
+    from views.main_window import MainWindow
+
+TIER_COLOURS = {
+    "Critical": "#8b0000",
+    "High": "#c0392b",
+    "Medium": "#b9770e",
+    "Low": "#1e6f5c",
+    "Informational": "#4a5a6a",
+}
+
+
+class AssessmentPanel(QWidget):
+    """Built per case (``case_id``) over an unlocked workspace; ``assessment_saved`` carries
+    the case id and the stored tier."""
+
+    assessment_saved = Signal(int, str)
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        case_id: int,
+        formatter: Formatter | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.case_id = case_id
+        self.model = default_model()
+        self._preview: dict[str, Any] | None = None
+        self._formatter = formatter
+        self._built = False
+        with workspace.session() as s:
+            self.case_key = severity.case_key_for_id(s, case_id)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.ensure_built()
+        super().showEvent(event)
+
+    def ensure_built(self) -> None:
+        """Build the inputs and load the history on first show: the case pane builds every
+        feature tab for each case selected, most of them never looked at."""
+        if self._built:
+            return
+        self._built = True
+        with self.workspace.session() as s:
+            history = severity.history(s, self.case_key)
+        self.calculator = CvssCalculator()
+        self.walkthrough = SsvcWalkthrough(self.model.data["ssvc"]["default_table"])
+        self.factors = AiFactorsForm(self.model)
+        self.history = AssessmentHistory(self._formatter)
+
+        self.tier_label = QLabel()
+        self.tier_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tier_label.setMinimumWidth(140)
+        font = self.tier_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.tier_label.setFont(font)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.ssvc_note = QLabel()
+        self.ssvc_note.setWordWrap(True)
+        self.explanation = QPlainTextEdit()
+        self.explanation.setReadOnly(True)
+        self.explanation.setMinimumHeight(70)
+        self.explanation.setMaximumHeight(130)
+        self.rationale = QLineEdit()
+        self.save_button = QPushButton()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.rationale_label = QLabel()
+        self.rationale_label.setBuddy(self.rationale)
+
+        self.boxes = {key: QGroupBox() for key in ("cvss", "ssvc", "ai", "result", "history")}
+        for key, widget in (
+            ("cvss", self.calculator), ("ssvc", self.walkthrough), ("ai", self.factors),
+            ("history", self.history),
+        ):  # fmt: skip
+            box_layout = QVBoxLayout(self.boxes[key])
+            box_layout.addWidget(widget)
+        result = QVBoxLayout(self.boxes["result"])
+        head = QHBoxLayout()
+        head.addWidget(self.tier_label)
+        head.addWidget(self.summary_label, 1)
+        result.addLayout(head)
+        result.addWidget(self.ssvc_note)
+        result.addWidget(self.explanation)
+        form = QFormLayout()
+        form.addRow(self.rationale_label, self.rationale)
+        result.addLayout(form)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.status, 1)
+        save_row.addWidget(self.save_button)
+        result.addLayout(save_row)
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        for key in ("cvss", "ssvc", "ai", "result", "history"):
+            column.addWidget(self.boxes[key])
+        column.addStretch(1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll_area)
+
+        self.calculator.vector_changed.connect(self.update_preview)
+        self.walkthrough.changed.connect(self.update_preview)
+        self.factors.changed.connect(self.update_preview)
+        self.save_button.clicked.connect(self.save)
+        self.rationale.returnPressed.connect(self.save)
+        self.retranslate()
+        self.history.set_rows(history)
+        if history:
+            self.load(history[-1])
+        self.update_preview()
+
+    def retranslate(self) -> None:
+        titles = {
+            "cvss": _("CVSS"), "ssvc": _("SSVC"), "ai": _("AI factors and sector"),
+            "result": _("Result"), "history": _("Assessment history"),
+        }  # fmt: skip
+        for key, text in titles.items():
+            self.boxes[key].setTitle(text)
+        self.rationale_label.setText(_("Rationale"))
+        self.rationale.setPlaceholderText(_("Why, in your words (stored with the assessment)"))
+        self.save_button.setText(_("Save assessment"))
+        self.save_button.setToolTip(
+            _("Store this assessment for {case}; earlier ones are kept").format(case=self.case_key)
+        )
+        self.calculator.retranslate()
+        self.walkthrough.retranslate()
+        self.factors.retranslate()
+        self.history.retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A language switch sends LanguageChange to every widget; the path arrows and the
+        # history's "→" follow the layout direction.
+        kinds = (QEvent.Type.LanguageChange, QEvent.Type.LayoutDirectionChange)
+        if event.type() in kinds and self._built:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- inputs -----------------------------------------------------------------------------
+    def load(self, row: dict[str, Any]) -> None:
+        """Fill every input from a history row (the latest one when the tab opens)."""
+        if row.get("cvss_vector"):
+            self.calculator.set_vector(str(row["cvss_vector"]))
+        if row.get("ssvc_table"):
+            self.walkthrough.set_inputs(str(row["ssvc_table"]), dict(row.get("ssvc_inputs") or {}))
+        self.factors.set_state(dict(row.get("ai_factors") or {}), row.get("sector"))
+
+    def model_tables(self) -> list[str]:
+        return list(self.model.data["ssvc"]["tables"])
+
+    def ssvc_pairs(self) -> list[str]:
+        """The walk-through's answers for the model: only a complete walk of a table the model
+        uses (the coordinator tables are shown but do not set a tier)."""
+        walk = self.walkthrough
+        if not walk.complete() or walk.table_name() not in self.model_tables():
+            return []
+        pairs = [f"{k}={v}" for k, v in walk.inputs().items()]
+        if walk.table_name() != self.model.data["ssvc"]["default_table"]:
+            pairs.insert(0, f"table={walk.table_name()}")
+        return pairs
+
+    def build_inputs(self) -> Any:
+        """The model inputs, built exactly as ``accord assess`` builds them."""
+        return severity.build_inputs(
+            self.calculator.vector(), self.ssvc_pairs(), self.factors.ai_pairs(),
+            self.factors.sector(),
+        )  # fmt: skip
+
+    # -- preview and save -------------------------------------------------------------------
+    def preview(self) -> dict[str, Any] | None:
+        return self._preview
+
+    def update_preview(self, *_args: object) -> None:
+        self._preview = None
+        self._show_ssvc_note()
+        if not self.calculator.vector():
+            self._show_empty(_("Complete the CVSS vector to see the tier."))
+            return
+        try:
+            self._preview = severity.evaluate(self.build_inputs())
+        except AccordError as exc:
+            self._show_empty(str(exc), error=True)
+            return
+        data = self._preview
+        tier = str(data["tier"])
+        self.tier_label.setText(tier_label(tier))
+        colour = TIER_COLOURS.get(tier, "#4a5a6a")
+        self.tier_label.setStyleSheet(
+            f"QLabel {{ background: {colour}; color: white; padding: 6px; border-radius: 4px; }}"
+        )
+        self.summary_label.setText(
+            _("Respond within {hours} hours. SSVC: {decision}. Model {model}.").format(
+                hours=data["sla_hours"],
+                decision=data["ssvc_decision"] or _("not used"),
+                model=data["model"],
+            )
+        )
+        self.explanation.setPlainText(str(data["explanation"]))
+        self.explanation.setStyleSheet("")
+        self.save_button.setEnabled(True)
+
+    def _show_empty(self, message: str, *, error: bool = False) -> None:
+        self.tier_label.setText("—")
+        self.tier_label.setStyleSheet("")
+        self.summary_label.clear()
+        self.explanation.setPlainText(message)
+        self.explanation.setStyleSheet(ERROR_STYLE if error else "")
+        self.save_button.setEnabled(False)
+
+    def _show_ssvc_note(self) -> None:
+        walk = self.walkthrough
+        if walk.table_name() not in self.model_tables():
+            text = _(
+                "The shared model takes SSVC decisions from the tables {tables}; the {table} "
+                "decision is shown for reference and does not set the tier."
+            ).format(tables=", ".join(self.model_tables()), table=walk.table().name)
+        elif not walk.complete() and walk.inputs():
+            text = _("The SSVC walk-through is incomplete, so it does not count yet.")
+        else:
+            text = ""
+        self.ssvc_note.setText(text)
+        self.ssvc_note.setVisible(bool(text))
+
+    def save(self) -> None:
+        """Store the assessment shown; on success reload the history and tell the window."""
+        if self._preview is None:
+            return
+        try:
+            inputs = self.build_inputs()
+            with self.workspace.session() as s:
+                data = severity.assess(
+                    s, self.workspace.require_actor(), self.case_key, inputs,
+                    rationale=self.rationale.text().strip(),
+                )  # fmt: skip
+                rows = severity.history(s, self.case_key)
+        except AccordError as exc:
+            self.status.setText(str(exc))
+            self.status.setStyleSheet(ERROR_STYLE)
+            return
+        self.rationale.clear()
+        self.status.setStyleSheet("")
+        self.status.setText(
+            _("Saved: {case} is {tier}.").format(case=self.case_key, tier=tier_label(data["tier"]))
+        )
+        self.history.set_rows(rows)
+        self.assessment_saved.emit(self.case_id, str(data["tier"]))
+
+
+def install(window: MainWindow) -> None:
+    """Add the Assessment tab to the case detail of ``window`` (see views/screens.py)."""
+    if not hasattr(window, "add_case_tab"):
+        return
+
+    def factory(case_id: int) -> QWidget:
+        workspace = window.workspace
+        if workspace is None:
+            return QLabel(_("The workspace is locked."))
+        panel = AssessmentPanel(workspace, case_id, formatter=window.model.formatter)
+        panel.assessment_saved.connect(lambda _case, _tier: window.refresh_queue())
+        return panel
+
+    window.add_case_tab(_("Assessment"), factory)

@@ -1,0 +1,185 @@
+"""A case tab: the case's obligations earliest first, in the analyst's and partners' zones,
+with the facts that start the clocks and a way to record an obligation as met."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from app import deadlines as dl
+from app import queue_filters
+from app.errors import AccordError
+from app.workspace import Workspace
+from i18n import _
+from models import Case
+
+STATE_COLOURS = {
+    "overdue": QColor("#f6c6c6"),
+    "due-soon": QColor("#fbe7b5"),
+    "met": QColor("#d5ecd5"),
+    "not-applicable": QColor("#eeeeee"),
+}
+
+
+class DeadlinesPanel(QWidget):
+    """Shows ``app.deadlines.deadlines`` for one case; edits go through the same services."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        case_id: int,
+        rules: Callable[[], dl.RuleSet] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.case_id = case_id
+        self._rules = rules or dl.builtin_rules
+        with workspace.session() as s:
+            self.key = s.scalar(select(Case.key).where(Case.id == case_id)) or ""
+        self.views: list[dl.DeadlineView] = []
+
+        self.table = QTableWidget(0, 6)
+        self.table.setObjectName("deadlinesTable")
+        self.table.setHorizontalHeaderLabels(
+            [
+                _("State"),
+                _("Due (UTC)"),
+                _("Local times"),
+                _("Countdown"),
+                _("Jurisdiction"),
+                _("Obligation"),
+            ]
+        )
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.conflicts = QLabel()
+        self.conflicts.setObjectName("conflicts")
+        self.conflicts.setStyleSheet("color: #a00000; font-weight: bold")
+        self.conflicts.setWordWrap(True)
+
+        self.fact = QComboBox()
+        self.fact.addItems(self._rules().facts())
+        self.when = QDateTimeEdit()
+        self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
+        self.when.setTimeZone(QTimeZone(b"UTC"))
+        self.when.setDateTime(QDateTime.currentDateTimeUtc())
+        self.set_button = QPushButton(_("Set fact"))
+        self.set_button.clicked.connect(self._on_set_fact)
+        self.evidence = QLineEdit()
+        self.evidence.setPlaceholderText(_("evidence, e.g. the submission reference"))
+        self.met_button = QPushButton(_("Mark selected as met"))
+        self.met_button.clicked.connect(self._on_met)
+        self.message = QLabel()
+
+        facts = QHBoxLayout()
+        facts.addWidget(QLabel(_("Fact:")))
+        facts.addWidget(self.fact)
+        facts.addWidget(self.when)
+        facts.addWidget(self.set_button)
+        met = QHBoxLayout()
+        met.addWidget(self.evidence, 1)
+        met.addWidget(self.met_button)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.conflicts)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(facts)
+        lay.addLayout(met)
+        lay.addWidget(self.message)
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            with self.ws.session() as s:
+                self.views = dl.deadlines(s, self.ws.actor, self.key, self._rules())
+        except AccordError as exc:
+            self.message.setText(str(exc))
+            return
+        now = datetime.now(UTC)
+        self.table.setRowCount(len(self.views))
+        for row, v in enumerate(self.views):
+            local = "\n".join(f"{z}: {t}" for z, t in v.due_local.items())
+            cells = [
+                v.state,
+                v.due_utc.isoformat() if v.due_utc else "—",
+                local,
+                queue_filters.countdown(v.due_utc, now) if v.state != "met" else "",
+                v.jurisdiction,
+                f"{v.obligation} — {v.recipient}",
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, v.rule)
+                item.setToolTip(f"{v.rule}\n{v.source}")
+                if v.state in STATE_COLOURS:
+                    item.setBackground(QBrush(STATE_COLOURS[v.state]))
+                self.table.setItem(row, col, item)
+        conflicts = [f"{v.rule}: {v.conflict}" for v in self.views if v.conflict]
+        self.conflicts.setText("\n".join(conflicts))
+        self.conflicts.setVisible(bool(conflicts))
+
+    def select_rule(self, rule_id: str) -> bool:
+        for row, v in enumerate(self.views):
+            if v.rule == rule_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def selected_rule(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.views[rows[0].row()].rule if rows else None
+
+    def _on_set_fact(self) -> None:
+        at = self.when.dateTime().toSecsSinceEpoch()
+        when = datetime.fromtimestamp(at, UTC)
+        self._run(
+            lambda s: dl.set_fact(
+                s, self.ws.require_actor(), self.key, self.fact.currentText(), when, self._rules()
+            )
+        )
+
+    def _on_met(self) -> None:
+        rule = self.selected_rule()
+        if rule is None:
+            self.message.setText(_("select an obligation first"))
+            return
+        self._run(
+            lambda s: dl.mark_met(
+                s, self.ws.require_actor(), self.key, rule, self.evidence.text(), self._rules()
+            )
+        )
+
+    def _run(self, action: Callable[[object], object]) -> None:
+        try:
+            with self.ws.session() as s:
+                action(s)
+        except AccordError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText("")
+        self.reload()
+        self.changed.emit()

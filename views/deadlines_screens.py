@@ -1,0 +1,92 @@
+"""Attach the deadlines feature to the main window (issue 5): the Deadlines case tab, the
+saved-filter bar over the queue, and the Shift handover and Dashboard tools."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QToolBar
+
+from app.deadlines.rules import builtin_rules, for_workspace
+from app.errors import AccordError
+from i18n import _
+from views import deadlines_delegate
+from views.dashboard import DashboardScreen
+from views.deadlines_panel import DeadlinesPanel
+from views.handover_screen import HandoverScreen
+from views.saved_filters import SavedFiltersBar
+
+if TYPE_CHECKING:
+    from views.main_window import MainWindow
+
+
+def _selected_keys(window: MainWindow) -> list[str]:
+    model = window.model
+    keys = []
+    for index in window.queue.table.selectionModel().selectedRows():
+        row = model.queue_row(index.row())
+        if row is not None:
+            keys.append(row.key)
+    return keys
+
+
+def _shown_keys(window: MainWindow) -> list[str]:
+    model = window.model
+    rows = (model.queue_row(r) for r in range(model.rowCount()))
+    return [r.key for r in rows if r is not None]
+
+
+def install(window: MainWindow) -> None:
+    def deadlines_tab(case_id: int) -> DeadlinesPanel:
+        ws = window.workspace
+        assert ws is not None
+        problem = ""
+        try:
+            rules = for_workspace(ws.directory)
+        except AccordError as exc:  # a malformed team file: say so, use the shipped rules
+            rules, problem = builtin_rules(), str(exc)
+        panel = DeadlinesPanel(ws, case_id, lambda: rules)
+        if problem:
+            panel.message.setText(problem)
+        panel.changed.connect(window.model.refresh)
+        return panel
+
+    window.add_case_tab(_("Deadlines"), deadlines_tab)
+
+    bar = SavedFiltersBar(
+        lambda: window.workspace,
+        window.model,
+        lambda: _selected_keys(window),
+        window.undo_stack,
+        on_change=window.refresh_queue,
+        all_keys=lambda: _shown_keys(window),
+    )
+    toolbar = QToolBar(_("Saved filters"), window)
+    toolbar.setObjectName("savedFiltersToolbar")
+    toolbar.addWidget(bar)
+    window.addToolBar(toolbar)
+    window.unlocked.connect(bar.reload_analysts)
+    window.saved_filters = bar  # type: ignore[attr-defined]
+    window.deadline_delegate = deadlines_delegate.install(  # type: ignore[attr-defined]
+        window.queue.table, window.model
+    )
+
+    window.add_tool(
+        _("Shift handover"), lambda: HandoverScreen(lambda: window.workspace), "Ctrl+Shift+H"
+    )
+
+    def dashboard() -> DashboardScreen:
+        screen = DashboardScreen(lambda: window.workspace)
+
+        def open_queue(spec: str) -> None:
+            if bar.apply(spec):
+                window.raise_()
+                window.activateWindow()
+
+        screen.filter_requested.connect(open_queue)
+        screen.reload()
+        return screen
+
+    window.dashboard_action = window.add_tool(  # type: ignore[attr-defined]
+        _("Dashboard"), dashboard, "Ctrl+Shift+D"
+    )

@@ -1,0 +1,386 @@
+"""The main window: the case queue beside the case detail, menus, undo, auto-lock.
+
+It is also the controller of the two panes: it loads frozen data from ``app/`` for the
+detail pane and turns the pane's ``*_requested`` signals into undoable commands.
+Feature screens attach through ``add_case_tab`` and ``add_tool`` (see ``views/screens.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QWidget,
+)
+
+from app import analysts, cases
+from app import settings as settings_mod
+from app.errors import AccordError
+from app.settings import Settings
+from app.workspace import Workspace
+from i18n import _, current_language
+from views import screens
+from views.autolock import IdleWatcher
+from views.case_detail import CaseDetailPane
+from views.prefs import Prefs
+from views.queue_model import Formatter, QueueModel
+from views.queue_view import QueuePanel
+from views.undo_commands import AssignCommand, CaseCommand, TransitionCommand, execute
+from views.unlock_dialog import UnlockDialog
+
+ToolFactory = Callable[[], QWidget]
+
+
+class MainWindow(QMainWindow):
+    """``workspace`` is None while locked; ``locked``/``unlocked`` tell attached screens."""
+
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        settings: Settings | None = None,
+        prefs: Prefs | None = None,
+        *,
+        db_url: str | None = None,
+        settings_path: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ws: Workspace | None = workspace
+        self.directory = workspace.directory or Path(".")
+        self.db_url = db_url
+        self.settings = settings or settings_mod.DEFAULTS
+        self.settings_path = settings_path
+        self.prefs = prefs or Prefs()
+        self.unlock_dialog: UnlockDialog | None = None
+        self._tools: list[tuple[QAction, ToolFactory, list[QWidget]]] = []
+        self._shown_once = False
+
+        self.undo_stack = QUndoStack(self)
+        self.model = QueueModel(workspace, self._formatter(), parent=self)
+        self.queue = QueuePanel(self.model, self.settings.search_delay_ms)
+        self.detail = CaseDetailPane(self.model.formatter)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.queue)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+        self.analyst_label = QLabel()
+        self.statusBar().addPermanentWidget(self.analyst_label)
+
+        self.idle = IdleWatcher(IdleWatcher.minutes(self.settings.autolock_minutes), self)
+        self.idle.idle.connect(self.lock)
+        self.queue.case_selected.connect(self._on_case_selected)
+        self.detail.transition_requested.connect(self._on_transition_requested)
+        self.detail.assign_requested.connect(self._on_assign_requested)
+
+        self._build_menus()
+        self.retranslate()
+        self.resize(1280, 800)
+        self.prefs.restore_window(self, self.splitter, self.queue.table.horizontalHeader())
+        self._load_analysts()
+        self.model.refresh()
+        self.idle.start()
+        screens.install(self)
+
+    # -- public API for feature screens -----------------------------------------------------
+    @property
+    def workspace(self) -> Workspace | None:
+        """The unlocked workspace (its ``actor`` is the acting analyst); None while locked."""
+        return self._ws
+
+    def add_case_tab(self, title: str, factory: Callable[[int], QWidget]) -> None:
+        """A tab in the case detail, built by ``factory(case_id)`` for each selected case."""
+        self.detail.add_tab(title, factory)
+
+    def add_tool(self, title: str, factory: ToolFactory, shortcut: str | None = None) -> QAction:
+        """A Tools menu action opening ``factory()`` (a QDockWidget docks; others get a window).
+
+        The widget is built once and shown again on later triggers; it is destroyed on lock.
+        """
+        action = QAction(title, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        instances: list[QWidget] = []
+        self._tools.append((action, factory, instances))
+        action.triggered.connect(lambda _checked=False: self.open_tool(action))
+        self.tools_menu.addAction(action)
+        self.tools_menu.menuAction().setVisible(True)
+        return action
+
+    def open_tool(self, action: QAction) -> QWidget | None:
+        if self._ws is None:
+            return None
+        for candidate, factory, instances in self._tools:
+            if candidate is not action:
+                continue
+            if not instances:
+                widget = factory()
+                if isinstance(widget, QDockWidget):
+                    if not widget.objectName():  # saveState() needs one
+                        widget.setObjectName("tool-" + action.text())
+                    self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, widget)
+                else:
+                    widget.setParent(self, Qt.WindowType.Window)
+                    widget.setWindowTitle(action.text())
+                instances.append(widget)
+            widget = instances[0]
+            widget.show()
+            widget.raise_()
+            return widget
+        return None
+
+    def refresh_queue(self) -> None:
+        """Re-run the queue query (after a change elsewhere) and reload the shown case."""
+        self.model.refresh()
+        self._reload_detail()
+
+    # -- strings ------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        """Redo every visible string (after a language switch)."""
+        self.setWindowTitle(
+            _("Accord — {workspace}").format(
+                workspace=self._ws.label if self._ws else self.directory
+            )
+        )
+        self.file_menu.setTitle(_("&File"))
+        self.edit_menu.setTitle(_("&Edit"))
+        self.view_menu.setTitle(_("&View"))
+        self.tools_menu.setTitle(_("&Tools"))
+        self.help_menu.setTitle(_("&Help"))
+        self.lock_action.setText(_("&Lock now"))
+        self.autolock_action.setText(_("Auto-lock &after…"))
+        self.quit_action.setText(_("&Quit"))
+        self.refresh_action.setText(_("&Refresh queue"))
+        self.find_action.setText(_("&Find cases"))
+        self.about_action.setText(_("&About Accord"))
+        self._update_formatter()
+        self.queue.retranslate()
+        self.detail.retranslate()
+        self.model.headerDataChanged.emit(
+            Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1
+        )
+        self._update_status()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.edit_menu = bar.addMenu("")
+        self.view_menu = bar.addMenu("")
+        self.tools_menu = QMenu(self)
+        bar.addMenu(self.tools_menu)
+        self.tools_menu.menuAction().setVisible(False)
+        self.help_menu = bar.addMenu("")
+        self.lock_action = self.file_menu.addAction("", QKeySequence("Ctrl+L"), self.lock)
+        self.autolock_action = self.file_menu.addAction("", self._ask_autolock)
+        self.file_menu.addSeparator()
+        self.quit_action = self.file_menu.addAction("", QKeySequence.StandardKey.Quit, self.close)
+        # Qt keeps these named after the command to undo: "&Undo move ACC-… to triage".
+        self.undo_action = self.undo_stack.createUndoAction(self, _("&Undo"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, _("&Redo"))
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+        self.refresh_action = self.view_menu.addAction("", QKeySequence("F5"), self.refresh_queue)
+        self.find_action = self.view_menu.addAction("", self.queue.focus_search)
+        self.about_action = self.help_menu.addAction("", self._about)
+
+    def _update_status(self) -> None:
+        actor = self._ws.actor if self._ws else None
+        if actor is None:
+            self.analyst_label.setText(_("locked"))
+        else:
+            self.analyst_label.setText(
+                _("{analyst} ({role})").format(analyst=actor.name, role=_(actor.role.value))
+            )
+
+    # -- settings ---------------------------------------------------------------------------
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.idle.set_interval_ms(IdleWatcher.minutes(settings.autolock_minutes))
+        self.queue.set_search_delay(settings.search_delay_ms)
+
+    def _ask_autolock(self) -> None:
+        minutes, ok = QInputDialog.getInt(
+            self,
+            _("Auto-lock"),
+            _("Lock after this many idle minutes (0 = never):"),
+            self.settings.autolock_minutes,
+            0,
+            settings_mod.MAX_AUTOLOCK_MINUTES,
+        )
+        if ok:
+            updated = self.settings.replace(autolock_minutes=minutes)
+            settings_mod.save(updated, self.settings_path)
+            self.apply_settings(updated)
+
+    def _update_formatter(self) -> None:
+        """Dates follow the interface language: redo them after a language switch."""
+        fmt = replace(self.model.formatter, locale=current_language())
+        if fmt == self.model.formatter:
+            return
+        self.model.formatter = self.detail.formatter = fmt
+        rows, columns = self.model.rowCount(), self.model.columnCount()
+        if rows:
+            self.model.dataChanged.emit(
+                self.model.index(0, 0), self.model.index(rows - 1, columns - 1)
+            )
+
+    def _formatter(self) -> Formatter:
+        zone = self.settings.time_zone
+        actor = self._ws.actor if self._ws else None
+        if not zone and self._ws is not None and actor is not None:
+            with self._ws.session() as s:
+                zone = next((a.timezone for a in analysts.list_all(s) if a.id == actor.id), "")
+        return Formatter(locale=current_language(), time_zone=zone or "UTC")
+
+    # -- the detail pane ----------------------------------------------------------------
+    def _load_analysts(self) -> None:
+        names = self._ws.analyst_names() if self._ws and self._ws.actor else []
+        self._analysts = names
+        self.queue.set_analysts(names)
+
+    def _on_case_selected(self, case_id: int) -> None:
+        if not case_id or case_id == self.detail.case_id:
+            return
+        row = self.model.row_of(case_id)
+        found = self.model.queue_row(row) if row is not None else None
+        if found is not None:
+            self._load_detail(found.key)
+
+    def _reload_detail(self) -> None:
+        if self.detail.detail is not None:
+            self._load_detail(self.detail.detail.key)
+
+    def _load_detail(self, key: str) -> None:
+        if self._ws is None or self._ws.actor is None:
+            return
+        try:
+            with self._ws.session() as s:
+                info = cases.detail(s, key)
+                history = cases.history(s, key)
+        except AccordError as exc:
+            self.detail.clear()
+            self.statusBar().showMessage(str(exc), 5000)
+            return
+        self.detail.show_case(info, history, self._analysts)
+
+    def _run(self, command: CaseCommand) -> bool:
+        try:
+            execute(self.undo_stack, command)
+        except AccordError as exc:
+            self.detail.show_error(str(exc))
+            return False
+        self.statusBar().showMessage(command.text(), 5000)
+        return True
+
+    def _after_change(self) -> None:
+        self.model.refresh()
+        self._reload_detail()
+
+    def _show_error(self, message: str) -> None:
+        self.detail.show_error(message)
+        self.statusBar().showMessage(message, 8000)
+
+    def _on_transition_requested(self, _case_id: int, key: str, state: str, reason: str) -> None:
+        done = self._run(
+            TransitionCommand(
+                lambda: self._ws,
+                key,
+                state,
+                reason,
+                on_change=self._after_change,
+                on_error=self._show_error,
+            )
+        )
+        if done:
+            self.detail.reason.clear()
+
+    def _on_assign_requested(self, _case_id: int, key: str, analyst: str | None) -> None:
+        self._run(
+            AssignCommand(
+                lambda: self._ws,
+                key,
+                analyst,
+                on_change=self._after_change,
+                on_error=self._show_error,
+            )
+        )
+
+    # -- lock and unlock ------------------------------------------------------------------
+    def lock(self) -> None:
+        """Clear every case view, forget the key, and ask for the passphrase again."""
+        if self._ws is None:
+            return
+        self.idle.stop()
+        self.prefs.save_window(self, self.splitter, self.queue.table.horizontalHeader())
+        self.detail.clear()
+        self.model.clear()
+        self.undo_stack.clear()
+        for _action, _factory, instances in self._tools:
+            for widget in instances:
+                widget.close()
+                widget.deleteLater()
+            instances.clear()
+        self._ws.lock()
+        self._ws = None
+        self._update_status()
+        self.locked.emit()
+        self.hide()
+        self.unlock_dialog = UnlockDialog(self.directory, db_url=self.db_url, fixed_location=True)
+        self.unlock_dialog.unlocked.connect(self.set_workspace)
+        self.unlock_dialog.rejected.connect(self.close)
+        self.unlock_dialog.show()
+
+    def set_workspace(self, workspace: Workspace) -> None:
+        """Show the queue of a (re-)unlocked workspace."""
+        self._ws = workspace
+        self.unlock_dialog = None
+        self.model.formatter = self._formatter()
+        self.detail.formatter = self.model.formatter
+        self.model.set_workspace(workspace)
+        self._load_analysts()
+        self._update_status()
+        self.show()
+        self.idle.start()
+        self.unlocked.emit()
+        if self.model.rowCount():
+            self.queue.select_row(0)
+        self.queue.table.setFocus()
+
+    # -- Qt events ------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if self.model.rowCount() and not self.queue.selected_case_id():
+                self.queue.select_row(0)
+            self.queue.table.setFocus()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._ws is not None:
+            self.prefs.save_window(self, self.splitter, self.queue.table.horizontalHeader())
+        self.idle.stop()
+        super().closeEvent(event)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            _("About Accord"),
+            _("Accord coordinates the disclosure of vulnerabilities in AI systems, offline."),
+        )

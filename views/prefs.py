@@ -1,0 +1,47 @@
+"""Window geometry and layout state in QSettings — never case data, never secrets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
+
+ORGANISATION = "Accord"
+APPLICATION = "accord"
+KEYS = ("main/geometry", "main/state", "main/splitter", "main/queue_header")
+
+
+class Prefs:
+    """Saves and restores the main window's geometry, dock/toolbar state, splitter and columns."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.settings = settings or QSettings(
+            QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+        )
+
+    def save_window(self, window: QMainWindow, splitter: QSplitter, header: QHeaderView) -> None:
+        self.settings.setValue("main/geometry", window.saveGeometry())
+        self.settings.setValue("main/state", window.saveState())
+        self.settings.setValue("main/splitter", splitter.saveState())
+        self.settings.setValue("main/queue_header", header.saveState())
+        self.settings.sync()
+
+    def restore_window(self, window: QMainWindow, splitter: QSplitter, header: QHeaderView) -> bool:
+        """Restore what was saved; returns False when nothing was (first start)."""
+        geometry = self._bytes("main/geometry")
+        if geometry is None:
+            return False
+        window.restoreGeometry(geometry)
+        state = self._bytes("main/state")
+        if state is not None:
+            window.restoreState(state)
+        split = self._bytes("main/splitter")
+        if split is not None:
+            splitter.restoreState(split)
+        columns = self._bytes("main/queue_header")
+        if columns is not None:
+            header.restoreState(columns)
+        return True
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self.settings.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
