@@ -111,6 +111,11 @@ def create_case(
     session.flush()
     search.reindex(session, case)
     audit.record(session, actor, "case.create", "case", case.id, case_key=key, at=at)
+    # Imported here: the deadlines service builds on this module. Every case starts the
+    # clocks of the rules that always apply (the consortium's default policy).
+    from app.deadlines.service import recompute
+
+    recompute(session, case)
     return case
 
 
@@ -167,6 +172,9 @@ def transition(
         )
     case.status = dst
     case.updated_at = utcnow()
+    from app.deadlines.service import recompute  # see create_case
+
+    recompute(session, case)  # a closed case owes nothing; a reopened one does again
     audit.record(
         session,
         actor,

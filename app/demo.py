@@ -203,23 +203,6 @@ def plan(
 # -- replay (through the use cases) ---------------------------------------------------------
 
 
-def _stamp(session: Session, at: datetime) -> None:
-    """Date the audit event just written at ``at`` and re-hash it (the chain stays valid).
-
-    Only the newest event is touched, before anything is chained to it, so every later
-    ``prev_hash`` already links to the re-hashed event.
-    """
-    pending = [o for o in session.new if isinstance(o, AuditEvent)]
-    ev = max(pending, key=lambda e: e.seq) if pending else None
-    if ev is None:
-        ev = session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
-    if ev is None:
-        return
-    ev.at = at
-    ev.hash = audit.event_hash(audit.as_dict(ev))
-    session.info[audit._TAIL] = (ev.seq, ev.hash)  # the new tail, without a query
-
-
 def _jurisdictions(data: DemoData, text: CaseText, partner_countries: list[str]) -> list[str]:
     table = data.people["jurisdictions"]
     eu = set(table["eu_members"])
@@ -321,11 +304,11 @@ class _Replay:
         key = case.key
         if kind == "transition":
             reason = random.Random(f"{p.index}-{at.isoformat()}").choice(self.data.reasons[args[1]])
-            cases.transition(self.s, actor, key, args[1], reason)
-            _stamp(self.s, at)
+            with audit.clock(self.s, at):
+                cases.transition(self.s, actor, key, args[1], reason)
         elif kind == "assign":
-            cases.assign(self.s, actor, key, args[1])
-            _stamp(self.s, at)
+            with audit.clock(self.s, at):
+                cases.assign(self.s, actor, key, args[1])
         elif kind == "assess":
             self._assess(p, case, actor, at)
         elif kind == "fact":
@@ -390,11 +373,11 @@ class _Replay:
             ssvc = [f"E={rng.choice('NNNNNPPA')}", f"A={rng.choice('NY')}",
                     f"TI={rng.choice('PT')}", f"MWI={rng.choice('LMH')}"]  # fmt: skip
         inputs = severity.build_inputs(t.cvss, ssvc, ai, t.sector)
-        result = severity.assess(
-            self.s, actor, case.key, inputs,
-            rationale=_("Scored from the reporter's reproduction and our own trials."),
-        )  # fmt: skip
-        _stamp(self.s, at)
+        with audit.clock(self.s, at):
+            result = severity.assess(
+                self.s, actor, case.key, inputs,
+                rationale=_("Scored from the reporter's reproduction and our own trials."),
+            )  # fmt: skip
         row = self.s.get(Assessment, result["id"])
         if row is not None:
             row.created_at = at
@@ -406,8 +389,8 @@ def _ensure_people(
     """Add the demo's analysts, partners and reporters (the acting coordinator keeps its name)."""
     for a in data.people["analysts"]:
         if session.scalar(select(Analyst.id).where(Analyst.name == a["name"])) is None:
-            analysts.add(session, actor, a["name"], a["role"], a["timezone"])
-            _stamp(session, at)
+            with audit.clock(session, at):
+                analysts.add(session, actor, a["name"], a["role"], a["timezone"])
         row = session.scalar(select(Analyst).where(Analyst.name == a["name"]))
         assert row is not None
         row.language = a.get("language", "en")
@@ -461,12 +444,12 @@ def fill(
     actors.setdefault(data.people["analysts"][0]["name"], actor)
     replay = _Replay(session, data, actors)
     for i, r in enumerate(data.people["reporters"]):
-        replay.reporter_ids.append(reporters.add(
-            session, actor, r["handle"], contact_channel=r.get("channel"),
-            credit_preference=r.get("credit"), publication_preference=r.get("publication"),
-            consent_to_be_named=bool(r.get("consent")), real_identity=r.get("identity"),
-        ))  # fmt: skip
-        _stamp(session, start + timedelta(minutes=i))
+        with audit.clock(session, start + timedelta(minutes=i)):
+            replay.reporter_ids.append(reporters.add(
+                session, actor, r["handle"], contact_channel=r.get("channel"),
+                credit_preference=r.get("credit"), publication_preference=r.get("publication"),
+                consent_to_be_named=bool(r.get("consent")), real_identity=r.get("identity"),
+            ))  # fmt: skip
     events: list[tuple[datetime, int, int, str, tuple[str, ...]]] = []
     for p in plans:
         events.append((p.created, p.index, -1, "create", ()))

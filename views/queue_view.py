@@ -6,8 +6,16 @@ itself, the model does, through ``app.queue``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,7 +45,8 @@ class QueueView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows for bulk work (Shift/Ctrl); the current row drives the detail pane.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.setTabKeyNavigation(False)
@@ -51,6 +60,22 @@ class QueueView(QTableView):
         hh.setStretchLastSection(True)
         hh.setSortIndicatorShown(True)
         hh.setSectionsMovable(True)
+
+    def selectionCommand(
+        self, index: QModelIndex, event: QEvent | None = None
+    ) -> QItemSelectionModel.SelectionFlag:
+        # In extended mode Qt moves only the cursor on Ctrl+Home/End; jumping to the first or
+        # last case should select it (and show its detail), as plain arrow keys do.
+        if (
+            isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Home, Qt.Key.Key_End)
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        ):
+            return (
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows
+            )
+        return super().selectionCommand(index, event)
 
     def apply_default_widths(self) -> None:
         for column, width in enumerate(COLUMN_WIDTHS):
@@ -158,7 +183,11 @@ class QueuePanel(QWidget):
         )
 
     def selected_case_id(self) -> int:
-        rows = self.table.selectionModel().selectedRows()
+        selection = self.table.selectionModel()
+        current = self.table.currentIndex()
+        if current.isValid() and selection.isRowSelected(current.row(), QModelIndex()):
+            return self.model.case_id(current.row())
+        rows = selection.selectedRows()
         return self.model.case_id(rows[0].row()) if rows else 0
 
     def select_case(self, case_id: int) -> bool:

@@ -177,8 +177,11 @@ def recompute(
     for rule_id, row in list(existing.items()):
         if rule_id not in keep:
             session.delete(row)
+    from app.queue_filters import CLOSED
+
     open_dues = [c.due_utc for c in computed if c.state in engine.OPEN_STATES and c.due_utc]
-    case.next_deadline_utc = min(open_dues) if open_dues else None
+    # The queue's next-deadline column: nothing for a case that is closed, rejected or a duplicate.
+    case.next_deadline_utc = min(open_dues) if open_dues and case.status not in CLOSED else None
     session.flush()
     return sorted((existing[k] for k in keep), key=lambda d: _row_key(d))
 

@@ -97,7 +97,10 @@ def test_team_rules_in_the_workspace_folder(initialised_cli, tmp_path: Path) -> 
 def test_cli_recompute(initialised_cli) -> None:  # type: ignore[no-untyped-def]
     cli = initialised_cli
     cli("case", "new", "--title", "x")
+    # A new case starts the consortium policy's clocks at once: nothing is missing.
+    assert cli("queue", "--filter", "open", "--json").json()[0]["next_deadline_utc"]  # type: ignore[index]
     r = cli("deadline", "recompute", "--missing", "--json")
     assert r.code == 0, r.err
+    assert r.json() == {"cases": 0}
+    r = cli("deadline", "recompute", "--json")
     assert r.json() == {"cases": 1}
-    assert cli("queue", "--filter", "open", "--json").json()[0]["next_deadline_utc"]  # type: ignore[index]
