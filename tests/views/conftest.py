@@ -20,15 +20,6 @@ from app.workspace import Workspace
 from models import CaseStatus
 from tests.conftest import PASSPHRASE
 
-CORE_PREFIXES = (
-    "test_unlock",
-    "test_queue",
-    "test_case_detail",
-    "test_autolock",
-    "test_main_window",
-    "test_screenshots_core",
-)
-
 CASES = (
     ("Prompt injection through the calendar tool of an email agent", CaseStatus.NEW, 3),
     ("Indirect injection via retrieved wiki pages in a support bot", CaseStatus.TRIAGE, 9),
@@ -43,11 +34,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).resolve().parent
     for item in items:
         path = Path(str(item.fspath)).resolve()
-        if path.parent == here and path.name.startswith(CORE_PREFIXES):
+        if path.parent == here:
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             # The offscreen platform cannot do these; real platforms can.
             item.add_marker(
-                pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
+                pytest.mark.qt_log_ignore(
+                    "propagateSizeHints", "does not support raise", "does not support grabbing"
+                )
             )
 
 
