@@ -134,7 +134,9 @@ def generate_key(user_id: str) -> tuple[str, str | None, str]:
         return str(tsk), None, str(tsk.extract_certificate())
     passphrase = secrets.token_urlsafe(32)
     pw = passphrase.encode() + b"\n"
-    with tempfile.TemporaryDirectory(prefix="accord-gpg-") as home:
+    # RAM-backed where the system has it: the (passphrase-protected) key never reaches a disk.
+    ram = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="accord-gpg-", dir=ram) as home:
         os.chmod(home, 0o700)
         # The passphrase is 256 random bits, so the S2K iteration count adds nothing; the
         # minimum keeps every later signing and decryption fast.
