@@ -46,6 +46,12 @@ class PlaybookRun(Base):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # A partner's run mirrored here from its bundle (app.playbooks.joint): the signing
+    # fingerprint of the organisation that runs it, its case key, and the owner string (as that
+    # organisation names us) of the steps that are ours to complete. None on our own runs.
+    origin_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    origin_case: Mapped[str | None] = mapped_column(String(40))
+    local_owner: Mapped[str | None] = mapped_column(String(200))
 
     steps: Mapped[list[PlaybookStep]] = relationship(
         cascade="all, delete-orphan", order_by="PlaybookStep.position"

@@ -259,9 +259,16 @@ class PlaybookRunner(QWidget):
             info.append(_("Skipped: {reason}").format(reason=step.skip_reason))
         if step.partner_fingerprint:
             info.append(_("Signed by {fpr}").format(fpr=step.partner_fingerprint))
+        if self.run is not None and self.run.origin_case and not step.local:
+            info.append(
+                _("The partner's run of {key}: this step is theirs.").format(
+                    key=self.run.origin_case
+                )
+            )
         self.step_info.setText("\n".join(info))
         self.checks.setText("\n".join(f"☐ {c}" for c in step.checks))
-        editable = step.state == "pending" and not step.owner.startswith("partner:")
+        # On a partner's mirrored run only the steps it gave us are ours (step.local).
+        editable = step.state == "pending" and step.local
         for name in step.inputs:
             value = step.outputs.get(name)
             field: QLineEdit | QComboBox
@@ -278,9 +285,11 @@ class PlaybookRunner(QWidget):
             self.form.addRow(name.replace("_", " "), field)
         self.complete_button.setEnabled(editable)
         self.skip_button.setEnabled(
-            step.state in ("pending", "blocked") and not step.decision_input
+            step.state in ("pending", "blocked")
+            and not step.decision_input
+            and (step.local or not (self.run and self.run.origin_case))
         )
-        if step.owner.startswith("partner:") and step.state == "pending":
+        if step.owner.startswith("partner:") and step.state == "pending" and not step.local:
             self.step_info.setText(
                 self.step_info.text()
                 + "\n"

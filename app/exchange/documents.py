@@ -53,7 +53,13 @@ def case_document(session: Session, case: Case, own_fpr: str) -> dict[str, Any]:
         .where(Assessment.case_id == case.id, Assessment.partner_id.is_(None))
         .order_by(Assessment.id)
     ).all()
-    runs = session.scalars(select(PlaybookRun).where(PlaybookRun.case_id == case.id)).all()
+    # Our own runs; a partner's run mirrored here goes back only as our completions of the
+    # steps it gave us (partner_steps below).
+    runs = session.scalars(
+        select(PlaybookRun).where(
+            PlaybookRun.case_id == case.id, PlaybookRun.origin_fingerprint.is_(None)
+        )
+    ).all()
     return {
         "format": "accord-case",
         "format_version": 1,

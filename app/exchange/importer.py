@@ -333,7 +333,13 @@ class _Merge:
             self.assessments += 1
 
     def steps_of(self, case: Case, doc: dict[str, Any]) -> None:
-        """Completions of steps the partner did, through the playbooks' joint-run contract."""
+        """Completions of steps the partner did, through the playbooks' joint-run contract;
+        the partner's runs that give us steps are mirrored onto our copy of the case."""
+        mirrored, notes = joint.mirror_partner_steps(
+            self.s, self.actor, case, doc, self.v.signer_fingerprint, self.own
+        )
+        self.steps += mirrored
+        self.notes.extend(notes)
         candidates: list[dict[str, Any]] = []
         for step in doc.get("playbook_steps") or []:
             if isinstance(step, dict) and step.get("state") in ("done", "skipped"):
@@ -345,6 +351,10 @@ class _Merge:
                         {**step, "playbook": run.get("playbook_id"), "version": run.get("version")}
                     )
         for step in candidates:
+            if not joint.has_own_run(
+                self.s, case.id, step.get("playbook")
+            ) and joint.has_mirrored_run(self.s, case.id, step.get("playbook")):
+                continue  # the partner's own run, mirrored above
             before = joint_state(self.s, case, step)
             try:
                 with self.s.begin_nested():
@@ -419,6 +429,7 @@ def joint_state(session: Session, case: Case, step: dict[str, Any]) -> tuple[obj
         .where(
             PlaybookRun.case_id == case.id,
             PlaybookRun.playbook_id == step.get("playbook"),
+            PlaybookRun.origin_fingerprint.is_(None),
             PlaybookStep.step_id == step.get("step_id"),
         )
     )

@@ -3,11 +3,16 @@
 The exchange code calls :func:`partner_steps_for_export` when it builds a case bundle and
 :func:`apply_partner_completion` for each step completion in a verified incoming bundle,
 passing the fingerprint of the key that signed it; the step records that fingerprint.
+
+On the partner's side, :func:`mirror_partner_steps` turns the steps addressed to it into a
+mirrored run on its copy of the case (``PlaybookRun.origin_fingerprint`` set): the steps it
+owns can be completed there with ``accord playbook complete`` like any other, the rest is
+read-only context, and the completions travel back in its next bundle.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -17,9 +22,9 @@ from app import audit
 from app.actor import Actor
 from app.errors import AccordError, NotFound, UsageError, VerificationError
 from app.playbooks import definition, runner
-from app.playbooks.runner import DONE, PENDING, RUNNING, SKIPPED, RunStatus
+from app.playbooks.runner import BLOCKED, DONE, PENDING, RUNNING, SKIPPED, RunStatus
 from i18n import _
-from models import Case, CasePartner, Partner, PartnerKey, PlaybookRun, utcnow
+from models import Case, CasePartner, Partner, PartnerKey, PlaybookRun, PlaybookStep, utcnow
 
 PAYLOAD_KIND = "accord.playbook-step/1"
 
@@ -29,7 +34,14 @@ def _norm_fpr(fpr: str) -> str:
 
 
 def partner_steps_for_export(session: Session, case_id: int) -> list[dict[str, Any]]:
-    """Every partner-owned step of the case's runs, as JSON-able dicts for the bundle."""
+    """Every partner-owned step of the case's runs, as JSON-able dicts for the bundle.
+
+    From our own runs: every partner-owned step, open or closed, with the verified fingerprint
+    of the partner it names (``owner_fingerprint``; None for ``partner:*``), so the recipient
+    knows which steps are its own. From a partner's run mirrored here: only the steps we own
+    and have closed, marked ``mirrored_from`` so that they go back as our completions and are
+    never taken for a run of ours by a third party.
+    """
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(_("no case with id {id}").format(id=case_id))
@@ -40,9 +52,14 @@ def partner_steps_for_export(session: Session, case_id: int) -> list[dict[str, A
     for run in found:
         pb = definition.get(run.playbook_id, run.version)
         runner.refresh(session, run, pb)
+        mirrored = run.origin_fingerprint is not None
         for row in run.steps:
             sd = pb.step(row.step_id)
             if sd.partner is None:
+                continue
+            if mirrored and not (
+                runner.owned_here(run, row.owner) and row.state in (DONE, SKIPPED)
+            ):
                 continue
             out.append(
                 {
@@ -68,9 +85,21 @@ def partner_steps_for_export(session: Session, case_id: int) -> list[dict[str, A
                     "completed_at": row.completed_at.isoformat() if row.completed_at else None,
                     "skip_reason": row.skip_reason,
                     "partner_fingerprint": row.partner_fingerprint,
+                    "owner_fingerprint": (
+                        None if mirrored else _owner_fingerprint(session, sd.partner)
+                    ),
+                    "mirrored_from": run.origin_fingerprint,
+                    "origin_case": run.origin_case,
                 }
             )
     return out
+
+
+def _owner_fingerprint(session: Session, name: str) -> str | None:
+    """The verified fingerprint of the partner a step names (None for ``*`` or unknown)."""
+    if name == "*":
+        return None
+    return session.scalar(select(Partner.verified_fingerprint).where(Partner.name == name))
 
 
 def _partner_for(session: Session, fingerprint: str) -> Partner:
@@ -117,7 +146,11 @@ def apply_partner_completion(
     fpr = _norm_fpr(partner_fingerprint)
     run = session.scalar(
         select(PlaybookRun)
-        .where(PlaybookRun.case_id == case.id, PlaybookRun.playbook_id == pid)
+        .where(
+            PlaybookRun.case_id == case.id,
+            PlaybookRun.playbook_id == pid,
+            PlaybookRun.origin_fingerprint.is_(None),
+        )
         .order_by(PlaybookRun.started_at.desc(), PlaybookRun.id.desc())
         .limit(1)
     )
@@ -223,3 +256,193 @@ def _parse_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return at if at.tzinfo is not None else None
+
+
+def has_own_run(session: Session, case_id: int, playbook_id: object) -> bool:
+    """Whether we ran this playbook on the case ourselves (not only mirrored a partner's run)."""
+    return (
+        session.scalar(
+            select(PlaybookRun.id)
+            .where(
+                PlaybookRun.case_id == case_id,
+                PlaybookRun.playbook_id == str(playbook_id),
+                PlaybookRun.origin_fingerprint.is_(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def has_mirrored_run(session: Session, case_id: int, playbook_id: object) -> bool:
+    return (
+        session.scalar(
+            select(PlaybookRun.id)
+            .where(
+                PlaybookRun.case_id == case_id,
+                PlaybookRun.playbook_id == str(playbook_id),
+                PlaybookRun.origin_fingerprint.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _same_time(a: datetime, b: datetime) -> bool:
+    # SQLite hands datetimes back naive (stored in UTC); compare as UTC instants.
+    return a.replace(tzinfo=a.tzinfo or UTC) == b.replace(tzinfo=b.tzinfo or UTC)
+
+
+def mirror_partner_steps(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    doc: dict[str, Any],
+    signer_fingerprint: str,
+    own_fingerprints: set[str],
+) -> tuple[int, list[str]]:
+    """Mirror the partner's runs that give us steps onto our copy of the case.
+
+    ``doc`` is the partner's case document (``playbook_steps`` and ``playbook_runs``), signed
+    by ``signer_fingerprint``. A step is ours when its owner is ``partner:*`` or names the
+    partner whose verified fingerprint is one of ``own_fingerprints``. A run is created the
+    first time (the partner's playbook id, version, start time and step ids) and updated on
+    later bundles: the partner's closed steps fill in the context, a step of ours that we have
+    not closed yet takes the partner's record of it. Returns how many steps changed, and notes.
+    """
+    signer = _norm_fpr(signer_fingerprint)
+    own = {_norm_fpr(f) for f in own_fingerprints}
+    origin = doc.get("origin") or {}
+    origin_case = str(origin.get("case") or doc.get("key") or "")[:40]
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for step in doc.get("playbook_steps") or []:
+        if not isinstance(step, dict) or step.get("mirrored_from"):
+            continue  # a completion of a run of somebody else's, not a run of the signer's
+        key = (str(step.get("playbook")), str(step.get("version")), str(step.get("run_started_at")))
+        groups.setdefault(key, []).append(step)
+    changed = 0
+    notes: list[str] = []
+    for (pid, version, started), steps in groups.items():
+        ours = [
+            s
+            for s in steps
+            if s.get("owner") == "partner:*"
+            or _norm_fpr(str(s.get("owner_fingerprint") or "")) in own
+        ]
+        if not ours or has_own_run(session, case.id, pid):
+            # Nothing for us, or we run this playbook on the case ourselves: then these are
+            # completions of our own steps (apply_partner_completion), never a second run.
+            continue
+        try:
+            pb = definition.get(pid, version)
+        except AccordError as exc:
+            notes.append(
+                _(
+                    "{key}: the partner's playbook {playbook} {version} is not known here: {error}"
+                ).format(key=case.key, playbook=pid, version=version, error=exc)
+            )
+            continue
+        started_at = _parse_time(started)
+        if started_at is None:
+            notes.append(
+                _("{key}: the partner's run of {playbook} has no valid start time").format(
+                    key=case.key, playbook=pid
+                )
+            )
+            continue
+        named = [str(s["owner"]) for s in ours if s.get("owner") != "partner:*"]
+        run = next(
+            (
+                r
+                for r in session.scalars(
+                    select(PlaybookRun).where(
+                        PlaybookRun.case_id == case.id,
+                        PlaybookRun.playbook_id == pb.id,
+                        PlaybookRun.version == pb.version,
+                        PlaybookRun.origin_fingerprint == signer,
+                    )
+                )
+                if _same_time(r.started_at, started_at)
+            ),
+            None,
+        )
+        created = run is None
+        if run is None:
+            run = PlaybookRun(
+                case_id=case.id,
+                playbook_id=pb.id,
+                version=pb.version,
+                state=RUNNING,
+                started_by_id=None,
+                started_at=started_at,
+                origin_fingerprint=signer,
+                origin_case=origin_case,
+                local_owner=named[0][:200] if named else None,
+            )
+            run.steps = [
+                PlaybookStep(
+                    step_id=s.id,
+                    position=i,
+                    title=s.title,
+                    owner=s.owner,
+                    state=BLOCKED,
+                    outputs={},
+                )
+                for i, s in enumerate(pb.steps)
+            ]
+            session.add(run)
+        elif named and run.local_owner is None:
+            run.local_owner = named[0][:200]
+        rows = {r.step_id: r for r in run.steps}
+        # What the partner closed: its own steps (playbook_runs) and partner-owned ones.
+        closed: list[tuple[dict[str, Any], str]] = [
+            (s, _norm_fpr(str(s.get("partner_fingerprint") or signer)))
+            for s in steps
+            if s.get("state") in (DONE, SKIPPED)
+        ]
+        for r in doc.get("playbook_runs") or []:
+            if not isinstance(r, dict):
+                continue
+            if str(r.get("playbook_id")) != pb.id or str(r.get("version")) != pb.version:
+                continue
+            closed.extend(
+                (s, signer)
+                for s in r.get("steps") or []
+                if isinstance(s, dict) and s.get("state") in (DONE, SKIPPED)
+            )
+        updated: list[str] = []
+        for s, fpr in closed:
+            row = rows.get(str(s.get("step_id")))
+            if row is None or row.state in (DONE, SKIPPED):
+                continue  # unknown to this version, or closed already (ours stay ours)
+            row.state = str(s["state"])
+            outputs = s.get("outputs")
+            row.outputs = dict(outputs) if isinstance(outputs, dict) else {}
+            row.completed_by = str(s.get("completed_by") or "")[:200] or None
+            row.completed_at = _parse_time(s.get("completed_at")) or utcnow()
+            row.skip_reason = s.get("skip_reason") if row.state == SKIPPED else None
+            row.partner_fingerprint = fpr[:64]
+            updated.append(row.step_id)
+        runner.refresh(session, run, pb)
+        session.flush()
+        if created or updated:
+            audit.record(
+                session,
+                actor,
+                "playbook.mirror",
+                "playbook_run",
+                run.id,
+                case_key=case.key,
+                details={
+                    "playbook": pb.id,
+                    "version": pb.version,
+                    "origin_case": origin_case,
+                    "fingerprint": signer,
+                    "created": created,
+                    "ours": sorted(r.step_id for r in run.steps if runner.owned_here(run, r.owner)),
+                    "updated": sorted(updated),
+                },
+            )
+        changed += len(updated) + (len(ours) if created else 0)
+    return changed, notes

@@ -55,6 +55,8 @@ class StepStatus:
     branch_values: tuple[str, ...]
     branch: str | None
     blocked_by: tuple[str, ...]
+    # Whether this workspace closes the step: on a partner's mirrored run only our own steps.
+    local: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class StepStatus:
             ),
             "branch": self.branch,
             "blocked_by": list(self.blocked_by),
+            "local": self.local,
         }
 
 
@@ -91,6 +94,8 @@ class RunStatus:
     started_at: datetime
     finished_at: datetime | None
     steps: tuple[StepStatus, ...] = field(default=())
+    # The partner's case key when this run is mirrored from a partner's bundle.
+    origin_case: str | None = None
 
     def step(self, step_id: str) -> StepStatus:
         for s in self.steps:
@@ -108,6 +113,7 @@ class RunStatus:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "steps": [s.as_json() for s in self.steps],
+            "origin_case": self.origin_case,
         }
 
 
@@ -225,6 +231,11 @@ def open_before(pb: Playbook, rows: Mapping[str, PlaybookStep], step_id: str) ->
     return tuple(found)
 
 
+def owned_here(run: PlaybookRun, owner: str) -> bool:
+    """On a partner's run mirrored here (app.playbooks.joint): is a step with this owner ours?"""
+    return run.origin_fingerprint is not None and owner in ("partner:*", run.local_owner)
+
+
 def snapshot(run: PlaybookRun, pb: Playbook, case_key: str) -> RunStatus:
     rows = {r.step_id: r for r in run.steps}
     steps = []
@@ -249,6 +260,11 @@ def snapshot(run: PlaybookRun, pb: Playbook, case_key: str) -> RunStatus:
                 branch_values=sd.decision.values if sd.decision else (),
                 branch=pb.branch_labels.get(sd.id),
                 blocked_by=blocked_by,
+                local=(
+                    owned_here(run, row.owner)
+                    if run.origin_fingerprint is not None
+                    else sd.partner is None
+                ),
             )
         )
     return RunStatus(
@@ -261,6 +277,7 @@ def snapshot(run: PlaybookRun, pb: Playbook, case_key: str) -> RunStatus:
         started_at=run.started_at,
         finished_at=run.finished_at,
         steps=tuple(steps),
+        origin_case=run.origin_case,
     )
 
 
@@ -425,6 +442,17 @@ def _check_trials(sd: StepDef, clean: dict[str, Any]) -> None:
     clean["k_successes"], clean["n_trials"] = k, n
 
 
+def _require_mirror_owned(run: PlaybookRun, sd: StepDef) -> None:
+    """On a partner's mirrored run only the steps it gave us are ours; the rest is context."""
+    if run.origin_fingerprint is not None and not owned_here(run, sd.owner):
+        raise PermissionDenied(
+            _(
+                "step {step} is owned by {owner} in the partner's run of {key}; "
+                "only the steps the partner gave us can be closed here"
+            ).format(step=sd.id, owner=sd.owner, key=run.origin_case or "?")
+        )
+
+
 def settle(session: Session, actor: Actor, run: PlaybookRun, pb: Playbook, case: Case) -> None:
     was = run.state
     refresh(session, run, pb)
@@ -453,14 +481,15 @@ def complete(
     case = _case(session, case_key)
     run, pb, row = find_step(session, case, step_id, playbook_id)
     sd = pb.step(step_id)
-    if sd.partner is not None:
+    _require_mirror_owned(run, sd)
+    if sd.partner is not None and run.origin_fingerprint is None:
         raise AccordError(
             _(
                 "step {step} is owned by {owner}: its completion arrives in the partner's bundle "
                 "(or skip it with a reason)"
             ).format(step=sd.id, owner=sd.owner)
         )
-    if ROLE_RANK[actor.role.value] < ROLE_RANK[sd.owner]:
+    if ROLE_RANK[actor.role.value] < ROLE_RANK.get(sd.owner, ROLE_RANK["analyst"]):
         raise PermissionDenied(
             _("step {step} is owned by a {owner}; {analyst} is a {role}").format(
                 step=sd.id, owner=sd.owner, analyst=actor.name, role=actor.role.value
@@ -507,6 +536,7 @@ def skip(
     case = _case(session, case_key)
     run, pb, row = find_step(session, case, step_id, playbook_id)
     sd = pb.step(step_id)
+    _require_mirror_owned(run, sd)
     if sd.decision is not None:
         raise AccordError(
             _("step {step} decides the branch ({input}); complete it instead").format(

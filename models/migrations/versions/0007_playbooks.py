@@ -1,4 +1,4 @@
-"""playbooks schema changes (reserved slot; filled by the playbooks work or removed before release)
+"""playbooks: a partner's playbook run mirrored from its bundle (joint runs)
 
 Revision ID: 0007
 Revises: 0006
@@ -6,8 +6,8 @@ Revises: 0006
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -16,10 +16,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Add this feature's DDL here (op.add_column / op.create_table; SQLite needs batch mode
-    # for ALTERs: with op.batch_alter_table("t") as b: ...).
-    return None
+    with op.batch_alter_table("playbook_run") as b:
+        b.add_column(sa.Column("origin_fingerprint", sa.String(64), nullable=True))
+        b.add_column(sa.Column("origin_case", sa.String(40), nullable=True))
+        b.add_column(sa.Column("local_owner", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
-    return None
+    with op.batch_alter_table("playbook_run") as b:
+        b.drop_column("local_owner")
+        b.drop_column("origin_case")
+        b.drop_column("origin_fingerprint")
