@@ -145,7 +145,28 @@ def create(
         session, actor, "advisory.create", "advisory", adv.id, case_key=case.key,
         details={"language": lang, "tlp": tlp},
     )  # fmt: skip
+    seed_impact(session, actor, case.key)
     return status(session, case.key)
+
+
+def seed_impact(session: Session, actor: Actor, case_key: str) -> bool:
+    """Fill the draft's empty impact field (source language) from the latest impact estimate.
+
+    Returns whether it wrote anything; text an analyst wrote is never replaced.
+    """
+    from app.impact.estimate import latest, summary
+
+    case = get_case(session, case_key)
+    adv = session.scalar(select(Advisory).where(Advisory.case_id == case.id))
+    estimate = latest(session, case.key) if adv is not None else None
+    if adv is None or estimate is None:
+        return False
+    cell = texts_of(adv).get(("impact", adv.source_language))
+    if cell is not None and cell.text.strip():
+        return False
+    set_text(session, actor, case.key, "impact", adv.source_language,
+             summary(estimate, adv.source_language))  # fmt: skip
+    return True
 
 
 def _reopen(session: Session, actor: Actor, adv: Advisory, case_key: str) -> None:

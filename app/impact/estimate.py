@@ -32,7 +32,7 @@ from app.errors import AccordError, NotFound, UsageError
 from app.impact import matching
 from app.impact.inventory import Inventory, Item
 from app.impact.matching import CONFIRMED, Target
-from i18n import _, ngettext
+from i18n import N_, _, gettext_in, ngettext
 from models import AffectedProduct, Case, ImpactEstimate, Vulnerability, utcnow
 
 ASSUMPTION_KEYS = ("vulnerable_share", "users_per_deployment")
@@ -316,6 +316,10 @@ def estimate(
             "users": result["users"],
         },
     )
+    # The advisory draft shows who is affected; never over an analyst's own text.
+    from app.advisories.drafting import seed_impact
+
+    seed_impact(session, actor, case.key)
     return {"case": case.key, "estimate_id": row.id, "created_at": row.created_at, **result}
 
 
@@ -334,13 +338,18 @@ def latest(session: Session, case_key: str) -> dict[str, Any] | None:
     return {"case": case.key, "estimate_id": row.id, "created_at": created, **row.result}
 
 
-def summary(result: Mapping[str, Any]) -> str:
-    """One plain sentence for an advisory draft: who is affected, as a range."""
+SUMMARY = N_(
+    "{deployments} known deployments at {organisations} organisations run an affected "
+    "version; between {low} and {high} users (likely {likely}) may be exposed."
+)
+
+
+def summary(result: Mapping[str, Any], language: str | None = None) -> str:
+    """One plain sentence for an advisory draft: who is affected, as a range (in ``language``,
+    the advisory's own, when given; else the interface language)."""
     users = result["users"]
-    return _(
-        "{deployments} known deployments at {organisations} organisations run an affected "
-        "version; between {low} and {high} users (likely {likely}) may be exposed."
-    ).format(
+    template = gettext_in(language, SUMMARY) if language else _(SUMMARY)
+    return template.format(
         deployments=result["affected_deployments"],
         organisations=result["organisations"],
         low=users["low"],

@@ -2,7 +2,7 @@
 found by hash (re-importing an old revision changes nothing)
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0001
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""gui schema changes (reserved slot; filled by the gui work or removed before release)
+"""queue at scale: covering indexes for the status filter and key order
 
 Revision ID: 0008
 Revises: 0007
@@ -6,8 +6,7 @@ Revises: 0007
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+from alembic import op
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -16,8 +15,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Add this feature's DDL here (op.add_column / op.create_table; SQLite needs batch mode
-    # for ALTERs: with op.batch_alter_table("t") as b: ...).
     # Queue at scale (bench/queue.py): covering indexes for the status filter/sort in key
     # order, and key order for full-text hits without reading the wide case rows.
     op.create_index("ix_case_status_key", "case", ["status", "year", "number"])
