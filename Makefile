@@ -33,6 +33,7 @@ run: demo
 	$(BIN)/accord --workspace $(DEMO_WS)
 
 test: venv
+	$(BIN)/python -m i18n.build
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
