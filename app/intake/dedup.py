@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, utils
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import audit, search, workflow
@@ -37,45 +37,58 @@ MAX_CANDIDATES = 3
 TEXT_CHARS = 1500
 
 
+# Reports in other cases naming one of the products, newest first (built once, run for every
+# new case). Narrow rows: the texts of the few compared are read after, by id, so the sort
+# does not carry every matching report's description.
+_SAME_PRODUCT = (
+    select(Report.id, Report.case_id, AffectedProduct.name)
+    .join(Vulnerability, Vulnerability.report_id == Report.id)
+    .join(AffectedProduct, AffectedProduct.vulnerability_id == Vulnerability.id)
+    .where(
+        AffectedProduct.name.in_(bindparam("names", expanding=True)),
+        Report.case_id != bindparam("case_id"),
+        Report.case_id.is_not(None),
+    )
+    .order_by(Report.id.desc())
+    .limit(MAX_COMPARED * 4)
+)
+_TEXTS = select(Report.id, Report.title, Report.description).where(
+    Report.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def _text(title: str, description: str) -> str:
     return utils.default_process(f"{title} {description[:TEXT_CHARS]}")
 
 
-def find_near_duplicates(s: Session, report: Report, doc: ParsedDoc) -> int:
-    """Record candidates for ``report`` (in a new case); returns how many were recorded."""
+def find_near_duplicates(
+    s: Session, report_id: int, case_id: int, title: str, description: str, doc: ParsedDoc
+) -> int:
+    """Record candidates for report ``report_id`` (in the new case ``case_id``, with that
+    title and description); returns how many were recorded."""
     names = sorted({p.name for v in doc.vulns for p in v.products})[:50]
     if not names:
         return 0
-    rows = s.execute(
-        select(Report.id, Report.case_id, Report.title, Report.description, AffectedProduct.name)
-        .join(Vulnerability, Vulnerability.report_id == Report.id)
-        .join(AffectedProduct, AffectedProduct.vulnerability_id == Vulnerability.id)
-        .where(
-            AffectedProduct.name.in_(names),
-            Report.case_id != report.case_id,
-            Report.case_id.is_not(None),
-        )
-        .order_by(Report.id.desc())
-        .limit(MAX_COMPARED * 4)
-    ).all()
-    mine = _text(report.title, report.description)
+    rows = s.execute(_SAME_PRODUCT, {"names": names, "case_id": case_id}).all()
+    compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
+    for rid, other_id, product in rows:
+        if other_id is not None and rid not in compared and len(compared) < MAX_COMPARED:
+            compared[rid] = (other_id, product)
+    if not compared:
+        return 0
+    texts = {rid: (t, d) for rid, t, d in s.execute(_TEXTS, {"ids": list(compared)})}
+    mine = _text(title, description)
     best: dict[int, tuple[float, str]] = {}
-    seen: set[int] = set()
-    for rid, case_id, title, description, product in rows:
-        if rid in seen or len(seen) >= MAX_COMPARED:
-            continue
-        seen.add(rid)
-        if case_id is None:
-            continue
-        score = fuzz.token_set_ratio(mine, _text(title, description), processor=None)
-        if score >= THRESHOLD and score > best.get(case_id, (0.0, ""))[0]:
-            best[case_id] = (score, product)
+    for rid, (other_id, product) in compared.items():
+        score = fuzz.token_set_ratio(mine, _text(*texts[rid]), processor=None)
+        if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
+            best[other_id] = (score, product)
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:MAX_CANDIDATES]
-    for case_id, (score, product) in ranked:
+    for other_case_id, (score, product) in ranked:
         s.add(
             DuplicateCandidate(
-                report_id=report.id,
-                other_case_id=case_id,
+                report_id=report_id,
+                other_case_id=other_case_id,
                 score=round(score, 1),
                 reason=_("same product {product}; text {score}% alike").format(
                     product=product[:200], score=round(score)

@@ -6,9 +6,20 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import (
+    CursorResult,
+    Insert,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app import audit, cases, search
@@ -28,6 +39,15 @@ from models import (
     ReportRevision,
     Vulnerability,
 )
+
+# Core tables: new rows go in without the ORM's unit of work (a per-document cost that
+# dominated intake). Column defaults (received_at, created_at) still apply.
+_REPORT: Table = Report.__table__  # type: ignore[assignment]
+_IDENTIFIER: Table = Identifier.__table__  # type: ignore[assignment]
+_ATTACHMENT: Table = Attachment.__table__  # type: ignore[assignment]
+_VULN: Table = Vulnerability.__table__  # type: ignore[assignment]
+_PRODUCT: Table = AffectedProduct.__table__  # type: ignore[assignment]
+_REFERENCE: Table = Reference.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -66,34 +86,47 @@ def _scores(vuln: ParsedVuln) -> tuple[list[dict[str, Any]], list[Scored], list[
     return stored, disagreeing, warnings
 
 
+def _insert(s: Session, stmt: Insert) -> int:
+    """Run a one-row Core insert and return the new row's id."""
+    result = cast(CursorResult[Any], s.execute(stmt))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _add_vulns(
-    s: Session, report: Report, case_id: int, doc: ParsedDoc
+    s: Session, report_id: int, case_id: int, doc: ParsedDoc
 ) -> tuple[list[Scored], list[str]]:
-    """Vulnerabilities through the ORM (their ids are needed); their affected products and
-    references, often hundreds per CSAF document, as one multi-row insert each."""
+    """Vulnerabilities, their affected products and references as Core inserts (no unit of
+    work): one multi-row insert returning the vulnerabilities' ids in order, then one each
+    for the products and references, often hundreds per CSAF document."""
     disagreeing: list[Scored] = []
     warnings: list[str] = []
-    rows: list[tuple[Vulnerability, ParsedVuln]] = []
+    rows: list[dict[str, Any]] = []
     for v in doc.vulns:
         stored, bad, warns = _scores(v)
         disagreeing += bad
         warnings += warns
-        row = Vulnerability(
-            case_id=case_id,
-            report_id=report.id,
-            cve=v.cve,
-            cwe=v.cwe,
-            title=v.title or doc.title,
-            description=v.description,
-            ai_class=v.ai_class,
-            scores=stored,
+        rows.append(
+            {
+                "case_id": case_id,
+                "report_id": report_id,
+                "cve": v.cve,
+                "cwe": v.cwe,
+                "title": v.title or doc.title,
+                "description": v.description,
+                "ai_class": v.ai_class,
+                "scores": stored,
+            }
         )
-        s.add(row)
-        rows.append((row, v))
-    s.flush()
+    if not rows:
+        return disagreeing, warnings
+    vuln_ids = list(
+        s.scalars(insert(_VULN).returning(_VULN.c.id, sort_by_parameter_order=True), rows)
+    )
     products = [
         {
-            "vulnerability_id": row.id,
+            "vulnerability_id": vuln_id,
             "kind": p.kind,
             "name": p.name,
             "vendor": p.vendor,
@@ -102,18 +135,18 @@ def _add_vulns(
             "hash": p.hash,
             "purl": p.purl,
         }
-        for row, v in rows
+        for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
         for p in v.products
     ]
     refs = [
-        {"vulnerability_id": row.id, "url": r.url, "summary": r.summary, "category": r.category}
-        for row, v in rows
+        {"vulnerability_id": vuln_id, "url": r.url, "summary": r.summary, "category": r.category}
+        for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
         for r in v.references
     ]
     if products:
-        s.execute(insert(AffectedProduct), products)
+        s.execute(insert(_PRODUCT), products)
     if refs:
-        s.execute(insert(Reference), refs)
+        s.execute(insert(_REFERENCE), refs)
     return disagreeing, warnings
 
 
@@ -125,26 +158,38 @@ def _same_content(a: bytes, b: bytes) -> bool:
     return left is not None and left == right
 
 
-def _known_sha(s: Session, sha: str) -> bool:
-    if s.scalar(select(Report.id).where(Report.raw_sha256 == sha).limit(1)) is not None:
-        return True
-    return (
-        s.scalar(select(ReportRevision.id).where(ReportRevision.raw_sha256 == sha).limit(1))
-        is not None
+# Built once: the hot look-ups of every document skip statement construction.
+_KNOWN_SHA = select(
+    or_(
+        exists().where(Report.raw_sha256 == bindparam("sha")),
+        exists().where(ReportRevision.raw_sha256 == bindparam("sha")),
     )
+)
+_BY_DOCUMENT_ID = (
+    select(Report)
+    .where(Report.document_id == bindparam("document_id"), Report.format == bindparam("format"))
+    .order_by(Report.id.desc())
+    .limit(1)
+)
+_CASE_BY_IDENTIFIERS = (
+    select(Report.case_id)
+    .join(Identifier, Identifier.report_id == Report.id)
+    .where(Identifier.value.in_(bindparam("values", expanding=True)), Report.case_id.is_not(None))
+    .order_by(Report.id)
+    .limit(1)
+)
+
+
+def _known_sha(s: Session, sha: str) -> bool:
+    """Whether a report or an earlier revision has exactly these bytes (one round trip)."""
+    return bool(s.scalar(_KNOWN_SHA, {"sha": sha}))
 
 
 def _case_by_identifiers(s: Session, doc: ParsedDoc) -> Case | None:
     values = [ids.normalise(v) for _scheme, v in doc.identifiers]
     if not values:
         return None
-    case_id = s.scalar(
-        select(Report.case_id)
-        .join(Identifier, Identifier.report_id == Report.id)
-        .where(Identifier.value.in_(values), Report.case_id.is_not(None))
-        .order_by(Report.id)
-        .limit(1)
-    )
+    case_id = s.scalar(_CASE_BY_IDENTIFIERS, {"values": values})
     return s.get(Case, case_id) if case_id is not None else None
 
 
@@ -156,12 +201,7 @@ def store_document(
     if _known_sha(s, sha):
         return StoreOutcome("duplicate", None, None)
     if doc.document_id:
-        existing = s.scalar(
-            select(Report)
-            .where(Report.document_id == doc.document_id, Report.format == doc.format)
-            .order_by(Report.id.desc())
-            .limit(1)
-        )
+        existing = s.scalar(_BY_DOCUMENT_ID, {"document_id": doc.document_id, "format": doc.format})
         if existing is not None:
             newer, older = revision_key(doc.revision), revision_key(existing.revision)
             if newer > older:
@@ -191,65 +231,79 @@ def store_document(
         case = cases.create_case(
             s, actor, doc.title or _("untitled report"), doc.description[:20000]
         )
-    report = _new_report(s, doc, sha, path, source, case.id)
-    disagreeing, warnings = _add_vulns(s, report, case.id, doc)
-    report.warnings = list(doc.warnings) + warnings
-    s.flush()
-    near = dedup.find_near_duplicates(s, report, doc) if new_case else 0
+    report_id = _new_report(s, doc, sha, path, source, case.id)
+    disagreeing, warnings = _add_vulns(s, report_id, case.id, doc)
+    all_warnings = list(doc.warnings) + warnings
+    if warnings:
+        s.execute(update(_REPORT).where(_REPORT.c.id == report_id).values(warnings=all_warnings))
+    near = (
+        dedup.find_near_duplicates(s, report_id, case.id, doc.title[:500], doc.description, doc)
+        if new_case
+        else 0
+    )
     search.reindex(s, case)
     audit.record(
         s,
         actor,
         "report.import",
         "report",
-        report.id,
+        report_id,
         case_key=case.key,
         details={
             "format": doc.format,
             "source": source,
             "new_case": new_case,
-            "warnings": len(report.warnings),
+            "warnings": len(all_warnings),
             "near_duplicates": near,
         },
     )
-    return StoreOutcome("imported", report.id, case.key, tuple(disagreeing), near)
+    return StoreOutcome("imported", report_id, case.key, tuple(disagreeing), near)
 
 
-def _new_report(
-    s: Session, doc: ParsedDoc, sha: str, path: str, source: str, case_id: int
-) -> Report:
-    report = Report(
-        case_id=case_id,
-        source=source[:200],
-        format=doc.format,
-        document_id=doc.document_id,
-        revision=doc.revision,
-        title=doc.title[:500],
-        description=doc.description,
-        filename=path[-500:],
-        media_type=doc.media_type,
-        raw=doc.raw,
-        raw_sha256=sha,
-        warnings=[],
+def _new_report(s: Session, doc: ParsedDoc, sha: str, path: str, source: str, case_id: int) -> int:
+    """The report row, its identifiers and attachments as Core inserts; returns its id."""
+    report_id = _insert(
+        s,
+        insert(_REPORT).values(
+            case_id=case_id,
+            source=source[:200],
+            format=doc.format,
+            document_id=doc.document_id,
+            revision=doc.revision,
+            title=doc.title[:500],
+            description=doc.description,
+            filename=path[-500:],
+            media_type=doc.media_type,
+            raw=doc.raw,
+            raw_sha256=sha,
+            warnings=list(doc.warnings),
+        ),
     )
-    report.identifiers = [
-        Identifier(scheme=sc[:40], value=ids.normalise(v)) for sc, v in doc.identifiers
-    ]
-    s.add(report)
-    s.flush()
-    for a in doc.attachments:
-        s.add(
-            Attachment(
-                case_id=case_id,
-                report_id=report.id,
-                filename=a.filename,
-                media_type=a.media_type,
-                content=a.content,
-                sha256=hashlib.sha256(a.content).hexdigest(),
-                size=len(a.content),
-            )
+    if doc.identifiers:
+        s.execute(
+            insert(_IDENTIFIER),
+            [
+                {"report_id": report_id, "scheme": sc[:40], "value": ids.normalise(v)}
+                for sc, v in doc.identifiers
+            ],
         )
-    return report
+    if doc.attachments:
+        s.execute(
+            insert(_ATTACHMENT),
+            [
+                {
+                    "case_id": case_id,
+                    "report_id": report_id,
+                    "filename": a.filename,
+                    "media_type": a.media_type,
+                    "content": a.content,
+                    "sha256": hashlib.sha256(a.content).hexdigest(),
+                    "size": len(a.content),
+                }
+                for a in doc.attachments
+            ],
+        )
+    return report_id
 
 
 def _update(
@@ -289,7 +343,7 @@ def _update(
         else:
             s.delete(v)
     s.flush()
-    disagreeing, warnings = _add_vulns(s, report, case_id, doc)
+    disagreeing, warnings = _add_vulns(s, report.id, case_id, doc)
     report.warnings = list(doc.warnings) + warnings
     case = s.get(Case, case_id)
     assert case is not None
