@@ -84,6 +84,14 @@ def get_case(session: Session, key: str) -> Case:
     return case
 
 
+def key_for_id(session: Session, case_id: int) -> str:
+    """The key (``ACC-YYYY-NNNN``) of a case id, for screens that are handed ids."""
+    key = session.scalar(select(Case.key).where(Case.id == case_id))
+    if key is None:
+        raise NotFound(_("no case with id {id}").format(id=case_id))
+    return key
+
+
 def create_case(
     session: Session,
     actor: Actor,

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.actor import Actor
 from app.cases import TIER_RANK, get_case
-from app.errors import AccordError, NotFound, UsageError
+from app.errors import AccordError, UsageError
 from i18n import N_, _
-from models import Analyst, Assessment, Case
+from models import Analyst, Assessment
 from taxonomy import ai, ssvc
 from taxonomy.cvss_scores import CvssError, parse, split_vector
 from taxonomy.model import ModelError, SeverityModel, default_model
@@ -279,15 +279,6 @@ def history(session: Session, case_key: str) -> list[dict[str, Any]]:
         }
         for a, name in rows
     ]  # fmt: skip
-
-
-def case_key_for_id(session: Session, case_id: int) -> str:
-    """The key (``ACC-YYYY-NNNN``) of the case with database id ``case_id``, for screens that
-    are handed ids; NotFound when there is none."""
-    key = session.scalar(select(Case.key).where(Case.id == case_id))
-    if key is None:
-        raise NotFound(_("no case with id {id}").format(id=case_id))
-    return key
 
 
 def changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:

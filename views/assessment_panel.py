@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import severity
+from app import cases, severity
 from app.errors import AccordError
 from app.workspace import Workspace
 from i18n import _
@@ -70,7 +70,7 @@ class AssessmentPanel(QWidget):
         self._formatter = formatter
         self._built = False
         with workspace.session() as s:
-            self.case_key = severity.case_key_for_id(s, case_id)
+            self.case_key = cases.key_for_id(s, case_id)
 
     def showEvent(self, event: QShowEvent) -> None:
         self.ensure_built()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import impact
+from app import cases, impact
 from app.errors import AccordError
 from app.workspace import Workspace
 from i18n import N_, _
@@ -144,7 +144,7 @@ class ImpactPanel(QWidget):
         self.workspace = workspace
         self.case_id = case_id
         with workspace.session() as s:
-            self.case_key = impact.key_for_id(s, case_id)
+            self.case_key = cases.key_for_id(s, case_id)
         self.result: dict[str, Any] | None = None
         self.job: JobHandle | None = None
 

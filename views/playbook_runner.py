@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import playbooks
+from app import cases, playbooks
 from app.errors import AccordError
 from app.playbooks import runner
 from app.playbooks.runner import RunStatus, StepStatus
@@ -80,7 +80,7 @@ class PlaybookRunner(QWidget):
         self.case_id = case_id
         self.formatter = formatter or Formatter()
         with workspace.session() as s:
-            self.case_key = runner.key_for_id(s, case_id)
+            self.case_key = cases.key_for_id(s, case_id)
         self.run: RunStatus | None = None
         self.fields: dict[str, QLineEdit | QComboBox] = {}
 

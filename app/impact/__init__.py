@@ -4,7 +4,6 @@ from app.impact.estimate import (
     ASSUMPTION_KEYS,
     compute,
     estimate,
-    key_for_id,
     latest,
     summary,
 )
@@ -19,7 +18,6 @@ __all__ = [
     "Target",
     "compute",
     "estimate",
-    "key_for_id",
     "latest",
     "load",
     "parse_mapping",

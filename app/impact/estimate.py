@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor
-from app.errors import AccordError, NotFound, UsageError
+from app.cases import get_case
+from app.errors import AccordError, UsageError
 from app.impact import matching
 from app.impact.inventory import Inventory, Item
 from app.impact.matching import CONFIRMED, Target
@@ -257,21 +258,6 @@ def targets_for(session: Session, case: Case) -> list[Target]:
     ]
 
 
-def _case(session: Session, key: str) -> Case:
-    case = session.scalar(select(Case).where(Case.key == key.strip().upper()))
-    if case is None:
-        raise NotFound(_("no case {key}").format(key=key))
-    return case
-
-
-def key_for_id(session: Session, case_id: int) -> str:
-    """The case key (``ACC-YYYY-NNNN``) of a case id, for screens that are given ids."""
-    key = session.scalar(select(Case.key).where(Case.id == case_id))
-    if key is None:
-        raise NotFound(_("no case with id {id}").format(id=case_id))
-    return key
-
-
 def estimate(
     session: Session,
     actor: Actor,
@@ -280,7 +266,7 @@ def estimate(
     assumptions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Match the inventories against the case's affected products and store the estimate."""
-    case = _case(session, case_key)
+    case = get_case(session, case_key)
     if not inventories:
         raise UsageError(_("give at least one inventory"))
     targets = targets_for(session, case)
@@ -325,7 +311,7 @@ def estimate(
 
 def latest(session: Session, case_key: str) -> dict[str, Any] | None:
     """The newest stored estimate of a case (for the advisory draft and the impact panel)."""
-    case = _case(session, case_key)
+    case = get_case(session, case_key)
     row = session.scalar(
         select(ImpactEstimate)
         .where(ImpactEstimate.case_id == case.id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor
+from app.cases import get_case
 from app.errors import AccordError, NotFound, UsageError, VerificationError
 from app.playbooks import definition, runner
 from app.playbooks.runner import BLOCKED, DONE, PENDING, RUNNING, SKIPPED, RunStatus
@@ -129,9 +130,7 @@ def apply_partner_completion(
     Replaying the same completion is a no-op; a different completion of a closed step, a step
     owned by another organisation, or one not yet open on our side is refused.
     """
-    case = session.scalar(select(Case).where(Case.key == case_key.strip().upper()))
-    if case is None:
-        raise NotFound(_("no case {key}").format(key=case_key))
+    case = get_case(session, case_key)
     try:
         pid, step_id = str(step_payload["playbook"]), str(step_payload["step_id"])
         state = str(step_payload.get("state", DONE))

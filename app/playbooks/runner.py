@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor
+from app.cases import get_case
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError
 from app.playbooks import definition
 from app.playbooks.definition import ROLE_RANK, Playbook, StepDef
@@ -142,21 +143,6 @@ def list_playbooks() -> list[PlaybookInfo]:
         PlaybookInfo(p.id, p.version, p.title, p.description, len(p.steps), p.applies_to)
         for p in definition.all_playbooks()
     ]
-
-
-def _case(session: Session, key: str) -> Case:
-    case = session.scalar(select(Case).where(Case.key == key.strip().upper()))
-    if case is None:
-        raise NotFound(_("no case {key}").format(key=key))
-    return case
-
-
-def key_for_id(session: Session, case_id: int) -> str:
-    """The case key (``ACC-YYYY-NNNN``) of a case id, for screens that are given ids."""
-    key = session.scalar(select(Case.key).where(Case.id == case_id))
-    if key is None:
-        raise NotFound(_("no case with id {id}").format(id=case_id))
-    return key
 
 
 def refresh(session: Session, run: PlaybookRun, pb: Playbook, now: datetime | None = None) -> None:
@@ -285,7 +271,7 @@ def start(
     session: Session, actor: Actor, case_key: str, playbook_id: str, *, at: datetime | None = None
 ) -> RunStatus:
     """Start the newest version of a playbook on a case (one running run per playbook)."""
-    case = _case(session, case_key)
+    case = get_case(session, case_key)
     pb = definition.get(playbook_id)
     running = session.scalar(
         select(PlaybookRun.id).where(
@@ -333,7 +319,7 @@ def start(
 
 def runs(session: Session, case_key: str) -> list[RunStatus]:
     """Every playbook run of a case, newest first, with fresh states."""
-    case = _case(session, case_key)
+    case = get_case(session, case_key)
     found = session.scalars(
         select(PlaybookRun)
         .where(PlaybookRun.case_id == case.id)
@@ -478,7 +464,7 @@ def complete(
     playbook_id: str | None = None,
 ) -> RunStatus:
     """Close a pending step with its outputs; a decision's output picks the branch."""
-    case = _case(session, case_key)
+    case = get_case(session, case_key)
     run, pb, row = find_step(session, case, step_id, playbook_id)
     sd = pb.step(step_id)
     _require_mirror_owned(run, sd)
@@ -533,7 +519,7 @@ def skip(
     """Skip a pending or blocked step with a reason; a decision cannot be skipped."""
     if not reason.strip():
         raise UsageError(_("skipping a step needs a reason"))
-    case = _case(session, case_key)
+    case = get_case(session, case_key)
     run, pb, row = find_step(session, case, step_id, playbook_id)
     sd = pb.step(step_id)
     _require_mirror_owned(run, sd)

@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app import cases
 from app.actor import Actor
 from app.cli.context import CliContext
 from app.cli.main import build_parser
@@ -191,7 +192,7 @@ def test_a_step_named_for_another_partner_is_context_only(orgs: tuple[Org, Org])
     with a.ws.session() as s:
         runner.start(s, a.ws.require_actor(), key_a, "impact-estimation")
     with a.ws.session() as s:
-        steps = joint.partner_steps_for_export(s, runner._case(s, key_a).id)
+        steps = joint.partner_steps_for_export(s, cases.get_case(s, key_a).id)
     assert [x["owner"] for x in steps] == ["partner:*"]
     assert steps[0]["owner_fingerprint"] is None and steps[0]["mirrored_from"] is None
     # The same payload, re-addressed to a partner B is not: nothing becomes B's.
@@ -201,7 +202,7 @@ def test_a_step_named_for_another_partner_is_context_only(orgs: tuple[Org, Org])
     }
     with b.ws.session() as s:
         key_b = open_case(b)
-        case = runner._case(s, key_b)
+        case = cases.get_case(s, key_b)
         changed, notes = joint.mirror_partner_steps(
             s, b.ws.require_actor(), case, doc, a.fingerprint, {b.fingerprint}
         )
@@ -209,7 +210,7 @@ def test_a_step_named_for_another_partner_is_context_only(orgs: tuple[Org, Org])
         assert s.scalar(select(func.count()).select_from(PlaybookRun)) == 0
     # Where we run the playbook ourselves, a partner's steps never make a second run.
     with a.ws.session() as s:
-        case = runner._case(s, key_a)
+        case = cases.get_case(s, key_a)
         doc["playbook_steps"] = steps
         changed, notes = joint.mirror_partner_steps(
             s, a.ws.require_actor(), case, doc, b.fingerprint, {a.fingerprint}
@@ -260,7 +261,7 @@ def test_partner_completes_its_step_in_the_playbooks_tab(  # type: ignore[no-unt
         runner.complete(s, a.ws.require_actor(), key_a, "scope", {"scope": "model X 1.2"})
     key_b = _import(b, _export(a, "CERT-B", key_a, "GREEN")).cases[0].case
     with b.ws.session() as s:
-        case_id = runner._case(s, key_b).id
+        case_id = cases.get_case(s, key_b).id
     panel = PlaybookRunner(b.ws, case_id)
     qtbot.addWidget(panel)
     panel.resize(1100, 600)
