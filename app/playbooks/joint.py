@@ -257,35 +257,24 @@ def _parse_time(value: object) -> datetime | None:
     return at if at.tzinfo is not None else None
 
 
+def _has_run(session: Session, case_id: int, playbook_id: object, *, mirrored: bool) -> bool:
+    origin = PlaybookRun.origin_fingerprint
+    stmt = select(PlaybookRun.id).where(
+        PlaybookRun.case_id == case_id,
+        PlaybookRun.playbook_id == str(playbook_id),
+        origin.is_not(None) if mirrored else origin.is_(None),
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def has_own_run(session: Session, case_id: int, playbook_id: object) -> bool:
     """Whether we ran this playbook on the case ourselves (not only mirrored a partner's run)."""
-    return (
-        session.scalar(
-            select(PlaybookRun.id)
-            .where(
-                PlaybookRun.case_id == case_id,
-                PlaybookRun.playbook_id == str(playbook_id),
-                PlaybookRun.origin_fingerprint.is_(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    return _has_run(session, case_id, playbook_id, mirrored=False)
 
 
 def has_mirrored_run(session: Session, case_id: int, playbook_id: object) -> bool:
-    return (
-        session.scalar(
-            select(PlaybookRun.id)
-            .where(
-                PlaybookRun.case_id == case_id,
-                PlaybookRun.playbook_id == str(playbook_id),
-                PlaybookRun.origin_fingerprint.is_not(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    """Whether the case carries a partner's run of this playbook, mirrored from a bundle."""
+    return _has_run(session, case_id, playbook_id, mirrored=True)
 
 
 def _same_time(a: datetime, b: datetime) -> bool:
