@@ -74,6 +74,8 @@ class CaseCommand(QUndoCommand):
         return ws
 
     def _apply(self, *, forward: bool) -> None:
+        """Each command type does its change here (forward) or reverts it; the base class only
+        wraps the call with error reporting and the refresh."""
         raise NotImplementedError
 
 

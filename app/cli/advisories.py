@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app import advisories
+from app.actor import Actor
 from app.advisories import csaf_export, drafting, exporting
 from app.advisories.drafting import TLP_LEVELS, AdvisoryStatus
 from app.advisories.fields import FIELDS
 from app.cli.context import CliContext
 from app.errors import UsageError
 from i18n import LANGUAGES, _
+
+Handler = Callable[[CliContext, argparse.Namespace], int]
 
 STATE_MARKS = {"source": "S", "current": "✓", "stale": "!", "missing": "·"}
 
@@ -137,25 +143,21 @@ def cmd_status(ctx: CliContext, args: argparse.Namespace) -> int:
     return _emit_status(ctx, info)
 
 
-def cmd_submit(ctx: CliContext, args: argparse.Namespace) -> int:
-    ws = ctx.open_workspace()
-    with ws.session() as s:
-        info = advisories.submit(s, ws.require_actor(), args.case)
-    return _emit_status(ctx, info)
+def _review_step(step: Callable[[Session, Actor, str], AdvisoryStatus]) -> Handler:
+    """A CLI handler for one review step that takes only the case (submit, approve, reject)."""
+
+    def handler(ctx: CliContext, args: argparse.Namespace) -> int:
+        ws = ctx.open_workspace()
+        with ws.session() as s:
+            info = step(s, ws.require_actor(), args.case)
+        return _emit_status(ctx, info)
+
+    return handler
 
 
-def cmd_approve(ctx: CliContext, args: argparse.Namespace) -> int:
-    ws = ctx.open_workspace()
-    with ws.session() as s:
-        info = advisories.approve(s, ws.require_actor(), args.case)
-    return _emit_status(ctx, info)
-
-
-def cmd_reject(ctx: CliContext, args: argparse.Namespace) -> int:
-    ws = ctx.open_workspace()
-    with ws.session() as s:
-        info = advisories.request_changes(s, ws.require_actor(), args.case)
-    return _emit_status(ctx, info)
+cmd_submit = _review_step(advisories.submit)
+cmd_approve = _review_step(advisories.approve)
+cmd_reject = _review_step(advisories.request_changes)
 
 
 def cmd_publish(ctx: CliContext, args: argparse.Namespace) -> int:
