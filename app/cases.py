@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, search, workflow
+from app import audit, search, txcache, workflow
 from app.actor import Actor, Permission
 from app.errors import AccordError, NotFound, UsageError
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 
 TIER_RANK = {"Critical": 5, "High": 4, "Medium": 3, "Low": 2, "Informational": 1}
+_NUMBERS = txcache.register("case_numbers")  # year -> last number drawn in this transaction
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,14 @@ class CaseDetail:
 
 
 def next_key(session: Session, year: int) -> tuple[str, int]:
-    n = (session.scalar(select(func.max(Case.number)).where(Case.year == year)) or 0) + 1
-    return f"ACC-{year}-{n:04d}", n
+    """The next case key of the year. Drawn from a per-transaction counter after the first
+    look-up: an import opens thousands of cases in one transaction."""
+    drawn: dict[int, int] = session.info.setdefault(_NUMBERS, {})
+    last = drawn.get(year)
+    if last is None:
+        last = session.scalar(select(func.max(Case.number)).where(Case.year == year)) or 0
+    drawn[year] = last + 1
+    return f"ACC-{year}-{last + 1:04d}", last + 1
 
 
 def get_case(session: Session, key: str) -> Case:
@@ -100,7 +107,12 @@ def create_case(
     *,
     created_at: datetime | None = None,
     status: CaseStatus = CaseStatus.NEW,
+    search_text: tuple[str, ...] = (),
 ) -> Case:
+    """Open a case: its key, search document, audit event and first deadline clocks.
+
+    ``search_text``: more text for the search document (the report the case is opened for,
+    so intake indexes a new case once)."""
     if not title.strip():
         raise UsageError(_("a case needs a title"))
     at = created_at or utcnow()
@@ -116,14 +128,14 @@ def create_case(
         updated_at=at,
     )
     session.add(case)
-    session.flush()
-    search.reindex(session, case)
-    audit.record(session, actor, "case.create", "case", case.id, case_key=key, at=at)
     # Imported here: the deadlines service builds on this module. Every case starts the
-    # clocks of the rules that always apply (the consortium's default policy).
-    from app.deadlines.service import recompute
+    # clocks of the rules that always apply (the consortium's default policy); this also
+    # inserts the case, its next deadline known.
+    from app.deadlines.service import start_clocks
 
-    recompute(session, case)
+    start_clocks(session, case)
+    search.index_new(session, case, search_text)
+    audit.record(session, actor, "case.create", "case", case.id, case_key=key, at=at)
     return case
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, and_, column, func, select, table
+from sqlalchemy import ColumnElement, and_, column, func, insert, select, table
 from sqlalchemy.orm import Session
 
 from models import Case, CaseSearch, Report
@@ -13,6 +13,7 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _KEY = re.compile(r"^\s*([A-Za-z]{2,10}-\d{4}(?:-\d{0,6})?)\s*$")
 # The FTS5 shadow of case_search (created by the first migration, SQLite only).
 _FTS = table("case_fts", column("rowid"), column("case_fts"))
+_INSERT = insert(CaseSearch)
 
 
 def tokens(text: str) -> list[str]:
@@ -46,13 +47,28 @@ def case_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
     return Case.id.in_(match)
 
 
+def _compose(parts: list[str]) -> str:
+    return "\n".join(p for p in parts if p)
+
+
 def document_for(session: Session, case: Case) -> str:
+    """The case's key, title and description, then each report's title and description."""
     parts = [case.key, case.title, case.description]
     for title, desc in session.execute(
-        select(Report.title, Report.description).where(Report.case_id == case.id)
+        select(Report.title, Report.description)
+        .where(Report.case_id == case.id)
+        .order_by(Report.id)
     ):
         parts += [title, desc]
-    return "\n".join(p for p in parts if p)
+    return _compose(parts)
+
+
+def index_new(session: Session, case: Case, reports: tuple[str, ...] = ()) -> None:
+    """The search document of a case opened in this transaction, with the texts (title,
+    description, ...) of the reports it is about to get: what ``reindex`` would write then,
+    without reading anything back."""
+    document = _compose([case.key, case.title, case.description, *reports])
+    session.execute(_INSERT, {"case_id": case.id, "document": document})
 
 
 def reindex(session: Session, case: Case) -> None:

@@ -36,7 +36,8 @@ class AffectedProduct(Base):
     """An affected AI model, system or classic product, with version (or range) and hash."""
 
     __tablename__ = "affected_product"
-    __table_args__ = (Index("ix_affected_product_name", "name"),)
+    # (name, id): the newest mentions of a product name, in index order (near-duplicates).
+    __table_args__ = (Index("ix_affected_product_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vulnerability_id: Mapped[int] = mapped_column(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, txcache
 from app.actor import Actor, Permission
 from app.cases import get_case
 from app.deadlines import engine
@@ -34,6 +35,8 @@ from models import (
 )
 
 OVERRIDE_KEY = "deadlines.offset."
+_OVERRIDES = txcache.register("deadline_overrides")
+_INSERT_DEADLINE = insert(Deadline)
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,13 @@ def _codes(session: Session, case_id: int) -> list[str]:
 
 
 def _overrides(session: Session) -> dict[str, int]:
-    rows = session.scalars(select(Setting).where(Setting.key.startswith(OVERRIDE_KEY))).all()
-    return {r.key[len(OVERRIDE_KEY) :]: int(r.value) for r in rows}
+    """Configured rule offsets, read once per transaction (``configure`` drops the copy)."""
+    cached: dict[str, int] | None = session.info.get(_OVERRIDES)
+    if cached is None:
+        rows = session.scalars(select(Setting).where(Setting.key.startswith(OVERRIDE_KEY)))
+        cached = {r.key[len(OVERRIDE_KEY) :]: int(r.value) for r in rows}
+        session.info[_OVERRIDES] = cached
+    return cached
 
 
 def embargo_of(case: Case, facts: dict[str, datetime]) -> datetime | None:
@@ -128,47 +136,75 @@ def embargo_of(case: Case, facts: dict[str, datetime]) -> datetime | None:
     return max(dates) if dates else None
 
 
+def _compute(
+    rules: RuleSet,
+    codes: list[str],
+    facts: dict[str, datetime],
+    now: datetime,
+    overrides: dict[str, int],
+    recorded: dict[str, datetime | None],
+) -> list[engine.Computed]:
+    """Every applicable rule applied to the facts, earliest first; ``recorded``: rule id ->
+    the time an analyst recorded it as met."""
+    computed = [
+        engine.compute(
+            rule,
+            f,
+            facts,
+            now,
+            met_at=recorded.get(rule.id),
+            amount=overrides.get(rule.id) if rule.configurable else None,
+        )
+        for f in rules.files_for(codes)
+        for rule in f.rules
+    ]
+    return sorted(computed, key=engine.sort_key)
+
+
+def _values(c: engine.Computed) -> dict[str, Any]:
+    """A deadline row's derived columns (met ones are kept by the caller when recorded)."""
+    return {
+        "jurisdiction": c.rule.jurisdiction,
+        "obligation": c.rule.obligation,
+        "recipient": c.rule.recipient,
+        "due_utc": c.due_utc,
+        "state": c.state,
+        "binding": c.rule.binding,
+        "source": c.rule.cited_source[:500],
+    }
+
+
+def _next_due(case: Case, computed: list[engine.Computed]) -> datetime | None:
+    from app.queue_filters import CLOSED
+
+    open_dues = [c.due_utc for c in computed if c.state in engine.OPEN_STATES and c.due_utc]
+    # The queue's next-deadline column: nothing for a case that is closed, rejected or a duplicate.
+    return min(open_dues) if open_dues and case.status not in CLOSED else None
+
+
 def recompute(
     session: Session, case: Case, rules: RuleSet | None = None, now: datetime | None = None
 ) -> list[Deadline]:
     """Rewrite the case's deadline rows from its facts; returns them earliest first."""
     rules = rules or builtin_rules()
     now = now or utcnow()
-    facts = _facts(session, case)
-    overrides = _overrides(session)
     existing = {
         d.rule_id: d for d in session.scalars(select(Deadline).where(Deadline.case_id == case.id))
     }
-    computed: list[engine.Computed] = []
-    for f in rules.files_for(_codes(session, case.id)):
-        for rule in f.rules:
-            row = existing.get(rule.id)
-            recorded = row.met_at if row is not None and row.met_by_id is not None else None
-            computed.append(
-                engine.compute(
-                    rule,
-                    f,
-                    facts,
-                    now,
-                    met_at=recorded,
-                    amount=overrides.get(rule.id) if rule.configurable else None,
-                )
-            )
+    recorded = {k: d.met_at for k, d in existing.items() if d.met_by_id is not None}
+    computed = _compute(
+        rules, _codes(session, case.id), _facts(session, case), now, _overrides(session), recorded
+    )
     keep: set[str] = set()
-    for c in sorted(computed, key=engine.sort_key):
+    for c in computed:
         keep.add(c.rule.id)
         row = existing.get(c.rule.id)
         if row is None:
             row = Deadline(case_id=case.id, rule_id=c.rule.id)
             session.add(row)
             existing[c.rule.id] = row
-        row.jurisdiction = c.rule.jurisdiction
-        row.obligation = c.rule.obligation
-        row.recipient = c.rule.recipient
-        row.due_utc = c.due_utc
-        row.state = c.state
-        row.binding = c.rule.binding
-        row.source = c.rule.cited_source[:500]
+        for name, value in _values(c).items():
+            setattr(row, name, value)
         if c.state == engine.MET and row.met_by_id is None:
             row.met_at = c.met_at
             row.evidence = _("fact {fact} recorded").format(fact=c.rule.met_by)
@@ -177,13 +213,39 @@ def recompute(
     for rule_id, row in list(existing.items()):
         if rule_id not in keep:
             session.delete(row)
-    from app.queue_filters import CLOSED
-
-    open_dues = [c.due_utc for c in computed if c.state in engine.OPEN_STATES and c.due_utc]
-    # The queue's next-deadline column: nothing for a case that is closed, rejected or a duplicate.
-    case.next_deadline_utc = min(open_dues) if open_dues and case.status not in CLOSED else None
+    case.next_deadline_utc = _next_due(case, computed)
     session.flush()
     return sorted((existing[k] for k in keep), key=lambda d: _row_key(d))
+
+
+def start_clocks(
+    session: Session, case: Case, rules: RuleSet | None = None, now: datetime | None = None
+) -> None:
+    """The first deadline rows of a case being opened in this transaction (flushed here, if
+    pending, with its next deadline set), as ``recompute`` would write them. Such a case has
+    no facts, jurisdictions or deadline rows yet, so nothing is read back: intake opens
+    thousands of cases in one go."""
+    rules = rules or builtin_rules()
+    computed = _compute(
+        rules, [], {"reported": case.created_at}, now or utcnow(), _overrides(session), {}
+    )
+    case.next_deadline_utc = _next_due(case, computed)
+    session.flush()
+    rows = []
+    for c in computed:
+        met = c.state == engine.MET
+        rows.append(
+            {
+                "case_id": case.id,
+                "rule_id": c.rule.id,
+                **_values(c),
+                "met_at": c.met_at if met else None,
+                "met_by_id": None,
+                "evidence": _("fact {fact} recorded").format(fact=c.rule.met_by) if met else None,
+            }
+        )
+    if rows:
+        session.execute(_INSERT_DEADLINE, rows)
 
 
 def _row_key(d: Deadline) -> tuple[int, datetime, int, str]:
@@ -428,6 +490,7 @@ def configure(
         session.add(Setting(key=OVERRIDE_KEY + rule_id, value=amount))
     else:
         row.value = amount
+    session.info.pop(_OVERRIDES, None)
     audit.record(
         session,
         actor,

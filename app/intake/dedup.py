@@ -5,12 +5,13 @@ into the surviving case; nothing is deleted."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, utils
-from sqlalchemy import bindparam, select
+from sqlalchemy import CompoundSelect, bindparam, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from app import audit, search, workflow
@@ -37,21 +38,35 @@ MAX_CANDIDATES = 3
 TEXT_CHARS = 1500
 
 
-# Reports in other cases naming one of the products, newest first (built once, run for every
-# new case). Narrow rows: the texts of the few compared are read after, by id, so the sort
-# does not carry every matching report's description.
-_SAME_PRODUCT = (
-    select(Report.id, Report.case_id, AffectedProduct.name)
-    .join(Vulnerability, Vulnerability.report_id == Report.id)
-    .join(AffectedProduct, AffectedProduct.vulnerability_id == Vulnerability.id)
-    .where(
-        AffectedProduct.name.in_(bindparam("names", expanding=True)),
-        Report.case_id != bindparam("case_id"),
-        Report.case_id.is_not(None),
-    )
-    .order_by(Report.id.desc())
-    .limit(MAX_COMPARED * 4)
-)
+MENTIONS_PER_PRODUCT = MAX_COMPARED
+MAX_PRODUCTS = 50
+
+
+@functools.lru_cache(maxsize=MAX_PRODUCTS)
+def _same_product(n: int) -> CompoundSelect[int, int, str]:
+    """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names in
+    other cases: (report id, its case, the name). One bounded walk of the (name, id) index per
+    name, so the cost does not grow with the workspace (a single query over all mentions
+    read and sorted every one of them)."""
+    parts = []
+    for i in range(n):
+        newest = (
+            select(Vulnerability.report_id, Vulnerability.case_id, AffectedProduct.name)
+            .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
+            .where(
+                AffectedProduct.name == bindparam(f"name{i}"),
+                Vulnerability.case_id != bindparam("case_id"),
+                Vulnerability.report_id.is_not(None),
+            )
+            .order_by(AffectedProduct.name.desc(), AffectedProduct.id.desc())
+            .limit(MENTIONS_PER_PRODUCT)
+            .subquery()
+        )
+        parts.append(select(newest.c.report_id, newest.c.case_id, newest.c.name))
+    return union_all(*parts)
+
+
+_INSERT_CANDIDATE = insert(DuplicateCandidate)
 _TEXTS = select(Report.id, Report.title, Report.description).where(
     Report.id.in_(bindparam("ids", expanding=True))
 )
@@ -66,13 +81,14 @@ def find_near_duplicates(
 ) -> int:
     """Record candidates for report ``report_id`` (in the new case ``case_id``, with that
     title and description); returns how many were recorded."""
-    names = sorted({p.name for v in doc.vulns for p in v.products})[:50]
+    names = sorted({p.name for v in doc.vulns for p in v.products})[:MAX_PRODUCTS]
     if not names:
         return 0
-    rows = s.execute(_SAME_PRODUCT, {"names": names, "case_id": case_id}).all()
+    params: dict[str, object] = {f"name{i}": name for i, name in enumerate(names)}
+    rows = s.execute(_same_product(len(names)), {**params, "case_id": case_id}).all()
     compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
-    for rid, other_id, product in rows:
-        if other_id is not None and rid not in compared and len(compared) < MAX_COMPARED:
+    for rid, other_id, product in sorted(rows, key=lambda r: -r[0]):  # newest reports first
+        if rid not in compared and len(compared) < MAX_COMPARED:
             compared[rid] = (other_id, product)
     if not compared:
         return 0
@@ -84,16 +100,20 @@ def find_near_duplicates(
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:MAX_CANDIDATES]
-    for other_case_id, (score, product) in ranked:
-        s.add(
-            DuplicateCandidate(
-                report_id=report_id,
-                other_case_id=other_case_id,
-                score=round(score, 1),
-                reason=_("same product {product}; text {score}% alike").format(
-                    product=product[:200], score=round(score)
-                ),
-            )
+    if ranked:
+        s.execute(
+            _INSERT_CANDIDATE,
+            [
+                {
+                    "report_id": report_id,
+                    "other_case_id": other_case_id,
+                    "score": round(score, 1),
+                    "reason": _("same product {product}; text {score}% alike").format(
+                        product=product[:200], score=round(score)
+                    ),
+                }
+                for other_case_id, (score, product) in ranked
+            ],
         )
     return len(ranked)
 

@@ -43,28 +43,35 @@ def decode_text(data: bytes) -> str:
         raise Rejected(_("invalid UTF-8 at byte {pos}").format(pos=exc.start)) from None
 
 
-def check_depth(obj: Any, limits: Limits) -> None:
-    """Iterative walk: nesting deeper than the limit, or too many nodes, is refused."""
-    stack: list[tuple[Any, int]] = [(obj, 1)]
+def check_depth(obj: Any, limits: Limits, *, shared: bool = False) -> None:
+    """Walk level by level: nesting deeper than the limit, or too many values, is refused.
+
+    ``shared``: the value may reuse nodes (YAML aliases), which are then counted once; a JSON
+    parse never shares, so the per-node bookkeeping is skipped there (intake's hot path).
+    """
+    level: list[Any] = [obj] if isinstance(obj, dict | list) else []
     seen: set[int] = set()
+    depth = 1
     nodes = 0
-    while stack:
-        node, depth = stack.pop()
+    while level:
         if depth > limits.max_depth:
             raise Rejected(_("nesting deeper than {n} levels").format(n=limits.max_depth))
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if id(node) in seen:  # YAML aliases share nodes: count each once
-            continue
-        seen.add(id(node))
-        nodes += len(node)
+        below: list[Any] = []
+        for node in level:
+            if shared:
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+            nodes += len(node)
+            below.extend(
+                c
+                for c in (node.values() if isinstance(node, dict) else node)
+                if isinstance(c, dict | list)
+            )
         if nodes > limits.max_nodes:
             raise Rejected(_("more than {n} values in one document").format(n=limits.max_nodes))
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+        level = below
+        depth += 1
 
 
 def load_json(text: str, limits: Limits) -> Any:
@@ -104,7 +111,7 @@ def load_yaml(text: str, limits: Limits) -> Any:
         raise Rejected(
             _("invalid YAML{where}: {problem}").format(where=where, problem=problem)
         ) from None
-    check_depth(obj, limits)
+    check_depth(obj, limits, shared=True)
     return obj
 
 

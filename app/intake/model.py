@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+SCORE_TOLERANCE = 0.05
 
 
 class Rejected(Exception):
@@ -29,6 +32,36 @@ class Score:
 
     vector: str
     stated: float | None = None
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A stated score recomputed from its vector; ``error`` when the vector does not score."""
+
+    vector: str
+    version: str | None
+    computed: float | None
+    severity: str | None
+    stated: float | None
+    error: str | None = None
+
+    @property
+    def disagrees(self) -> bool:
+        return (
+            self.stated is not None
+            and self.computed is not None
+            and abs(self.stated - self.computed) > SCORE_TOLERANCE
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "vector": self.vector,
+            "version": self.version,
+            "score": self.computed,
+            "severity": self.severity,
+            "stated": self.stated,
+            "error": self.error,
+        }
 
 
 @dataclass(frozen=True)
@@ -59,6 +92,8 @@ class ParsedVuln:
     products: tuple[Product, ...] = ()
     references: tuple[Ref, ...] = ()
     scores: tuple[Score, ...] = ()
+    # The scores recomputed by ``parse_document`` (in the parsing process), one per score.
+    scored: tuple[Scored, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.intake import avid, csaf, cve5, detect, mail, osv, spreadsheet, text
+from app.intake import avid, csaf, cve5, detect, mail, osv, scores, spreadsheet, text
 from app.intake.model import Limits, ParsedDoc, Rejected
 from i18n import _
 
@@ -29,7 +29,12 @@ class Parsed:
 
 
 def parse_document(name: str, data: bytes, opts: ParseOptions) -> Parsed:
-    """Parse one file's bytes; raise Rejected with a one-line reason."""
+    """Parse one file's bytes, scores recomputed; raise Rejected with a one-line reason."""
+    parsed = _parse(name, data, opts)
+    return Parsed(tuple(scores.recompute_doc(d) for d in parsed.docs), parsed.mapping)
+
+
+def _parse(name: str, data: bytes, opts: ParseOptions) -> Parsed:
     detect.check_bytes(data, opts.limits)
     kind = detect.sniff(name, data)
     if kind in ("xlsx", "csv"):

@@ -5,6 +5,9 @@
   test (CSAF 2.0 section 6.1, CSAF 2.1 section 6.1) becomes a warning on the report. The
   schema is compiled once per process on ``jsonschema-rs`` (the package's ``fast-schema``
   backend); it gives the same verdicts as the pure-Python path on every OASIS test file.
+  CSAF 2.1 is still a committee draft: the package tracks the newest (``SPEC_STAGE``) and
+  ships the earlier ones; a document written to an earlier draft is accepted by that draft's
+  schema and tests, with a warning naming the draft.
 - CVE JSON 5.x: the bundled record schema that ``cvelib`` ships.
 - OSV: ``resources/schemas/osv/schema.json``, a copy of ossf/osv-schema
   ``validation/schema.json`` (JSON Schema 2020-12). It is vendored because no maintained
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from functools import cache
 from pathlib import Path
@@ -48,17 +52,62 @@ def check_csaf(doc: dict[str, Any]) -> list[str]:
     package's own fast path for 2.1, built here the same way for 2.0); a document it refuses
     is checked again by the package's ``jsonschema`` path, so the reason is worded as before.
     """
+    _reuse_compiled_jsonpath()
     version = str(doc.get("document", {}).get("csaf_version", ""))
     if version == "2.0":
         return _check_csaf20(doc)
     if version == "2.1":
-        from csaf.csaf.v21._validator import validate as validate21
-
-        report = validate21(doc, preset="mandatory")
-        if not report.results[0].passed:  # worded by the package's jsonschema path
-            report = validate21(doc, preset="mandatory", fast_schema=False)
-        return _csaf_verdict(report.results)
+        return _check_csaf21(doc)
     raise Rejected(_("unsupported CSAF version {version!r}").format(version=version))
+
+
+# The CSAF 2.1 committee drafts the ``csaf`` package ships, newest first after its own stage.
+CSAF21_EARLIER_DRAFTS = ("csd03", "csd02")
+
+
+def _check_csaf21(doc: dict[str, Any]) -> list[str]:
+    import importlib
+
+    from csaf.csaf.v21 import SPEC_STAGE
+    from csaf.csaf.v21._validator import validate as validate21
+
+    report = validate21(doc, preset="mandatory")
+    if report.results[0].passed:
+        return _csaf_verdict(report.results)
+    for draft in CSAF21_EARLIER_DRAFTS:
+        if draft == SPEC_STAGE:
+            continue
+        try:
+            earlier = importlib.import_module(f"csaf.csaf.v21{draft}._validator")
+        except ImportError:  # a later release of the package dropped that draft
+            continue
+        older = earlier.validate(doc, preset="mandatory")
+        if older.results[0].passed:
+            note = _(
+                "written to CSAF 2.1 committee draft {draft}, not the current {current}: "
+                "checked against that draft"
+            ).format(draft=draft.upper(), current=str(SPEC_STAGE).upper())
+            return [note, *_csaf_verdict(older.results)]
+    # Refused by every draft: the reason is the current draft's, worded by the jsonschema path.
+    report = validate21(doc, preset="mandatory", fast_schema=False)
+    return _csaf_verdict(report.results)
+
+
+@cache
+def _reuse_compiled_jsonpath() -> None:
+    """Keep compiled JSONPath queries for the ``csaf`` package's mandatory tests.
+
+    Those tests call ``jsonpath.finditer(query, doc)``, which compiles the same thirty-odd
+    query strings again for every document: a third of their time. python-jsonpath documents
+    ``JSONPathEnvironment.compile`` as preparing a path "for repeated matching against
+    different data", and a compiled path keeps no per-document state (filter caches are
+    rebuilt on every match), so the default environment's compile is memoised per process.
+    """
+    import jsonpath
+
+    env = jsonpath.DEFAULT_ENV
+    if not hasattr(env.compile, "cache_info"):
+        setattr(env, "compile", functools.lru_cache(maxsize=512)(env.compile))  # noqa: B010
 
 
 def _csaf_verdict(results: Any) -> list[str]:

@@ -3,41 +3,13 @@ with what a document states. Real documents get stated scores wrong; the vector 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import replace
 
-from app.intake.model import Score
+from app.intake.model import SCORE_TOLERANCE, ParsedDoc, Score, Scored
 from app.severity import score_line
 
-TOLERANCE = 0.05
-
-
-@dataclass(frozen=True)
-class Scored:
-    vector: str
-    version: str | None
-    computed: float | None
-    severity: str | None
-    stated: float | None
-    error: str | None = None
-
-    @property
-    def disagrees(self) -> bool:
-        return (
-            self.stated is not None
-            and self.computed is not None
-            and abs(self.stated - self.computed) > TOLERANCE
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "vector": self.vector,
-            "version": self.version,
-            "score": self.computed,
-            "severity": self.severity,
-            "stated": self.stated,
-            "error": self.error,
-        }
+TOLERANCE = SCORE_TOLERANCE
+__all__ = ["TOLERANCE", "Scored", "recompute", "recompute_doc"]
 
 
 def recompute(score: Score) -> Scored:
@@ -55,3 +27,14 @@ def recompute(score: Score) -> Scored:
         severity=str(result.get("severity")) if result.get("severity") else None,
         stated=score.stated,
     )
+
+
+def recompute_doc(doc: ParsedDoc) -> ParsedDoc:
+    """The document with every vulnerability's scores recomputed (``ParsedVuln.scored``)."""
+    if not any(v.scores for v in doc.vulns):
+        return doc
+    vulns = tuple(
+        replace(v, scored=tuple(recompute(s) for s in v.scores)) if v.scores else v
+        for v in doc.vulns
+    )
+    return replace(doc, vulns=vulns)

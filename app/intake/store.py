@@ -6,11 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
-    CursorResult,
-    Insert,
     Table,
     bindparam,
     exists,
@@ -18,14 +16,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
 from app import audit, cases, search
 from app.actor import Actor
 from app.intake import dedup, ids
-from app.intake.model import ParsedDoc, ParsedVuln
+from app.intake.model import ParsedDoc
 from app.intake.scores import Scored, recompute
 from i18n import _
 from models import (
@@ -48,6 +45,14 @@ _ATTACHMENT: Table = Attachment.__table__  # type: ignore[assignment]
 _VULN: Table = Vulnerability.__table__  # type: ignore[assignment]
 _PRODUCT: Table = AffectedProduct.__table__  # type: ignore[assignment]
 _REFERENCE: Table = Reference.__table__  # type: ignore[assignment]
+# Statements built once and run with parameters: building one per call costs several times
+# what running it does.
+_INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id)
+_INSERT_IDENTIFIERS = insert(_IDENTIFIER)
+_INSERT_ATTACHMENTS = insert(_ATTACHMENT)
+_INSERT_VULNS = insert(_VULN).returning(_VULN.c.id, sort_by_parameter_order=True)
+_INSERT_PRODUCTS = insert(_PRODUCT)
+_INSERT_REFERENCES = insert(_REFERENCE)
 
 
 @dataclass(frozen=True)
@@ -67,63 +72,56 @@ def revision_key(rev: str | None) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
 
 
-def _scores(vuln: ParsedVuln) -> tuple[list[dict[str, Any]], list[Scored], list[str]]:
-    stored: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class _Scores:
+    """A document's recomputed scores: as stored per vulnerability, the disagreeing ones,
+    and the warnings they give the report."""
+
+    stored: tuple[list[dict[str, Any]], ...]
+    disagreeing: tuple[Scored, ...]
+    warnings: tuple[str, ...]
+
+
+def _scores(doc: ParsedDoc) -> _Scores:
+    stored: list[list[dict[str, Any]]] = []
     disagreeing: list[Scored] = []
     warnings: list[str] = []
-    for score in vuln.scores:
-        scored = recompute(score)
-        stored.append(scored.as_json())
-        if scored.error:
-            warnings.append(_("CVSS vector not scored: {error}").format(error=scored.error))
-        elif scored.disagrees:
-            disagreeing.append(scored)
-            warnings.append(
-                _(
-                    "stated score {stated} for {vector} disagrees with the computed {computed}"
-                ).format(stated=scored.stated, vector=scored.vector, computed=scored.computed)
-            )
-    return stored, disagreeing, warnings
+    for vuln in doc.vulns:
+        stored.append([])
+        for scored in vuln.scored or tuple(recompute(score) for score in vuln.scores):
+            stored[-1].append(scored.as_json())
+            if scored.error:
+                warnings.append(_("CVSS vector not scored: {error}").format(error=scored.error))
+            elif scored.disagrees:
+                disagreeing.append(scored)
+                warnings.append(
+                    _(
+                        "stated score {stated} for {vector} disagrees with the computed {computed}"
+                    ).format(stated=scored.stated, vector=scored.vector, computed=scored.computed)
+                )
+    return _Scores(tuple(stored), tuple(disagreeing), tuple(warnings))
 
 
-def _insert(s: Session, stmt: Insert) -> int:
-    """Run a one-row Core insert and return the new row's id."""
-    result = cast(CursorResult[Any], s.execute(stmt))
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _add_vulns(
-    s: Session, report_id: int, case_id: int, doc: ParsedDoc
-) -> tuple[list[Scored], list[str]]:
+def _add_vulns(s: Session, report_id: int, case_id: int, doc: ParsedDoc, scores: _Scores) -> None:
     """Vulnerabilities, their affected products and references as Core inserts (no unit of
     work): one multi-row insert returning the vulnerabilities' ids in order, then one each
     for the products and references, often hundreds per CSAF document."""
-    disagreeing: list[Scored] = []
-    warnings: list[str] = []
-    rows: list[dict[str, Any]] = []
-    for v in doc.vulns:
-        stored, bad, warns = _scores(v)
-        disagreeing += bad
-        warnings += warns
-        rows.append(
-            {
-                "case_id": case_id,
-                "report_id": report_id,
-                "cve": v.cve,
-                "cwe": v.cwe,
-                "title": v.title or doc.title,
-                "description": v.description,
-                "ai_class": v.ai_class,
-                "scores": stored,
-            }
-        )
+    rows = [
+        {
+            "case_id": case_id,
+            "report_id": report_id,
+            "cve": v.cve,
+            "cwe": v.cwe,
+            "title": v.title or doc.title,
+            "description": v.description,
+            "ai_class": v.ai_class,
+            "scores": stored,
+        }
+        for v, stored in zip(doc.vulns, scores.stored, strict=True)
+    ]
     if not rows:
-        return disagreeing, warnings
-    vuln_ids = list(
-        s.scalars(insert(_VULN).returning(_VULN.c.id, sort_by_parameter_order=True), rows)
-    )
+        return
+    vuln_ids = list(s.scalars(_INSERT_VULNS, rows))
     products = [
         {
             "vulnerability_id": vuln_id,
@@ -144,10 +142,9 @@ def _add_vulns(
         for r in v.references
     ]
     if products:
-        s.execute(insert(_PRODUCT), products)
+        s.execute(_INSERT_PRODUCTS, products)
     if refs:
-        s.execute(insert(_REFERENCE), refs)
-    return disagreeing, warnings
+        s.execute(_INSERT_REFERENCES, refs)
 
 
 def _same_content(a: bytes, b: bytes) -> bool:
@@ -229,19 +226,23 @@ def store_document(
     new_case = case is None
     if case is None:
         case = cases.create_case(
-            s, actor, doc.title or _("untitled report"), doc.description[:20000]
+            s,
+            actor,
+            doc.title or _("untitled report"),
+            doc.description[:20000],
+            search_text=(doc.title[:500], doc.description),
         )
-    report_id = _new_report(s, doc, sha, path, source, case.id)
-    disagreeing, warnings = _add_vulns(s, report_id, case.id, doc)
-    all_warnings = list(doc.warnings) + warnings
-    if warnings:
-        s.execute(update(_REPORT).where(_REPORT.c.id == report_id).values(warnings=all_warnings))
+    scores = _scores(doc)
+    all_warnings = [*doc.warnings, *scores.warnings]
+    report_id = _new_report(s, doc, sha, path, source, case.id, all_warnings)
+    _add_vulns(s, report_id, case.id, doc, scores)
     near = (
         dedup.find_near_duplicates(s, report_id, case.id, doc.title[:500], doc.description, doc)
         if new_case
         else 0
     )
-    search.reindex(s, case)
+    if not new_case:  # a new case was indexed with this report's text when it opened
+        search.reindex(s, case)
     audit.record(
         s,
         actor,
@@ -257,31 +258,33 @@ def store_document(
             "near_duplicates": near,
         },
     )
-    return StoreOutcome("imported", report_id, case.key, tuple(disagreeing), near)
+    return StoreOutcome("imported", report_id, case.key, scores.disagreeing, near)
 
 
-def _new_report(s: Session, doc: ParsedDoc, sha: str, path: str, source: str, case_id: int) -> int:
+def _new_report(
+    s: Session, doc: ParsedDoc, sha: str, path: str, source: str, case_id: int, warnings: list[str]
+) -> int:
     """The report row, its identifiers and attachments as Core inserts; returns its id."""
-    report_id = _insert(
-        s,
-        insert(_REPORT).values(
-            case_id=case_id,
-            source=source[:200],
-            format=doc.format,
-            document_id=doc.document_id,
-            revision=doc.revision,
-            title=doc.title[:500],
-            description=doc.description,
-            filename=path[-500:],
-            media_type=doc.media_type,
-            raw=doc.raw,
-            raw_sha256=sha,
-            warnings=list(doc.warnings),
-        ),
-    )
+    report_id: int = s.execute(
+        _INSERT_REPORT,
+        {
+            "case_id": case_id,
+            "source": source[:200],
+            "format": doc.format,
+            "document_id": doc.document_id,
+            "revision": doc.revision,
+            "title": doc.title[:500],
+            "description": doc.description,
+            "filename": path[-500:],
+            "media_type": doc.media_type,
+            "raw": doc.raw,
+            "raw_sha256": sha,
+            "warnings": warnings,
+        },
+    ).scalar_one()
     if doc.identifiers:
         s.execute(
-            insert(_IDENTIFIER),
+            _INSERT_IDENTIFIERS,
             [
                 {"report_id": report_id, "scheme": sc[:40], "value": ids.normalise(v)}
                 for sc, v in doc.identifiers
@@ -289,7 +292,7 @@ def _new_report(s: Session, doc: ParsedDoc, sha: str, path: str, source: str, ca
         )
     if doc.attachments:
         s.execute(
-            insert(_ATTACHMENT),
+            _INSERT_ATTACHMENTS,
             [
                 {
                     "case_id": case_id,
@@ -343,8 +346,9 @@ def _update(
         else:
             s.delete(v)
     s.flush()
-    disagreeing, warnings = _add_vulns(s, report.id, case_id, doc)
-    report.warnings = list(doc.warnings) + warnings
+    scores = _scores(doc)
+    _add_vulns(s, report.id, case_id, doc, scores)
+    report.warnings = [*doc.warnings, *scores.warnings]
     case = s.get(Case, case_id)
     assert case is not None
     search.reindex(s, case)
@@ -357,4 +361,4 @@ def _update(
         case_key=case.key,
         details={"from_revision": old_revision, "to_revision": doc.revision},
     )
-    return StoreOutcome("updated", report.id, case.key, tuple(disagreeing))
+    return StoreOutcome("updated", report.id, case.key, scores.disagreeing)

@@ -224,10 +224,10 @@ def test_crash_while_storing_one_document_keeps_the_others_whole(ws, tmp_path, m
     ]
     real = store._add_vulns
 
-    def flaky(s, report, case_id, doc):  # type: ignore[no-untyped-def]
+    def flaky(s, report, case_id, doc, scores):  # type: ignore[no-untyped-def]
         if doc.document_id == "T-1":
             raise RuntimeError("disk on fire")
-        return real(s, report, case_id, doc)
+        return real(s, report, case_id, doc, scores)
 
     monkeypatch.setattr(store, "_add_vulns", flaky)
     result = import_paths(ws, paths)
