@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app import audit, search, txcache, workflow
@@ -16,6 +16,7 @@ from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 
 TIER_RANK = {"Critical": 5, "High": 4, "Medium": 3, "Low": 2, "Informational": 1}
 _NUMBERS = txcache.register("case_numbers")  # year -> last number drawn in this transaction
+_INSERT_CASE = insert(Case).returning(Case.id)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def key_for_id(session: Session, case_id: int) -> str:
     return key
 
 
-def create_case(
+def open_case(
     session: Session,
     actor: Actor,
     title: str,
@@ -108,34 +109,55 @@ def create_case(
     created_at: datetime | None = None,
     status: CaseStatus = CaseStatus.NEW,
     search_text: tuple[str, ...] = (),
-) -> Case:
-    """Open a case: its key, search document, audit event and first deadline clocks.
+) -> tuple[int, str]:
+    """Open a case with its search document, audit event and first deadline clocks (the
+    rules that always apply, the consortium's default policy); returns its id and key.
 
+    Core inserts with no ORM object: intake opens thousands of cases in one transaction.
     ``search_text``: more text for the search document (the report the case is opened for,
-    so intake indexes a new case once)."""
+    so a new case is indexed once)."""
     if not title.strip():
         raise UsageError(_("a case needs a title"))
     at = created_at or utcnow()
     key, number = next_key(session, at.astimezone(UTC).year)
-    case = Case(
-        key=key,
-        year=at.year,
-        number=number,
-        title=title.strip(),
-        description=description,
-        status=status,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add(case)
-    # Imported here: the deadlines service builds on this module. Every case starts the
-    # clocks of the rules that always apply (the consortium's default policy); this also
-    # inserts the case, its next deadline known.
-    from app.deadlines.service import start_clocks
+    # Imported here: the deadlines service builds on this module.
+    from app.deadlines.service import first_clocks
 
-    start_clocks(session, case)
-    search.index_new(session, case, search_text)
-    audit.record(session, actor, "case.create", "case", case.id, case_key=key, at=at)
+    clocks = first_clocks(session, at, status)
+    title = title.strip()
+    row = {
+        "key": key,
+        "year": at.year,
+        "number": number,
+        "title": title,
+        "description": description,
+        "status": status,
+        "next_deadline_utc": clocks.next_due,
+        "created_at": at,
+        "updated_at": at,
+    }
+    case_id: int = session.execute(_INSERT_CASE, row).scalar_one()
+    clocks.insert(session, case_id)
+    search.index_new(session, case_id, (key, title, description, *search_text))
+    audit.record(session, actor, "case.create", "case", case_id, case_key=key, at=at)
+    return case_id, key
+
+
+def create_case(
+    session: Session,
+    actor: Actor,
+    title: str,
+    description: str = "",
+    *,
+    created_at: datetime | None = None,
+    status: CaseStatus = CaseStatus.NEW,
+) -> Case:
+    """``open_case``, returning the new case."""
+    case_id, _key = open_case(
+        session, actor, title, description, created_at=created_at, status=status
+    )
+    case = session.get(Case, case_id)
+    assert case is not None
     return case
 
 

@@ -63,12 +63,11 @@ def document_for(session: Session, case: Case) -> str:
     return _compose(parts)
 
 
-def index_new(session: Session, case: Case, reports: tuple[str, ...] = ()) -> None:
-    """The search document of a case opened in this transaction, with the texts (title,
-    description, ...) of the reports it is about to get: what ``reindex`` would write then,
-    without reading anything back."""
-    document = _compose([case.key, case.title, case.description, *reports])
-    session.execute(_INSERT, {"case_id": case.id, "document": document})
+def index_new(session: Session, case_id: int, texts: tuple[str, ...]) -> None:
+    """The search document of a case opened in this transaction: its key, title and
+    description, then the title and description of the report it is opened for, as
+    ``reindex`` would compose them, without reading anything back."""
+    session.execute(_INSERT, {"case_id": case_id, "document": _compose(list(texts))})
 
 
 def reindex(session: Session, case: Case) -> None:

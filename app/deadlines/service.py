@@ -27,6 +27,7 @@ from models import (
     CaseFact,
     CaseJurisdiction,
     CasePartner,
+    CaseStatus,
     Deadline,
     Partner,
     Report,
@@ -174,12 +175,12 @@ def _values(c: engine.Computed) -> dict[str, Any]:
     }
 
 
-def _next_due(case: Case, computed: list[engine.Computed]) -> datetime | None:
+def _next_due(status: CaseStatus, computed: list[engine.Computed]) -> datetime | None:
     from app.queue_filters import CLOSED
 
     open_dues = [c.due_utc for c in computed if c.state in engine.OPEN_STATES and c.due_utc]
     # The queue's next-deadline column: nothing for a case that is closed, rejected or a duplicate.
-    return min(open_dues) if open_dues and case.status not in CLOSED else None
+    return min(open_dues) if open_dues and status not in CLOSED else None
 
 
 def recompute(
@@ -213,39 +214,56 @@ def recompute(
     for rule_id, row in list(existing.items()):
         if rule_id not in keep:
             session.delete(row)
-    case.next_deadline_utc = _next_due(case, computed)
+    case.next_deadline_utc = _next_due(case.status, computed)
     session.flush()
     return sorted((existing[k] for k in keep), key=lambda d: _row_key(d))
 
 
-def start_clocks(
-    session: Session, case: Case, rules: RuleSet | None = None, now: datetime | None = None
-) -> None:
-    """The first deadline rows of a case being opened in this transaction (flushed here, if
-    pending, with its next deadline set), as ``recompute`` would write them. Such a case has
-    no facts, jurisdictions or deadline rows yet, so nothing is read back: intake opens
-    thousands of cases in one go."""
-    rules = rules or builtin_rules()
+@dataclass(frozen=True)
+class FirstClocks:
+    """The deadline rows of a case about to be opened, and its next deadline."""
+
+    computed: tuple[engine.Computed, ...]
+    next_due: datetime | None
+
+    def insert(self, session: Session, case_id: int) -> None:
+        rows = []
+        for c in self.computed:
+            met = c.state == engine.MET
+            evidence = _("fact {fact} recorded").format(fact=c.rule.met_by) if met else None
+            rows.append(
+                {
+                    "case_id": case_id,
+                    "rule_id": c.rule.id,
+                    **_values(c),
+                    "met_at": c.met_at if met else None,
+                    "met_by_id": None,
+                    "evidence": evidence,
+                }
+            )
+        if rows:
+            session.execute(_INSERT_DEADLINE, rows)
+
+
+def first_clocks(
+    session: Session,
+    created_at: datetime,
+    status: CaseStatus,
+    rules: RuleSet | None = None,
+    now: datetime | None = None,
+) -> FirstClocks:
+    """What ``recompute`` would write for a case opened now: such a case has no facts,
+    jurisdictions or deadline rows yet, so nothing is read back (intake opens thousands of
+    cases in one go), and its next deadline goes into the case row as it is inserted."""
     computed = _compute(
-        rules, [], {"reported": case.created_at}, now or utcnow(), _overrides(session), {}
+        rules or builtin_rules(),
+        [],
+        {"reported": created_at},
+        now or utcnow(),
+        _overrides(session),
+        {},
     )
-    case.next_deadline_utc = _next_due(case, computed)
-    session.flush()
-    rows = []
-    for c in computed:
-        met = c.state == engine.MET
-        rows.append(
-            {
-                "case_id": case.id,
-                "rule_id": c.rule.id,
-                **_values(c),
-                "met_at": c.met_at if met else None,
-                "met_by_id": None,
-                "evidence": _("fact {fact} recorded").format(fact=c.rule.met_by) if met else None,
-            }
-        )
-    if rows:
-        session.execute(_INSERT_DEADLINE, rows)
+    return FirstClocks(tuple(computed), _next_due(status, computed))
 
 
 def _row_key(d: Deadline) -> tuple[int, datetime, int, str]:

@@ -169,9 +169,10 @@ _BY_DOCUMENT_ID = (
     .limit(1)
 )
 _CASE_BY_IDENTIFIERS = (
-    select(Report.case_id)
+    select(Report.case_id, Case.key)
     .join(Identifier, Identifier.report_id == Report.id)
-    .where(Identifier.value.in_(bindparam("values", expanding=True)), Report.case_id.is_not(None))
+    .join(Case, Case.id == Report.case_id)
+    .where(Identifier.value.in_(bindparam("values", expanding=True)))
     .order_by(Report.id)
     .limit(1)
 )
@@ -179,15 +180,20 @@ _CASE_BY_IDENTIFIERS = (
 
 def _known_sha(s: Session, sha: str) -> bool:
     """Whether a report or an earlier revision has exactly these bytes (one round trip)."""
-    return bool(s.scalar(_KNOWN_SHA, {"sha": sha}))
+    return bool(s.connection().execute(_KNOWN_SHA, {"sha": sha}).scalar())
 
 
-def _case_by_identifiers(s: Session, doc: ParsedDoc) -> Case | None:
+def _case_by_identifiers(s: Session, doc: ParsedDoc) -> tuple[int, str] | None:
+    """The id and key of the case of the oldest report sharing an identifier, if any."""
     values = [ids.normalise(v) for _scheme, v in doc.identifiers]
     if not values:
         return None
-    case_id = s.scalar(_CASE_BY_IDENTIFIERS, {"values": values})
-    return s.get(Case, case_id) if case_id is not None else None
+    row = s.connection().execute(_CASE_BY_IDENTIFIERS, {"values": values}).first()
+    if row is None:
+        return None
+    case_id, key = row
+    assert case_id is not None  # joined to its case
+    return case_id, key
 
 
 def store_document(
@@ -222,26 +228,30 @@ def store_document(
                     ),
                 ),
             )
-    case = _case_by_identifiers(s, doc)
-    new_case = case is None
-    if case is None:
-        case = cases.create_case(
+    found = _case_by_identifiers(s, doc)
+    new_case = found is None
+    if found is None:
+        case_id, case_key = cases.open_case(
             s,
             actor,
             doc.title or _("untitled report"),
             doc.description[:20000],
             search_text=(doc.title[:500], doc.description),
         )
+    else:
+        case_id, case_key = found
     scores = _scores(doc)
     all_warnings = [*doc.warnings, *scores.warnings]
-    report_id = _new_report(s, doc, sha, path, source, case.id, all_warnings)
-    _add_vulns(s, report_id, case.id, doc, scores)
+    report_id = _new_report(s, doc, sha, path, source, case_id, all_warnings)
+    _add_vulns(s, report_id, case_id, doc, scores)
     near = (
-        dedup.find_near_duplicates(s, report_id, case.id, doc.title[:500], doc.description, doc)
+        dedup.find_near_duplicates(s, report_id, case_id, doc.title[:500], doc.description, doc)
         if new_case
         else 0
     )
     if not new_case:  # a new case was indexed with this report's text when it opened
+        case = s.get(Case, case_id)
+        assert case is not None
         search.reindex(s, case)
     audit.record(
         s,
@@ -249,7 +259,7 @@ def store_document(
         "report.import",
         "report",
         report_id,
-        case_key=case.key,
+        case_key=case_key,
         details={
             "format": doc.format,
             "source": source,
@@ -258,7 +268,7 @@ def store_document(
             "near_duplicates": near,
         },
     )
-    return StoreOutcome("imported", report_id, case.key, scores.disagreeing, near)
+    return StoreOutcome("imported", report_id, case_key, scores.disagreeing, near)
 
 
 def _new_report(
