@@ -2,7 +2,10 @@
 
 The import runs as a job (``views.workers``) with a progress bar showing documents done of
 total and the current file, and Cancel; the summary lists rejections and duplicates as plain
-text. The screen emits ``import_requested`` and ``imported`` (the ImportReport).
+text. When the chosen paths hold CSV/XLSX spreadsheets, the column-mapping step
+(``views.column_mapping``) comes first, as a page of this screen; its mapping goes to the
+import, which saves it for the source. The screen emits ``import_requested``,
+``mapping_shown`` (the MappingProposal) and ``imported`` (the ImportReport).
 """
 
 from __future__ import annotations
@@ -20,14 +23,17 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
 
-from app.intake import ImportReport, import_paths
+from app.intake import ImportReport, import_paths, mapping
+from app.intake.mapping import MappingProposal
 from app.workspace import Workspace
 from i18n import _, ngettext
-from views.workers import CancelToken, JobHandle, Progress, run_job
+from views.column_mapping import ColumnMappingStep
+from views.workers import CancelToken, Job, JobHandle, Progress, run_job
 
 
 def summary_text(report: ImportReport) -> str:
@@ -71,6 +77,7 @@ class ImportDialog(QWidget):
     """Choose files and folders (or drop them), import in the background, show the summary."""
 
     import_requested = Signal(list)
+    mapping_shown = Signal(object)  # MappingProposal
     imported = Signal(object)  # ImportReport
 
     def __init__(
@@ -80,6 +87,8 @@ class ImportDialog(QWidget):
         self._workspace = workspace
         self.job: JobHandle | None = None
         self.report: ImportReport | None = None
+        self._requested: tuple[list[str], str] = ([], "manual")  # paths and source of a start
+        self._pending: tuple[list[str], str] | None = None  # the same, awaiting their mapping
         self.paths = QListWidget()
         self.paths.setObjectName("importPaths")
         self.source = QLineEdit("manual")
@@ -112,7 +121,13 @@ class ImportDialog(QWidget):
         run_row.addWidget(self.bar, 1)
         run_row.addWidget(self.import_button)
         run_row.addWidget(self.cancel_button)
-        layout = QVBoxLayout(self)
+        self.main_page = QWidget()
+        self.mapping_step = ColumnMappingStep()
+        self.mapping_step.setObjectName("importMapping")
+        self.pages = QStackedLayout(self)
+        self.pages.addWidget(self.main_page)
+        self.pages.addWidget(self.mapping_step)
+        layout = QVBoxLayout(self.main_page)
         layout.addWidget(
             QLabel(_("Files, folders and .zip archives to import (or drop them here):"))
         )
@@ -130,6 +145,8 @@ class ImportDialog(QWidget):
         self.clear_button.clicked.connect(self.paths.clear)
         self.import_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
+        self.mapping_step.accepted.connect(self._import_mapped)
+        self.mapping_step.cancelled.connect(self._mapping_cancelled)
 
     # -- choosing ------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> None:
@@ -166,26 +183,75 @@ class ImportDialog(QWidget):
     def running(self) -> bool:
         return self.job is not None and self.job.running
 
+    @property
+    def mapping_pending(self) -> bool:
+        return self._pending is not None
+
     def start(self) -> None:
         ws = self._workspace()
         paths = self.chosen()
-        if ws is None or not paths or self.running:
+        if ws is None or not paths or self.running or self.mapping_pending:
             return
         actor = ws.require_actor()
         source = self.source.text().strip() or "manual"
+        self._requested = (paths, source)
         self.import_requested.emit(paths)
 
-        def job(progress: Progress, cancel: CancelToken) -> ImportReport:
+        def job(progress: Progress, cancel: CancelToken) -> ImportReport | MappingProposal:
+            # Spreadsheets stop at the mapping step; anything else imports in the same job,
+            # so a Cancel while looking for spreadsheets cancels the import too.
+            with ws.session() as s:
+                saved = mapping.saved_mapping(s, source)
+            scan = mapping.scan_paths(paths, None, progress, cancel)
+            if scan.sheets and not cancel():
+                return mapping.propose(scan, source, saved)
             return import_paths(ws, paths, progress, cancel, actor=actor, source=source)
 
+        self._run(job, _("Looking for spreadsheets…"))
+
+    def _run(self, job: Job, message: str) -> None:
         self.summary.clear()
-        self.current.setText(_("Starting…"))
+        self.current.setText(message)
         self.import_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.job = run_job(job, self)
         self.job.progressed.connect(self._on_progress)
-        self.job.succeeded.connect(self._on_done)
+        self.job.succeeded.connect(self._on_result)
         self.job.failed.connect(self._on_failed)
+
+    def _on_result(self, result: ImportReport | MappingProposal) -> None:
+        if isinstance(result, ImportReport):
+            self._on_done(result)
+            return
+        self._finish()
+        self._pending = self._requested
+        self.current.setText(_("Choose the report field of each spreadsheet column."))
+        self.mapping_step.set_proposal(result)
+        self.pages.setCurrentWidget(self.mapping_step)
+        self.mapping_step.focus_first_field()
+        self.mapping_shown.emit(result)
+
+    def _import_mapped(self, columns: dict[str, str]) -> None:
+        pending, self._pending = self._pending, None
+        self.pages.setCurrentWidget(self.main_page)
+        ws = self._workspace()
+        if pending is None or ws is None:
+            return
+        paths, source = pending
+        actor = ws.require_actor()
+
+        def job(progress: Progress, cancel: CancelToken) -> ImportReport:
+            return import_paths(
+                ws, paths, progress, cancel, actor=actor, source=source, mapping=columns
+            )
+
+        self._run(job, _("Starting…"))
+
+    def _mapping_cancelled(self) -> None:
+        self._pending = None
+        self.pages.setCurrentWidget(self.main_page)
+        self.current.setText(_("Nothing imported: the column mapping was cancelled."))
+        self.import_button.setFocus()
 
     def cancel(self) -> None:
         if self.job is not None:

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "severity",
     "intake",
+    "mapping",
     "deadlines",
     "queues",
     "handover",
