@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.actor import Actor
 from app.intake import walker
+from app.intake.mapping import record_saved
 from app.intake.model import Limits, Rejected
 from app.intake.parse import Parsed, ParseOptions, parse_document
 from app.intake.store import StoreOutcome, store_document
@@ -290,7 +291,7 @@ def import_paths(
                 try:
                     outcomes = [store_document(s, who, d, entry.path, source) for d in parsed.docs]
                     if parsed.mapping is not None:
-                        _save_mapping(s, source, parsed.mapping)
+                        _save_mapping(s, who, source, parsed.mapping)
                     s.flush()
                     savepoint.commit()
                 except Exception as exc:
@@ -332,9 +333,14 @@ def _refuse(s: Session, who: Actor, tally: _Tally, path: str, reason: str, data:
     tally.quarantine_ids.append(quarantine(s, who, path, reason, data))
 
 
-def _save_mapping(s: Session, source: str, mapping: dict[str, str]) -> None:
+def _save_mapping(s: Session, who: Actor, source: str, mapping: dict[str, str]) -> None:
+    """Keep the spreadsheet mapping an import used for its source (audited when it changes)."""
     row = s.get(SourceMapping, source)
+    before = dict(row.columns) if row is not None else {}
+    if row is not None and before == mapping:
+        return
     if row is None:
         s.add(SourceMapping(source=source, columns=dict(mapping)))
-    elif row.columns != mapping:
+    else:
         row.columns = dict(mapping)
+    record_saved(s, who, source, before, mapping)

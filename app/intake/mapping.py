@@ -332,15 +332,22 @@ def save_mapping(
         row.columns = dict(after)  # a new dict, so the JSON column is seen as changed
     if row is None or after != before:
         s.flush()
-        audit.record(
-            s,
-            actor,
-            "intake.mapping.save",
-            "source_mapping",
-            name[:_AUDIT_ID],
-            details={"columns": len(after), "changed": _changed(before, after)},
-        )
+        record_saved(s, actor, name, before, after)
     return SavedMapping(name, tuple(after.items()))
+
+
+def record_saved(
+    s: Session, actor: Actor, source: str, before: Mapping[str, str], after: Mapping[str, str]
+) -> None:
+    """The audit event of a changed mapping (saved here, or by an import that used it)."""
+    audit.record(
+        s,
+        actor,
+        "intake.mapping.save",
+        "source_mapping",
+        source[:_AUDIT_ID],
+        details={"columns": len(after), "changed": _changed(before, after)},
+    )
 
 
 def _changed(before: Mapping[str, str], after: Mapping[str, str]) -> int:

@@ -75,9 +75,9 @@ def test_cancel_stops_between_documents(qtbot, ws, tmp_path, monkeypatch):
     monkeypatch.setattr(intake.importer, "store_document", slow)
     with qtbot.waitSignal(dialog.imported, timeout=20000) as blocker:
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     report = blocker.args[0]
-    assert report.cancelled and report.imported < 8
+    # The document being stored when Cancel came finishes whole; nothing after it starts.
+    assert report.cancelled and report.imported == report.done == 2
     assert _count(ws, Report) == report.imported
     assert "Cancelled after" in dialog.summary.toPlainText()
     assert dialog.current.text() == "Cancelled."

@@ -239,3 +239,17 @@ def test_save_refuses_bad_mappings(ws, source, columns, message):
 def test_every_field_has_a_label_and_fields_stay_known():
     assert set(mapping.FIELD_LABELS) == set(FIELDS)
     assert set(mapping.ORIGIN_LABELS) == {"saved", "guessed", "none"}
+
+
+def test_an_import_that_changes_the_saved_mapping_is_audited(ws):
+    def saves() -> int:
+        with ws.session() as s:
+            actions = s.scalars(select(AuditEvent.action))
+            return sum(a == "intake.mapping.save" for a in actions)
+
+    import_paths(ws, [INTAKE / "hackerone-export.csv"], source="hackerone")
+    assert saves() == 1
+    import_paths(ws, [INTAKE / "hackerone-export.csv"], source="hackerone")  # same mapping
+    assert saves() == 1
+    with ws.session() as s:
+        assert audit.verify_session(s).events > 0

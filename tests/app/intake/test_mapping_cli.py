@@ -73,9 +73,11 @@ def test_set_then_show_list_and_import_use_it(initialised_cli, tmp_path):
     assert replaced.json()["columns"] == {"Headline": "title"}
     events = initialised_cli("audit", "log", "--json").json()
     saves = [e for e in events if e["action"] == "intake.mapping.save"]
+    # The import adds the guessed Target column to the saved mapping: audited too.
     assert [(e["entity_id"], e["details"]["columns"]) for e in saves] == [
         ("acme", 2),
         ("acme", 3),
+        ("acme", 4),
         ("acme", 1),
     ]
     assert initialised_cli("audit", "verify").code == 0
