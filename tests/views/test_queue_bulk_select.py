@@ -47,4 +47,3 @@ def test_ctrl_click_three_rows_and_assign(qtbot, window) -> None:  # type: ignor
     assert all(after[k] == "bob" for k in keys)
     window.undo_stack.undo()
     assert _assignees(window) == before
-
