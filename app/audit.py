@@ -63,6 +63,18 @@ def _tail(session: Session) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
+@dataclass(frozen=True)
+class Event:
+    """One state change to append: what happened to which entity (ids, never content)."""
+
+    action: str
+    entity: str
+    entity_id: object
+    case_key: str | None = None
+    details: dict[str, Any] | None = None
+    at: datetime | None = None
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -74,40 +86,50 @@ def record(
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one event to the chain in the caller's transaction.
+    """Append one event to the chain in the caller's transaction."""
+    record_all(session, actor, [Event(action, entity, entity_id, case_key, details, at)])
+
+
+def record_all(session: Session, actor: Actor, events: Iterable[Event]) -> None:
+    """Append events to the chain, in order, with one insert.
 
     A Core insert, written at once: events only ever append and are read back by ``seq``, so
     the unit of work has nothing to track (intake records two for every document)."""
     seq, prev = _tail(session)
-    when = at or session.info.get(_CLOCK) or utcnow()
-    event = {
-        "seq": seq + 1,
-        "at": when.isoformat(),
-        "actor": actor.name,
-        "action": action,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "case": case_key,
-        "details": details or {},
-        "prev_hash": prev,
-    }
-    digest = event_hash(event)
-    session.execute(
-        _INSERT_EVENT,
-        {
-            "seq": event["seq"],
-            "at": when,
-            "actor": event["actor"],
-            "action": action,
-            "entity": entity,
-            "entity_id": event["entity_id"],
-            "case_key": case_key,
-            "details": event["details"],
+    now = session.info.get(_CLOCK) or utcnow()
+    rows = []
+    for e in events:
+        seq += 1
+        when = e.at or now
+        body = {
+            "seq": seq,
+            "at": when.isoformat(),
+            "actor": actor.name,
+            "action": e.action,
+            "entity": e.entity,
+            "entity_id": str(e.entity_id),
+            "case": e.case_key,
+            "details": e.details or {},
             "prev_hash": prev,
-            "hash": digest,
-        },
-    )
-    session.info[_TAIL] = (seq + 1, digest)
+        }
+        prev = event_hash(body)
+        rows.append(
+            {
+                "seq": seq,
+                "at": when,
+                "actor": actor.name,
+                "action": e.action,
+                "entity": e.entity,
+                "entity_id": body["entity_id"],
+                "case_key": e.case_key,
+                "details": body["details"],
+                "prev_hash": body["prev_hash"],
+                "hash": prev,
+            }
+        )
+    if rows:
+        session.execute(_INSERT_EVENT, rows)
+        session.info[_TAIL] = (seq, prev)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 
 TIER_RANK = {"Critical": 5, "High": 4, "Medium": 3, "Low": 2, "Informational": 1}
 _NUMBERS = txcache.register("case_numbers")  # year -> last number drawn in this transaction
-_INSERT_CASE = insert(Case).returning(Case.id)
+_INSERT_CASE = insert(Case).returning(Case.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,75 @@ def key_for_id(session: Session, case_id: int) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class NewCase:
+    """A case to open: ``search_text`` is more text for its search document (the reports
+    it is opened for, so a new case is indexed once)."""
+
+    title: str
+    description: str = ""
+    search_text: tuple[str, ...] = ()
+
+
+def open_cases(
+    session: Session,
+    actor: Actor,
+    new: Sequence[NewCase],
+    *,
+    created_at: datetime | None = None,
+    status: CaseStatus = CaseStatus.NEW,
+) -> list[tuple[int, str]]:
+    """Open cases with their search documents, audit events and first deadline clocks (the
+    rules that always apply, the consortium's default policy); returns their ids and keys.
+
+    Multi-row Core inserts with no ORM objects: intake opens thousands of cases in one go."""
+    if any(not n.title.strip() for n in new):
+        raise UsageError(_("a case needs a title"))
+    if not new:
+        return []
+    at = created_at or utcnow()
+    # Imported here: the deadlines service builds on this module.
+    from app.deadlines.service import first_clocks
+
+    clocks = first_clocks(session, at, status)  # the same for every case opened at ``at``
+    keys: list[str] = []
+    rows = []
+    for n in new:
+        key, number = next_key(session, at.astimezone(UTC).year)
+        keys.append(key)
+        rows.append(
+            {
+                "key": key,
+                "year": at.year,
+                "number": number,
+                "title": n.title.strip(),
+                "description": n.description,
+                "status": status,
+                "next_deadline_utc": clocks.next_due,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    ids = list(session.scalars(_INSERT_CASE, rows))
+    clocks.insert_all(session, ids)
+    search.index_new(
+        session,
+        [
+            (case_id, (key, n.title.strip(), n.description, *n.search_text))
+            for case_id, key, n in zip(ids, keys, new, strict=True)
+        ],
+    )
+    audit.record_all(
+        session,
+        actor,
+        [
+            audit.Event("case.create", "case", case_id, case_key=key, at=at)
+            for case_id, key in zip(ids, keys, strict=True)
+        ],
+    )
+    return list(zip(ids, keys, strict=True))
+
+
 def open_case(
     session: Session,
     actor: Actor,
@@ -110,37 +180,15 @@ def open_case(
     status: CaseStatus = CaseStatus.NEW,
     search_text: tuple[str, ...] = (),
 ) -> tuple[int, str]:
-    """Open a case with its search document, audit event and first deadline clocks (the
-    rules that always apply, the consortium's default policy); returns its id and key.
-
-    Core inserts with no ORM object: intake opens thousands of cases in one transaction.
-    ``search_text``: more text for the search document (the report the case is opened for,
-    so a new case is indexed once)."""
-    if not title.strip():
-        raise UsageError(_("a case needs a title"))
-    at = created_at or utcnow()
-    key, number = next_key(session, at.astimezone(UTC).year)
-    # Imported here: the deadlines service builds on this module.
-    from app.deadlines.service import first_clocks
-
-    clocks = first_clocks(session, at, status)
-    title = title.strip()
-    row = {
-        "key": key,
-        "year": at.year,
-        "number": number,
-        "title": title,
-        "description": description,
-        "status": status,
-        "next_deadline_utc": clocks.next_due,
-        "created_at": at,
-        "updated_at": at,
-    }
-    case_id: int = session.execute(_INSERT_CASE, row).scalar_one()
-    clocks.insert(session, case_id)
-    search.index_new(session, case_id, (key, title, description, *search_text))
-    audit.record(session, actor, "case.create", "case", case_id, case_key=key, at=at)
-    return case_id, key
+    """``open_cases`` for one case; returns its id and key."""
+    [opened] = open_cases(
+        session,
+        actor,
+        [NewCase(title, description, search_text)],
+        created_at=created_at,
+        status=status,
+    )
+    return opened
 
 
 def create_case(

@@ -63,11 +63,14 @@ def document_for(session: Session, case: Case) -> str:
     return _compose(parts)
 
 
-def index_new(session: Session, case_id: int, texts: tuple[str, ...]) -> None:
-    """The search document of a case opened in this transaction: its key, title and
-    description, then the title and description of the report it is opened for, as
-    ``reindex`` would compose them, without reading anything back."""
-    session.execute(_INSERT, {"case_id": case_id, "document": _compose(list(texts))})
+def index_new(session: Session, documents: list[tuple[int, tuple[str, ...]]]) -> None:
+    """The search documents of cases opened in this transaction, in one insert: for each
+    case id, its key, title and description, then the title and description of each report
+    it is opened for, as ``reindex`` would compose them, without reading anything back."""
+    session.execute(
+        _INSERT,
+        [{"case_id": case_id, "document": _compose(list(texts))} for case_id, texts in documents],
+    )
 
 
 def reindex(session: Session, case: Case) -> None:

@@ -6,6 +6,7 @@ jurisdictions (keeping what was recorded as met) and keeps ``Case.next_deadline_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -227,20 +228,22 @@ class FirstClocks:
     next_due: datetime | None
 
     def insert(self, session: Session, case_id: int) -> None:
+        self.insert_all(session, [case_id])
+
+    def insert_all(self, session: Session, case_ids: Sequence[int]) -> None:
+        """These rows for each of the cases, in one insert."""
         rows = []
         for c in self.computed:
             met = c.state == engine.MET
             evidence = _("fact {fact} recorded").format(fact=c.rule.met_by) if met else None
-            rows.append(
-                {
-                    "case_id": case_id,
-                    "rule_id": c.rule.id,
-                    **_values(c),
-                    "met_at": c.met_at if met else None,
-                    "met_by_id": None,
-                    "evidence": evidence,
-                }
-            )
+            values = {
+                "rule_id": c.rule.id,
+                **_values(c),
+                "met_at": c.met_at if met else None,
+                "met_by_id": None,
+                "evidence": evidence,
+            }
+            rows += [{"case_id": case_id, **values} for case_id in case_ids]
         if rows:
             session.execute(_INSERT_DEADLINE, rows)
 

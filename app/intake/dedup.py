@@ -45,9 +45,9 @@ MAX_PRODUCTS = 50
 @functools.lru_cache(maxsize=MAX_PRODUCTS)
 def _same_product(n: int) -> CompoundSelect[int, int, str]:
     """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names in
-    other cases: (report id, its case, the name). One bounded walk of the (name, id) index per
-    name, so the cost does not grow with the workspace (a single query over all mentions
-    read and sorted every one of them)."""
+    other cases, by reports older than ``before``: (report id, its case, the name). One bounded
+    walk of the (name, id) index per name, so the cost does not grow with the workspace (a
+    single query over all mentions read and sorted every one of them)."""
     parts = []
     for i in range(n):
         newest = (
@@ -56,7 +56,7 @@ def _same_product(n: int) -> CompoundSelect[int, int, str]:
             .where(
                 AffectedProduct.name == bindparam(f"name{i}"),
                 Vulnerability.case_id != bindparam("case_id"),
-                Vulnerability.report_id.is_not(None),
+                Vulnerability.report_id < bindparam("before"),
             )
             .order_by(AffectedProduct.name.desc(), AffectedProduct.id.desc())
             .limit(MENTIONS_PER_PRODUCT)
@@ -66,7 +66,7 @@ def _same_product(n: int) -> CompoundSelect[int, int, str]:
     return union_all(*parts)
 
 
-_INSERT_CANDIDATE = insert(DuplicateCandidate)
+INSERT_CANDIDATES = insert(DuplicateCandidate)
 _TEXTS = select(Report.id, Report.title, Report.description).where(
     Report.id.in_(bindparam("ids", expanding=True))
 )
@@ -81,17 +81,30 @@ def find_near_duplicates(
 ) -> int:
     """Record candidates for report ``report_id`` (in the new case ``case_id``, with that
     title and description); returns how many were recorded."""
+    rows = candidate_rows(s, report_id, case_id, title, description, doc)
+    if rows:
+        s.execute(INSERT_CANDIDATES, rows)
+    return len(rows)
+
+
+def candidate_rows(
+    s: Session, report_id: int, case_id: int, title: str, description: str, doc: ParsedDoc
+) -> list[dict[str, object]]:
+    """The duplicate candidates of report ``report_id``, compared with the reports stored
+    before it, as rows to insert (``INSERT_CANDIDATES``)."""
     names = sorted({p.name for v in doc.vulns for p in v.products})[:MAX_PRODUCTS]
     if not names:
-        return 0
+        return []
     params: dict[str, object] = {f"name{i}": name for i, name in enumerate(names)}
-    rows = s.execute(_same_product(len(names)), {**params, "case_id": case_id}).all()
+    found = s.execute(
+        _same_product(len(names)), {**params, "case_id": case_id, "before": report_id}
+    ).all()
     compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
-    for rid, other_id, product in sorted(rows, key=lambda r: -r[0]):  # newest reports first
+    for rid, other_id, product in sorted(found, key=lambda r: -r[0]):  # newest reports first
         if rid not in compared and len(compared) < MAX_COMPARED:
             compared[rid] = (other_id, product)
     if not compared:
-        return 0
+        return []
     texts = {rid: (t, d) for rid, t, d in s.execute(_TEXTS, {"ids": list(compared)})}
     mine = _text(title, description)
     best: dict[int, tuple[float, str]] = {}
@@ -100,22 +113,17 @@ def find_near_duplicates(
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:MAX_CANDIDATES]
-    if ranked:
-        s.execute(
-            _INSERT_CANDIDATE,
-            [
-                {
-                    "report_id": report_id,
-                    "other_case_id": other_case_id,
-                    "score": round(score, 1),
-                    "reason": _("same product {product}; text {score}% alike").format(
-                        product=product[:200], score=round(score)
-                    ),
-                }
-                for other_case_id, (score, product) in ranked
-            ],
-        )
-    return len(ranked)
+    return [
+        {
+            "report_id": report_id,
+            "other_case_id": other_case_id,
+            "score": round(score, 1),
+            "reason": _("same product {product}; text {score}% alike").format(
+                product=product[:200], score=round(score)
+            ),
+        }
+        for other_case_id, (score, product) in ranked
+    ]
 
 
 @dataclass(frozen=True)

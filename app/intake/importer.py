@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor
-from app.intake import walker
+from app.intake import bulk, walker
 from app.intake.mapping import record_saved
 from app.intake.model import Limits, Rejected
 from app.intake.parse import Parsed, ParseOptions, parse_document
@@ -195,8 +195,9 @@ class _Batch:
     uncommitted tail of the batch, and only whole documents: the database never holds part
     of one. Committing one document at a time costs a WAL write of every touched page."""
 
-    def __init__(self, s: Session) -> None:
+    def __init__(self, s: Session, before_commit: Callable[[], None]) -> None:
         self.s = s
+        self.before_commit = before_commit
         self.pending = 0
         self.started = 0.0
 
@@ -215,6 +216,7 @@ class _Batch:
     def done_one(self) -> None:
         self.pending += 1
         if self.pending >= BATCH_DOCUMENTS or time.monotonic() - self.started >= BATCH_SECONDS:
+            self.before_commit()
             self.s.commit()
             self.pending = 0
 
@@ -277,7 +279,8 @@ def import_paths(
             org_keys=_org_keys(s),
         )
         report(0, total, "")
-        batch = _Batch(s)
+        writer = _Writer(s, who, source, tally)
+        batch = _Batch(s, writer.flush)
         for entry, data, parsed in _stream(entries, opts, workers, cancelled_fn):
             if cancelled_fn():
                 cancelled = True
@@ -285,31 +288,14 @@ def import_paths(
             report(done, total, entry.path)
             batch.begin()
             if isinstance(parsed, str):
-                _refuse(s, who, tally, entry.path, parsed, data)
+                writer.refuse(entry.path, parsed, data)
             else:
-                savepoint = s.begin_nested()  # this document alone, all or nothing
-                try:
-                    outcomes = [store_document(s, who, d, entry.path, source) for d in parsed.docs]
-                    if parsed.mapping is not None:
-                        _save_mapping(s, who, source, parsed.mapping)
-                    s.flush()
-                    savepoint.commit()
-                except Exception as exc:
-                    savepoint.rollback()
-                    audit.forget_tail(s)
-                    reason = (
-                        str(exc)
-                        if isinstance(exc, Rejected)
-                        else _("could not be stored: {error}").format(error=type(exc).__name__)
-                    )
-                    _refuse(s, who, tally, entry.path, reason, data)
-                else:
-                    for out in outcomes:
-                        tally.add(entry.path, out)
+                writer.add(entry.path, data, parsed)
             done += 1
             batch.done_one()
         else:
             cancelled = cancelled_fn()
+        writer.flush()
         s.commit()  # the documents stored since the last batch commit
         report(done, total, "")
     return ImportReport(
@@ -328,9 +314,78 @@ def import_paths(
     )
 
 
-def _refuse(s: Session, who: Actor, tally: _Tally, path: str, reason: str, data: bytes) -> None:
-    tally.rejected.append(Rejection(path, reason))
-    tally.quarantine_ids.append(quarantine(s, who, path, reason, data))
+class _Writer:
+    """Stores the parsed files of an import in its transaction, each file all or nothing.
+
+    Files of one new document queue up and are written as a run (``bulk.py``: a few
+    multi-row inserts for the run instead of a dozen statements per document); anything else
+    is stored on its own by ``store_document``, after the run queued before it. A run that
+    fails is rolled back and its files stored one by one, so a bad one is refused alone."""
+
+    def __init__(self, s: Session, who: Actor, source: str, tally: _Tally) -> None:
+        self.s = s
+        self.who = who
+        self.source = source
+        self.tally = tally
+        self.run: list[tuple[bytes, bulk.Item]] = []
+
+    def add(self, path: str, data: bytes, parsed: Parsed) -> None:
+        if len(parsed.docs) == 1 and parsed.mapping is None:
+            self.run.append((data, bulk.Item(path, parsed.docs[0])))
+            if len(self.run) >= bulk.MAX_RUN:
+                self.flush()
+        else:
+            self.flush()
+            self._one(path, data, parsed)
+
+    def flush(self) -> None:
+        pending, self.run = self.run, []
+        while pending:
+            savepoint = self.s.begin_nested()
+            try:
+                planned = bulk.plan(self.s, [item for _data, item in pending])
+                outcomes = bulk.write(self.s, self.who, planned, self.source) if planned else []
+                self.s.flush()
+                savepoint.commit()
+            except Exception:
+                savepoint.rollback()
+                audit.forget_tail(self.s)
+                for data, item in pending:  # one by one: the bad one is refused alone
+                    self._one(item.path, data, Parsed((item.doc,)))
+                return
+            for (_data, item), out in zip(pending, outcomes, strict=False):
+                self.tally.add(item.path, out)
+            rest = pending[len(outcomes) :]
+            if rest:  # it ended the run: a known document id, or a title to refuse
+                data, item = rest[0]
+                self._one(item.path, data, Parsed((item.doc,)))
+                rest = rest[1:]
+            pending = rest
+
+    def _one(self, path: str, data: bytes, parsed: Parsed) -> None:
+        savepoint = self.s.begin_nested()  # this file alone, all or nothing
+        try:
+            outcomes = [store_document(self.s, self.who, d, path, self.source) for d in parsed.docs]
+            if parsed.mapping is not None:
+                _save_mapping(self.s, self.who, self.source, parsed.mapping)
+            self.s.flush()
+            savepoint.commit()
+        except Exception as exc:
+            savepoint.rollback()
+            audit.forget_tail(self.s)
+            reason = (
+                str(exc)
+                if isinstance(exc, Rejected)
+                else _("could not be stored: {error}").format(error=type(exc).__name__)
+            )
+            self.refuse(path, reason, data)
+        else:
+            for out in outcomes:
+                self.tally.add(path, out)
+
+    def refuse(self, path: str, reason: str, data: bytes) -> None:
+        self.tally.rejected.append(Rejection(path, reason))
+        self.tally.quarantine_ids.append(quarantine(self.s, self.who, path, reason, data))
 
 
 def _save_mapping(s: Session, who: Actor, source: str, mapping: dict[str, str]) -> None:

@@ -9,11 +9,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
-    Table,
     bindparam,
     exists,
     func,
-    insert,
     or_,
     select,
 )
@@ -21,38 +19,18 @@ from sqlalchemy.orm import Session
 
 from app import audit, cases, search
 from app.actor import Actor
-from app.intake import dedup, ids
+from app.intake import dedup, ids, rows
 from app.intake.model import ParsedDoc
-from app.intake.scores import Scored, recompute
+from app.intake.scores import Scored
 from i18n import _
 from models import (
-    AffectedProduct,
     Assessment,
-    Attachment,
     Case,
     Identifier,
-    Reference,
     Report,
     ReportRevision,
     Vulnerability,
 )
-
-# Core tables: new rows go in without the ORM's unit of work (a per-document cost that
-# dominated intake). Column defaults (received_at, created_at) still apply.
-_REPORT: Table = Report.__table__  # type: ignore[assignment]
-_IDENTIFIER: Table = Identifier.__table__  # type: ignore[assignment]
-_ATTACHMENT: Table = Attachment.__table__  # type: ignore[assignment]
-_VULN: Table = Vulnerability.__table__  # type: ignore[assignment]
-_PRODUCT: Table = AffectedProduct.__table__  # type: ignore[assignment]
-_REFERENCE: Table = Reference.__table__  # type: ignore[assignment]
-# Statements built once and run with parameters: building one per call costs several times
-# what running it does.
-_INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id)
-_INSERT_IDENTIFIERS = insert(_IDENTIFIER)
-_INSERT_ATTACHMENTS = insert(_ATTACHMENT)
-_INSERT_VULNS = insert(_VULN).returning(_VULN.c.id, sort_by_parameter_order=True)
-_INSERT_PRODUCTS = insert(_PRODUCT)
-_INSERT_REFERENCES = insert(_REFERENCE)
 
 
 @dataclass(frozen=True)
@@ -72,79 +50,21 @@ def revision_key(rev: str | None) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
 
 
-@dataclass(frozen=True)
-class _Scores:
-    """A document's recomputed scores: as stored per vulnerability, the disagreeing ones,
-    and the warnings they give the report."""
-
-    stored: tuple[list[dict[str, Any]], ...]
-    disagreeing: tuple[Scored, ...]
-    warnings: tuple[str, ...]
-
-
-def _scores(doc: ParsedDoc) -> _Scores:
-    stored: list[list[dict[str, Any]]] = []
-    disagreeing: list[Scored] = []
-    warnings: list[str] = []
-    for vuln in doc.vulns:
-        stored.append([])
-        for scored in vuln.scored or tuple(recompute(score) for score in vuln.scores):
-            stored[-1].append(scored.as_json())
-            if scored.error:
-                warnings.append(_("CVSS vector not scored: {error}").format(error=scored.error))
-            elif scored.disagrees:
-                disagreeing.append(scored)
-                warnings.append(
-                    _(
-                        "stated score {stated} for {vector} disagrees with the computed {computed}"
-                    ).format(stated=scored.stated, vector=scored.vector, computed=scored.computed)
-                )
-    return _Scores(tuple(stored), tuple(disagreeing), tuple(warnings))
-
-
-def _add_vulns(s: Session, report_id: int, case_id: int, doc: ParsedDoc, scores: _Scores) -> None:
-    """Vulnerabilities, their affected products and references as Core inserts (no unit of
-    work): one multi-row insert returning the vulnerabilities' ids in order, then one each
-    for the products and references, often hundreds per CSAF document."""
-    rows = [
-        {
-            "case_id": case_id,
-            "report_id": report_id,
-            "cve": v.cve,
-            "cwe": v.cwe,
-            "title": v.title or doc.title,
-            "description": v.description,
-            "ai_class": v.ai_class,
-            "scores": stored,
-        }
-        for v, stored in zip(doc.vulns, scores.stored, strict=True)
-    ]
-    if not rows:
+def _add_vulns(
+    s: Session, report_id: int, case_id: int, doc: ParsedDoc, scores: rows.Scores
+) -> None:
+    """Vulnerabilities (one multi-row insert returning their ids in order), then their
+    affected products and references, often hundreds per CSAF document."""
+    vulns = rows.vuln_rows(report_id, case_id, doc, scores)
+    if not vulns:
         return
-    vuln_ids = list(s.scalars(_INSERT_VULNS, rows))
-    products = [
-        {
-            "vulnerability_id": vuln_id,
-            "kind": p.kind,
-            "name": p.name,
-            "vendor": p.vendor,
-            "version": p.version,
-            "version_range": p.version_range,
-            "hash": p.hash,
-            "purl": p.purl,
-        }
-        for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
-        for p in v.products
-    ]
-    refs = [
-        {"vulnerability_id": vuln_id, "url": r.url, "summary": r.summary, "category": r.category}
-        for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
-        for r in v.references
-    ]
+    vuln_ids = list(s.scalars(rows.INSERT_VULNS, vulns))
+    products = rows.product_rows(vuln_ids, doc)
     if products:
-        s.execute(_INSERT_PRODUCTS, products)
+        s.execute(rows.INSERT_PRODUCTS, products)
+    refs = rows.reference_rows(vuln_ids, doc)
     if refs:
-        s.execute(_INSERT_REFERENCES, refs)
+        s.execute(rows.INSERT_REFERENCES, refs)
 
 
 def _same_content(a: bytes, b: bytes) -> bool:
@@ -240,7 +160,7 @@ def store_document(
         )
     else:
         case_id, case_key = found
-    scores = _scores(doc)
+    scores = rows.scores_of(doc)
     all_warnings = [*doc.warnings, *scores.warnings]
     report_id = _new_report(s, doc, sha, path, source, case_id, all_warnings)
     _add_vulns(s, report_id, case_id, doc, scores)
@@ -274,48 +194,15 @@ def store_document(
 def _new_report(
     s: Session, doc: ParsedDoc, sha: str, path: str, source: str, case_id: int, warnings: list[str]
 ) -> int:
-    """The report row, its identifiers and attachments as Core inserts; returns its id."""
-    report_id: int = s.execute(
-        _INSERT_REPORT,
-        {
-            "case_id": case_id,
-            "source": source[:200],
-            "format": doc.format,
-            "document_id": doc.document_id,
-            "revision": doc.revision,
-            "title": doc.title[:500],
-            "description": doc.description,
-            "filename": path[-500:],
-            "media_type": doc.media_type,
-            "raw": doc.raw,
-            "raw_sha256": sha,
-            "warnings": warnings,
-        },
-    ).scalar_one()
-    if doc.identifiers:
-        s.execute(
-            _INSERT_IDENTIFIERS,
-            [
-                {"report_id": report_id, "scheme": sc[:40], "value": ids.normalise(v)}
-                for sc, v in doc.identifiers
-            ],
-        )
-    if doc.attachments:
-        s.execute(
-            _INSERT_ATTACHMENTS,
-            [
-                {
-                    "case_id": case_id,
-                    "report_id": report_id,
-                    "filename": a.filename,
-                    "media_type": a.media_type,
-                    "content": a.content,
-                    "sha256": hashlib.sha256(a.content).hexdigest(),
-                    "size": len(a.content),
-                }
-                for a in doc.attachments
-            ],
-        )
+    """The report row, its identifiers and attachments; returns its id."""
+    row = rows.report_row(doc, sha, path, source, case_id, warnings)
+    report_id: int = s.execute(rows.INSERT_REPORT, row).scalar_one()
+    identifiers = rows.identifier_rows(report_id, doc)
+    if identifiers:
+        s.execute(rows.INSERT_IDENTIFIERS, identifiers)
+    attachments = rows.attachment_rows(report_id, case_id, doc)
+    if attachments:
+        s.execute(rows.INSERT_ATTACHMENTS, attachments)
     return report_id
 
 
@@ -356,7 +243,7 @@ def _update(
         else:
             s.delete(v)
     s.flush()
-    scores = _scores(doc)
+    scores = rows.scores_of(doc)
     _add_vulns(s, report.id, case_id, doc, scores)
     report.warnings = [*doc.warnings, *scores.warnings]
     case = s.get(Case, case_id)

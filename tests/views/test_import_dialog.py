@@ -63,16 +63,16 @@ def test_cancel_stops_between_documents(qtbot, ws, tmp_path, monkeypatch):
     dialog = ImportDialog(lambda: ws)
     qtbot.addWidget(dialog)
     dialog.add_paths([str(p) for p in paths])
-    real = intake.importer.store_document
+    real = intake.importer._Writer.add
     started = []
 
     def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
         started.append(1)
         if len(started) == 2:
-            dialog.job.cancel()  # the user presses Cancel while document 2 is stored
+            dialog.job.cancel()  # the user presses Cancel while document 2 is handled
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(intake.importer, "store_document", slow)
+    monkeypatch.setattr(intake.importer._Writer, "add", slow)
     with qtbot.waitSignal(dialog.imported, timeout=20000) as blocker:
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     report = blocker.args[0]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.errors import AccordError
-from app.intake import dedup, import_paths, importer, store
+from app.intake import dedup, import_paths, importer, rows, store
 from models import (
     AffectedProduct,
     Attachment,
@@ -222,14 +222,16 @@ def test_crash_while_storing_one_document_keeps_the_others_whole(ws, tmp_path, m
         )
         for i in range(3)
     ]
-    real = store._add_vulns
+    real = rows.vuln_rows
 
-    def flaky(s, report, case_id, doc, scores):  # type: ignore[no-untyped-def]
+    def flaky(report_id, case_id, doc, scores):  # type: ignore[no-untyped-def]
         if doc.document_id == "T-1":
             raise RuntimeError("disk on fire")
-        return real(s, report, case_id, doc, scores)
+        return real(report_id, case_id, doc, scores)
 
-    monkeypatch.setattr(store, "_add_vulns", flaky)
+    # Fails inside the run of new documents written together: the run is rolled back and
+    # its documents stored one by one, so only T-1 is refused.
+    monkeypatch.setattr(rows, "vuln_rows", flaky)
     result = import_paths(ws, paths)
     assert result.imported == 2
     [r] = result.rejected

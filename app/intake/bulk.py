@@ -1,0 +1,291 @@
+"""Storing a run of new documents together.
+
+Most documents of a big import are new: bytes never seen, a document id never seen. A run of
+them is planned in memory (which case each lands in, which are exact duplicates) from three
+look-ups for the whole run, then written with one multi-row insert per table instead of a
+dozen statements each. The outcome of every document is the one ``store.store_document``
+gives when the same documents are stored one by one, in order.
+
+A document that needs more (a known document id: a revision, a late earlier revision, a
+republication) ends the run and is stored by ``store_document`` alone. The caller writes a
+run inside one SAVEPOINT and, if it fails, rolls it back and stores its documents one by one,
+so that a bad document is still refused alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, union
+from sqlalchemy.orm import Session
+
+from app import audit, cases, search
+from app.actor import Actor
+from app.intake import dedup, ids, rows
+from app.intake.model import ParsedDoc
+from app.intake.store import StoreOutcome
+from i18n import _
+from models import Case, Identifier, Report, ReportRevision, utcnow
+
+MAX_RUN = 100
+
+_KNOWN_SHAS = union(
+    select(Report.raw_sha256).where(Report.raw_sha256.in_(bindparam("shas", expanding=True))),
+    select(ReportRevision.raw_sha256).where(
+        ReportRevision.raw_sha256.in_(bindparam("shas", expanding=True))
+    ),
+)
+_KNOWN_DOCUMENT_IDS = select(Report.document_id, Report.format).where(
+    Report.document_id.in_(bindparam("document_ids", expanding=True))
+)
+# For each identifier, its oldest report in a case, then that report's case.
+_OLDEST_BY_IDENTIFIER = (
+    select(Identifier.value, func.min(Report.id))
+    .join(Report, Report.id == Identifier.report_id)
+    .where(Identifier.value.in_(bindparam("values", expanding=True)), Report.case_id.is_not(None))
+    .group_by(Identifier.value)
+)
+_CASE_OF_REPORTS = (
+    select(Report.id, Report.case_id, Case.key)
+    .join(Case, Case.id == Report.case_id)
+    .where(Report.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One document of one file, in import order."""
+
+    path: str
+    doc: ParsedDoc
+
+
+@dataclass
+class _Planned:
+    item: Item
+    sha: str
+    duplicate: bool = False
+    existing: tuple[int, str] | None = None  # the stored case it lands in (id, key)
+    opens: int | None = None  # else the index of the new case it opens or lands in
+    texts: list[str] = field(default_factory=list)  # a case it opens: its reports' texts
+
+
+def _title(doc: ParsedDoc) -> str:
+    return doc.title or _("untitled report")
+
+
+def _values(doc: ParsedDoc) -> list[str]:
+    return [ids.normalise(v) for _scheme, v in doc.identifiers]
+
+
+def _lookups(
+    s: Session, items: Sequence[Item], shas: list[str]
+) -> tuple[set[str], set[tuple[str, str]], dict[str, tuple[int, int, str]]]:
+    """Known bytes, known (document id, format) pairs, and for each identifier the oldest
+    stored report that has it: (report id, its case id, the case key)."""
+    conn = s.connection()
+    known_shas = set(conn.execute(_KNOWN_SHAS, {"shas": shas}).scalars())
+    document_ids = sorted({i.doc.document_id for i in items if i.doc.document_id})
+    known_ids: set[tuple[str, str]] = set()
+    if document_ids:
+        known_ids = {
+            (d, f)
+            for d, f in conn.execute(_KNOWN_DOCUMENT_IDS, {"document_ids": document_ids})
+            if d is not None
+        }
+    values = sorted({v for i in items for v in _values(i.doc)})
+    oldest: dict[str, int] = {}
+    if values:
+        oldest = {v: rid for v, rid in conn.execute(_OLDEST_BY_IDENTIFIER, {"values": values})}
+    by_identifier: dict[str, tuple[int, int, str]] = {}
+    if oldest:
+        cases_of = {
+            rid: (case_id, key)
+            for rid, case_id, key in conn.execute(
+                _CASE_OF_REPORTS, {"ids": sorted(set(oldest.values()))}
+            )
+            if case_id is not None  # joined to its case
+        }
+        for value, rid in oldest.items():
+            if rid in cases_of:
+                by_identifier[value] = (rid, *cases_of[rid])
+    return known_shas, known_ids, by_identifier
+
+
+def plan(s: Session, items: Sequence[Item]) -> list[_Planned]:
+    """The longest leading run of ``items`` that can be written together, planned."""
+    shas = [hashlib.sha256(i.doc.raw).hexdigest() for i in items]
+    known_shas, known_ids, stored = _lookups(s, items, shas)
+    planned: list[_Planned] = []
+    seen_shas: set[str] = set()
+    seen_ids: set[tuple[str, str]] = set()
+    # Identifier -> where the first document of the run that has it landed: its position,
+    # and the stored case (id, key) or the index of the new case.
+    in_run: dict[str, tuple[int, tuple[int, str] | int]] = {}
+    opened = 0
+    for position, (item, sha) in enumerate(zip(items, shas, strict=True)):
+        doc = item.doc
+        if sha in known_shas or sha in seen_shas:
+            planned.append(_Planned(item, sha, duplicate=True))
+            continue
+        if doc.document_id and (
+            (doc.document_id, doc.format) in known_ids or (doc.document_id, doc.format) in seen_ids
+        ):
+            break  # a revision or a republication: store_document decides
+        if not _title(doc).strip():
+            break  # refused by cases.open_case, alone
+        values = _values(doc)
+        # The case of the oldest report sharing an identifier: a stored report is older than
+        # any of this run, and among the run's the first one is the oldest.
+        oldest_stored = [stored[v] for v in values if v in stored]
+        earlier = [in_run[v] for v in values if v in in_run]
+        target: tuple[int, str] | int
+        if oldest_stored:
+            target = min(oldest_stored)[1:]
+        elif earlier:
+            target = min(earlier, key=lambda e: e[0])[1]
+        else:
+            target = opened
+            opened += 1
+        p = _Planned(item, sha)
+        if isinstance(target, int):
+            p.opens = target
+        else:
+            p.existing = target
+        for v in values:
+            in_run.setdefault(v, (position, target))
+        seen_shas.add(sha)
+        if doc.document_id:
+            seen_ids.add((doc.document_id, doc.format))
+        planned.append(p)
+    return planned
+
+
+def write(
+    s: Session, actor: Actor, planned: Sequence[_Planned], source: str, now: datetime | None = None
+) -> list[StoreOutcome]:
+    """Write a planned run; returns each document's outcome, in order."""
+    at = now or utcnow()
+    stored = [p for p in planned if not p.duplicate]
+    openers: dict[int, _Planned] = {}
+    for p in stored:
+        if p.opens is not None:
+            openers.setdefault(p.opens, p)
+    texts: dict[int, list[str]] = {n: [] for n in openers}
+    for p in stored:
+        if p.opens is not None:
+            texts[p.opens] += [p.item.doc.title[:500], p.item.doc.description]
+    order = sorted(openers)
+    opened = cases.open_cases(
+        s,
+        actor,
+        [
+            cases.NewCase(
+                _title(openers[n].item.doc),
+                openers[n].item.doc.description[:20000],
+                tuple(texts[n]),
+            )
+            for n in order
+        ],
+        created_at=at,
+    )
+    new_cases = dict(zip(order, opened, strict=True))
+
+    def case_of(p: _Planned) -> tuple[int, str]:
+        if p.existing is not None:
+            return p.existing
+        assert p.opens is not None
+        return new_cases[p.opens]
+
+    scores = [rows.scores_of(p.item.doc) for p in stored]
+    warnings = [[*p.item.doc.warnings, *sc.warnings] for p, sc in zip(stored, scores, strict=True)]
+    report_rows = [
+        rows.report_row(p.item.doc, p.sha, p.item.path, source, case_of(p)[0], w)
+        for p, w in zip(stored, warnings, strict=True)
+    ]
+    report_ids = list(s.scalars(rows.INSERT_REPORT, report_rows)) if report_rows else []
+    _write_children(s, stored, scores, report_ids, case_of)
+    for case_id in sorted({p.existing[0] for p in stored if p.existing is not None}):
+        case = s.get(Case, case_id)
+        assert case is not None
+        search.reindex(s, case)
+    near: list[int] = []
+    candidates: list[dict[str, object]] = []
+    for p, report_id in zip(stored, report_ids, strict=True):
+        found: list[dict[str, object]] = []
+        if p.opens is not None and openers[p.opens] is p:  # it opened its case
+            doc = p.item.doc
+            found = dedup.candidate_rows(
+                s, report_id, case_of(p)[0], doc.title[:500], doc.description, doc
+            )
+        near.append(len(found))
+        candidates += found
+    if candidates:
+        s.execute(dedup.INSERT_CANDIDATES, candidates)
+    audit.record_all(
+        s,
+        actor,
+        [
+            audit.Event(
+                "report.import",
+                "report",
+                report_id,
+                case_key=case_of(p)[1],
+                details={
+                    "format": p.item.doc.format,
+                    "source": source,
+                    "new_case": p.opens is not None and openers[p.opens] is p,
+                    "warnings": len(w),
+                    "near_duplicates": n,
+                },
+                at=at,
+            )
+            for p, report_id, w, n in zip(stored, report_ids, warnings, near, strict=True)
+        ],
+    )
+    outcomes = iter(
+        StoreOutcome("imported", report_id, case_of(p)[1], sc.disagreeing, n)
+        for p, report_id, sc, n in zip(stored, report_ids, scores, near, strict=True)
+    )
+    return [
+        StoreOutcome("duplicate", None, None) if p.duplicate else next(outcomes) for p in planned
+    ]
+
+
+def _write_children(
+    s: Session,
+    stored: Sequence[_Planned],
+    scores: Sequence[rows.Scores],
+    report_ids: Sequence[int],
+    case_of: Callable[[_Planned], tuple[int, str]],
+) -> None:
+    """Identifiers, attachments, vulnerabilities, affected products and references of the
+    run's reports, one multi-row insert per table."""
+    identifiers: list[rows.Row] = []
+    attachments: list[rows.Row] = []
+    vulns: list[rows.Row] = []
+    for p, sc, report_id in zip(stored, scores, report_ids, strict=True):
+        case_id = case_of(p)[0]
+        identifiers += rows.identifier_rows(report_id, p.item.doc)
+        attachments += rows.attachment_rows(report_id, case_id, p.item.doc)
+        vulns += rows.vuln_rows(report_id, case_id, p.item.doc, sc)
+    if identifiers:
+        s.execute(rows.INSERT_IDENTIFIERS, identifiers)
+    if attachments:
+        s.execute(rows.INSERT_ATTACHMENTS, attachments)
+    if not vulns:
+        return
+    vuln_ids = iter(list(s.scalars(rows.INSERT_VULNS, vulns)))
+    products: list[rows.Row] = []
+    refs: list[rows.Row] = []
+    for p in stored:
+        mine = [next(vuln_ids) for _v in p.item.doc.vulns]
+        products += rows.product_rows(mine, p.item.doc)
+        refs += rows.reference_rows(mine, p.item.doc)
+    if products:
+        s.execute(rows.INSERT_PRODUCTS, products)
+    if refs:
+        s.execute(rows.INSERT_REFERENCES, refs)
