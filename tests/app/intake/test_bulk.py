@@ -130,10 +130,12 @@ def _import(ws, paths: list[Path]) -> dict[str, Any]:  # type: ignore[no-untyped
     }
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlcipher"])
+@pytest.mark.parametrize(
+    "backend", ["memory", "sqlcipher", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def test_runs_store_what_one_by_one_stores(backend, tmp_path, request, monkeypatch):
     together = new_workspace(backend, tmp_path / "together", request)
-    alone = new_workspace(backend, tmp_path / "alone", request)
+    alone = new_workspace("memory", tmp_path / "alone", request)
     runs: list[int] = []
     real_write = bulk.write
 
