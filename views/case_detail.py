@@ -91,6 +91,7 @@ class CaseDetailPane(QWidget):
         self.placeholder = QLabel()
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)  # a report's title, never HTML
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.heading.font()
@@ -103,6 +104,7 @@ class CaseDetailPane(QWidget):
             for k in ("status", "tier", "assignee", "partners", "deadline", "opened", "updated")
         }
         for label in self.values.values():
+            label.setTextFormat(Qt.TextFormat.PlainText)  # names and times from the data
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form = QFormLayout()
         self.form_labels = {k: QLabel() for k in self.values}

@@ -7,6 +7,7 @@ one ``WHERE id IN (...)`` query per page. Sorting re-runs the id query; there is
 
 from __future__ import annotations
 
+import html
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -195,7 +196,8 @@ class QueueModel(QAbstractTableModel):
                 return row.next_deadline_utc.isoformat()
             if key == "age":
                 return self.formatter.moment(row.created_at)
-            return row.title if key == "title" else None
+            # Qt guesses whether a tooltip is rich text: a title is escaped into one.
+            return f"<p>{html.escape(row.title)}</p>" if key == "title" else None
         return self._display(row, key)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

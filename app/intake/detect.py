@@ -17,6 +17,8 @@ from i18n import _
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
 ZIP_MAGIC = b"PK\x03\x04"
+# Below this many values an aliased YAML document is never refused for its expansion.
+ALIAS_FLOOR = 10_000
 
 
 def suffix(name: str) -> str:
@@ -35,7 +37,7 @@ def check_bytes(data: bytes, limits: Limits) -> None:
 
 def decode_text(data: bytes) -> str:
     """Strict UTF-8 (a BOM is allowed); binary content and invalid bytes are refused."""
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:
         raise Rejected(_("binary file (NUL bytes), not a text document"))
     try:
         return data.decode("utf-8-sig")
@@ -43,14 +45,10 @@ def decode_text(data: bytes) -> str:
         raise Rejected(_("invalid UTF-8 at byte {pos}").format(pos=exc.start)) from None
 
 
-def check_depth(obj: Any, limits: Limits, *, shared: bool = False) -> None:
-    """Walk level by level: nesting deeper than the limit, or too many values, is refused.
-
-    ``shared``: the value may reuse nodes (YAML aliases), which are then counted once; a JSON
-    parse never shares, so the per-node bookkeeping is skipped there (intake's hot path).
-    """
+def check_depth(obj: Any, limits: Limits) -> None:
+    """Walk a parsed JSON value level by level: nesting deeper than the limit, or too many
+    values, is refused. (JSON never shares a node; YAML can: see ``check_expansion``.)"""
     level: list[Any] = [obj] if isinstance(obj, dict | list) else []
-    seen: set[int] = set()
     depth = 1
     nodes = 0
     while level:
@@ -58,10 +56,6 @@ def check_depth(obj: Any, limits: Limits, *, shared: bool = False) -> None:
             raise Rejected(_("nesting deeper than {n} levels").format(n=limits.max_depth))
         below: list[Any] = []
         for node in level:
-            if shared:
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
             nodes += len(node)
             below.extend(
                 c
@@ -72,6 +66,54 @@ def check_depth(obj: Any, limits: Limits, *, shared: bool = False) -> None:
             raise Rejected(_("more than {n} values in one document").format(n=limits.max_nodes))
         level = below
         depth += 1
+
+
+def check_expansion(obj: Any, limits: Limits) -> None:
+    """A parsed YAML value as every later step sees it, aliases expanded: its depth and
+    number of values, each node measured once (so a "billion laughs" file is measured in
+    the time its few distinct nodes take). Refused: recursive aliases, nesting deeper than
+    the limit, more values than the limit, or aliases that multiply the document more than
+    ``limits.yaml_max_expansion`` times."""
+    measured: dict[int, tuple[int, int]] = {}  # node id -> (depth, values), aliases expanded
+    open_nodes: set[int] = set()
+    distinct = 0
+    stack: list[tuple[Any, bool]] = [(obj, False)] if isinstance(obj, dict | list) else []
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in measured:
+            continue
+        children = [
+            c
+            for c in (node.values() if isinstance(node, dict) else node)
+            if isinstance(c, dict | list)
+        ]
+        if not children_done:
+            if key in open_nodes:
+                raise Rejected(_("recursive YAML alias"))
+            open_nodes.add(key)
+            stack.append((node, True))
+            for c in children:
+                if id(c) in open_nodes:
+                    raise Rejected(_("recursive YAML alias"))
+                stack.append((c, False))
+            continue
+        open_nodes.discard(key)
+        distinct += len(node)
+        depth = 1 + max((measured[id(c)][0] for c in children), default=0)
+        values = len(node) + sum(measured[id(c)][1] for c in children)
+        if depth > limits.max_depth:
+            raise Rejected(_("nesting deeper than {n} levels").format(n=limits.max_depth))
+        if values > limits.max_nodes:
+            raise Rejected(_("more than {n} values in one document").format(n=limits.max_nodes))
+        measured[key] = (depth, values)
+    if not measured:
+        return
+    expanded = measured[id(obj)][1]
+    if expanded > ALIAS_FLOOR and expanded > limits.yaml_max_expansion * max(distinct, 1):
+        raise Rejected(
+            _("YAML aliases expand {n} values to {m} (alias bomb)").format(n=distinct, m=expanded)
+        )
 
 
 def load_json(text: str, limits: Limits) -> Any:
@@ -111,7 +153,7 @@ def load_yaml(text: str, limits: Limits) -> Any:
         raise Rejected(
             _("invalid YAML{where}: {problem}").format(where=where, problem=problem)
         ) from None
-    check_depth(obj, limits, shared=True)
+    check_expansion(obj, limits)
     return obj
 
 

@@ -10,6 +10,7 @@ crash leaves only whole documents. With ``workers > 1`` documents are parsed and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -132,16 +133,22 @@ def _read_and_parse(name: str, data: bytes, opts: ParseOptions) -> Parsed | str:
         return _("could not be parsed: {error}").format(error=type(exc).__name__)
 
 
-def _load(entry: walker.Entry) -> bytes | str:
+def _load(entry: walker.Entry) -> tuple[bytes, str | None]:
+    """The entry's bytes, and why it is refused (bytes of a refused entry: for the quarantine,
+    where they are safe to read)."""
     if entry.error is not None:
-        return entry.error
+        data = b""
+        if entry.read is not None:
+            with contextlib.suppress(Rejected, OSError):
+                data = entry.read()
+        return data, entry.error
     assert entry.read is not None
     try:
-        return entry.read()
+        return entry.read(), None
     except Rejected as exc:
-        return str(exc)
+        return b"", str(exc)
     except OSError as exc:
-        return _("cannot read: {error}").format(error=exc.strerror or exc)
+        return b"", _("cannot read: {error}").format(error=exc.strerror or exc)
 
 
 def _stream(
@@ -151,9 +158,9 @@ def _stream(
     worker processes (bytes go over a pipe, never through a file)."""
     if workers <= 1:
         for entry in entries:
-            data = _load(entry)
-            if isinstance(data, str):
-                yield entry, b"", data
+            data, refused = _load(entry)
+            if refused is not None:
+                yield entry, data, refused
             else:
                 yield entry, data, _read_and_parse(entry.path, data, opts)
         return
@@ -168,9 +175,9 @@ def _stream(
                 if nxt is None:
                     break
                 entry = nxt
-                data = _load(entry)
-                if isinstance(data, str):
-                    pending.append((entry, b"", data))
+                data, refused = _load(entry)
+                if refused is not None:
+                    pending.append((entry, data, refused))
                 elif entry.path.lower().endswith(".eml"):  # the org key stays in this process
                     pending.append((entry, data, _read_and_parse(entry.path, data, opts)))
                 else:
@@ -221,13 +228,17 @@ class _Batch:
             self.pending = 0
 
 
-def quarantine(session: Session, actor: Actor, path: str, reason: str, data: bytes) -> int:
+def quarantine(
+    session: Session, actor: Actor, path: str, reason: str, data: bytes, size: int = 0
+) -> int:
+    """Keep a refused document with its reason; ``size``: its real size when its bytes were
+    not read (too big, a zip bomb)."""
     item = QuarantineItem(
         kind="document",
         path=path[:1000],
         reason=reason,
         content=data,
-        size=len(data),
+        size=max(len(data), size),
         sha256=hashlib.sha256(data).hexdigest(),
     )
     session.add(item)
@@ -288,7 +299,7 @@ def import_paths(
             report(done, total, entry.path)
             batch.begin()
             if isinstance(parsed, str):
-                writer.refuse(entry.path, parsed, data)
+                writer.refuse(entry.path, parsed, data, entry.size)
             else:
                 writer.add(entry.path, data, parsed)
             done += 1
@@ -383,9 +394,9 @@ class _Writer:
             for out in outcomes:
                 self.tally.add(path, out)
 
-    def refuse(self, path: str, reason: str, data: bytes) -> None:
+    def refuse(self, path: str, reason: str, data: bytes, size: int = 0) -> None:
         self.tally.rejected.append(Rejection(path, reason))
-        self.tally.quarantine_ids.append(quarantine(self.s, self.who, path, reason, data))
+        self.tally.quarantine_ids.append(quarantine(self.s, self.who, path, reason, data, size))
 
 
 def _save_mapping(s: Session, who: Actor, source: str, mapping: dict[str, str]) -> None:

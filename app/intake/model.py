@@ -24,6 +24,9 @@ class Limits:
     zip_max_entries: int = 20_000
     zip_max_nesting: int = 2
     max_rows: int = 100_000
+    # How many times YAML aliases may multiply a document's values (a "billion laughs" file
+    # is a few KB that expands to millions).
+    yaml_max_expansion: int = 10
 
 
 @dataclass(frozen=True)

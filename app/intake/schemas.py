@@ -31,10 +31,23 @@ OSV_SCHEMA = Path(__file__).resolve().parents[2] / "resources" / "schemas" / "os
 MAX_ERRORS_SHOWN = 1
 
 
+# A reason is one line of bounded length: schema messages may quote the document.
+MAX_MESSAGE = 200
+# Keywords whose messages name properties, never values.
+_NAMING_KEYWORDS = ("required", "additionalProperties", "dependentRequired")
+
+
+def _short(text: str, size: int = MAX_MESSAGE) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
+
+
 def _first_error(errors: list[tuple[str, str]]) -> str:
     path, message = errors[0]
     more = len(errors) - 1
-    text = _("schema violation at {path}: {message}").format(path=path or "/", message=message)
+    text = _("schema violation at {path}: {message}").format(
+        path=path or "/", message=_short(message)
+    )
     if more > 0:
         text += " " + _("(and {n} more)").format(n=more)
     return text
@@ -208,13 +221,32 @@ def _osv_validator() -> Any:
     return jsonschema.Draft202012Validator(schema)
 
 
+def _deepest(error: Any) -> Any:
+    """Into oneOf/anyOf alternatives, down to the most relevant failure of the closest one:
+    "matches no alternative" at the root names nothing that could be fixed."""
+    while error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+    return error
+
+
+def _describe(error: Any) -> str:
+    """What the schema wanted, in words that never quote the document's values (they may be
+    report content, and a reason is shown, printed and kept)."""
+    if error.validator in _NAMING_KEYWORDS:
+        return str(error.message)
+    rule = json.dumps(error.validator_value, ensure_ascii=False, default=str)
+    return _('fails the schema\'s "{keyword}" rule: {rule}').format(
+        keyword=error.validator, rule=_short(rule, 80)
+    )
+
+
 def _check(validator: Any, obj: Any) -> None:
     errors = sorted(validator.iter_errors(obj), key=lambda e: list(e.absolute_path))
     if errors:
-        best = jsonschema.exceptions.best_match(errors)
+        best = _deepest(jsonschema.exceptions.best_match(errors))
         raise Rejected(
             _first_error(
-                [(_pointer(best.absolute_path), best.message)] + [("", "")] * (len(errors) - 1)
+                [(_pointer(best.absolute_path), _describe(best))] + [("", "")] * (len(errors) - 1)
             )
         )
 

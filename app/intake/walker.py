@@ -25,12 +25,21 @@ SKIP_SUFFIXES = (".asc", ".sha256", ".sha512", ".sig")
 
 @dataclass(frozen=True)
 class Entry:
-    """One document to import: where it came from and how to read it (or why it cannot be)."""
+    """One document to import: where it came from and how to read it, or why it is refused
+    (then ``read``, where set, gives its bytes for the quarantine: safe to read, never to
+    extract). ``size``: its size on disk or in the archive's directory."""
 
     path: str
     read: Callable[[], bytes] | None = None
     error: str | None = None
     size: int = 0
+
+
+class _Budget:
+    """What the archives of one walk may still expand to, nested ones included."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.left = limits.zip_max_total
 
 
 def _read_file(path: Path, limits: Limits) -> Callable[[], bytes]:
@@ -45,6 +54,8 @@ def _read_file(path: Path, limits: Limits) -> Callable[[], bytes]:
 
 
 def too_big(limits: Limits) -> str:
+    if limits.max_file_size < 2**20:
+        return _("file larger than the limit of {kb} KB").format(kb=limits.max_file_size // 2**10)
     return _("file larger than the limit of {mb} MB").format(mb=limits.max_file_size // 2**20)
 
 
@@ -55,12 +66,13 @@ def is_archive(name: str, head: bytes = b"") -> bool:
 def walk(paths: list[Path], limits: Limits) -> list[Entry]:
     """Every document under ``paths`` in a stable order; problems become entries with errors."""
     out: list[Entry] = []
+    budget = _Budget(limits)
     for p in paths:
-        out.extend(_walk_path(p, limits))
+        out.extend(_walk_path(p, limits, budget))
     return out
 
 
-def _walk_path(path: Path, limits: Limits) -> Iterator[Entry]:
+def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
     shown = str(path)
     if path.is_symlink():
         yield Entry(shown, error=_("symbolic links are not followed"))
@@ -75,7 +87,7 @@ def _walk_path(path: Path, limits: Limits) -> Iterator[Entry]:
                 child = Path(root) / name
                 if name.startswith(".") or name.lower().endswith(SKIP_SUFFIXES):
                     continue
-                yield from _walk_path(child, limits)
+                yield from _walk_path(child, limits, budget)
             for d in list(dirs):
                 if (Path(root) / d).is_symlink():
                     yield Entry(str(Path(root) / d), error=_("symbolic links are not followed"))
@@ -93,30 +105,36 @@ def _walk_path(path: Path, limits: Limits) -> Iterator[Entry]:
         except (Rejected, OSError) as exc:
             yield Entry(shown, error=str(exc))
             return
-        yield from walk_zip(shown, data, limits, depth=1)
+        yield from walk_zip(shown, data, limits, depth=1, budget=budget)
         return
     yield Entry(shown, read=_read_file(path, limits), size=st.st_size)
 
 
-def _member_error(info: zipfile.ZipInfo, limits: Limits) -> str | None:
+def _member_error(info: zipfile.ZipInfo, limits: Limits) -> tuple[str, bool] | None:
+    """Why a member is refused, and whether its bytes are safe to keep for the quarantine
+    (refused for its name or kind, not for its size)."""
     name = info.filename
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
-        return _("path traversal in archive member name")
+        return _("path traversal in archive member name"), True
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        return _("link inside archive")
+        return _("link inside archive"), True
     if info.file_size > limits.max_file_size:
-        return too_big(limits)
+        return too_big(limits), False
     if info.compress_size and info.file_size / info.compress_size > limits.zip_max_ratio:
         return _("compression ratio {ratio}:1 over the limit of {limit}:1 (zip bomb)").format(
             ratio=info.file_size // info.compress_size, limit=limits.zip_max_ratio
-        )
+        ), False
     return None
 
 
-def walk_zip(shown: str, data: bytes, limits: Limits, depth: int) -> Iterator[Entry]:
-    """The members of an in-memory archive, each checked before it is read."""
+def walk_zip(
+    shown: str, data: bytes, limits: Limits, depth: int, budget: _Budget | None = None
+) -> Iterator[Entry]:
+    """The members of an in-memory archive, each checked before it is read. The expanded
+    size of every archive of the walk, nested ones included, counts against one limit."""
+    budget = budget or _Budget(limits)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -129,24 +147,28 @@ def walk_zip(shown: str, data: bytes, limits: Limits, depth: int) -> Iterator[En
         )
         return
     total = sum(i.file_size for i in infos)
-    if total > limits.zip_max_total:
+    if total > budget.left:
         yield Entry(
             shown,
             error=_("archive expands to {mb} MB, over the limit of {limit} MB (zip bomb)").format(
                 mb=total // 2**20, limit=limits.zip_max_total // 2**20
             ),
+            size=len(data),
         )
         return
+    budget.left -= total
     for info in infos:
         if info.is_dir():
             continue
         member = f"{shown}!{info.filename}"
+        refused = _member_error(info, limits)  # before any skip: a hostile name is refused
+        if refused:
+            error, keep = refused
+            reader = _member_reader(zf, info, limits) if keep else None
+            yield Entry(member, read=reader, error=error, size=info.file_size)
+            continue
         base = PurePosixPath(info.filename).name
         if base.startswith(".") or base.lower().endswith(SKIP_SUFFIXES):
-            continue
-        error = _member_error(info, limits)
-        if error:
-            yield Entry(member, error=error)
             continue
         if is_archive(info.filename):
             if depth >= limits.zip_max_nesting:
@@ -157,7 +179,7 @@ def walk_zip(shown: str, data: bytes, limits: Limits, depth: int) -> Iterator[En
             except Rejected as exc:
                 yield Entry(member, error=str(exc))
                 continue
-            yield from walk_zip(member, inner, limits, depth + 1)
+            yield from walk_zip(member, inner, limits, depth + 1, budget)
             continue
         yield Entry(member, read=_member_reader(zf, info, limits), size=info.file_size)
 

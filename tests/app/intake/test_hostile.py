@@ -57,14 +57,18 @@ HOSTILE: dict[str, tuple[str, bytes, str]] = {
             b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
             b"e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
         ),
-        "not a recognised report format",
+        "(alias bomb)",
     ),
+    "yaml-recursive": ("loop.yaml", b"a: &a [1, *a]\n", "recursive YAML alias"),
+    "binary-late": ("late.md", b"# Title\n" + b"text " * 3000 + b"\x00tail", "binary file"),
     "unknown-json": ("other.json", b'{"hello": "world"}', "not a recognised report format"),
     "zip-traversal": ("trav.zip", _zip([("../../etc/evil.json", b"{}")]), "path traversal"),
     "zip-absolute": ("abs.zip", _zip([("/etc/evil.json", b"{}")]), "path traversal"),
     "zip-link": ("link.zip", _zip([(_link("ln.json"), b"/etc/passwd")]), "link inside archive"),
     "zip-ratio": ("ratio.zip", _zip([("a.json", b"0" * 5_000_000)]), "zip bomb"),
     "zip-corrupt": ("corrupt.zip", b"PK\x03\x04garbage", "not a readable zip archive"),
+    # A hostile name whose last part starts with a dot is refused, not skipped as hidden.
+    "zip-dot-traversal": ("dot.zip", _zip([("sub/..\\..\\.back.json", b"{}")]), "path traversal"),
 }
 
 
@@ -89,13 +93,69 @@ def test_hostile_file_refused_and_quarantined(ws, tmp_path, case):
         assert s.scalar(select(func.count()).select_from(Case)) == 1
     if case in ("invalid-json", "schema", "binary", "utf8"):
         assert item.content == data  # the bytes are kept for an analyst to look at
+    if case in ("zip-traversal", "zip-link"):  # refused for its name: read, never extracted
+        assert item.content in (b"{}", b"/etc/passwd") and item.size == len(item.content)
 
 
 def test_oversize_file_refused(ws, tmp_path):
     big = tmp_path / "big.json"
     big.write_bytes(b'{"a": "' + b"x" * 3000 + b'"}')
     [r] = import_paths(ws, [big], limits=Limits(max_file_size=1024)).rejected
-    assert r.reason == "file larger than the limit of 0 MB" or "larger than the limit" in r.reason
+    assert r.reason == "file larger than the limit of 1 KB"
+    with ws.session() as s:
+        item = s.scalars(select(QuarantineItem)).one()
+    assert (item.content, item.size) == (b"", big.stat().st_size)  # never read, size kept
+
+
+def test_the_default_size_limit_is_50_mb():
+    assert Limits().max_file_size == 50 * 2**20
+
+
+def test_a_few_kilobytes_of_yaml_aliases_cannot_hold_up_intake(ws, tmp_path):
+    """Product branches that each hold the previous one twice: 2 KB of YAML, a product tree
+    of millions of nodes once aliases are expanded. Measured, not expanded: refused at once."""
+    doc = csaf_doc(tracking_id="BOMB-1")
+    lines = [
+        "document: " + json.dumps(doc["document"]),
+        "vulnerabilities: " + json.dumps(doc["vulnerabilities"]),
+        "product_tree:",
+        "  branches:",
+        "  - &b0 {category: product_version, name: v,"
+        " product: {name: p, product_id: CSAFPID-0001}}",
+    ]
+    for i in range(1, 17):
+        lines.append(
+            f"  - &b{i} {{category: product_family, name: f{i}, branches: [*b{i - 1}, *b{i - 1}]}}"
+        )
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert bomb.stat().st_size < 10_000
+    [r] = import_paths(ws, [bomb]).rejected
+    assert "(alias bomb)" in r.reason
+
+
+def test_yaml_with_a_few_aliases_still_imports(ws, tmp_path):
+    record = tmp_path / "osv.yaml"
+    record.write_text(
+        "id: PYSEC-2026-1\nmodified: '2026-01-01T00:00:00Z'\nsummary: Prompt injection\n"
+        "details: Tool calls follow injected text.\n"
+        "affected:\n- package: &pkg {ecosystem: PyPI, name: chatassist}\n"
+        "  versions: ['1.0']\n- package: *pkg\n  versions: ['1.1']\n",
+        encoding="utf-8",
+    )
+    result = import_paths(ws, [record])
+    assert (result.imported, result.rejected) == (1, ())
+
+
+def test_nested_archives_share_one_expansion_limit(ws, tmp_path):
+    """Each archive alone is under the total limit; together they are not."""
+    member = os.urandom(3000).hex().encode()  # incompressible: no ratio alarm
+    inner = _zip([(f"in{i}.md", member) for i in range(2)])
+    outer = _zip([("a.zip", inner), ("b.zip", inner), ("c.zip", inner)])
+    path = tmp_path / "outer.zip"
+    path.write_bytes(outer)
+    result = import_paths(ws, [path], limits=Limits(zip_max_total=40_000))
+    assert any("zip bomb" in r.reason for r in result.rejected), result.rejected
 
 
 def test_zip_total_size_limit(ws, tmp_path):
@@ -173,3 +233,36 @@ def test_quarantine_never_writes_files(ws, tmp_path):
     before = set(Path(tmp_path).rglob("*"))
     import_paths(ws, [bad])
     assert set(Path(tmp_path).rglob("*")) == before
+
+
+def test_schema_reasons_name_the_problem_never_the_content(ws, tmp_path):
+    """A CVE 5 record without cveMetadata.state fails the schema's root oneOf: the reason
+    names the missing property, and quotes nothing of the report."""
+    secret = "Exfiltration through the calendar tool of AcmeMail (embargoed)"
+    record = {
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {
+            "cveId": "CVE-2026-5556",
+            "assignerOrgId": "b3476cb9-2e3d-41a6-98d0-0f47421a65b6",
+        },
+        "containers": {
+            "cna": {
+                "providerMetadata": {"orgId": "b3476cb9-2e3d-41a6-98d0-0f47421a65b6"},
+                "descriptions": [{"lang": "en", "value": secret}],
+                "affected": [
+                    {
+                        "vendor": "Acme",
+                        "product": "AcmeMail",
+                        "versions": [{"version": "1.0", "status": "affected"}],
+                    }
+                ],
+                "references": [{"url": "https://acme.example/advisory"}],
+            }
+        },
+    }
+    path = write_json(tmp_path / "cve.json", record)
+    [r] = import_paths(ws, [path]).rejected
+    assert r.reason.startswith("schema violation at /cveMetadata: 'state' is a required property")
+    assert "AcmeMail" not in r.reason and "Exfiltration" not in r.reason
+    assert len(r.reason) < 300
