@@ -12,7 +12,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -34,6 +33,7 @@ from app.errors import AccordError
 from app.workspace import Workspace
 from i18n import LANGUAGE_NAMES, LANGUAGES, _, is_rtl
 from models import Analyst, Case
+from views import file_dialogs
 
 SAVE_DELAY_MS = 400
 MARKS = {"source": "●", "current": "✓", "stale": "⚠", "missing": "○"}
@@ -330,7 +330,7 @@ class AdvisoryEditor(QWidget):
         self.review_requested.emit(action)
 
     def _ask_export(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
+        path = file_dialogs.save_file(
             self, _("Export advisory"), "",
             _("CSAF JSON (*.json);;HTML page (*.html);;Markdown (*.md);;Plain text (*.txt)"),
         )  # fmt: skip

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +22,7 @@ from app.errors import AccordError
 from app.exchange import importer, pgp, verify
 from app.workspace import Workspace
 from i18n import N_, _, ngettext
+from views import file_dialogs
 from views.workers import JobHandle, run_job
 
 CHECK_NAMES = {
@@ -87,7 +87,7 @@ class BundleImportScreen(QWidget):
         self.import_requested.connect(self._import)
 
     def _browse(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path = file_dialogs.open_file(
             self, _("Choose a bundle"), "", _("Bundles (*.zip *.gpg *.bundle);;All files (*)")
         )
         if path:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -27,6 +26,7 @@ from sqlalchemy.pool import StaticPool
 from app import dashboard as dash
 from app.workspace import Workspace
 from i18n import _
+from views import file_dialogs
 from views.workers import JobHandle, run_job
 
 COLOURS = (
@@ -154,7 +154,7 @@ class ChartPanel(QWidget):
         return bool(self.grab().save(str(path), "PNG"))
 
     def _ask_export(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(
+        name = file_dialogs.save_file(
             self, _("Export chart"), f"{self.key}.png", _("PNG images (*.png)")
         )
         if name:

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +29,7 @@ from app.exchange import export, partners
 from app.exchange.bundle_format import ENCRYPTED_TLP, TLP_LEVELS
 from app.workspace import Workspace
 from i18n import N_, _
+from views import file_dialogs
 from views.workers import JobHandle, run_job
 
 TLP_HELP = {
@@ -285,7 +285,7 @@ class ExportWizard(QWizard):
         )
 
     def _browse(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save the bundle"), self.out.text())
+        path = file_dialogs.save_file(self, _("Save the bundle"), self.out.text())
         if path:
             self.out.setText(path)
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,6 +33,7 @@ from app import cases, impact
 from app.errors import AccordError
 from app.workspace import Workspace
 from i18n import N_, _
+from views import file_dialogs
 from views.workers import JobHandle, run_job
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ class ImpactPanel(QWidget):
         return [Path(self.files.item(i).text()) for i in range(self.files.count())]
 
     def _on_add_clicked(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileNames(
+        chosen = file_dialogs.open_files(
             self, _("Add inventories"), "",
             _("Inventories (*.csv *.xlsx *.json);;All files (*)"),
         )  # fmt: skip

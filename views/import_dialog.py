@@ -15,7 +15,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,6 +31,7 @@ from app.intake import ImportReport, import_paths, mapping
 from app.intake.mapping import MappingProposal
 from app.workspace import Workspace
 from i18n import _, ngettext
+from views import file_dialogs
 from views.column_mapping import ColumnMappingStep
 from views.workers import CancelToken, Job, JobHandle, Progress, run_job
 
@@ -160,11 +160,11 @@ class ImportDialog(QWidget):
         return [self.paths.item(i).text() for i in range(self.paths.count())]
 
     def _choose_files(self) -> None:
-        files, _filter = QFileDialog.getOpenFileNames(self, _("Import reports"))
+        files = file_dialogs.open_files(self, _("Import reports"))
         self.add_paths(files)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, _("Import a folder of reports"))
+        folder = file_dialogs.existing_directory(self, _("Import a folder of reports"))
         if folder:
             self.add_paths([folder])
 

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from app.errors import AccordError
 from app.exchange import partners, pgp
 from app.workspace import Workspace
 from i18n import N_, _
+from views import file_dialogs
 
 COLUMNS = (
     N_("Partner"),
@@ -187,7 +187,7 @@ class PartnersScreen(QWidget):
         button = QPushButton(_("Browse…"))
 
         def pick() -> None:
-            path, _filter = QFileDialog.getOpenFileName(
+            path = file_dialogs.open_file(
                 self, _("Choose a certificate"), "", _("OpenPGP certificates (*.asc *.gpg *.pgp)")
             )
             if path:

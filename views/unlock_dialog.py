@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from app import workspace as ws_mod
 from app.errors import AccordError
 from app.workspace import Workspace
 from i18n import _
+from views import file_dialogs
 
 Opener = Callable[[Path | None, str | None], Workspace]
 
@@ -210,7 +210,7 @@ class UnlockDialog(QDialog):
         self.error.hide()
 
     def _choose_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, _("Workspace folder"), str(self.directory))
+        chosen = file_dialogs.existing_directory(self, _("Workspace folder"), str(self.directory))
         if chosen:
             self.location.setText(chosen)
 

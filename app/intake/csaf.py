@@ -100,6 +100,18 @@ def _refs(refs: Any) -> tuple[Ref, ...]:
     )
 
 
+def _vulnerability_id(vid: dict[str, Any]) -> tuple[str, str]:
+    """A vulnerability id (3.2.3.6): a well-known scheme (GHSA, PYSEC ...) stands alone; a
+    vendor's own id is only unique within its tracking system, so it carries the system's
+    name (two vendors' bug 12345 are not one vulnerability)."""
+    text = str(vid["text"]).strip()
+    scheme = ids.scheme_of(text)
+    system = str(vid.get("system_name", "")).strip()
+    if scheme == "vendor" and system:
+        return scheme, f"{system}:{text}"
+    return scheme, text
+
+
 def parse(obj: dict[str, Any], raw: bytes) -> ParsedDoc:
     warnings = check_csaf(obj)
     document = obj["document"]
@@ -119,7 +131,7 @@ def parse(obj: dict[str, Any], raw: bytes) -> ParsedDoc:
             identifiers.append(("CVE", cve))
         for vid in v.get("ids", []) or []:
             if isinstance(vid, dict) and isinstance(vid.get("text"), str):
-                identifiers.append((ids.scheme_of(vid["text"]), vid["text"]))
+                identifiers.append(_vulnerability_id(vid))
         cwe = v.get("cwe") if isinstance(v.get("cwe"), dict) else None
         if cwe is None and v.get("cwes"):
             cwe = v["cwes"][0] if isinstance(v["cwes"][0], dict) else None

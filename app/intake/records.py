@@ -132,7 +132,8 @@ def report_detail(s: Session, report_id: int) -> tuple[ReportDetail, bytes]:
         raw_sha256=r.raw_sha256,
         warnings=tuple(str(w) for w in r.warnings),
         identifiers=tuple(f"{i.scheme}:{i.value}" for i in idents),
-        revisions=tuple(str(x) for x in revs),
+        # An earlier copy without a revision number of its own is still listed, unnamed.
+        revisions=tuple(x if x is not None else _("(no revision number)") for x in revs),
         received_at=r.received_at,
     )
     return detail, r.raw

@@ -271,3 +271,28 @@ def test_parallel_workers_give_the_same_result(ws, tmp_path, monkeypatch):
             "ChatAssist LLM",
             "SummarAI 1.4",
         ]
+
+
+def test_vendor_ids_of_different_systems_do_not_merge_cases(ws, tmp_path):
+    """Two vendors' bug 12345 are two vulnerabilities; the same system's 12345 is one."""
+
+    def with_id(tracking: str, cve: str, system: str) -> dict:  # type: ignore[type-arg]
+        doc = csaf_doc(tracking, cve=cve, title=f"Advisory {tracking}")
+        doc["vulnerabilities"][0]["ids"] = [{"system_name": system, "text": "12345"}]
+        return doc
+
+    paths = [
+        write_json(tmp_path / "a.json", with_id("V-1", "CVE-2026-7001", "Acme Bugzilla")),
+        write_json(tmp_path / "b.json", with_id("V-2", "CVE-2026-7002", "Globex Jira")),
+        write_json(tmp_path / "c.json", with_id("V-3", "CVE-2026-7003", "Acme Bugzilla")),
+    ]
+    assert import_paths(ws, paths).imported == 3
+    with ws.session() as s:
+        case_of = dict(
+            s.execute(
+                select(Report.document_id, Case.key).join(Case, Case.id == Report.case_id)
+            ).all()
+        )
+        values = set(s.scalars(select(Identifier.value)))
+    assert case_of["V-1"] == case_of["V-3"] != case_of["V-2"]
+    assert {"ACME BUGZILLA:12345", "GLOBEX JIRA:12345"} <= values
