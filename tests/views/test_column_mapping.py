@@ -130,6 +130,9 @@ def test_saved_mapping_prefills_and_the_mnemonic_imports(qtbot, ws, tmp_path):
     assert step.ok_button.isEnabled() and not step.warning.isVisible()
     assert step.preview.rowCount() == 2
     qtbot.waitUntil(step.combo("Ref").hasFocus)
+    # A mnemonic reaches only the active window: after other tests, another may be active.
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
     with qtbot.waitSignal(dialog.imported, timeout=20000):
         qtbot.keyClick(step.combo("Ref"), Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
     assert [t for _d, t, _x in _reports(ws)] == ["Jailbreak of VisionBot", "Tool call injection"]

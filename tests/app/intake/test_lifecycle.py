@@ -296,3 +296,67 @@ def test_vendor_ids_of_different_systems_do_not_merge_cases(ws, tmp_path):
         values = set(s.scalars(select(Identifier.value)))
     assert case_of["V-1"] == case_of["V-3"] != case_of["V-2"]
     assert {"ACME BUGZILLA:12345", "GLOBEX JIRA:12345"} <= values
+
+
+def _cve5(cve: str, description: str, updated: str | None = None) -> dict:  # type: ignore[type-arg]
+    org = "0f3a9b52-7c1d-4e8a-9a55-3d2b1c0e4f6a"
+    meta = {"cveId": cve, "assignerOrgId": org, "state": "PUBLISHED"}
+    if updated:
+        meta["dateUpdated"] = updated
+    return {
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": meta,
+        "containers": {
+            "cna": {
+                "providerMetadata": {"orgId": org},
+                "affected": [
+                    {
+                        "vendor": "Acme AI",
+                        "product": "ChatAssist",
+                        "versions": [{"version": "2.1", "status": "affected"}],
+                    }
+                ],
+                "descriptions": [{"lang": "en", "value": description}],
+                "references": [{"url": "https://acme.example/advisories/1"}],
+            }
+        },
+    }
+
+
+def test_aliases_tie_reports_of_different_formats_to_one_case(ws, tmp_path):
+    osv = {
+        "id": "PYSEC-2026-42",
+        "modified": "2026-02-01T00:00:00Z",
+        "summary": "Prompt injection in chatassist tool calls",
+        "details": "Injected text makes the agent call tools.",
+        "aliases": ["CVE-2026-4242", "GHSA-cfgh-jmpq-rvwx"],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "chatassist"}}],
+    }
+    paths = [
+        write_json(tmp_path / "a-osv.json", osv),
+        write_json(tmp_path / "b-cve.json", _cve5("CVE-2026-4242", "Tool-call injection.")),
+    ]
+    note = tmp_path / "c-note.md"
+    note.write_text("# Follow-up on GHSA-cfgh-jmpq-rvwx\n\nMore detail.", encoding="utf-8")
+    result = import_paths(ws, [*paths, note])
+    assert (result.imported, result.rejected) == (3, ())
+    assert len(set(result.case_keys)) == 1
+    assert _count(ws, Case) == 1
+
+
+def test_a_later_cve_record_updates_its_report_and_keeps_the_first(ws, tmp_path):
+    first = write_json(
+        tmp_path / "v1.json", _cve5("CVE-2026-4343", "First text.", "2026-01-01T00:00:00.000Z")
+    )
+    later = write_json(
+        tmp_path / "v2.json", _cve5("CVE-2026-4343", "Updated text.", "2026-03-01T00:00:00.000Z")
+    )
+    import_paths(ws, [first])
+    result = import_paths(ws, [later])
+    assert (result.imported, result.updated) == (0, 1)
+    with ws.session() as s:
+        report = s.scalars(select(Report)).one()
+        assert report.description.startswith("Updated text.")
+        kept = s.scalars(select(ReportRevision)).one()
+        assert b"First text." in kept.raw
