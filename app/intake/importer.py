@@ -2,10 +2,12 @@
 
 ``import_paths`` is Qt-free: it takes a progress callback ``progress(done, total, message)``
 and a cancel flag (any callable returning True once cancelled), and checks the flag between
-documents. Each document is stored inside its own SAVEPOINT, so a bad one rolls back alone;
-whole documents are committed in batches (see ``_Batch``) and on cancel, so a cancel or a
-crash leaves only whole documents. With ``workers > 1`` documents are parsed and checked
-(schema, mandatory tests) in worker processes while this process stores them.
+documents. Runs of new documents are written together inside one SAVEPOINT, anything else
+inside a SAVEPOINT of its own (``_Writer``); a run that fails is rolled back and stored one
+document at a time, so a bad document rolls back alone. Whole documents are committed in
+batches (see ``_Batch``) and on cancel, so a cancel or a crash leaves only whole documents.
+With ``workers > 1`` documents are parsed and checked (schema, mandatory tests) in worker
+processes while this process stores them.
 """
 
 from __future__ import annotations
@@ -99,7 +101,9 @@ class _Tally:
     rejected: list[Rejection] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
     report_ids: list[int] = field(default_factory=list)
-    case_keys: list[str] = field(default_factory=list)
+    # Cases touched, in first-touch order (a dict: a list's membership test made a big
+    # import quadratic).
+    case_keys: dict[str, None] = field(default_factory=dict)
     near: int = 0
     quarantine_ids: list[int] = field(default_factory=list)
 
@@ -112,8 +116,8 @@ class _Tally:
             self.duplicates += 1
         if out.report_id is not None and out.kind != "duplicate":
             self.report_ids.append(out.report_id)
-        if out.case_key and out.case_key not in self.case_keys:
-            self.case_keys.append(out.case_key)
+        if out.case_key:
+            self.case_keys.setdefault(out.case_key)
         self.near += out.near_duplicates
         self.disagreements += [
             Disagreement(path, d.vector, d.stated, d.computed)  # type: ignore[arg-type]
@@ -164,7 +168,9 @@ def _stream(
             else:
                 yield entry, data, _read_and_parse(entry.path, data, opts)
         return
-    window = workers * 16
+    # Parsing runs ahead while a run of documents is written: a shorter window left the
+    # parser processes idle during every write.
+    window = max(workers * 16, 2 * bulk.MAX_RUN)
     pool = ProcessPoolExecutor(max_workers=workers)
     pending: list[tuple[walker.Entry, bytes, Future[Parsed | str] | Parsed | str]] = []
     it = iter(entries)
@@ -196,9 +202,9 @@ def _stream(
 
 
 class _Batch:
-    """Commits whole documents in batches: each document is stored inside its own SAVEPOINT
-    (rolled back alone when it fails) and the transaction commits every ``BATCH_DOCUMENTS``
-    documents or ``BATCH_SECONDS``, and at the end or on cancel. A crash loses at most the
+    """Commits whole documents in batches: the transaction commits every ``BATCH_DOCUMENTS``
+    documents or ``BATCH_SECONDS`` (after writing the run queued so far), and at the end or
+    on cancel. A crash loses at most the
     uncommitted tail of the batch, and only whole documents: the database never holds part
     of one. Committing one document at a time costs a WAL write of every touched page."""
 

@@ -49,6 +49,7 @@ def test_import_with_progress_and_summary(qtbot, ws, tmp_path):
     report = blocker.args[0]
     assert (report.imported, len(report.rejected)) == (3, 1)
     assert dialog.bar.maximum() == 4 and dialog.bar.value() == 4
+    assert dialog.bar.text() == "4 of 4 documents"
     text = dialog.summary.toPlainText()
     assert "3 reports imported" in text
     assert "broken.json: invalid JSON" in text
@@ -125,3 +126,12 @@ def test_import_dialog_screenshot(qtbot, ws, tmp_path):
     assert dialog.grab().save(str(out))
     assert out.stat().st_size > 0
     assert json.loads(json.dumps(dialog.report.as_json()))["imported"] == 2
+
+
+def test_progress_shows_documents_done_of_total_and_the_current_file(qtbot, ws):
+    dialog = ImportDialog(lambda: ws)
+    qtbot.addWidget(dialog)
+    dialog._on_progress(3, 10, "/reports/<b>acme</b>.json")  # as the job's poll reports it
+    assert dialog.bar.text() == "3 of 10 documents"
+    assert dialog.current.text() == "/reports/<b>acme</b>.json"
+    assert dialog.current.textFormat() == Qt.TextFormat.PlainText
