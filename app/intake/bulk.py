@@ -31,6 +31,7 @@ from i18n import _
 from models import Case, Identifier, Report, ReportRevision, utcnow
 
 MAX_RUN = 100
+MAX_RUN_BYTES = 32 * 2**20  # a run of big files is shorter: its documents stay in memory
 
 _KNOWN_SHAS = union(
     select(Report.raw_sha256).where(Report.raw_sha256.in_(bindparam("shas", expanding=True))),

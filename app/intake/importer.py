@@ -37,6 +37,7 @@ from models import OrgKey, QuarantineItem, SourceMapping
 PARALLEL_FROM = 64
 BATCH_DOCUMENTS = 200
 BATCH_SECONDS = 1.0
+AHEAD_BYTES = 64 * 2**20  # documents read and parsed ahead, at most (big files: fewer)
 ProgressFn = Callable[..., None]
 CancelFn = Callable[[], bool]
 
@@ -168,15 +169,17 @@ def _stream(
             else:
                 yield entry, data, _read_and_parse(entry.path, data, opts)
         return
-    # Parsing runs ahead while a run of documents is written: a shorter window left the
-    # parser processes idle during every write.
+    # Parsing runs ahead while a run of documents is written (a shorter window left the
+    # parser processes idle during every write), within a memory budget for big files.
     window = max(workers * 16, 2 * bulk.MAX_RUN)
     pool = ProcessPoolExecutor(max_workers=workers)
     pending: list[tuple[walker.Entry, bytes, Future[Parsed | str] | Parsed | str]] = []
     it = iter(entries)
     try:
         while True:
-            while len(pending) < window:
+            while len(pending) < window and (
+                not pending or sum(len(d) for _e, d, _f in pending) < AHEAD_BYTES
+            ):
                 nxt = next(it, None)
                 if nxt is None:
                     break
@@ -345,18 +348,20 @@ class _Writer:
         self.source = source
         self.tally = tally
         self.run: list[tuple[bytes, bulk.Item]] = []
+        self.run_bytes = 0
 
     def add(self, path: str, data: bytes, parsed: Parsed) -> None:
         if len(parsed.docs) == 1 and parsed.mapping is None:
             self.run.append((data, bulk.Item(path, parsed.docs[0])))
-            if len(self.run) >= bulk.MAX_RUN:
+            self.run_bytes += len(data)
+            if len(self.run) >= bulk.MAX_RUN or self.run_bytes >= bulk.MAX_RUN_BYTES:
                 self.flush()
         else:
             self.flush()
             self._one(path, data, parsed)
 
     def flush(self) -> None:
-        pending, self.run = self.run, []
+        pending, self.run, self.run_bytes = self.run, [], 0
         while pending:
             savepoint = self.s.begin_nested()
             try:

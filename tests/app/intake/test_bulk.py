@@ -195,3 +195,22 @@ def test_landing_follows_the_oldest_report_sharing_an_identifier(ws, tmp_path):
         )
     assert case_of["R-2"] == case_of["S-1"] != case_of["T-1"]
     assert case_of["R-3"] == case_of["R-1"] not in (case_of["S-1"], case_of["T-1"])
+
+
+def test_a_run_of_big_files_is_shorter(ws, tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(6):
+        write_json(folder / f"d{i}.json", csaf_doc(f"BIG-{i}", cve=f"CVE-2026-{7100 + i}"))
+    size = (folder / "d0.json").stat().st_size
+    monkeypatch.setattr(bulk, "MAX_RUN_BYTES", 2 * size)  # two documents a run
+    runs: list[int] = []
+    real_write = bulk.write
+
+    def write(s, actor, planned, source):  # type: ignore[no-untyped-def]
+        runs.append(len(planned))
+        return real_write(s, actor, planned, source)
+
+    monkeypatch.setattr(bulk, "write", write)
+    assert import_paths(ws, [folder]).imported == 6
+    assert runs == [2, 2, 2]
