@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, union
@@ -71,7 +71,6 @@ class _Planned:
     duplicate: bool = False
     existing: tuple[int, str] | None = None  # the stored case it lands in (id, key)
     opens: int | None = None  # else the index of the new case it opens or lands in
-    texts: list[str] = field(default_factory=list)  # a case it opens: its reports' texts
 
 
 def _title(doc: ParsedDoc) -> str:
@@ -242,7 +241,6 @@ def write(
                     "warnings": len(w),
                     "near_duplicates": n,
                 },
-                at=at,
             )
             for p, report_id, w, n in zip(stored, report_ids, warnings, near, strict=True)
         ],
