@@ -376,6 +376,13 @@ class MainWindow(QMainWindow):
         if self._ws is not None:
             self.prefs.save_window(self, self.splitter, self.queue.table.horizontalHeader())
         self.idle.stop()
+        if self.unlock_dialog is not None:
+            # A window closed while locked takes its (application-modal) unlock dialog with
+            # it; left open, that dialog would block every other window of the program.
+            dialog, self.unlock_dialog = self.unlock_dialog, None
+            dialog.blockSignals(True)  # its rejected() would close this window again
+            dialog.close()
+            dialog.deleteLater()
         super().closeEvent(event)
 
     def _about(self) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from app import analysts, cases
 from app import workspace as ws_mod
@@ -57,6 +58,13 @@ def isolated_preferences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config")
     )
     yield tmp_path / "qt"
+    # No window outlives its test: a leftover one (an unlock dialog is application-modal, a
+    # main window's auto-lock timer fires later) blocks input to the windows of later tests.
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        for widget in app.topLevelWidgets():
+            if widget.isVisible():
+                widget.close()
 
 
 @pytest.fixture

@@ -101,3 +101,12 @@ def test_lock_now_from_the_file_menu(qtbot, cipher_dir) -> None:  # type: ignore
     assert window.workspace is None
     qtbot.addWidget(window.unlock_dialog)
     window.unlock_dialog.reject()
+
+
+def test_closing_a_locked_window_closes_its_unlock_dialog(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
+    window = _unlocked_window(qtbot, cipher_dir)
+    window.lock()
+    dialog = window.unlock_dialog
+    assert dialog is not None and dialog.isVisible()
+    window.close()
+    assert not dialog.isVisible() and window.unlock_dialog is None

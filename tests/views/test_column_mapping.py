@@ -135,6 +135,18 @@ def test_saved_mapping_prefills_and_the_mnemonic_imports(qtbot, ws, tmp_path):
     qtbot.waitUntil(dialog.isActiveWindow)
     with qtbot.waitSignal(dialog.imported, timeout=20000):
         qtbot.keyClick(step.combo("Ref"), Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+        # A mnemonic presses its button a moment later (an animated click).
+        try:
+            qtbot.waitUntil(lambda: dialog.pages.currentWidget() is dialog.main_page, timeout=5000)
+        except Exception:
+            state = (
+                QApplication.activePopupWidget(),
+                QApplication.activeModalWidget(),
+                QApplication.activeWindow(),
+                QApplication.focusWidget(),
+                [w for w in QApplication.topLevelWidgets() if w.isVisible()],
+            )
+            raise AssertionError(f"Alt+I did not press Import: {state}") from None
     assert [t for _d, t, _x in _reports(ws)] == ["Jailbreak of VisionBot", "Tool call injection"]
     assert _saved(ws, "acme")["Target"] == "product"
 
