@@ -170,27 +170,6 @@ def open_cases(
     return list(zip(ids, keys, strict=True))
 
 
-def open_case(
-    session: Session,
-    actor: Actor,
-    title: str,
-    description: str = "",
-    *,
-    created_at: datetime | None = None,
-    status: CaseStatus = CaseStatus.NEW,
-    search_text: tuple[str, ...] = (),
-) -> tuple[int, str]:
-    """``open_cases`` for one case; returns its id and key."""
-    [opened] = open_cases(
-        session,
-        actor,
-        [NewCase(title, description, search_text)],
-        created_at=created_at,
-        status=status,
-    )
-    return opened
-
-
 def create_case(
     session: Session,
     actor: Actor,
@@ -200,9 +179,9 @@ def create_case(
     created_at: datetime | None = None,
     status: CaseStatus = CaseStatus.NEW,
 ) -> Case:
-    """``open_case``, returning the new case."""
-    case_id, _key = open_case(
-        session, actor, title, description, created_at=created_at, status=status
+    """``open_cases`` for one case, returning it."""
+    [(case_id, _key)] = open_cases(
+        session, actor, [NewCase(title, description)], created_at=created_at, status=status
     )
     case = session.get(Case, case_id)
     assert case is not None

@@ -151,12 +151,16 @@ def store_document(
     found = _case_by_identifiers(s, doc)
     new_case = found is None
     if found is None:
-        case_id, case_key = cases.open_case(
+        [(case_id, case_key)] = cases.open_cases(
             s,
             actor,
-            doc.title or _("untitled report"),
-            doc.description[:20000],
-            search_text=(doc.title[:500], doc.description),
+            [
+                cases.NewCase(
+                    doc.title or _("untitled report"),
+                    doc.description[:20000],
+                    (doc.title[:500], doc.description),
+                )
+            ],
         )
     else:
         case_id, case_key = found
