@@ -151,7 +151,7 @@ def open_cases(
             }
         )
     ids = list(session.scalars(_INSERT_CASE, rows))
-    clocks.insert_all(session, ids)
+    clocks.insert(session, ids)
     search.index_new(
         session,
         [

@@ -227,10 +227,7 @@ class FirstClocks:
     computed: tuple[engine.Computed, ...]
     next_due: datetime | None
 
-    def insert(self, session: Session, case_id: int) -> None:
-        self.insert_all(session, [case_id])
-
-    def insert_all(self, session: Session, case_ids: Sequence[int]) -> None:
+    def insert(self, session: Session, case_ids: Sequence[int]) -> None:
         """These rows for each of the cases, in one insert."""
         rows = []
         for c in self.computed:

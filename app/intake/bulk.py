@@ -19,40 +19,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, union
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import audit, cases, search
 from app.actor import Actor
 from app.intake import dedup, ids, rows
 from app.intake.model import ParsedDoc
-from app.intake.store import StoreOutcome
+from app.intake.store import StoreOutcome, cases_by_identifier, known_shas
 from i18n import _
-from models import Case, Identifier, Report, ReportRevision, utcnow
+from models import Case, Report, utcnow
 
 MAX_RUN = 100
 MAX_RUN_BYTES = 32 * 2**20  # a run of big files is shorter: its documents stay in memory
 
-_KNOWN_SHAS = union(
-    select(Report.raw_sha256).where(Report.raw_sha256.in_(bindparam("shas", expanding=True))),
-    select(ReportRevision.raw_sha256).where(
-        ReportRevision.raw_sha256.in_(bindparam("shas", expanding=True))
-    ),
-)
 _KNOWN_DOCUMENT_IDS = select(Report.document_id, Report.format).where(
     Report.document_id.in_(bindparam("document_ids", expanding=True))
-)
-# For each identifier, its oldest report in a case, then that report's case.
-_OLDEST_BY_IDENTIFIER = (
-    select(Identifier.value, func.min(Report.id))
-    .join(Report, Report.id == Identifier.report_id)
-    .where(Identifier.value.in_(bindparam("values", expanding=True)), Report.case_id.is_not(None))
-    .group_by(Identifier.value)
-)
-_CASE_OF_REPORTS = (
-    select(Report.id, Report.case_id, Case.key)
-    .join(Case, Case.id == Report.case_id)
-    .where(Report.id.in_(bindparam("ids", expanding=True)))
 )
 
 
@@ -86,33 +68,13 @@ def _lookups(
 ) -> tuple[set[str], set[tuple[str, str]], dict[str, tuple[int, int, str]]]:
     """Known bytes, known (document id, format) pairs, and for each identifier the oldest
     stored report that has it: (report id, its case id, the case key)."""
-    conn = s.connection()
-    known_shas = set(conn.execute(_KNOWN_SHAS, {"shas": shas}).scalars())
     document_ids = sorted({i.doc.document_id for i in items if i.doc.document_id})
     known_ids: set[tuple[str, str]] = set()
     if document_ids:
-        known_ids = {
-            (d, f)
-            for d, f in conn.execute(_KNOWN_DOCUMENT_IDS, {"document_ids": document_ids})
-            if d is not None
-        }
+        found = s.connection().execute(_KNOWN_DOCUMENT_IDS, {"document_ids": document_ids})
+        known_ids = {(d, f) for d, f in found if d is not None}
     values = sorted({v for i in items for v in _values(i.doc)})
-    oldest: dict[str, int] = {}
-    if values:
-        oldest = {v: rid for v, rid in conn.execute(_OLDEST_BY_IDENTIFIER, {"values": values})}
-    by_identifier: dict[str, tuple[int, int, str]] = {}
-    if oldest:
-        cases_of = {
-            rid: (case_id, key)
-            for rid, case_id, key in conn.execute(
-                _CASE_OF_REPORTS, {"ids": sorted(set(oldest.values()))}
-            )
-            if case_id is not None  # joined to its case
-        }
-        for value, rid in oldest.items():
-            if rid in cases_of:
-                by_identifier[value] = (rid, *cases_of[rid])
-    return known_shas, known_ids, by_identifier
+    return known_shas(s, shas), known_ids, cases_by_identifier(s, values)
 
 
 def plan(s: Session, items: Sequence[Item]) -> list[_Planned]:

@@ -174,17 +174,17 @@ def _stream(
     window = max(workers * 16, 2 * bulk.MAX_RUN)
     pool = ProcessPoolExecutor(max_workers=workers)
     pending: list[tuple[walker.Entry, bytes, Future[Parsed | str] | Parsed | str]] = []
+    ahead = 0  # bytes of the pending documents
     it = iter(entries)
     try:
         while True:
-            while len(pending) < window and (
-                not pending or sum(len(d) for _e, d, _f in pending) < AHEAD_BYTES
-            ):
+            while len(pending) < window and (not pending or ahead < AHEAD_BYTES):
                 nxt = next(it, None)
                 if nxt is None:
                     break
                 entry = nxt
                 data, refused = _load(entry)
+                ahead += len(data)
                 if refused is not None:
                     pending.append((entry, data, refused))
                 elif entry.path.lower().endswith(".eml"):  # the org key stays in this process
@@ -199,6 +199,7 @@ def _stream(
             if not pending or cancel():
                 return
             entry, data, fut = pending.pop(0)
+            ahead -= len(data)
             yield entry, data, fut.result() if isinstance(fut, Future) else fut
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -8,13 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import (
-    bindparam,
-    exists,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import bindparam, func, select, union
 from sqlalchemy.orm import Session
 
 from app import audit, cases, search
@@ -75,12 +69,13 @@ def _same_content(a: bytes, b: bytes) -> bool:
     return left is not None and left == right
 
 
-# Built once: the hot look-ups of every document skip statement construction.
-_KNOWN_SHA = select(
-    or_(
-        exists().where(Report.raw_sha256 == bindparam("sha")),
-        exists().where(ReportRevision.raw_sha256 == bindparam("sha")),
-    )
+# Built once: the hot look-ups skip statement construction. Shared with bulk.py, which asks
+# them for a whole run of documents at once.
+_KNOWN_SHAS = union(
+    select(Report.raw_sha256).where(Report.raw_sha256.in_(bindparam("shas", expanding=True))),
+    select(ReportRevision.raw_sha256).where(
+        ReportRevision.raw_sha256.in_(bindparam("shas", expanding=True))
+    ),
 )
 _BY_DOCUMENT_ID = (
     select(Report)
@@ -88,31 +83,51 @@ _BY_DOCUMENT_ID = (
     .order_by(Report.id.desc())
     .limit(1)
 )
-_CASE_BY_IDENTIFIERS = (
-    select(Report.case_id, Case.key)
-    .join(Identifier, Identifier.report_id == Report.id)
+# For each identifier, its oldest report in a case, then that report's case.
+_OLDEST_BY_IDENTIFIER = (
+    select(Identifier.value, func.min(Report.id))
+    .join(Report, Report.id == Identifier.report_id)
+    .where(Identifier.value.in_(bindparam("values", expanding=True)), Report.case_id.is_not(None))
+    .group_by(Identifier.value)
+)
+_CASE_OF_REPORTS = (
+    select(Report.id, Report.case_id, Case.key)
     .join(Case, Case.id == Report.case_id)
-    .where(Identifier.value.in_(bindparam("values", expanding=True)))
-    .order_by(Report.id)
-    .limit(1)
+    .where(Report.id.in_(bindparam("ids", expanding=True)))
 )
 
 
-def _known_sha(s: Session, sha: str) -> bool:
-    """Whether a report or an earlier revision has exactly these bytes (one round trip)."""
-    return bool(s.connection().execute(_KNOWN_SHA, {"sha": sha}).scalar())
+def known_shas(s: Session, shas: list[str]) -> set[str]:
+    """Which of these bytes a report or an earlier revision already has."""
+    return set(s.connection().execute(_KNOWN_SHAS, {"shas": shas}).scalars())
+
+
+def cases_by_identifier(s: Session, values: list[str]) -> dict[str, tuple[int, int, str]]:
+    """For each identifier (normalised) that a stored report has: the oldest such report,
+    its case id and the case key. A report lands in the case of the oldest report sharing
+    one of its identifiers."""
+    if not values:
+        return {}
+    conn = s.connection()
+    oldest = {v: rid for v, rid in conn.execute(_OLDEST_BY_IDENTIFIER, {"values": values})}
+    if not oldest:
+        return {}
+    cases_of = {
+        rid: (case_id, key)
+        for rid, case_id, key in conn.execute(
+            _CASE_OF_REPORTS, {"ids": sorted(set(oldest.values()))}
+        )
+        if case_id is not None  # joined to its case
+    }
+    return {v: (rid, *cases_of[rid]) for v, rid in oldest.items() if rid in cases_of}
 
 
 def _case_by_identifiers(s: Session, doc: ParsedDoc) -> tuple[int, str] | None:
     """The id and key of the case of the oldest report sharing an identifier, if any."""
-    values = [ids.normalise(v) for _scheme, v in doc.identifiers]
-    if not values:
+    found = cases_by_identifier(s, sorted({ids.normalise(v) for _scheme, v in doc.identifiers}))
+    if not found:
         return None
-    row = s.connection().execute(_CASE_BY_IDENTIFIERS, {"values": values}).first()
-    if row is None:
-        return None
-    case_id, key = row
-    assert case_id is not None  # joined to its case
+    _rid, case_id, key = min(found.values())
     return case_id, key
 
 
@@ -121,7 +136,7 @@ def store_document(
 ) -> StoreOutcome:
     """Insert or update one report; the caller commits (or rolls back) the transaction."""
     sha = hashlib.sha256(doc.raw).hexdigest()
-    if _known_sha(s, sha):
+    if known_shas(s, [sha]):
         return StoreOutcome("duplicate", None, None)
     if doc.document_id:
         existing = s.scalar(_BY_DOCUMENT_ID, {"document_id": doc.document_id, "format": doc.format})
