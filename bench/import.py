@@ -41,9 +41,14 @@ SHARED = REPO.parent / "shared" / "data" / "csaf"
 OUT = REPO / "bench" / "out" / "import.json"
 
 
-def corpus() -> list[dict[str, Any]]:
+def corpus_files() -> list[Path]:
     files = sorted((SHARED / "cisa-sample").glob("*.json"))
     files += sorted((SHARED / "oasis" / "csaf_2.0" / "examples" / "csaf").rglob("*.json"))
+    return files
+
+
+def corpus() -> list[dict[str, Any]]:
+    files = corpus_files()
     docs = []
     opts = ParseOptions()
     for f in files:
@@ -97,6 +102,13 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 4))
     args = ap.parse_args()
+    if not corpus_files():
+        print(
+            f"bench/import.py needs the shared CSAF corpus in {SHARED} "
+            "(cisa-sample/ and oasis/csaf_2.0/examples/); it is not there",
+            file=sys.stderr,
+        )
+        return 2
     load_before = _load_average()
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
         folder = Path(tmp) / "corpus"
