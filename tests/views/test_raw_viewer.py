@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.intake import import_paths
+from app.workspace import Workspace
 from models import Report
 from views.raw_viewer import CaseReportsTab, RawViewer
 
 
-def test_raw_is_plain_text(qtbot, ws, tmp_path):
+def test_raw_is_plain_text(qtbot: QtBot, ws: Workspace, tmp_path: Path) -> None:
     page = tmp_path / "x.md"
     raw = "# <b>Title</b>\n<img src=x onerror=alert(1)>\nModel: Bot\n"
     page.write_text(raw, encoding="utf-8")
     import_paths(ws, [page])
     with ws.session() as s:
-        case_id = s.scalar(select(Report.case_id))
+        case_id = s.scalars(select(Report.case_id)).one()
+    assert case_id is not None
     tab = CaseReportsTab(ws, case_id)
     qtbot.addWidget(tab)
     tab.show()
@@ -28,14 +34,14 @@ def test_raw_is_plain_text(qtbot, ws, tmp_path):
     assert tab.grab().save(str(out)) and out.stat().st_size > 0
 
 
-def test_invalid_bytes_are_shown_replaced(qtbot):
+def test_invalid_bytes_are_shown_replaced(qtbot: QtBot) -> None:
     viewer = RawViewer()
     qtbot.addWidget(viewer)
     viewer.show_raw(b"ok \xff end")
     assert viewer.toPlainText() == "ok \ufffd end"
 
 
-def _mail_with(tmp_path, files: dict[str, bytes]):  # type: ignore[no-untyped-def]
+def _mail_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
     from email.message import EmailMessage
 
     msg = EmailMessage()
@@ -49,20 +55,21 @@ def _mail_with(tmp_path, files: dict[str, bytes]):  # type: ignore[no-untyped-de
 
 
 def test_hazardous_attachment_warned_and_saved_only_after_confirmation(
-    qtbot, ws, tmp_path, monkeypatch
-):
+    qtbot: QtBot, ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pickle
     import stat
 
     from PySide6.QtWidgets import QMessageBox
 
     from i18n import _
-    from views import raw_viewer
+    from views import file_dialogs
 
     checkpoint = pickle.dumps({"weights": [1, 2]})
     import_paths(ws, [_mail_with(tmp_path, {"model.pkl": checkpoint, "notes.txt": b"notes"})])
     with ws.session() as s:
-        case_id = s.scalar(select(Report.case_id))
+        case_id = s.scalars(select(Report.case_id)).one()
+    assert case_id is not None
     tab = CaseReportsTab(ws, case_id)
     qtbot.addWidget(tab)
     tab.show()
@@ -76,13 +83,13 @@ def test_hazardous_attachment_warned_and_saved_only_after_confirmation(
     asked: list[str] = []
     answer = [QMessageBox.StandardButton.No]
 
-    def warning(_parent, _title, text, *_a):  # type: ignore[no-untyped-def]
+    def warning(_parent: object, _title: str, text: str, *_a: object) -> object:
         asked.append(text)
         return answer[0]
 
     out = tmp_path / "saved.pkl"
     monkeypatch.setattr(QMessageBox, "warning", warning)
-    monkeypatch.setattr(raw_viewer.file_dialogs, "save_file", lambda *_a, **_k: str(out))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *_a, **_k: str(out))
 
     tab.attachments.setCurrentRow(0)
     assert tab.hazard_note.isVisibleTo(tab) and label in tab.hazard_note.text()

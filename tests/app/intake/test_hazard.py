@@ -12,11 +12,13 @@ import stat
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from app.intake import bulk, hazard, import_paths
+from app.workspace import Workspace
 from models import Attachment
 
 # Built from parts so that no file of this repository is itself the test signature.
@@ -73,7 +75,7 @@ def _hostile_mail(path: Path) -> Path:
     return path
 
 
-def _stored(ws) -> dict[str, Attachment]:  # type: ignore[no-untyped-def]
+def _stored(ws: Workspace) -> dict[str, Attachment]:
     with ws.session() as s:
         rows = list(s.scalars(select(Attachment)))
         s.expunge_all()
@@ -92,16 +94,20 @@ def _assert_classified(stored: dict[str, Attachment]) -> None:
         assert not a.hazardous and a.hazard_reasons == [] and a.hazard_kind is None, name
 
 
-def test_hostile_email_attachments_are_flagged_with_their_reasons(any_ws, tmp_path):
+def test_hostile_email_attachments_are_flagged_with_their_reasons(
+    any_ws: Workspace, tmp_path: Path
+) -> None:
     result = import_paths(any_ws, [_hostile_mail(tmp_path / "hostile.eml")])
     assert result.imported == 1, result.rejected
     _assert_classified(_stored(any_ws))
 
 
-def test_one_by_one_storing_flags_them_too(ws, tmp_path, monkeypatch):
+def test_one_by_one_storing_flags_them_too(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A run that fails is stored document by document (store.py): the same classification."""
 
-    def broken_plan(*_a, **_k):  # type: ignore[no-untyped-def]
+    def broken_plan(*_a: object, **_k: object) -> None:
         raise RuntimeError("run refused")
 
     monkeypatch.setattr(bulk, "plan", broken_plan)
@@ -110,7 +116,7 @@ def test_one_by_one_storing_flags_them_too(ws, tmp_path, monkeypatch):
     _assert_classified(_stored(ws))
 
 
-def test_report_and_case_show_list_hazards(initialised_cli, tmp_path):
+def test_report_and_case_show_list_hazards(initialised_cli: Any, tmp_path: Path) -> None:
     cli = initialised_cli
     assert cli("import", str(_hostile_mail(tmp_path / "hostile.eml"))).code == 0
     shown = cli("report", "show", "1", "--json")
@@ -127,7 +133,9 @@ def test_report_and_case_show_list_hazards(initialised_cli, tmp_path):
     assert "../evil.txt" in text
 
 
-def test_saving_a_hazardous_attachment_needs_acceptance(initialised_cli, tmp_path):
+def test_saving_a_hazardous_attachment_needs_acceptance(
+    initialised_cli: Any, tmp_path: Path
+) -> None:
     cli = initialised_cli
     assert cli("import", str(_hostile_mail(tmp_path / "hostile.eml"))).code == 0
     listed = {a["filename"]: a for a in cli("report", "show", "1", "--json").json()["attachments"]}
