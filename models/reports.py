@@ -86,6 +86,8 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column()
     hazardous: Mapped[bool] = mapped_column(default=False)
     hazard_kind: Mapped[str | None] = mapped_column(String(60))
+    # Why intake found it hazardous: reason codes of app/intake/hazard.py, most telling first.
+    hazard_reasons: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from app.advisories import markdown
 from app.advisories.content import AdvisoryContent
 from app.advisories.fields import (
     FIELD_LABELS,
@@ -34,7 +35,7 @@ FORMATS: dict[str, str] = {
 
 
 def _environment(fmt: str) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(resource_path("templates", "advisory"))),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False)
         if fmt == "html"
@@ -43,7 +44,12 @@ def _environment(fmt: str) -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Markdown passes HTML and links through: every value is escaped unless a filter
+        # below built it as markup on purpose.
+        finalize=markdown.inline if fmt == "md" else None,
     )
+    env.filters.update(md_block=markdown.block, md_link=markdown.link, md_code=markdown.code)
+    return env
 
 
 def context(c: AdvisoryContent, reader_tz: str | None = None) -> dict[str, Any]:

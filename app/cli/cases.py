@@ -7,6 +7,8 @@ from typing import Any
 
 from app import cases, queue
 from app.cli.context import CliContext
+from app.cli.intake import attachment_lines
+from app.intake import records
 from i18n import _
 from models import CaseStatus
 
@@ -83,16 +85,18 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     with ws.session() as s:
         info = cases.detail(s, args.id)
+        files = records.attachments(s, case_id=info.id)
     lines = [
         f"{info.key}  {info.title}",
         _("status: {status}   tier: {tier}   assignee: {assignee}").format(
             status=info.status, tier=info.tier or "-", assignee=info.assignee or "-"
         ),
         _("allowed transitions: {states}").format(states=", ".join(info.allowed_transitions)),
+        *attachment_lines(files),
         "",
         info.description,
     ]
-    ctx.emit(info.as_json(), "\n".join(lines))
+    ctx.emit({**info.as_json(), "attachments": [a.as_json() for a in files]}, "\n".join(lines))
     return 0
 
 

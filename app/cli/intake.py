@@ -1,15 +1,16 @@
 """accord import, accord quarantine list|show|discard, accord duplicates list|show|confirm|
-dismiss|merge, accord report show."""
+dismiss|merge, accord report show|attachment."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import Any
 
 from app.cli.context import CliContext
 from app.errors import UsageError
-from app.intake import dedup, import_paths, records
+from app.intake import dedup, hazard, import_paths, records
 from app.intake.model import Limits
 from app.intake.spreadsheet import FIELDS
 from app.severity import split_pairs
@@ -76,6 +77,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     rs.add_argument("id", type=int)
     rs.add_argument("--raw", action="store_true", help=_("print the raw original as text"))
     rs.set_defaults(handler=cmd_report_show)
+    ra = rsub.add_parser(
+        "attachment", parents=[common], help=_("save an attachment of a report to a file")
+    )
+    ra.add_argument("id", type=int, metavar="ATTACHMENT_ID")
+    ra.add_argument("--out", required=True, metavar="FILE")
+    ra.add_argument(
+        "--accept-hazard",
+        action="store_true",
+        help=_("save it even though intake found it hazardous"),
+    )
+    ra.set_defaults(handler=cmd_report_attachment)
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
@@ -192,9 +204,11 @@ def cmd_report_show(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     with ws.session() as s:
         detail, raw = records.report_detail(s, args.id)
+        files = records.attachments(s, report_id=args.id)
+    listed = [a.as_json() for a in files]
     if args.raw:
         text = records.raw_text(raw)
-        ctx.emit({**detail.as_json(), "raw": text}, text)
+        ctx.emit({**detail.as_json(), "attachments": listed, "raw": text}, text)
         return 0
     lines = [
         f"{detail.id}  {detail.title}",
@@ -207,6 +221,33 @@ def cmd_report_show(ctx: CliContext, args: argparse.Namespace) -> int:
         _("identifiers: {ids}").format(ids=", ".join(detail.identifiers) or "-"),
     ]
     lines += [_("warning: {w}").format(w=w) for w in detail.warnings]
+    lines += attachment_lines(files)
     lines += ["", detail.description]
-    ctx.emit(detail.as_json(), "\n".join(lines))
+    ctx.emit({**detail.as_json(), "attachments": listed}, "\n".join(lines))
+    return 0
+
+
+def attachment_lines(files: list[records.AttachmentInfo]) -> list[str]:
+    """One line per attachment; a hazardous one says so, with its reasons."""
+    lines = []
+    for a in files:
+        line = _("attachment {id}: {name} ({size} bytes)").format(
+            id=a.id, name=hazard.shown_name(a.filename), size=a.size
+        )
+        if a.hazardous:
+            line += "  " + _("HAZARDOUS: {reasons}").format(reasons="; ".join(a.reason_labels()))
+        lines.append(line)
+    return lines
+
+
+def cmd_report_attachment(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        info = records.save_attachment(
+            s, ws.require_actor(), args.id, Path(args.out), accept_hazard=args.accept_hazard
+        )
+    ctx.emit(
+        {**info.as_json(), "out": args.out},
+        _("attachment {id} saved to {out}").format(id=info.id, out=args.out),
+    )
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -11,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor
-from app.errors import NotFound
+from app.errors import AccordError, NotFound
+from app.intake import hazard
 from i18n import _
-from models import Case, Identifier, QuarantineItem, Report, ReportRevision
+from models import Attachment, Case, Identifier, QuarantineItem, Report, ReportRevision
 
 
 @dataclass(frozen=True)
@@ -160,3 +163,123 @@ def case_reports(s: Session, case_id: int) -> list[ReportRow]:
 def raw_text(raw: bytes) -> str:
     """The raw original as text for display: invalid bytes shown as replacement marks."""
     return raw.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """An attachment's facts without its bytes; hazardous ones carry the reasons why."""
+
+    id: int
+    report_id: int | None
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    hazardous: bool
+    hazard_kind: str | None
+    hazard_reasons: tuple[str, ...]
+
+    def reason_labels(self) -> list[str]:
+        """The reasons in the current language (a partner's hazard kind when none are known)."""
+        if self.hazard_reasons:
+            return [hazard.describe(r) for r in self.hazard_reasons]
+        return [hazard.describe(self.hazard_kind)] if self.hazard_kind else []
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "report": self.report_id,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "hazardous": self.hazardous,
+            "hazard_kind": self.hazard_kind,
+            "hazard_reasons": list(self.hazard_reasons),
+        }
+
+
+_ATTACHMENT_COLUMNS = (
+    Attachment.id,
+    Attachment.report_id,
+    Attachment.filename,
+    Attachment.media_type,
+    Attachment.size,
+    Attachment.sha256,
+    Attachment.hazardous,
+    Attachment.hazard_kind,
+    Attachment.hazard_reasons,
+)
+
+
+def _attachment_info(row: Any) -> AttachmentInfo:
+    a_id, report_id, filename, media_type, size, sha256, hazardous, kind, reasons = row
+    return AttachmentInfo(
+        a_id,
+        report_id,
+        filename,
+        media_type,
+        size,
+        sha256,
+        hazardous,
+        kind,
+        tuple(str(r) for r in reasons or ()),
+    )
+
+
+def attachments(
+    s: Session, *, case_id: int | None = None, report_id: int | None = None
+) -> list[AttachmentInfo]:
+    """The attachments of a case or of a report, oldest first (no content loaded)."""
+    query = select(*_ATTACHMENT_COLUMNS).order_by(Attachment.id)
+    if case_id is not None:
+        query = query.where(Attachment.case_id == case_id)
+    if report_id is not None:
+        query = query.where(Attachment.report_id == report_id)
+    return [_attachment_info(row) for row in s.execute(query)]
+
+
+class HazardNotAccepted(AccordError):
+    """A hazardous attachment was asked for without saying its hazard is accepted."""
+
+
+def attachment_content(
+    s: Session, attachment_id: int, *, accept_hazard: bool = False
+) -> tuple[AttachmentInfo, bytes]:
+    """An attachment and its bytes, to save outside the workspace. A hazardous one is given
+    only with ``accept_hazard`` (the caller asked the analyst and they confirmed)."""
+    row = s.execute(
+        select(*_ATTACHMENT_COLUMNS, Attachment.content).where(Attachment.id == attachment_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_("no attachment {id}").format(id=attachment_id))
+    *facts, content = row
+    info = _attachment_info(facts)
+    if info.hazardous and not accept_hazard:
+        raise HazardNotAccepted(
+            _("attachment {id} is hazardous ({reasons}); confirm to save it").format(
+                id=info.id, reasons="; ".join(info.reason_labels())
+            )
+        )
+    return info, content
+
+
+def save_attachment(
+    s: Session, actor: Actor, attachment_id: int, out: Path, *, accept_hazard: bool = False
+) -> AttachmentInfo:
+    """Write an attachment to ``out`` (private, 0600), audited by id with whether its hazard
+    was accepted; a hazardous one only with ``accept_hazard``."""
+    info, content = attachment_content(s, attachment_id, accept_hazard=accept_hazard)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(out, flags, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    audit.record(
+        s,
+        actor,
+        "attachment.save",
+        "attachment",
+        info.id,
+        details={"hazardous": info.hazardous, "hazard_reasons": list(info.hazard_reasons)},
+    )
+    return info

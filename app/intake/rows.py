@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 
-from app.intake import ids
+from app.intake import hazard, ids
 from app.intake.model import ParsedDoc
 from app.intake.scores import Scored, recompute
 from i18n import _
@@ -91,18 +91,25 @@ def identifier_rows(report_id: int, doc: ParsedDoc) -> list[Row]:
 
 
 def attachment_rows(report_id: int, case_id: int, doc: ParsedDoc) -> list[Row]:
-    return [
-        {
-            "case_id": case_id,
-            "report_id": report_id,
-            "filename": a.filename,
-            "media_type": a.media_type,
-            "content": a.content,
-            "sha256": hashlib.sha256(a.content).hexdigest(),
-            "size": len(a.content),
-        }
-        for a in doc.attachments
-    ]
+    """Each attachment with its hazard classification: every intake path stores them here."""
+    out: list[Row] = []
+    for a in doc.attachments:
+        found = hazard.classify(a.filename, a.content)
+        out.append(
+            {
+                "case_id": case_id,
+                "report_id": report_id,
+                "filename": a.filename,
+                "media_type": a.media_type,
+                "content": a.content,
+                "sha256": hashlib.sha256(a.content).hexdigest(),
+                "size": len(a.content),
+                "hazardous": found.hazardous,
+                "hazard_kind": found.kind,
+                "hazard_reasons": list(found.reasons),
+            }
+        )
+    return out
 
 
 def vuln_rows(report_id: int, case_id: int, doc: ParsedDoc, scores: Scores) -> list[Row]:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.intake import import_paths
+from app.workspace import Workspace
 from models import Report
 from views.raw_viewer import CaseReportsTab, RawViewer
 
 
-def test_raw_is_plain_text(qtbot, ws, tmp_path):
+def test_raw_is_plain_text(qtbot: QtBot, ws: Workspace, tmp_path: Path) -> None:
     page = tmp_path / "x.md"
     raw = "# <b>Title</b>\n<img src=x onerror=alert(1)>\nModel: Bot\n"
     page.write_text(raw, encoding="utf-8")
     import_paths(ws, [page])
     with ws.session() as s:
-        case_id = s.scalar(select(Report.case_id))
+        case_id = s.scalars(select(Report.case_id)).one()
+    assert case_id is not None
     tab = CaseReportsTab(ws, case_id)
     qtbot.addWidget(tab)
     tab.show()
@@ -28,8 +34,74 @@ def test_raw_is_plain_text(qtbot, ws, tmp_path):
     assert tab.grab().save(str(out)) and out.stat().st_size > 0
 
 
-def test_invalid_bytes_are_shown_replaced(qtbot):
+def test_invalid_bytes_are_shown_replaced(qtbot: QtBot) -> None:
     viewer = RawViewer()
     qtbot.addWidget(viewer)
     viewer.show_raw(b"ok \xff end")
     assert viewer.toPlainText() == "ok \ufffd end"
+
+
+def _mail_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["Subject"] = "Pickled checkpoint of SummarAI 1.4 runs code on load"
+    msg.set_content("See the attached checkpoint and notes.")
+    for name, data in files.items():
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    path = tmp_path / "mail.eml"
+    path.write_bytes(bytes(msg))
+    return path
+
+
+def test_hazardous_attachment_warned_and_saved_only_after_confirmation(
+    qtbot: QtBot, ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+    import stat
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from i18n import _
+    from views import file_dialogs
+
+    checkpoint = pickle.dumps({"weights": [1, 2]})
+    import_paths(ws, [_mail_with(tmp_path, {"model.pkl": checkpoint, "notes.txt": b"notes"})])
+    with ws.session() as s:
+        case_id = s.scalars(select(Report.case_id)).one()
+    assert case_id is not None
+    tab = CaseReportsTab(ws, case_id)
+    qtbot.addWidget(tab)
+    tab.show()
+    assert tab.attachments.count() == 2
+    pkl, txt = tab.attachments.item(0), tab.attachments.item(1)
+    label = _("Python pickle: runs code when loaded")
+    assert "model.pkl" in pkl.text() and label in pkl.text() and label in pkl.toolTip()
+    assert not pkl.icon().isNull()
+    assert label not in txt.text() and txt.icon().isNull()
+
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def warning(_parent: object, _title: str, text: str, *_a: object) -> object:
+        asked.append(text)
+        return answer[0]
+
+    out = tmp_path / "saved.pkl"
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *_a, **_k: str(out))
+
+    tab.attachments.setCurrentRow(0)
+    assert tab.hazard_note.isVisibleTo(tab) and label in tab.hazard_note.text()
+    tab.save_button.click()  # No: nothing written
+    assert len(asked) == 1 and label in asked[0] and not out.exists()
+    answer[0] = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(tab.saved):
+        tab.save_button.click()
+    assert out.read_bytes() == checkpoint and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    tab.attachments.setCurrentRow(1)  # a harmless one is saved without asking
+    assert not tab.hazard_note.isVisibleTo(tab)
+    with qtbot.waitSignal(tab.saved):
+        tab.save_button.click()
+    assert len(asked) == 2 and out.read_bytes() == b"notes"
