@@ -26,4 +26,5 @@ def test_single_head() -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(cfg).get_heads() == ["0012"]
+    # One line of revisions: branches merged in parallel must be re-chained, never forked.
+    assert len(ScriptDirectory.from_config(cfg).get_heads()) == 1
