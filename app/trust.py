@@ -181,12 +181,12 @@ def raise_tlp(session: Session, actor: Actor, key: str, level: str) -> TlpInfo:
     """Raise the case's own label (anyone may make a case more restrictive, never less)."""
     case = _case(session, key)
     label = parse(level)
-    if rank(label) < rank(case.tlp):
+    if rank(label) < rank(case_tlp(case)):
         raise AccordError(
             _(
                 "{key} is TLP:{tlp}; lowering it is a coordinator's downgrade "
                 "(case tlp {key} --downgrade {level} --reason …)"
-            ).format(key=case.key, tlp=case.tlp, level=label)
+            ).format(key=case.key, tlp=case_tlp(case), level=label)
         )
     if label != case.tlp:
         previous, case.tlp = case.tlp, label
