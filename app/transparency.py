@@ -91,9 +91,7 @@ def _ai_label(value: object) -> str:
     return value if ai.is_known(value) else OTHER
 
 
-def _public_cases(
-    lo: datetime, hi: datetime, now: datetime
-) -> Select[tuple[int, str | None, datetime]]:
+def _public_cases(lo: datetime, hi: datetime, now: datetime) -> Select[int, str | None, datetime]:
     """Cases opened in [lo, hi) that may be counted in public: TLP:CLEAR (own label and any
     received floor), no embargo running (date or fact), neither duplicate nor rejected."""
     embargo_fact = exists().where(
