@@ -431,8 +431,10 @@ def transition_violations(
     session: Session, case: Case, target: CaseStatus, now: datetime | None = None
 ) -> list[Violation]:
     """Why ``case`` may not move to ``target`` yet (only ``disclosed`` waits for the embargo)."""
+    if target != CaseStatus.DISCLOSED:
+        return []
     end = under_embargo(session, case, now)
-    if target != CaseStatus.DISCLOSED or end is None:
+    if end is None:
         return []
     return [
         Violation(
