@@ -211,12 +211,12 @@ def test_only_public_cases_count_and_small_counts_are_suppressed(
         _case(s, actor, 8, "Medium", vuln_class="LLM06:2025", embargo=now - timedelta(days=1))
         _case(s, actor, 9, "Medium")
         # Not public, each for one reason: all Critical, all LLM10:2025.
-        crit = {"classes": ("LLM10:2025",)}
-        _case(s, actor, 20, "Critical", embargo=datetime(2027, 1, 18, tzinfo=UTC), **crit)
-        _case(s, actor, 21, "Critical", tlp="AMBER", **crit)
-        _case(s, actor, 22, "Critical", floor="AMBER", **crit)
-        _case(s, actor, 23, "Critical", status=CaseStatus.DUPLICATE, **crit)
-        _case(s, actor, 24, "Critical", status=CaseStatus.REJECTED, **crit)
+        crit = ("LLM10:2025",)
+        _case(s, actor, 20, "Critical", embargo=datetime(2027, 1, 18, tzinfo=UTC), classes=crit)
+        _case(s, actor, 21, "Critical", tlp="AMBER", classes=crit)
+        _case(s, actor, 22, "Critical", floor="AMBER", classes=crit)
+        _case(s, actor, 23, "Critical", status=CaseStatus.DUPLICATE, classes=crit)
+        _case(s, actor, 24, "Critical", status=CaseStatus.REJECTED, classes=crit)
 
     def run(name: str, **kw: Any) -> Path:
         out = tmp_path / name
@@ -257,7 +257,7 @@ def test_only_public_cases_count_and_small_counts_are_suppressed(
     assert run("tiny", min_count=20).joinpath("manifest.json").read_text().count('"< 20"') == 1
 
 
-def test_cli_min_count(initialised_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_min_count(initialised_cli: Any, tmp_path: Path) -> None:
     cli = initialised_cli
     args = ("report", "transparency", "--from", "2026-01-01", "--to", "2026-12-31")
     assert cli(*args, "--out", str(tmp_path / "a"), "--min-count", "0").code == 2

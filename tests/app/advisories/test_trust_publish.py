@@ -51,6 +51,7 @@ def test_publish_during_embargo_is_refused_and_a_coordinator_may_override(
         info = advisories.publish(s, ws.require_actor(), drafted, override="exploited in the wild")
         assert info.status == "published"
         details = s.scalar(select(AuditEvent.details).where(AuditEvent.action == "trust.override"))
+    assert details is not None
     assert details["action"] == "advisory.publish" and details["reason"] == "exploited in the wild"
 
 

@@ -15,7 +15,7 @@ from app import deadlines as dl
 from app.actor import Actor
 from app.errors import AccordError, PermissionDenied
 from app.exchange import export, importer, partners
-from models import AuditEvent, Role
+from models import AuditEvent, CaseStatus, Role
 from tests.app.exchange.conftest import Org, befriend, make_org, open_case
 
 LATER = (datetime.now(UTC) + timedelta(days=60)).replace(microsecond=0)
@@ -165,6 +165,7 @@ def test_export_outside_the_sharing_list_during_embargo_and_the_override(
     assert _export(a, ["CERT-C"], [key], "AMBER", override="CERT-C runs the vendor's PSIRT")
     with a.ws.session() as s:
         details = s.scalar(select(AuditEvent.details).where(AuditEvent.action == "trust.override"))
+    assert details is not None
     assert details["reason"] == "CERT-C runs the vendor's PSIRT"
     assert [r["rule"] for r in details["rules"]] == [trust.SHARING_LIST]
     assert details["action"] == "bundle.export"
@@ -196,7 +197,7 @@ def test_disclosed_during_embargo_is_refused_from_the_cli(initialised_cli: Any) 
 def test_disclosed_after_embargo_needs_no_override(ws: Any) -> None:
     with ws.session() as s:
         actor = ws.require_actor()
-        case = cases.create_case(s, actor, "Past embargo", status=cases.CaseStatus.REMEDIATION)
+        case = cases.create_case(s, actor, "Past embargo", status=CaseStatus.REMEDIATION)
         dl.set_fact(s, actor, case.key, "embargo-until", datetime.now(UTC) - timedelta(hours=1))
         assert cases.transition(s, actor, case.key, "disclosed", "done") == (
             "remediation",
