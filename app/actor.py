@@ -17,6 +17,7 @@ class Permission(enum.Enum):
     EXPORT = "export bundles"
     SEE_REPORTER_IDENTITY = "see reporters' real identities"
     APPROVE_ADVISORY = "approve advisories"
+    OVERRIDE_TRUST = "override TLP and embargo rules"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

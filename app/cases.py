@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app import audit, search, txcache, workflow
+from app import audit, search, trust, txcache, workflow
 from app.actor import Actor, Permission
 from app.errors import AccordError, NotFound, UsageError
 from i18n import _
@@ -224,9 +224,17 @@ def parse_status(value: str) -> CaseStatus:
 
 
 def transition(
-    session: Session, actor: Actor, key: str, state: str, reason: str, *, undo: bool = False
+    session: Session,
+    actor: Actor,
+    key: str,
+    state: str,
+    reason: str,
+    *,
+    undo: bool = False,
+    override: str | None = None,
 ) -> tuple[str, str]:
-    """Move a case to ``state``; returns (old, new). ``undo`` reverts a transition just made."""
+    """Move a case to ``state``; returns (old, new). ``undo`` reverts a transition just made.
+    ``disclosed`` waits for the embargo's end unless a coordinator's ``override`` says why."""
     if not reason.strip():
         raise UsageError(_("a transition needs a reason"))
     case = get_case(session, key)
@@ -239,6 +247,10 @@ def transition(
                 key=case.key, src=src.value, dst=dst.value, allowed=allowed
             )
         )
+    trust.enforce(
+        session, actor, trust.transition_violations(session, case, dst), override,
+        action="case.transition", entity="case", entity_id=case.id, case_key=case.key,
+    )  # fmt: skip
     case.status = dst
     case.updated_at = utcnow()
     from app.deadlines.service import recompute  # see create_case

@@ -3,6 +3,11 @@
 Every label in it comes from a closed vocabulary (tiers, sectors of the severity model, AI
 class ids known to the taxonomy, quarters, jurisdiction codes of the rules files); free text
 from cases, reporters or partners never reaches the output.
+
+Only cases that may be public count: TLP:CLEAR (their own label and any received floor) and
+no embargo running; duplicates and rejected cases never count. Counts under ``min_count``
+are shown as "< N", and where the rows of a table add up to the total, a second cell is
+withheld with a lone small one so it cannot be had by subtraction.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from xml.sax.saxutils import escape
 import jinja2
 import pandas as pd
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -28,7 +33,16 @@ from app.cases import TIER_RANK
 from app.deadlines.rules import RuleSet, builtin_rules
 from app.errors import AccordError, UsageError
 from i18n import _
-from models import Assessment, AuditEvent, Case, CaseFact, Deadline, Vulnerability, utcnow
+from models import (
+    Assessment,
+    AuditEvent,
+    Case,
+    CaseFact,
+    CaseStatus,
+    Deadline,
+    Vulnerability,
+    utcnow,
+)
 from taxonomy import ai
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "resources" / "templates"
@@ -36,6 +50,8 @@ SECTORS = ("general", "finance", "health", "critical-infrastructure")
 UNSCORED = "unscored"
 OTHER = "other"
 UNSPECIFIED = "unspecified"
+MIN_COUNT = 5  # counts under this are shown as "< 5"
+EXCLUDED = (CaseStatus.DUPLICATE, CaseStatus.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -52,9 +68,10 @@ class Table:
 class Report:
     start: date
     end: date
-    cases: int
+    cases: int | str  # "< N" when under the threshold
     tables: tuple[Table, ...]
     generated_at: datetime
+    min_count: int = MIN_COUNT
 
 
 def parse_date(value: str) -> date:
@@ -74,25 +91,42 @@ def _ai_label(value: object) -> str:
     return value if ai.is_known(value) else OTHER
 
 
+def _public_cases(lo: datetime, hi: datetime, now: datetime) -> Select[int, str | None, datetime]:
+    """Cases opened in [lo, hi) that may be counted in public: TLP:CLEAR (own label and any
+    received floor), no embargo running (date or fact), neither duplicate nor rejected."""
+    embargo_fact = exists().where(
+        CaseFact.case_id == Case.id, CaseFact.name == "embargo-until", CaseFact.at > now
+    )
+    return select(Case.id, Case.tier, Case.created_at).where(
+        Case.created_at >= lo,
+        Case.created_at < hi,
+        Case.status.not_in(EXCLUDED),
+        Case.tlp == "CLEAR",
+        or_(Case.tlp_floor.is_(None), Case.tlp_floor == "CLEAR"),
+        or_(Case.embargo_until.is_(None), Case.embargo_until <= now),
+        ~embargo_fact,
+    )
+
+
 def build(
     session: Session,
     start: date,
     end: date,
     rules: RuleSet | None = None,
     now: datetime | None = None,
+    min_count: int = MIN_COUNT,
 ) -> Report:
-    """Aggregate the cases opened from ``start`` to ``end`` (both inclusive, UTC days)."""
+    """Aggregate the public cases opened from ``start`` to ``end`` (both inclusive, UTC days);
+    counts under ``min_count`` are suppressed."""
     if end < start:
         raise UsageError(_("--to is before --from"))
+    if min_count < 1:
+        raise UsageError(_("--min-count must be at least 1"))
     now = now or utcnow()
     lo = datetime.combine(start, time(), tzinfo=UTC)
     hi = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
     known_j = {f.jurisdiction for f in (rules or builtin_rules()).files}
-    case_rows = session.execute(
-        select(Case.id, Case.tier, Case.created_at).where(
-            Case.created_at >= lo, Case.created_at < hi
-        )
-    ).all()
+    case_rows = session.execute(_public_cases(lo, hi, now)).all()
     cases = pd.DataFrame(case_rows, columns=["id", "tier", "created_at"])
     ids = [int(i) for i in cases["id"]]
     tiers = [t for t in sorted(TIER_RANK, key=lambda t: -TIER_RANK[t])] + [UNSCORED]
@@ -101,15 +135,18 @@ def build(
     cases["quarter"] = cases["created_at"].map(_quarter)
 
     latest: dict[int, str] = {}
-    for cid, sector in session.execute(
-        select(Assessment.case_id, Assessment.sector)
+    assessed_class: dict[int, object] = {}
+    for cid, sector, factors in session.execute(
+        select(Assessment.case_id, Assessment.sector, Assessment.ai_factors)
         .where(Assessment.case_id.in_(ids))
         .order_by(Assessment.created_at, Assessment.id)
     ):
         latest[cid] = sector if sector in SECTORS else (UNSPECIFIED if not sector else OTHER)
+        assessed_class[cid] = (factors or {}).get("ai_class")  # the latest assessment's
     sectors = pd.Series([latest.get(i, UNSPECIFIED) for i in ids], dtype="object").value_counts()
 
-    classes = pd.DataFrame(
+    # A case's AI class is its latest assessment's; without one, its vulnerabilities'.
+    recorded = pd.DataFrame(
         session.execute(
             select(Vulnerability.case_id, Vulnerability.ai_class).where(
                 Vulnerability.case_id.in_(ids)
@@ -117,11 +154,22 @@ def build(
         ).all(),
         columns=["case", "ai_class"],
     )
+    recorded = recorded[~recorded["case"].map(lambda c: bool(assessed_class.get(c)))]
+    assessed = pd.DataFrame(
+        [(c, v) for c, v in assessed_class.items() if v], columns=["case", "ai_class"]
+    )
+    classes = pd.concat([assessed, recorded], ignore_index=True)
     classes["label"] = classes["ai_class"].map(_ai_label)
-    by_class = classes.drop_duplicates(["case", "label"])["label"].value_counts()
+    unclassed = set(ids) - set(classes["case"])
+    by_class = pd.concat(
+        [
+            classes.drop_duplicates(["case", "label"])["label"],
+            pd.Series([UNSPECIFIED] * len(unclassed), dtype="object"),
+        ]
+    ).value_counts()
 
-    remediation = _remediation(session, cases)
-    on_time = _on_time(session, ids, now, known_j)
+    remediation = _remediation(session, cases, min_count)
+    on_time = _on_time(session, ids, now, known_j, min_count)
     tables = (
         Table(
             "by_tier",
@@ -147,13 +195,32 @@ def build(
             ("quarter", "cases"),
             tuple((str(k), int(v)) for k, v in sorted(cases["quarter"].value_counts().items())),
         ),
-        remediation,
-        on_time,
     )
-    return Report(start, end, len(ids), tables, now)
+    shown = (*(_suppress(t, len(ids), min_count) for t in tables), remediation, on_time)
+    return Report(start, end, _count(len(ids), min_count), shown, now, min_count)
 
 
-def _remediation(session: Session, cases: pd.DataFrame) -> Table:
+def _count(n: int, k: int) -> int | str:
+    """``n``, or "< k" when it is a small count that could point at a few cases."""
+    return f"< {k}" if 0 < n < k else n
+
+
+def _suppress(table: Table, total: int, k: int) -> Table:
+    """Counts (the last column) under ``k`` become "< k". When the rows add up to the total
+    and exactly one is withheld, the next smallest is withheld too (as "≥ k"), so the
+    small one is not the total minus the others."""
+    counts = [int(r[-1]) for r in table.rows]
+    small = [i for i, n in enumerate(counts) if 0 < n < k]
+    shown: list[int | str] = [_count(n, k) for n in counts]
+    if len(small) == 1 and sum(counts) == total and total >= k:
+        others = [i for i, n in enumerate(counts) if n >= k]
+        if others:
+            shown[min(others, key=lambda i: counts[i])] = f"≥ {k}"
+    rows = tuple((*r[:-1], v) for r, v in zip(table.rows, shown, strict=True))
+    return Table(table.name, table.title, table.columns, rows)
+
+
+def _remediation(session: Session, cases: pd.DataFrame, k: int) -> Table:
     """Median days from opening to a fix (the fix-available fact, else moving to remediation)."""
     ids = [int(i) for i in cases["id"]]
     fixed: dict[int, datetime] = {
@@ -178,12 +245,17 @@ def _remediation(session: Session, cases: pd.DataFrame) -> Table:
         (fixed[i] - c).total_seconds() / 86400 if i in fixed else math.nan
         for i, c in zip(df["id"], df["created_at"], strict=True)
     ]
-    rows = []
+    rows: list[tuple[str | int | float, ...]] = []
+
+    def row(label: str, d: pd.Series) -> tuple[str | int | float, ...]:
+        # The median of a few cases is nearly one case's own timeline: withheld with them.
+        if len(d) < k:
+            return (label, _count(len(d), k), "")
+        return (label, len(d), round(float(d.median()), 1))
+
     for q, group in sorted(df.groupby("quarter")):
-        d = group["days"].dropna()
-        rows.append((str(q), len(d), round(float(d.median()), 1) if len(d) else ""))
-    d = df["days"].dropna()
-    rows.append(("all", len(d), round(float(d.median()), 1) if len(d) else ""))
+        rows.append(row(str(q), group["days"].dropna()))
+    rows.append(row("all", df["days"].dropna()))
     return Table(
         "remediation",
         _("Median days to remediation"),
@@ -192,7 +264,7 @@ def _remediation(session: Session, cases: pd.DataFrame) -> Table:
     )
 
 
-def _on_time(session: Session, ids: list[int], now: datetime, known: set[str]) -> Table:
+def _on_time(session: Session, ids: list[int], now: datetime, known: set[str], k: int) -> Table:
     rows = session.execute(
         select(Deadline.jurisdiction, Deadline.due_utc, Deadline.met_at).where(
             Deadline.case_id.in_(ids), Deadline.due_utc.is_not(None), Deadline.due_utc <= now
@@ -200,7 +272,7 @@ def _on_time(session: Session, ids: list[int], now: datetime, known: set[str]) -
     ).all()
     df = pd.DataFrame(rows, columns=["j", "due", "met"])
     df = df[df["j"].isin(known)]
-    out = []
+    out: list[tuple[str | int | float, ...]] = []
     for j, group in sorted(df.groupby("j")):
         on_time = int(
             sum(
@@ -210,7 +282,13 @@ def _on_time(session: Session, ids: list[int], now: datetime, known: set[str]) -
             )
         )
         total = len(group)
-        out.append((str(j), total, on_time, round(on_time / total, 3) if total else ""))
+        if total < k:
+            out.append((str(j), _count(total, k), "", ""))
+        elif 0 < on_time < k or 0 < total - on_time < k:
+            # A few met (or a few missed) would show through the rate: both withheld.
+            out.append((str(j), total, _count(on_time, k) if on_time < k else f"≥ {k}", ""))
+        else:
+            out.append((str(j), total, on_time, round(on_time / total, 3)))
     return Table(
         "on_time",
         _("Obligations met on time, per jurisdiction"),
@@ -279,9 +357,10 @@ def write(
     org: str = "",
     rules: RuleSet | None = None,
     now: datetime | None = None,
+    min_count: int = MIN_COUNT,
 ) -> list[Path]:
     """Write the CSV files, ``manifest.json`` and ``transparency.html`` into ``out``."""
-    report = build(session, start, end, rules, now)
+    report = build(session, start, end, rules, now, min_count)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -304,6 +383,7 @@ def write(
                 "from": start.isoformat(),
                 "to": end.isoformat(),
                 "cases": report.cases,
+                "min_count": report.min_count,
                 "generated_at": report.generated_at.isoformat(),
                 "files": [p.name for p in written],
             },
@@ -318,6 +398,6 @@ def write(
         "report.transparency",
         "report",
         f"{start}..{end}",
-        details={"cases": report.cases, "files": len(written)},
+        details={"cases": report.cases, "files": len(written), "min_count": report.min_count},
     )
     return written

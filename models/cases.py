@@ -73,6 +73,12 @@ class Case(Base):
     next_deadline_utc: Mapped[datetime | None] = mapped_column()
     partners_label: Mapped[str] = mapped_column(String(500), default="")
     embargo_until: Mapped[datetime | None] = mapped_column()
+    # TLP: our own label, and the floor the most restrictive received bundle set, with where
+    # it came from (migration 0015). The case's TLP is the higher of the two (app/trust.py).
+    tlp: Mapped[str] = mapped_column(String(20), default="CLEAR", server_default="CLEAR")
+    tlp_floor: Mapped[str | None] = mapped_column(String(20))
+    tlp_floor_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    tlp_floor_bundle: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -229,6 +230,14 @@ def _tracking(c: AdvisoryContent, tx: Any) -> dict[str, Any]:
     }
 
 
+def _distribution(c: AdvisoryContent, tx: Callable[[str], str]) -> str:
+    """The TLP label's text, and the embargo while it runs: the advisory carries it."""
+    text = tx(TLP_LABELS[c.tlp])
+    if c.embargo_until is not None and c.embargo_until > c.generated_at:
+        text += " " + tx("Embargoed until {date}.").format(date=c.embargo_until.isoformat())
+    return text
+
+
 def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
     """The CSAF document of an advisory in one language (not yet validated)."""
     if version not in VERSIONS:
@@ -259,7 +268,7 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
         "lang": bcp47(c.language),
         "title": texts["title"] or c.case_key,
         "publisher": {"category": "coordinator", "name": c.organisation, "namespace": c.namespace},
-        "distribution": {"tlp": {"label": tlp, "url": TLP_URL}, "text": tx(TLP_LABELS[c.tlp])},
+        "distribution": {"tlp": {"label": tlp, "url": TLP_URL}, "text": _distribution(c, tx)},
         "tracking": _tracking(c, tx),
     }
     if c.language != c.source_language:

@@ -293,11 +293,16 @@ def set_namespace(session: Session, actor: Actor, url: str) -> str:
     from models import Setting
 
     actor.require(Permission.MANAGE_PARTNERS)
+    from app.trust import namespace_problem
+
     value = url.strip()
     if not value.startswith("https://") or " " in value or len(value) < 12:
         raise UsageError(
             _("the publisher namespace must be an https:// URL, not {url}").format(url=url)
         )
+    problem = namespace_problem(value)  # no placeholder hosts: publication needs a real one
+    if problem:
+        raise UsageError(problem)
     row = session.get(Setting, "org.namespace")
     if row is None:
         session.add(Setting(key="org.namespace", value=value))

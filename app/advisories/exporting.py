@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, trust
 from app.actor import Actor
 from app.advisories import content, csaf_export, render
 from app.advisories.drafting import get_advisory
+from app.cases import get_case
 from app.errors import UsageError
 from i18n import _
 from models import Analyst
@@ -39,6 +40,7 @@ def export(
     language: str | None = None,
     csaf_version: str = "2.0",
     reader_tz: str | None = None,
+    override: str | None = None,
 ) -> dict[str, Any]:
     """Write the advisory of ``case_key``; a CSAF document is written only when it validates."""
     if fmt not in FORMATS:
@@ -48,6 +50,13 @@ def export(
             )
         )
     data = content.load(session, case_key, language)
+    # Nothing leaves below the case's TLP, nor at TLP:CLEAR while the embargo runs.
+    case = get_case(session, case_key)
+    trust.enforce(
+        session, actor, trust.advisory_violations(session, case, data.tlp, publish=False),
+        override, action="advisory.export", entity="advisory",
+        entity_id=get_advisory(session, case_key).id, case_key=case.key,
+    )  # fmt: skip
     if reader_tz is None:
         analyst = session.get(Analyst, actor.id) if actor.id else None
         reader_tz = analyst.timezone if analyst else None

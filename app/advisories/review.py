@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, trust
 from app.actor import Actor, Permission
 from app.advisories.drafting import AdvisoryStatus, get_advisory, status, texts_of
 from app.advisories.fields import FIELDS, REQUIRED, ReviewState, TextState, state_of
@@ -91,11 +91,15 @@ def approve(session: Session, actor: Actor, case_key: str) -> AdvisoryStatus:
     return status(session, key)
 
 
-def publish(session: Session, actor: Actor, case_key: str, summary: str = "") -> AdvisoryStatus:
-    """Publish an approved advisory as a new revision; stale translations block publication."""
+def publish(
+    session: Session, actor: Actor, case_key: str, summary: str = "", *, override: str | None = None
+) -> AdvisoryStatus:
+    """Publish an approved advisory as a new revision; stale translations block publication,
+    and so do the trust rules (embargo, TLP floor, a real publisher namespace)."""
     actor.require(Permission.APPROVE_ADVISORY)
     adv = get_advisory(session, case_key)
-    key = get_case(session, case_key).key
+    case = get_case(session, case_key)
+    key = case.key
     stale = _stale_cells(adv)
     if stale:
         raise AccordError(
@@ -103,6 +107,15 @@ def publish(session: Session, actor: Actor, case_key: str, summary: str = "") ->
                 key=key, cells=", ".join(stale)
             )
         )
+    if adv.status == ReviewState.APPROVED.value:
+        trust.enforce(
+            session, actor,
+            trust.advisory_violations(
+                session, case, adv.tlp, publish=True, namespace=trust.configured_namespace(session)
+            ),
+            override, action="advisory.publish", entity="advisory", entity_id=adv.id,
+            case_key=key,
+        )  # fmt: skip
     number = adv.current_revision + 1
     _move(
         session, actor, adv, key, ReviewState.APPROVED, ReviewState.PUBLISHED, revision=number

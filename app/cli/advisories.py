@@ -16,6 +16,7 @@ from app.advisories import csaf_export, drafting, exporting
 from app.advisories.drafting import TLP_LEVELS, AdvisoryStatus
 from app.advisories.fields import FIELDS
 from app.cli.context import CliContext
+from app.cli.trust_cmds import add_override
 from app.errors import UsageError
 from i18n import LANGUAGES, _
 
@@ -57,6 +58,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         r.add_argument("case")
         if name == "publish":
             r.add_argument("--summary", default="", help=_("revision history entry"))
+            add_override(r)
         r.set_defaults(handler=fn)
 
     t = asub.add_parser("tlp", parents=[common], help=_("set the TLP label"))
@@ -77,6 +79,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     e.add_argument("--out", type=Path, required=True)
     e.add_argument("--csaf-version", default="2.0", choices=csaf_export.VERSIONS)
     e.add_argument("--tz", default=None, help=_("reader's time zone (default: yours)"))
+    add_override(e)
     e.set_defaults(handler=cmd_export)
 
 
@@ -163,7 +166,9 @@ cmd_reject = _review_step(advisories.request_changes)
 def cmd_publish(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     with ws.session() as s:
-        info = advisories.publish(s, ws.require_actor(), args.case, args.summary)
+        info = advisories.publish(
+            s, ws.require_actor(), args.case, args.summary, override=args.override
+        )
     return _emit_status(ctx, info)
 
 
@@ -187,7 +192,7 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
     with ws.session() as s:
         result = exporting.export(
             s, ws.require_actor(), args.case, args.fmt, args.out, language=args.language,
-            csaf_version=args.csaf_version, reader_tz=args.tz,
+            csaf_version=args.csaf_version, reader_tz=args.tz, override=args.override,
         )  # fmt: skip
     ctx.emit(result, _("Wrote {out}.").format(out=args.out))
     return 0

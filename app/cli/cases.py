@@ -8,6 +8,7 @@ from typing import Any
 from app import cases, queue
 from app.cli.context import CliContext
 from app.cli.intake import attachment_lines
+from app.cli.trust_cmds import add_override, register_case
 from app.intake import records
 from i18n import _
 from models import CaseStatus
@@ -44,11 +45,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     t.add_argument("id")
     t.add_argument("state")
     t.add_argument("--reason", required=True)
+    add_override(t)
     t.set_defaults(handler=cmd_transition)
     a = csub.add_parser("assign", parents=[common], help=_("assign a case to an analyst"))
     a.add_argument("id")
     a.add_argument("analyst")
     a.set_defaults(handler=cmd_assign)
+    register_case(csub, common)
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -103,7 +106,9 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
 def cmd_transition(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     with ws.session() as s:
-        old, new = cases.transition(s, ws.require_actor(), args.id, args.state, args.reason)
+        old, new = cases.transition(
+            s, ws.require_actor(), args.id, args.state, args.reason, override=args.override
+        )
     ctx.emit(
         {"id": args.id.upper(), "from": old, "to": new},
         _("{key}: {old} → {new}").format(key=args.id.upper(), old=old, new=new),

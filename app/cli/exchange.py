@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.context import CliContext
+from app.cli.trust_cmds import add_override
 from app.errors import AccordError, UsageError
 from app.exchange import bundle_format, export, importer, keys, partners, pgp, verify
 from i18n import _
@@ -63,6 +64,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     x.add_argument("--out", metavar="FILE")
     x.add_argument("--include-hazardous", nargs="*", default=[], metavar="ATTACHMENT_ID:PARTNER")
     x.add_argument("--preview", action="store_true", help=_("list what would leave; write nothing"))
+    add_override(x)
     x.set_defaults(handler=cmd_bundle_export)
     vf = bsub.add_parser("verify", parents=[common], help=_("check a bundle, change nothing"))
     vf.add_argument("file")
@@ -222,14 +224,18 @@ def cmd_bundle_export(ctx: CliContext, args: argparse.Namespace) -> int:
     actor = ws.require_actor()
     if args.preview:
         with ws.session() as s:
-            plan = export.preview_bundle(s, actor, args.to, args.case, args.tlp, include)
+            plan = export.preview_bundle(
+                s, actor, args.to, args.case, args.tlp, include, override=args.override
+            )
         ctx.emit(plan.as_json(), _plan_text(plan))
         return 0
     out = Path(args.out)
     if out.exists():
         raise AccordError(_("{file} exists already; choose a new file").format(file=out))
     with ws.session() as s:
-        result = export.export_bundle(s, actor, args.to, args.case, args.tlp, include)
+        result = export.export_bundle(
+            s, actor, args.to, args.case, args.tlp, include, override=args.override
+        )
         out.write_bytes(result.data)
     data = {**result.plan.as_json(), "out": str(out), "sha256": result.sha256}
     ctx.emit(

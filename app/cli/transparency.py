@@ -21,6 +21,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     t.add_argument("--from", dest="start", required=True, metavar="DATE")
     t.add_argument("--to", dest="end", required=True, metavar="DATE")
     t.add_argument("--out", required=True, type=Path, metavar="DIR")
+    t.add_argument(
+        "--min-count",
+        type=int,
+        default=transparency.MIN_COUNT,
+        metavar="N",
+        help=_("counts under N are shown as “< N” (default {n})").format(n=transparency.MIN_COUNT),
+    )
     t.set_defaults(handler=cmd_transparency)
 
 
@@ -29,7 +36,10 @@ def cmd_transparency(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     org = ws_mod.org_name(ws)
     with ws.session() as s:
-        files = transparency.write(s, ws.require_actor(), start, end, args.out, org, rules_for(ws))
+        files = transparency.write(
+            s, ws.require_actor(), start, end, args.out, org, rules_for(ws),
+            min_count=args.min_count,
+        )  # fmt: skip
     ctx.emit(
         {"out": str(args.out), "files": [p.name for p in files]},
         _("Wrote {n} files to {dir}").format(n=len(files), dir=args.out),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import trust
 from app.advisories import content as advisory_content
 from app.advisories import csaf_export
 from app.errors import AccordError
@@ -72,6 +73,7 @@ def case_document(session: Session, case: Case, own_fpr: str) -> dict[str, Any]:
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
         "embargo_until": iso(case.embargo_until),
+        "tlp": trust.case_tlp(case),
         "facts": [{"name": f.name, "at": iso(f.at)} for f in case.facts],
         "jurisdictions": sorted(j.code for j in case.jurisdictions),
         "vulnerabilities": [

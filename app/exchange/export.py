@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, cases
+from app import audit, cases, trust
 from app.actor import Actor, Permission
 from app.errors import AccordError, UsageError
 from app.exchange import documents, keys, partners, pgp
@@ -256,6 +256,7 @@ def _prepare(
     include_hazardous: Sequence[tuple[int, str]],
     progress: Callable[[int, int], None] | None,
     cancel: Callable[[], bool] | None,
+    override: str | None = None,
 ) -> tuple[str, list[Partner], list[Case], _Payload]:
     actor.require(Permission.EXPORT)
     level = parse_tlp(tlp)
@@ -263,6 +264,7 @@ def _prepare(
     if not [k for k in case_keys if k.strip()]:
         raise UsageError(_("name at least one case with --case"))
     case_rows = [cases.get_case(session, k) for k in dict.fromkeys(case_keys) if k.strip()]
+    trust.check(actor, trust.export_violations(session, case_rows, recipients, level), override)
     own = keys.current_key(session)
     payload = _payload(
         session, case_rows, recipients, level, include_hazardous, own.fingerprint, progress, cancel
@@ -277,10 +279,12 @@ def preview_bundle(
     case_keys: Sequence[str],
     tlp: str,
     include_hazardous: Sequence[tuple[int, str]] = (),
+    *,
+    override: str | None = None,
 ) -> ExportPlan:
     """Every file that would leave (signatures and the manifest included), changing nothing."""
     level, recipients, case_rows, payload = _prepare(
-        session, actor, to, case_keys, tlp, include_hazardous, None, None
+        session, actor, to, case_keys, tlp, include_hazardous, None, None, override
     )
     plan = _plan("(preview)", level, recipients, case_rows, payload)
     extra = [
@@ -310,10 +314,12 @@ def export_bundle(
     *,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    override: str | None = None,
 ) -> ExportResult:
-    """Build, sign and (for AMBER, AMBER+STRICT, RED) encrypt a bundle; audit what left."""
+    """Build, sign and (for AMBER, AMBER+STRICT, RED) encrypt a bundle; audit what left.
+    The trust rules (app/trust.py) refuse it unless a coordinator's ``override`` may apply."""
     level, recipients, case_rows, payload = _prepare(
-        session, actor, to, case_keys, tlp, include_hazardous, progress, cancel
+        session, actor, to, case_keys, tlp, include_hazardous, progress, cancel, override
     )
     own = keys.current_key(session)
     for path, kind in list(payload.kinds.items()):
@@ -321,6 +327,10 @@ def export_bundle(
             sig = pgp.sign_detached(own.secret_key, own.key_passphrase, payload.files[path])
             payload.add(path + ".asc", sig, "signature")
     bundle_id = str(uuid.uuid4())
+    trust.enforce(
+        session, actor, trust.export_violations(session, case_rows, recipients, level), override,
+        action="bundle.export", entity="bundle", entity_id=bundle_id,
+    )  # fmt: skip
     created = utcnow()
     rcpt = []
     for partner in recipients:
@@ -346,6 +356,10 @@ def export_bundle(
         "encrypted": plan.encrypted,
         "severity_model": severity_model_ref(),
         "cases": [c.key for c in case_rows],
+        # Each case's embargo travels with the bundle (and in its case file).
+        "embargo": {
+            c.key: c.embargo_until.isoformat() for c in case_rows if c.embargo_until is not None
+        },
         "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in plan.files],
     }
     manifest_bytes = documents.json_bytes(manifest)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, cases
+from app import audit, cases, trust
 from app.actor import Actor, Permission
 from app.errors import AccordError
 from app.exchange import keys
@@ -201,6 +201,13 @@ class _Merge:
             if self.partner.name not in names:
                 case.partners_label = ", ".join([*names, self.partner.name])[:500]
         self.s.flush()
+        # The sender's TLP sets a floor under the case and its embargo holds here too.
+        trust.receive(
+            self.s, self.actor, case,
+            tlp=trust.highest(str(self.v.manifest.get("tlp") or ""), str(doc.get("tlp") or "")),
+            embargo_until=_time(doc.get("embargo_until")), partner=self.partner,
+            bundle_id=str(self.v.manifest.get("bundle_id")),
+        )  # fmt: skip
         self.assessments_of(case, doc.get("assessments") or [], vuln_map)
         self.steps_of(case, doc)
         if isinstance(doc.get("advisory_draft"), dict):

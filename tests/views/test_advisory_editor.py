@@ -98,6 +98,23 @@ def test_review_buttons_enforce_four_eyes(qtbot, ws, editor) -> None:  # type: i
     assert "revision 1" in editor.header.text()
 
 
+def test_publish_during_embargo_shows_the_refusal(qtbot, ws, editor) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from app import deadlines
+
+    with ws.session() as s:
+        until = datetime.now(UTC) + timedelta(days=30)
+        deadlines.set_fact(s, ws.require_actor(), "ACC-2026-0001", "embargo-until", until)
+    qtbot.mouseClick(editor.submit_button, Qt.MouseButton.LeftButton)
+    ws.actor = bob(ws)
+    qtbot.mouseClick(editor.approve_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(editor.publish_button, Qt.MouseButton.LeftButton)
+    assert "under embargo" in editor.message.text()
+    with ws.session() as s:
+        assert s.scalars(select(Advisory)).one().status == "approved"
+
+
 def test_export_from_the_editor(qtbot, ws, editor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "adv.json"
     editor.set_target_language("de")

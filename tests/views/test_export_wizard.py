@@ -129,6 +129,30 @@ def test_hazardous_attachment_included_one_by_one(
     assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
 
 
+def test_trust_rule_refusal_shows_in_the_preview(qtbot, exporting_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from app import deadlines
+
+    ws = exporting_ws
+    with ws.session() as s:
+        key = s.scalar(select(Case.key))
+        assert key is not None
+        until = datetime.now(UTC) + timedelta(days=30)
+        deadlines.set_fact(s, ws.require_actor(), key, "embargo-until", until)
+    wizard = ExportWizard(lambda: ws, case_keys=[key])
+    qtbot.addWidget(wizard)
+    wizard.show()
+    nxt = wizard.button(QWizard.WizardButton.NextButton)
+    qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
+    wizard.partners_page.list.item(0).setCheckState(Qt.CheckState.Checked)
+    qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
+    wizard.tlp.setCurrentText("AMBER")
+    qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
+    assert "under embargo" in wizard.summary.text() and "sharing list" in wizard.summary.text()
+    assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+
+
 def test_export_wizard_screenshot(qtbot, exporting_ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     wizard = _wizard(qtbot, exporting_ws)
     wizard.resize(900, 600)

@@ -9,7 +9,7 @@ import pytest
 from app import advisories, cases
 from app.actor import Actor
 from app.workspace import Workspace
-from models import AffectedProduct, Analyst, Assessment, Reference, Role, Vulnerability
+from models import AffectedProduct, Analyst, Assessment, Reference, Role, Setting, Vulnerability
 
 SOURCE = {
     "title": "Prompt injection in ExampleChat tool calling",
@@ -24,6 +24,9 @@ SOURCE = {
     "references": "https://example.org/advisories/examplechat-2026-1",
     "timeline": "2026-10-01 reported; 2026-11-20 fix released.",
 }
+
+
+NAMESPACE = "https://cert.accord-test.eu/advisories"
 
 
 def seed_case(ws: Workspace) -> str:
@@ -83,6 +86,8 @@ def seed_case(ws: Workspace) -> str:
                 )
             )
         s.add(Analyst(name="bob", role=Role.SHIFT_LEAD))
+        # Publication needs a real publisher namespace (app/trust.py).
+        s.merge(Setting(key="org.namespace", value=NAMESPACE))
         return case.key
 
 

@@ -125,14 +125,16 @@ def test_csaf_document_in_memory_for_bundles(ws: Workspace, drafted: str) -> Non
     from app.errors import UsageError
 
     with ws.session() as s:
-        set_namespace(s, ws.require_actor(), "https://cert.example/advisories")
+        set_namespace(s, ws.require_actor(), "https://psirt.accord-test.eu/advisories")
     with ws.session() as s, pytest.raises(UsageError, match="https"):
         set_namespace(s, ws.require_actor(), "ftp://x")
+    with ws.session() as s, pytest.raises(UsageError, match="placeholder"):
+        set_namespace(s, ws.require_actor(), "https://cert.example/advisories")
     with ws.session() as s:
         data = exporting.csaf_document(s, drafted, "ja", "2.1")
     doc = json.loads(data.decode("utf-8"))
     assert doc["document"]["lang"] == "ja" and doc["document"]["source_lang"] == "en"
-    assert doc["document"]["publisher"]["namespace"] == "https://cert.example/advisories"
+    assert doc["document"]["publisher"]["namespace"] == "https://psirt.accord-test.eu/advisories"
     assert csaf_export.validate(doc, "2.1") == []
 
 

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
+from app import trust
 from app.errors import AccordError, UsageError
 from app.exchange import export, importer, verify
 from app.playbooks import runner
@@ -90,6 +91,10 @@ def test_round_trip_between_two_organisations(orgs: tuple[Org, Org]) -> None:
         assert partner_a.last_sequence_in == 1
     # B scores it too, and sends the case back.
     _assess(b, theirs, "Critical")
+    with b.ws.session() as s:  # A sent it at AMBER: going back at GREEN takes A's consent
+        trust.downgrade(
+            s, b.ws.require_actor(), theirs, "GREEN", "back to its originator", "CERT-A, by phone"
+        )
     back = _export(b, ["CERT-A"], [theirs], "GREEN")
     assert back.startswith(b"PK")  # GREEN: signed, not encrypted
     result = _import(a, back)
