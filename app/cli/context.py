@@ -18,6 +18,15 @@ from app.workspace import Workspace
 from i18n import _
 
 
+SECRET_VARS = ("ACCORD_PASSPHRASE", "ACCORD_NEW_PASSPHRASE")
+
+
+def take_env_secrets() -> dict[str, str]:
+    """Read the passphrase variables once and remove them from the environment, so that no
+    child process (gpg, gpg-agent, import workers) inherits them."""
+    return {name: os.environ.pop(name) for name in SECRET_VARS if name in os.environ}
+
+
 def _default(obj: object) -> object:
     if isinstance(obj, datetime | date):
         return obj.isoformat()
@@ -36,6 +45,7 @@ def dumps(data: object) -> str:
 class CliContext:
     args: argparse.Namespace
     out: Any = field(default_factory=lambda: sys.stdout)
+    secrets: dict[str, str] = field(default_factory=dict)
     _ws: Workspace | None = None
     _passphrase: str | None = None
 
@@ -66,10 +76,10 @@ class CliContext:
     def passphrase(self, *, confirm: bool = False, prompt: str | None = None) -> str:
         if self._passphrase is not None:
             return self._passphrase
-        env = os.environ.get("ACCORD_PASSPHRASE")
+        env = self.secrets.get("ACCORD_PASSPHRASE")
         if env is not None:
-            self._passphrase = env
-            return env
+            self._passphrase = ws_mod.normalise_passphrase(env)
+            return self._passphrase
         if not sys.stdin or not sys.stdin.isatty():
             raise LockedError(
                 _("workspace {dir} is locked: set ACCORD_PASSPHRASE or run in a terminal").format(
@@ -79,8 +89,8 @@ class CliContext:
         first = getpass.getpass(prompt or _("Passphrase: "))
         if confirm and getpass.getpass(_("Passphrase again: ")) != first:
             raise UsageError(_("the two passphrases differ"))
-        self._passphrase = first
-        return first
+        self._passphrase = ws_mod.normalise_passphrase(first)
+        return self._passphrase
 
     def open_workspace(self, *, act: bool = True) -> Workspace:
         """Unlock the workspace and choose the acting analyst (--as / ACCORD_ANALYST)."""
