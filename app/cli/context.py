@@ -14,17 +14,10 @@ from typing import Any
 
 from app import workspace as ws_mod
 from app.errors import LockedError, UsageError
-from app.workspace import Workspace
+from app.workspace import Workspace, take_env_secrets
+
+__all__ = ["CliContext", "dumps", "take_env_secrets"]
 from i18n import _
-
-
-SECRET_VARS = ("ACCORD_PASSPHRASE", "ACCORD_NEW_PASSPHRASE")
-
-
-def take_env_secrets() -> dict[str, str]:
-    """Read the passphrase variables once and remove them from the environment, so that no
-    child process (gpg, gpg-agent, import workers) inherits them."""
-    return {name: os.environ.pop(name) for name in SECRET_VARS if name in os.environ}
 
 
 def _default(obj: object) -> object:
