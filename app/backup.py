@@ -200,9 +200,7 @@ def read_manifest(source: Path) -> dict[str, Any]:
     )
     if not ok:
         raise VerificationError(
-            _("the manifest {manifest} is not an Accord backup manifest").format(
-                manifest=manifest
-            )
+            _("the manifest {manifest} is not an Accord backup manifest").format(manifest=manifest)
         )
     sha256, size = _sha256(source)
     if size != body["size"]:
@@ -290,9 +288,7 @@ def restore(
                 digest.update(chunk)
                 dst.write(chunk)
         if digest.hexdigest() != body["sha256"]:  # changed since it was checked
-            raise VerificationError(
-                _("{file} changed while it was restored").format(file=source)
-            )
+            raise VerificationError(_("{file} changed while it was restored").format(file=source))
         files.commit_temp(temp, target, replace=False)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

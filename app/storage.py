@@ -91,9 +91,9 @@ def check_key_readonly(path: Path, passphrase: str, label: str) -> None:
     in ``-shm`` either. Raises LockedError for a wrong key."""
     import sqlcipher3  # the driver of the sqlite+pysqlcipher dialect
 
-    leftover = path.with_name(path.name + "-shm").exists() or path.with_name(
-        path.name + "-wal"
-    ).exists()
+    leftover = (
+        path.with_name(path.name + "-shm").exists() or path.with_name(path.name + "-wal").exists()
+    )
     base = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
     # Without a -shm, readonly_shm cannot open a correct key either (SQLITE_CANTOPEN): then a
     # plain read-only connection, which creates at most the derived -shm index, never the data.
