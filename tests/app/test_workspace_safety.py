@@ -172,7 +172,7 @@ def test_backup_killed_midway_is_never_restored(tmp_path: Path) -> None:
     )
     env = _python_env(ACCORD_PASSPHRASE=PASSPHRASE, ACCORD_WORKSPACE=str(directory))
     refused = 0
-    for i, delay in enumerate((0.9, 1.2, 1.5, 2.5)):
+    for i, delay in enumerate((0.0, 0.3, 1.0)):
         target = tmp_path / f"b{i}.accord"
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli.main", "workspace", "backup", str(target)],
@@ -181,6 +181,12 @@ def test_backup_killed_midway_is_never_restored(tmp_path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Kill it once the copy is under way (its temporary file has bytes), plus a delay.
+        started = time.monotonic()
+        while time.monotonic() - started < 60 and proc.poll() is None:
+            if any(p.stat().st_size for p in tmp_path.glob(f".b{i}.accord.*.tmp")):
+                break
+            time.sleep(0.01)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -198,7 +204,7 @@ def test_backup_killed_midway_is_never_restored(tmp_path: Path) -> None:
             assert not restored.exists()
     assert refused, "every backup finished before its kill: make the workspace bigger"
     # Killed backups wrote no audit event; only finished ones did.
-    finished = sum(1 for i in range(4) if manifest_path(tmp_path / f"b{i}.accord").exists())
+    finished = sum(1 for i in range(3) if manifest_path(tmp_path / f"b{i}.accord").exists())
     assert _actions(directory).count("workspace.backup") == finished
 
 
