@@ -18,11 +18,23 @@ class Permission(enum.Enum):
     SEE_REPORTER_IDENTITY = "see reporters' real identities"
     APPROVE_ADVISORY = "approve advisories"
     OVERRIDE_TRUST = "override TLP and embargo rules"
+    REKEY_WORKSPACE = "change the workspace passphrase"
+    RESTORE_WORKSPACE = "restore a workspace from a backup"
+    DISCARD_QUARANTINE = "discard quarantined documents"
+    BACKUP_WORKSPACE = "back up the workspace"
+    EXPORT_AUDIT = "export the audit log"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(),
-    Role.SHIFT_LEAD: frozenset({Permission.ASSIGN_OTHERS, Permission.APPROVE_ADVISORY}),
+    Role.SHIFT_LEAD: frozenset(
+        {
+            Permission.ASSIGN_OTHERS,
+            Permission.APPROVE_ADVISORY,
+            Permission.BACKUP_WORKSPACE,
+            Permission.EXPORT_AUDIT,
+        }
+    ),
     Role.COORDINATOR: frozenset(Permission),
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from app import txcache
+from app import files, txcache
 from app.actor import Actor
 from app.errors import VerificationError
 from models import AuditEvent, utcnow
@@ -26,13 +26,56 @@ _INSERT_EVENT = insert(_EVENTS)  # built once: a statement built per call costs 
 _CLOCK = "audit_clock"
 
 
+# Details that hold free text (a transition's reason, a deadline's evidence, a note): the
+# hash commits to their SHA-256, so an export can drop the text and still verify.
+FREE_TEXT = frozenset({"reason", "evidence", "note", "notes", "justification", "comment", "text"})
+EXPORT_FORMAT = "accord-audit-export/1"
+_NOT_HASHED = frozenset({"hash", "redacted"})  # "redacted": an export's marker, not the event's
+
+
 def canonical(event: dict[str, Any]) -> bytes:
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def text_commitment(value: str) -> dict[str, str]:
+    """What stands for a free-text value in the hash, and in a redacted export."""
+    return {"sha256": hashlib.sha256(value.encode()).hexdigest()}
+
+
+def _committed(details: Any) -> Any:
+    if not isinstance(details, dict):
+        return details
+    return {
+        k: text_commitment(v) if k in FREE_TEXT and isinstance(v, str) else v
+        for k, v in details.items()
+    }
+
+
 def event_hash(event: dict[str, Any]) -> str:
-    body = {k: v for k, v in event.items() if k != "hash"}
+    """The hash of an event, free-text details counted by their SHA-256 (see ``redact``)."""
+    body = {k: v for k, v in event.items() if k not in _NOT_HASHED}
+    body["details"] = _committed(body.get("details"))
     return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def legacy_event_hash(event: dict[str, Any]) -> str:
+    """The hash of events recorded before free text was committed by its SHA-256."""
+    body = {k: v for k, v in event.items() if k not in _NOT_HASHED}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def redact(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with each free-text detail replaced by its SHA-256, hash unchanged.
+
+    Events hashed with ``event_hash`` still verify; older ones (``legacy_event_hash``, which
+    hashed the text itself) cannot, and are marked ``"redacted": "legacy"``: verification
+    checks their place in the chain but not their content, and says how many there were."""
+    details = event.get("details")
+    if not isinstance(details, dict) or not FREE_TEXT.intersection(details):
+        return event
+    legacy = event_hash(event) != event.get("hash")
+    out = dict(event, details=_committed(details), redacted="legacy" if legacy else "text")
+    return out
 
 
 def as_dict(ev: AuditEvent) -> dict[str, Any]:
@@ -156,6 +199,7 @@ def forget_tail(session: Session) -> None:
 class VerifyResult:
     events: int
     last_hash: str
+    unchecked: int = 0  # redacted events of the legacy hash: linked, content not checkable
 
 
 def verify_events(
@@ -164,7 +208,7 @@ def verify_events(
     """Check linkage and hashes; raise VerificationError naming the first bad event."""
     prev = start_prev
     expected_seq: int | None = None
-    count = 0
+    count = unchecked = 0
     for ev in events:
         seq = ev.get("seq")
         if expected_seq is not None and seq != expected_seq:
@@ -177,14 +221,16 @@ def verify_events(
                 f"audit chain broken at event {seq}: prev_hash does not match the previous "
                 "event (an event was deleted, inserted or reordered)"
             )
-        if event_hash(ev) != ev.get("hash"):
-            raise VerificationError(
-                f"audit chain broken at event {seq}: hash mismatch (the event was edited)"
-            )
+        if ev.get("hash") not in (event_hash(ev), legacy_event_hash(ev)):
+            if ev.get("redacted") != "legacy":
+                raise VerificationError(
+                    f"audit chain broken at event {seq}: hash mismatch (the event was edited)"
+                )
+            unchecked += 1
         prev = ev["hash"]
         expected_seq = int(seq) + 1 if isinstance(seq, int) else None
         count += 1
-    return VerifyResult(events=count, last_hash=prev or GENESIS)
+    return VerifyResult(events=count, last_hash=prev or GENESIS, unchecked=unchecked)
 
 
 def iter_events(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]:
@@ -210,17 +256,46 @@ def verify_session(session: Session) -> VerifyResult:
     return verify_events(iter_events(session), start_prev=GENESIS)
 
 
+def export_header(*, redacted: bool) -> dict[str, Any]:
+    """The first line of an export: what it is, and whether free text is in it."""
+    if redacted:
+        notice = (
+            "Free-text details (" + ", ".join(sorted(FREE_TEXT)) + ") are replaced by "
+            '{"sha256": ...} of their text; the event hashes are the original ones and verify.'
+        )
+    else:
+        notice = (
+            "Free-text details (" + ", ".join(sorted(FREE_TEXT)) + ") are included as "
+            "written, e.g. the reasons given for transitions; export with --redact to leave "
+            "them out."
+        )
+    return {
+        "accord_audit_export": EXPORT_FORMAT,
+        "free_text": "redacted" if redacted else "included",
+        "free_text_fields": sorted(FREE_TEXT),
+        "notice": notice,
+    }
+
+
 def export_lines(
-    session: Session, out: Path, since: datetime | None = None, until: datetime | None = None
+    session: Session,
+    out: Path,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    redacted: bool = False,
 ) -> int:
-    """Write the chain (or a date range of it) as JSON lines that verify without the workspace."""
+    """Write the chain (or a date range of it) as JSON lines that verify without the workspace:
+    a header line, then one event per line; the file is private (0600) and appears whole."""
     n = 0
-    with out.open("w", encoding="utf-8") as fh:
+    with files.atomic_private(out, "w") as fh:
+        fh.write(json.dumps(export_header(redacted=redacted), sort_keys=True) + "\n")
         for ev in iter_events(session):
             at = datetime.fromisoformat(ev["at"])
             if (since and at < since) or (until and at > until):
                 continue
-            fh.write(json.dumps(ev, sort_keys=True, ensure_ascii=False) + "\n")
+            line = redact(ev) if redacted else ev
+            fh.write(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n")
             n += 1
     return n
 
@@ -232,8 +307,11 @@ def verify_file(path: Path) -> VerifyResult:
                 if not line.strip():
                     continue
                 try:
-                    yield json.loads(line)
+                    item = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise VerificationError(f"{path}: line {lineno} is not JSON: {exc}") from exc
+                if lineno == 1 and isinstance(item, dict) and "accord_audit_export" in item:
+                    continue  # the header
+                yield item
 
     return verify_events(events())

@@ -6,6 +6,7 @@ desktop file and the team server stay identical.
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
-from app.errors import LockedError
+from app.errors import AccordError, LockedError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
@@ -79,6 +80,41 @@ def check_key(engine: Engine, label: str) -> None:
     except DatabaseError as exc:
         engine.dispose()
         raise LockedError(f"wrong passphrase for workspace {label}") from exc
+
+
+def check_key_readonly(path: Path, passphrase: str, label: str) -> None:
+    """Try the key on a read-only connection that cannot change any file.
+
+    A read-write connection that fails to decrypt still checkpoints a WAL left behind by a
+    crash into the main file and deletes ``-wal``/``-shm`` when it closes; a ``mode=ro``
+    connection never checkpoints, and with ``readonly_shm`` it does not rebuild the WAL index
+    in ``-shm`` either. Raises LockedError for a wrong key."""
+    import sqlcipher3  # the driver of the sqlite+pysqlcipher dialect
+
+    leftover = (
+        path.with_name(path.name + "-shm").exists() or path.with_name(path.name + "-wal").exists()
+    )
+    base = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+    # Without a -shm, readonly_shm cannot open a correct key either (SQLITE_CANTOPEN): then a
+    # plain read-only connection, which creates at most the derived -shm index, never the data.
+    uris = [base + "&readonly_shm=1", base] if leftover else [base]
+    key = "'" + passphrase.replace("'", "''") + "'"
+    for i, uri in enumerate(uris):
+        conn = sqlcipher3.connect(uri, uri=True)
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f"PRAGMA key = {key}")
+            conn.execute("PRAGMA query_only = 1")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return
+        except sqlcipher3.OperationalError:
+            if i + 1 < len(uris):
+                continue
+            raise AccordError(f"cannot read workspace {label}") from None
+        except sqlcipher3.DatabaseError:
+            raise LockedError(f"wrong passphrase for workspace {label}") from None
+        finally:
+            conn.close()
 
 
 def migrate(engine: Engine) -> None:

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, files
 from app.actor import Actor
 from app.cases import TIER_RANK
 from app.deadlines.rules import RuleSet, builtin_rules
@@ -362,7 +362,7 @@ def write(
     """Write the CSV files, ``manifest.json`` and ``transparency.html`` into ``out``."""
     report = build(session, start, end, rules, now, min_count)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        files.private_dir(out)
     except OSError as exc:
         raise AccordError(
             _("cannot create {dir}: {problem}").format(dir=out, problem=exc)
@@ -370,13 +370,14 @@ def write(
     written = []
     for t in report.tables:
         p = out / f"{t.name}.csv"
-        p.write_text(_csv(t), encoding="utf-8")
+        files.write_private(p, _csv(t).encode("utf-8"))
         written.append(p)
     html = out / "transparency.html"
-    html.write_text(render_html(report, org), encoding="utf-8")
+    files.write_private(html, render_html(report, org).encode("utf-8"))
     written.append(html)
     manifest = out / "manifest.json"
-    manifest.write_text(
+    files.write_private(
+        manifest,
         json.dumps(
             {
                 "tlp": "CLEAR",
@@ -388,8 +389,7 @@ def write(
                 "files": [p.name for p in written],
             },
             indent=2,
-        ),
-        encoding="utf-8",
+        ).encode("utf-8"),
     )
     written.append(manifest)
     audit.record(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +17,17 @@ import platformdirs
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import audit
-from app.actor import Actor
+from app import audit, files
+from app.actor import Actor, Permission
 from app.errors import AccordError, LockedError, NotFound, UsageError
-from app.storage import check_key, migrate, plain_sqlite_engine, server_engine, sqlcipher_engine
+from app.storage import (
+    check_key,
+    check_key_readonly,
+    migrate,
+    plain_sqlite_engine,
+    server_engine,
+    sqlcipher_engine,
+)
 from i18n import _
 from models import Analyst, Role, Setting
 
@@ -28,6 +35,7 @@ DB_FILE = "workspace.accord"
 DEMO_MARKER = "DEMO"
 DEMO_PASSPHRASE = "accord-demo"
 MIN_PASSPHRASE = 10
+SECRET_ENV = ("ACCORD_PASSPHRASE", "ACCORD_NEW_PASSPHRASE")
 
 
 def default_dir() -> Path:
@@ -44,7 +52,23 @@ def is_demo(directory: Path) -> bool:
     return (directory / DEMO_MARKER).exists()
 
 
+def take_env_secrets() -> dict[str, str]:
+    """Read the passphrase variables once and remove them from the environment, so that no
+    child process (gpg, gpg-agent, import workers) inherits them."""
+    return {name: os.environ.pop(name) for name in SECRET_ENV if name in os.environ}
+
+
+def normalise_passphrase(passphrase: str) -> str:
+    """The one form of a passphrase (Unicode NFC), wherever it is read: an "é" typed as one
+    code point or as "e" plus a combining accent is the same passphrase, hence the same key."""
+    return unicodedata.normalize("NFC", passphrase)
+
+
 def check_passphrase_strength(passphrase: str) -> None:
+    """A new passphrase: not blank (spaces only), and long enough once normalised."""
+    passphrase = normalise_passphrase(passphrase)
+    if not passphrase.strip():
+        raise UsageError(_("the passphrase must not be blank"))
     if len(passphrase) < MIN_PASSPHRASE:
         raise UsageError(
             _("the passphrase must have at least {n} characters").format(n=MIN_PASSPHRASE)
@@ -121,7 +145,7 @@ def _engine_for(directory: Path, passphrase: str | None, db_url: str | None) -> 
         raise LockedError(
             _("a passphrase is needed to unlock workspace {dir}").format(dir=directory)
         )
-    return sqlcipher_engine(directory / DB_FILE, passphrase), str(directory)
+    return sqlcipher_engine(directory / DB_FILE, normalise_passphrase(passphrase)), str(directory)
 
 
 def create(
@@ -140,7 +164,10 @@ def create(
         check_passphrase_strength(passphrase)
         if (directory / DB_FILE).exists():
             raise AccordError(_("a workspace already exists in {dir}").format(dir=directory))
-        directory.mkdir(parents=True, exist_ok=True)
+        files.private_dir(directory)
+        # Created empty and 0600 before SQLite opens it: SQLite gives -wal and -shm the mode
+        # of the database file, and would create all three world-readable otherwise.
+        files.write_private(directory / DB_FILE, b"")
     engine, label = _engine_for(directory or Path("."), passphrase, db_url)
     migrate(engine)
     ws = Workspace(engine, label, directory if not db_url else None)
@@ -168,11 +195,24 @@ def open_workspace(
             raise AccordError(
                 _("no workspace in {dir}; create one with 'accord init'").format(dir=directory)
             )
+    if not db_url and directory is not None and passphrase is not None:
+        # Before any read-write connection exists: one that fails to decrypt would still merge
+        # a WAL left by a crash into the main file and delete it on close.
+        check_key_readonly(directory / DB_FILE, normalise_passphrase(passphrase), str(directory))
     engine, label = _engine_for(directory or Path("."), passphrase, db_url)
-    if engine.dialect.name == "sqlite" and not db_url:
-        check_key(engine, label)
     migrate(engine)
+    if not db_url and directory is not None:
+        _make_private(directory)
     return Workspace(engine, label, directory if not db_url else None)
+
+
+def _make_private(directory: Path) -> None:
+    """Workspaces created before files were private: make their files 0600 once unlocked."""
+    for name in (DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            path = directory / name
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, files.FILE_MODE)
 
 
 def org_name(ws: Workspace) -> str:
@@ -182,13 +222,16 @@ def org_name(ws: Workspace) -> str:
 
 
 def rekey(ws: Workspace, new_passphrase: str) -> None:
-    """Change the SQLCipher key in place (SQLCipher re-encrypts every page)."""
+    """Change the SQLCipher key in place (SQLCipher re-encrypts every page); coordinators only.
+
+    The audit event is written once the new key is in place: a rekey killed midway leaves
+    the old key and no event claiming a change."""
+    actor = ws.require_actor()
+    actor.require(Permission.REKEY_WORKSPACE)
     check_passphrase_strength(new_passphrase)
+    new_passphrase = normalise_passphrase(new_passphrase)
     if ws.dialect != "sqlite" or ws.directory is None:
         raise AccordError(_("only an encrypted workspace file can be rekeyed"))
-    actor = ws.require_actor()
-    with ws.session() as s:
-        audit.record(s, actor, "workspace.rekey", "workspace", ws.label)
     ws.engine.dispose()
     raw = ws.engine.raw_connection()
     try:
@@ -204,42 +247,26 @@ def rekey(ws: Workspace, new_passphrase: str) -> None:
     check_key(new_engine, ws.label)
     ws.engine = new_engine
     ws.__post_init__()
+    with ws.session() as s:
+        audit.record(s, actor, "workspace.rekey", "workspace", ws.label)
 
 
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def backup(ws: Workspace, target: Path, passphrase: str) -> None:
-    """A consistent encrypted copy taken inside one read transaction, while in use."""
-    if ws.dialect != "sqlite":
-        raise AccordError(_("back up a team database with the server's own tools (pg_dump)"))
-    if target.exists():
-        raise AccordError(_("{file} exists already; choose a new file").format(file=target))
-    actor = ws.require_actor()
-    with ws.session() as s:
-        audit.record(s, actor, "workspace.backup", "workspace", ws.label)
-    with ws.engine.connect() as conn:
-        conn.exec_driver_sql(
-            f"ATTACH DATABASE {_quote(str(target))} AS backup KEY {_quote(passphrase)}"
-        )
-        try:
-            conn.exec_driver_sql("SELECT sqlcipher_export('backup')")
-        finally:
-            conn.exec_driver_sql("DETACH DATABASE backup")
-        conn.commit()
+def backup(ws: Workspace, target: Path, passphrase: str) -> Path:
+    """A consistent encrypted copy with its manifest (see ``app.backup``); returns the
+    manifest's path."""
+    from app import backup as backup_mod
+
+    return backup_mod.backup(ws, target, passphrase)
 
 
-def restore(source: Path, directory: Path, passphrase: str) -> Workspace:
-    """Restore a backup into a new workspace directory and check its key and audit chain."""
-    if (directory / DB_FILE).exists():
-        raise AccordError(_("a workspace already exists in {dir}").format(dir=directory))
-    probe = sqlcipher_engine(source, passphrase)
-    check_key(probe, str(source))
-    probe.dispose()
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, directory / DB_FILE)
-    ws = open_workspace(directory, passphrase)
-    with ws.session() as s:
-        audit.verify_session(s)
-    return ws
+def restore(
+    source: Path, directory: Path, passphrase: str, *, analyst: str | None = None
+) -> Workspace:
+    """Restore a checked backup into a new workspace folder (see ``app.backup``)."""
+    from app import backup as backup_mod
+
+    return backup_mod.restore(source, directory, passphrase, analyst=analyst)

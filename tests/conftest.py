@@ -116,12 +116,19 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
     monkeypatch.setenv("ACCORD_ANALYST", "alice")
 
     def run(*argv: str) -> CliResult:
+        # The CLI removes the passphrase variables from the environment (child processes must
+        # not inherit them); put back what the test set, as a new process would see it.
+        names = ("ACCORD_PASSPHRASE", "ACCORD_NEW_PASSPHRASE")
+        secrets = {k: os.environ[k] for k in names if k in os.environ}
         out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                code = main(list(argv))
-            except SystemExit as exc:
-                code = int(exc.code or 0)
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                try:
+                    code = main(list(argv))
+                except SystemExit as exc:
+                    code = int(exc.code or 0)
+        finally:
+            os.environ.update(secrets)
         return CliResult(code, out.getvalue(), err.getvalue())
 
     return run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from app.cli.context import take_env_secrets
 from app.cli.main import build_parser
 from app.cli.main import main as cli_main
 
@@ -15,6 +16,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from views.application import run_gui
 
+        # The GUI asks for the passphrase; the variables must not reach its child processes.
+        take_env_secrets()
         return run_gui(args)
     return cli_main(argv)
 

@@ -161,7 +161,8 @@ class UnlockDialog(QDialog):
         self.hide_error()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            ws = self.opener(None if self.db_url else self.directory, self.passphrase.text())
+            phrase = ws_mod.normalise_passphrase(self.passphrase.text())
+            ws = self.opener(None if self.db_url else self.directory, phrase)
             names = ws.analyst_names()
         except AccordError as exc:
             self.show_error(str(exc))

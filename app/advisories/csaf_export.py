@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from app import files
 from app.advisories.content import AdvisoryContent, ProductInfo, ScoreInfo, VulnInfo
 from app.advisories.fields import FIELD_LABELS, TIER_LABELS, TLP_LABELS
 from app.errors import AccordError, UsageError
@@ -424,5 +425,5 @@ def export(c: AdvisoryContent, out: Path, version: str = "2.0") -> dict[str, Any
     findings = validate(doc, version)
     if findings:
         raise refusal(findings)
-    out.write_bytes(dumps(doc))
+    files.write_private(out, dumps(doc))
     return doc

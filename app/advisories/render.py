@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from app import files
 from app.advisories import markdown
 from app.advisories.content import AdvisoryContent
 from app.advisories.fields import (
@@ -153,4 +154,4 @@ def render(c: AdvisoryContent, fmt: str, reader_tz: str | None = None) -> str:
 
 
 def write(c: AdvisoryContent, fmt: str, out: Path, reader_tz: str | None = None) -> None:
-    out.write_text(render(c, fmt, reader_tz), encoding="utf-8")
+    files.write_private(out, render(c, fmt, reader_tz).encode("utf-8"))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app import audit
+from app.actor import Permission
 from app.cli.context import CliContext
 from app.errors import UsageError
 from i18n import _
@@ -30,6 +31,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     ex.add_argument("--out", type=Path, required=True)
     ex.add_argument("--from", dest="since", help=_("ISO date or time"))
     ex.add_argument("--to", dest="until", help=_("ISO date or time"))
+    ex.add_argument(
+        "--redact",
+        action="store_true",
+        help=_("replace free-text details (reasons, evidence, notes) by their SHA-256"),
+    )
     ex.set_defaults(handler=cmd_export)
 
 
@@ -42,9 +48,21 @@ def cmd_verify(ctx: CliContext, args: argparse.Namespace) -> int:
         with ws.session() as s:
             result = audit.verify_session(s)
         label = ws.label
+    text = _("audit chain intact: {n} events").format(n=result.events)
+    if result.unchecked:
+        text += "\n" + _(
+            "{n} redacted events predate hashed free text: their place in the chain is "
+            "checked, their content is not"
+        ).format(n=result.unchecked)
     ctx.emit(
-        {"ok": True, "events": result.events, "last_hash": result.last_hash, "source": label},
-        _("audit chain intact: {n} events").format(n=result.events),
+        {
+            "ok": True,
+            "events": result.events,
+            "last_hash": result.last_hash,
+            "source": label,
+            "unchecked": result.unchecked,
+        },
+        text,
     )
     return 0
 
@@ -81,11 +99,18 @@ def _when(value: str | None, end: bool) -> datetime | None:
 
 
 def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
-    ws = ctx.open_workspace(act=False)
+    ws = ctx.open_workspace()
+    ws.require_actor().require(Permission.EXPORT_AUDIT)
     with ws.session() as s:
-        n = audit.export_lines(s, args.out, _when(args.since, False), _when(args.until, True))
+        n = audit.export_lines(
+            s,
+            args.out,
+            _when(args.since, False),
+            _when(args.until, True),
+            redacted=args.redact,
+        )
     ctx.emit(
-        {"out": str(args.out), "events": n},
+        {"out": str(args.out), "events": n, "redacted": bool(args.redact)},
         _("{n} events written to {file}").format(n=n, file=args.out),
     )
     return 0

@@ -14,7 +14,9 @@ from typing import Any
 
 from app import workspace as ws_mod
 from app.errors import LockedError, UsageError
-from app.workspace import Workspace
+from app.workspace import Workspace, take_env_secrets
+
+__all__ = ["CliContext", "dumps", "take_env_secrets"]
 from i18n import _
 
 
@@ -36,6 +38,7 @@ def dumps(data: object) -> str:
 class CliContext:
     args: argparse.Namespace
     out: Any = field(default_factory=lambda: sys.stdout)
+    secrets: dict[str, str] = field(default_factory=dict)
     _ws: Workspace | None = None
     _passphrase: str | None = None
 
@@ -66,10 +69,10 @@ class CliContext:
     def passphrase(self, *, confirm: bool = False, prompt: str | None = None) -> str:
         if self._passphrase is not None:
             return self._passphrase
-        env = os.environ.get("ACCORD_PASSPHRASE")
+        env = self.secrets.get("ACCORD_PASSPHRASE")
         if env is not None:
-            self._passphrase = env
-            return env
+            self._passphrase = ws_mod.normalise_passphrase(env)
+            return self._passphrase
         if not sys.stdin or not sys.stdin.isatty():
             raise LockedError(
                 _("workspace {dir} is locked: set ACCORD_PASSPHRASE or run in a terminal").format(
@@ -79,8 +82,8 @@ class CliContext:
         first = getpass.getpass(prompt or _("Passphrase: "))
         if confirm and getpass.getpass(_("Passphrase again: ")) != first:
             raise UsageError(_("the two passphrases differ"))
-        self._passphrase = first
-        return first
+        self._passphrase = ws_mod.normalise_passphrase(first)
+        return self._passphrase
 
     def open_workspace(self, *, act: bool = True) -> Workspace:
         """Unlock the workspace and choose the acting analyst (--as / ACCORD_ANALYST)."""

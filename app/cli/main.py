@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli.context import CliContext
+from app.cli.context import CliContext, take_env_secrets
 from app.errors import AccordError
 from i18n import _
 
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    secrets = take_env_secrets()  # first of all: nothing started later may inherit them
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `accord` alone opens the GUI (views.entry); a bare group such as `accord case` lands here.
         parser.print_help(sys.stderr)
         return 2
-    ctx = CliContext(args)
+    ctx = CliContext(args, secrets=secrets)
     try:
         return int(handler(ctx, args) or 0)
     except AccordError as exc:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app import workspace as ws_mod
+from app.actor import Permission
 from app.cli.context import CliContext
 from app.errors import UsageError
 from i18n import _
@@ -50,37 +51,39 @@ def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _new_passphrase() -> str:
-    env = os.environ.get("ACCORD_NEW_PASSPHRASE")
+def _new_passphrase(ctx: CliContext) -> str:
+    env = ctx.secrets.get("ACCORD_NEW_PASSPHRASE")
     if env is not None:
-        return env
+        return ws_mod.normalise_passphrase(env)
     if not sys.stdin or not sys.stdin.isatty():
         raise UsageError(_("set ACCORD_NEW_PASSPHRASE or run in a terminal"))
-    first = getpass.getpass(_("New passphrase: "))
-    if getpass.getpass(_("New passphrase again: ")) != first:
+    first = ws_mod.normalise_passphrase(getpass.getpass(_("New passphrase: ")))
+    if ws_mod.normalise_passphrase(getpass.getpass(_("New passphrase again: "))) != first:
         raise UsageError(_("the two passphrases differ"))
     return first
 
 
 def cmd_rekey(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
-    ws_mod.rekey(ws, _new_passphrase())
+    ws.require_actor().require(Permission.REKEY_WORKSPACE)  # before asking for a new one
+    ws_mod.rekey(ws, _new_passphrase(ctx))
     ctx.emit({"workspace": ws.label, "rekeyed": True}, _("Passphrase changed."))
     return 0
 
 
 def cmd_backup(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
-    ws_mod.backup(ws, args.file, ctx.passphrase())
+    manifest = ws_mod.backup(ws, args.file, ctx.passphrase())
     ctx.emit(
-        {"workspace": ws.label, "backup": str(args.file)},
+        {"workspace": ws.label, "backup": str(args.file), "manifest": str(manifest)},
         _("Encrypted backup written to {file}.").format(file=args.file),
     )
     return 0
 
 
 def cmd_restore(ctx: CliContext, args: argparse.Namespace) -> int:
-    ws = ws_mod.restore(args.file, args.dir, ctx.passphrase())
+    analyst = getattr(args, "as_analyst", None) or os.environ.get("ACCORD_ANALYST")
+    ws = ws_mod.restore(args.file, args.dir, ctx.passphrase(), analyst=analyst)
     ws.engine.dispose()
     ctx.emit(
         {"workspace": str(args.dir), "restored_from": str(args.file), "audit": "intact"},

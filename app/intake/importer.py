@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.actor import Actor
 from app.intake import bulk, walker
+from app.intake import workers as workers_mod
 from app.intake.mapping import record_saved
 from app.intake.model import Limits, Rejected
 from app.intake.parse import Parsed, ParseOptions, parse_document
@@ -172,7 +173,7 @@ def _stream(
     # Parsing runs ahead while a run of documents is written (a shorter window left the
     # parser processes idle during every write), within a memory budget for big files.
     window = max(workers * 16, 2 * bulk.MAX_RUN)
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = workers_mod.pool(workers)  # no secret in their environment; they die with us
     pending: list[tuple[walker.Entry, bytes, Future[Parsed | str] | Parsed | str]] = []
     ahead = 0  # bytes of the pending documents
     it = iter(entries)

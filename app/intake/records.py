@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.actor import Actor
+from app.actor import Actor, Permission
 from app.errors import AccordError, NotFound
 from app.intake import hazard
 from i18n import _
@@ -61,7 +61,8 @@ def quarantine_item(s: Session, item_id: int) -> tuple[QuarantineInfo, bytes]:
 
 
 def discard(s: Session, actor: Actor, item_id: int) -> QuarantineInfo:
-    """Delete a quarantined document for good (audited by id)."""
+    """Delete a quarantined document for good (audited by id); coordinators only."""
+    actor.require(Permission.DISCARD_QUARANTINE)
     info, _content = quarantine_item(s, item_id)
     item = s.get(QuarantineItem, item_id)
     s.delete(item)
