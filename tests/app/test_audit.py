@@ -61,9 +61,10 @@ def test_export_verifies_without_workspace(chained: Workspace, tmp_path: Path) -
         assert audit.export_lines(s, out) == 7
     assert audit.verify_file(out).events == 7
     lines = out.read_text().splitlines()
-    tampered = json.loads(lines[2])
+    at = next(i for i, line in enumerate(lines) if json.loads(line).get("seq") == 3)
+    tampered = json.loads(lines[at])
     tampered["action"] = "case.delete"
-    lines[2] = json.dumps(tampered)
+    lines[at] = json.dumps(tampered)
     out.write_text("\n".join(lines) + "\n")
     with pytest.raises(VerificationError, match="event 3"):
         audit.verify_file(out)
