@@ -228,7 +228,11 @@ def open_workspace(
     migrate(engine)
     ws = Workspace(engine, label, directory if not db_url else None)
     if not db_url and passphrase is not None:
-        ws.issued = unlock.convert_legacy(ws, passphrase, analyst)
+        try:
+            ws.issued = unlock.convert_legacy(ws, passphrase, analyst)
+        except BaseException:
+            ws.lock()
+            raise
     return ws
 
 

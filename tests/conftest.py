@@ -119,7 +119,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
     monkeypatch.setenv("ACCORD_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.setenv("ACCORD_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("ACCORD_ANALYST", "alice")
+    # No ACCORD_ANALYST: in a workspace file, the passphrase says who is acting.
 
     def run(*argv: str, env: dict[str, str] | None = None) -> CliResult:
         """``env`` overrides environment variables for this one run (another analyst's
@@ -157,10 +157,14 @@ def own_passphrase(name: str) -> str:
     return f"{name}'s own passphrase"
 
 
-def enrol(cli, name: str, role: str = "analyst") -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """``analyst add`` by the acting coordinator, then the new analyst's first unlock with the
-    one-time passphrase, choosing ``own_passphrase(name)``. Returns the env to act as them."""
-    added = cli("analyst", "add", name, "--role", role, "--json")
+def enrol(cli, name: str, role: str | None = "analyst") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """``analyst add`` by the acting coordinator (``analyst reset`` for an analyst who exists,
+    ``role=None``), then the analyst's first unlock with the one-time passphrase, choosing
+    ``own_passphrase(name)``. Returns the env to act as them."""
+    if role is None:
+        added = cli("analyst", "reset", name, "--json")
+    else:
+        added = cli("analyst", "add", name, "--role", role, "--json")
     assert added.code == 0, added.err
     otp = added.json()["one_time_passphrase"]
     env = {"ACCORD_PASSPHRASE": otp, "ACCORD_NEW_PASSPHRASE": own_passphrase(name)}

@@ -9,6 +9,7 @@ from typing import Any
 from app import analysts
 from app import workspace as ws_mod
 from app.cli.context import CliContext
+from app.errors import UsageError
 from app.identity import unlock
 from i18n import _
 from models import Analyst
@@ -69,7 +70,7 @@ def cmd_passphrase(ctx: CliContext, args: argparse.Namespace) -> int:
     asked: list[str] = []
 
     def remember() -> str:
-        asked.append(ctx.new_passphrase())
+        asked.append(_required(ctx.new_passphrase()))
         return asked[-1]
 
     # A one-time slot changes its passphrase while unlocking; otherwise change it now.
@@ -78,13 +79,19 @@ def cmd_passphrase(ctx: CliContext, args: argparse.Namespace) -> int:
     )
     ws = ctx._ws
     if not asked:
-        unlock.change_passphrase(ws, ctx.new_passphrase())
+        unlock.change_passphrase(ws, _required(ctx.new_passphrase()))
     actor = ws.require_actor()
     ctx.emit(
         {"analyst": actor.name, "passphrase_changed": True},
         _("{name}: passphrase changed.").format(name=actor.name),
     )
     return 0
+
+
+def _required(phrase: str | None) -> str:
+    if phrase is None:
+        raise UsageError(_("set ACCORD_NEW_PASSPHRASE or run in a terminal"))
+    return phrase
 
 
 def cmd_deactivate(ctx: CliContext, args: argparse.Namespace) -> int:

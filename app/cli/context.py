@@ -82,13 +82,14 @@ class CliContext:
         self._passphrase = first
         return first
 
-    def new_passphrase(self) -> str:
-        """The acting analyst's own new passphrase: ACCORD_NEW_PASSPHRASE or asked twice."""
+    def new_passphrase(self) -> str | None:
+        """The acting analyst's own new passphrase: ACCORD_NEW_PASSPHRASE or asked twice;
+        None when there is neither."""
         env = os.environ.get("ACCORD_NEW_PASSPHRASE")
         if env is not None:
             return env
         if not sys.stdin or not sys.stdin.isatty():
-            raise UsageError(_("set ACCORD_NEW_PASSPHRASE or run in a terminal"))
+            return None
         first = getpass.getpass(_("Choose your own passphrase: "))
         if getpass.getpass(_("New passphrase again: ")) != first:
             raise UsageError(_("the two passphrases differ"))

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 DB_FILE = "workspace.accord"
 LOCK_FILE = "keyslots.lock"
-NewPassphrase = Callable[[], str]
+# Asks the analyst for their own new passphrase; None when nobody can be asked.
+NewPassphrase = Callable[[], str | None]
 
 
 class PassphraseChangeRequired(LockedError):
@@ -146,7 +147,8 @@ def open_file(
             )
         ws.actor = Actor(row.id, row.name, row.role, signing_key=opened.signing_key)
     if opened.must_change:
-        if new_passphrase is None:
+        chosen = new_passphrase() if new_passphrase is not None else None
+        if chosen is None:
             ws.lock()
             raise PassphraseChangeRequired(
                 _(
@@ -154,7 +156,11 @@ def open_file(
                     "('accord analyst passphrase', or ACCORD_NEW_PASSPHRASE)"
                 ).format(name=opened.name)
             )
-        change_passphrase(ws, new_passphrase())
+        try:
+            change_passphrase(ws, chosen)
+        except BaseException:
+            ws.lock()
+            raise
     return ws
 
 
@@ -235,6 +241,23 @@ def issue_slot(ws: Workspace, session: Session, analyst: Analyst) -> str:
         )  # fmt: skip
         keyslots.write_atomic(keys.directory / keyslots.SLOTS_FILE, keyslots.with_slot(slots, slot))
     return phrase
+
+
+def give_slot(ws: Workspace, analyst: Analyst, passphrase: str) -> None:
+    """A full slot (with a new signing key) under a passphrase the acting coordinator chose:
+    only for the demo, whose passphrases are public anyway."""
+    keys = _keys(ws)
+    ws.require_actor().require(Permission.MANAGE_ANALYSTS)
+    owner = with_new_key(Actor(analyst.id, analyst.name, analyst.role))
+    with ws.session() as s:
+        record_with_key(s, owner, "analyst.key", "analyst", analyst.id)
+    with slots_lock(keys.directory):
+        slots = _current(keys.directory)
+        slot = keyslots.make_slot(
+            slots, keys.db_key, owner.id, owner.name, passphrase, must_change=False,
+            signing_key=owner.signing_key,
+        )  # fmt: skip
+        keyslots.write_atomic(keys.directory / keyslots.SLOTS_FILE, keyslots.with_slot(slots, slot))
 
 
 def reset_slot(ws: Workspace, name: str) -> str:
