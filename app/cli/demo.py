@@ -12,9 +12,9 @@ from app import demo
 from app import workspace as ws_mod
 from app.actor import Actor
 from app.cli.context import CliContext
-from app.identity import keyslots, unlock
 from app.demo_text import load
 from app.errors import UsageError
+from app.identity import keyslots, unlock
 from app.workspace import Workspace
 from i18n import _
 from models import Analyst
