@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit
 from app.actor import Actor, Permission
 from app.errors import AccordError, LockedError, NotFound, UsageError
-from app.identity import unlock
+from app.identity import checkpoints, unlock
 from app.storage import check_key, migrate, plain_sqlite_engine, server_engine, sqlcipher_engine
 from i18n import _
 from models import Analyst, Role, Setting
@@ -267,6 +267,7 @@ def backup(ws: Workspace, target: Path, passphrase: str) -> None:
     actor = ws.require_actor()
     with ws.session() as s:
         audit.record(s, actor, "workspace.backup", "workspace", ws.label)
+        checkpoints.create(s, actor, "backup", required=False)  # the backup's head, anchored
     with ws.engine.connect() as conn:
         conn.exec_driver_sql(
             f"ATTACH DATABASE {_quote(str(target))} AS backup KEY {_quote(passphrase)}"
