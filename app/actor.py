@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.errors import PermissionDenied
 from i18n import _
@@ -41,11 +43,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """The analyst on whose behalf a use case runs (chosen at unlock)."""
+    """The analyst on whose behalf a use case runs (identified at unlock by their key slot).
+
+    ``signing_key`` (from the slot) signs the analyst's audit events; None for the system and
+    for workspaces without key slots (in-memory tests)."""
 
     id: int
     name: str
     role: Role
+    signing_key: Ed25519PrivateKey | None = field(default=None, compare=False, repr=False)
 
     def can(self, permission: Permission) -> bool:
         return permission in GRANTS[self.role]

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from app import files, txcache
 from app.actor import Actor
 from app.errors import VerificationError
-from models import AuditEvent, utcnow
+from app.identity import signing
+from models import Analyst, AnalystKey, AuditEvent, utcnow
 
 GENESIS = "0" * 64
 _TAIL = txcache.register("audit_tail")
@@ -30,7 +31,9 @@ _CLOCK = "audit_clock"
 # hash commits to their SHA-256, so an export can drop the text and still verify.
 FREE_TEXT = frozenset({"reason", "evidence", "note", "notes", "justification", "comment", "text"})
 EXPORT_FORMAT = "accord-audit-export/1"
-_NOT_HASHED = frozenset({"hash", "redacted"})  # "redacted": an export's marker, not the event's
+# "redacted" is an export's marker, not the event's; the signature is over the hash, so
+# neither it nor the key id it names is part of the hash.
+_NOT_HASHED = frozenset({"hash", "redacted", "signature", "key_id"})
 
 
 def canonical(event: dict[str, Any]) -> bytes:
@@ -90,6 +93,8 @@ def as_dict(ev: AuditEvent) -> dict[str, Any]:
         "details": ev.details,
         "prev_hash": ev.prev_hash,
         "hash": ev.hash,
+        "signature": ev.signature,
+        "key_id": ev.key_id,
     }
 
 
@@ -104,6 +109,11 @@ def _tail(session: Session) -> tuple[int, str]:
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the newest event, GENESIS for an empty chain (seen by this session)."""
+    return _tail(session)
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,8 @@ def record_all(session: Session, actor: Actor, events: Iterable[Event]) -> None:
     the unit of work has nothing to track (intake records two for every document)."""
     seq, prev = _tail(session)
     now = session.info.get(_CLOCK) or utcnow()
+    signer = actor.signing_key
+    key_id = signing.key_id(signer) if signer is not None else None
     rows = []
     for e in events:
         seq += 1
@@ -168,6 +180,8 @@ def record_all(session: Session, actor: Actor, events: Iterable[Event]) -> None:
                 "details": body["details"],
                 "prev_hash": body["prev_hash"],
                 "hash": prev,
+                "signature": signer.sign(prev.encode("ascii")).hex() if signer else None,
+                "key_id": key_id,
             }
         )
     if rows:
@@ -200,15 +214,24 @@ class VerifyResult:
     events: int
     last_hash: str
     unchecked: int = 0  # redacted events of the legacy hash: linked, content not checkable
+    signed: int = 0
+    unsigned: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
 
 
 def verify_events(
-    events: Iterable[dict[str, Any]], *, start_prev: str | None = None
+    events: Iterable[dict[str, Any]],
+    *,
+    start_prev: str | None = None,
+    keys: signing.Keyring | None = None,
 ) -> VerifyResult:
-    """Check linkage and hashes; raise VerificationError naming the first bad event."""
+    """Check linkage, hashes and (with ``keys``) signatures; raise VerificationError naming
+    the first bad event and why."""
     prev = start_prev
     expected_seq: int | None = None
-    count = unchecked = 0
+    count = unchecked = signed = 0
+    first_seq: int | None = None
     for ev in events:
         seq = ev.get("seq")
         if expected_seq is not None and seq != expected_seq:
@@ -227,10 +250,24 @@ def verify_events(
                     f"audit chain broken at event {seq}: hash mismatch (the event was edited)"
                 )
             unchecked += 1
+        if keys is not None:
+            problem = keys.problem(ev)
+            if problem is not None:
+                raise VerificationError(f"audit event {seq} is not trustworthy: {problem}")
+        signed += 1 if ev.get("signature") else 0
         prev = ev["hash"]
+        first_seq = seq if first_seq is None and isinstance(seq, int) else first_seq
         expected_seq = int(seq) + 1 if isinstance(seq, int) else None
         count += 1
-    return VerifyResult(events=count, last_hash=prev or GENESIS, unchecked=unchecked)
+    return VerifyResult(
+        events=count,
+        last_hash=prev or GENESIS,
+        unchecked=unchecked,
+        signed=signed,
+        unsigned=count - signed,
+        first_seq=first_seq,
+        last_seq=expected_seq - 1 if expected_seq is not None else None,
+    )
 
 
 def iter_events(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]:
@@ -247,13 +284,24 @@ def iter_events(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]
         session.expunge_all()
 
 
+def keyring(session: Session) -> signing.Keyring:
+    """Every analyst's registered signing keys, as this workspace knows them."""
+    rows = session.execute(
+        select(AnalystKey.key_id, Analyst.name, AnalystKey.public_key, AnalystKey.since_seq).join(
+            Analyst, Analyst.id == AnalystKey.analyst_id
+        )
+    ).all()
+    return signing.Keyring(signing.KnownKey(k, n, p, q) for k, n, p, q in rows)
+
+
 def verify_session(session: Session) -> VerifyResult:
+    """The whole chain: starts at event 1, linked, unedited, and signed where it must be."""
     first = session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq).limit(1))
     if first is not None and first != 1:
         raise VerificationError(
             f"audit chain broken at event {first}: the chain does not start at event 1"
         )
-    return verify_events(iter_events(session), start_prev=GENESIS)
+    return verify_events(iter_events(session), start_prev=GENESIS, keys=keyring(session))
 
 
 def export_header(*, redacted: bool) -> dict[str, Any]:
@@ -284,12 +332,17 @@ def export_lines(
     until: datetime | None = None,
     *,
     redacted: bool = False,
+    header: Iterable[dict[str, Any]] = (),
 ) -> int:
     """Write the chain (or a date range of it) as JSON lines that verify without the workspace:
-    a header line, then one event per line; the file is private (0600) and appears whole."""
+    a header line saying whether free text is in it, the ``header`` records (checkpoints) and
+    the signing keys, then one event per line; the file is private (0600) and appears whole."""
     n = 0
     with files.atomic_private(out, "w") as fh:
         fh.write(json.dumps(export_header(redacted=redacted), sort_keys=True) + "\n")
+        records = [*header, *(k.as_json() for k in keyring(session).by_id.values())]
+        for record in records:
+            fh.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
         for ev in iter_events(session):
             at = datetime.fromisoformat(ev["at"])
             if (since and at < since) or (until and at > until):
@@ -300,18 +353,46 @@ def export_lines(
     return n
 
 
-def verify_file(path: Path) -> VerifyResult:
-    def events() -> Iterator[dict[str, Any]]:
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise VerificationError(f"{path}: line {lineno} is not JSON: {exc}") from exc
-                if lineno == 1 and isinstance(item, dict) and "accord_audit_export" in item:
-                    continue  # the header
-                yield item
+def selected_events(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> VerifyResult:
+    """What ``export_lines`` would write: count, first and last seq, last hash."""
+    chosen = (
+        ev
+        for ev in iter_events(session)
+        if not (since and datetime.fromisoformat(ev["at"]) < since)
+        and not (until and datetime.fromisoformat(ev["at"]) > until)
+    )
+    return verify_events(chosen)
 
-    return verify_events(events())
+
+def read_export(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(records with a ``kind``: checkpoints and keys; the events) of an exported chain."""
+    records: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise VerificationError(f"{path}: line {lineno} is not JSON: {exc}") from exc
+            if not isinstance(item, dict):
+                raise VerificationError(f"{path}: line {lineno} is not an audit record")
+            if lineno == 1 and "accord_audit_export" in item:
+                continue  # the header: what the export is, whether free text is in it
+            (records if "kind" in item else events).append(item)
+    return records, events
+
+
+def verify_file(path: Path) -> VerifyResult:
+    """Check an exported chain, with the signing keys it carries (checkpoints: see
+    ``app.identity.checkpoints.verify_export``)."""
+    records, events = read_export(path)
+    keys = [
+        signing.KnownKey(r["key_id"], r["analyst"], r["public_key"], int(r["since_seq"]))
+        for r in records
+        if r.get("kind") == "key"
+    ]
+    return verify_events(events, keys=signing.Keyring(keys))

@@ -32,18 +32,26 @@ from sqlalchemy.pool import NullPool
 from app import audit, files
 from app import workspace as ws_mod
 from app.actor import Actor, Permission
-from app.errors import AccordError, NotFound, UsageError, VerificationError
+from app.errors import AccordError, LockedError, NotFound, UsageError, VerificationError
+from app.identity import checkpoints, keyslots
 from app.storage import check_key_readonly
 from i18n import _
 from models import Analyst
 
 FORMAT = "accord-backup-manifest/1"
 MANIFEST_SUFFIX = ".manifest.json"
+# The key slots travel beside the copy: every analyst opens a restored workspace with their
+# own passphrase, and an analyst deactivated before the backup has no slot in it.
+SLOTS_SUFFIX = ".keyslots.json"
 _CHUNK = 1 << 20
 
 
 def manifest_path(target: Path) -> Path:
     return target.with_name(target.name + MANIFEST_SUFFIX)
+
+
+def slots_path(target: Path) -> Path:
+    return target.with_name(target.name + SLOTS_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,13 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _readonly_engine(path: Path, passphrase: str) -> Engine:
+def _readonly_engine(path: Path, passphrase: str, *, raw_key: bytes | None = None) -> Engine:
     """A read-only engine on a SQLCipher file (``mode=ro``: it never writes, never
-    checkpoints). Only for a file nobody else writes to: a backup."""
+    checkpoints). Only for a file nobody else writes to: a backup. ``raw_key`` is a key
+    slot's database key, used as is (no passphrase KDF)."""
+    key_sql = (
+        '"' + keyslots.raw_key_literal(raw_key) + '"' if raw_key is not None else _quote(passphrase)
+    )
     import sqlcipher3
 
     uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
@@ -70,7 +82,7 @@ def _readonly_engine(path: Path, passphrase: str) -> Engine:
     def connect() -> Any:
         conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = {_quote(passphrase)}")
+        conn.execute(f"PRAGMA key = {key_sql}")
         conn.execute("PRAGMA query_only = 1")
         return conn
 
@@ -119,8 +131,13 @@ def backup(ws: ws_mod.Workspace, target: Path, passphrase: str) -> Path:
     actor = ws.require_actor()
     actor.require(Permission.BACKUP_WORKSPACE)
     passphrase = ws_mod.normalise_passphrase(passphrase)
+    raw_key = ws.keys.db_key if ws.keys is not None else None
+    key_sql = (
+        '"' + keyslots.raw_key_literal(raw_key) + '"' if raw_key is not None else _quote(passphrase)
+    )
     manifest = manifest_path(target)
-    for path in (target, manifest):
+    slot_copy = slots_path(target)
+    for path in (target, manifest, slot_copy):
         if path.exists():
             raise AccordError(_("{file} exists already; choose a new file").format(file=path))
     if not target.parent.is_dir():
@@ -131,14 +148,14 @@ def backup(ws: ws_mod.Workspace, target: Path, passphrase: str) -> Path:
     try:
         with ws.engine.connect() as conn:
             conn.exec_driver_sql(
-                f"ATTACH DATABASE {_quote(str(temp))} AS backup KEY {_quote(passphrase)}"
+                f"ATTACH DATABASE {_quote(str(temp))} AS backup KEY {key_sql}"
             )
             try:
                 conn.exec_driver_sql("SELECT sqlcipher_export('backup')")
             finally:
                 conn.exec_driver_sql("DETACH DATABASE backup")
             conn.commit()
-        engine = _readonly_engine(temp, passphrase)
+        engine = _readonly_engine(temp, passphrase, raw_key=raw_key)
         try:
             with Session(engine) as s:
                 contents = _contents(s)
@@ -155,6 +172,15 @@ def backup(ws: ws_mod.Workspace, target: Path, passphrase: str) -> Path:
             "audit_head": {"seq": contents.audit_seq, "hash": contents.audit_hash},
             "counts": contents.counts,
         }
+        if raw_key is not None:
+            # The slot file as it is now: it wraps this very key for every active analyst.
+            slot_bytes = (ws.directory / keyslots.SLOTS_FILE).read_bytes()
+            files.write_private_atomic(slot_copy, slot_bytes, replace=False)
+            body["keyslots"] = {
+                "file": slot_copy.name,
+                "sha256": hashlib.sha256(slot_bytes).hexdigest(),
+                "size": len(slot_bytes),
+            }
         files.commit_temp(temp, target, replace=False)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -171,6 +197,7 @@ def backup(ws: ws_mod.Workspace, target: Path, passphrase: str) -> Path:
             ws.label,
             details={"sha256": sha256, "size": size},
         )
+        checkpoints.create(s, actor, "backup", required=False)  # the chain head, anchored
     return manifest
 
 
@@ -233,6 +260,34 @@ def _check_contents(source: Path, body: dict[str, Any], found: Contents) -> None
         )
 
 
+def _open_slots(
+    source: Path, body: dict[str, Any], passphrase: str, analyst: str | None
+) -> keyslots.Opened | None:
+    """The backed-up key slot this passphrase opens (None for a backup from before slots);
+    the slot file is checked against the manifest first."""
+    listed = body.get("keyslots")
+    if listed is None:
+        return None
+    path = slots_path(source)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise VerificationError(
+            _("{file} has no key slot file {slots}: an incomplete backup is refused").format(
+                file=source, slots=path.name
+            )
+        ) from None
+    if not isinstance(listed, dict) or hashlib.sha256(data).hexdigest() != listed.get("sha256"):
+        raise VerificationError(
+            _("{file} does not match the SHA-256 in its manifest").format(file=path)
+        )
+    slots = keyslots.read(path)
+    opened = keyslots.open_slots(slots, passphrase, analyst) if slots is not None else None
+    if opened is None:
+        raise keyslots.locked_error(str(source))
+    return opened
+
+
 def _acting(s: Session, analyst: str | None) -> Actor:
     """The acting analyst, looked up in the backup (the workspace being restored)."""
     if analyst:
@@ -261,8 +316,12 @@ def restore(
     if (directory / ws_mod.DB_FILE).exists():
         raise AccordError(_("a workspace already exists in {dir}").format(dir=directory))
     body = read_manifest(source)
-    check_key_readonly(source, passphrase, str(source))
-    engine = _readonly_engine(source, passphrase)
+    opened = _open_slots(source, body, passphrase, analyst)
+    if opened is None:
+        check_key_readonly(source, passphrase, str(source))
+    engine = _readonly_engine(
+        source, passphrase, raw_key=opened.db_key if opened is not None else None
+    )
     try:
         with Session(engine) as s:
             try:
@@ -272,7 +331,13 @@ def restore(
                     _("{file} is not an Accord workspace backup").format(file=source)
                 ) from None
             _check_contents(source, body, found)
-            actor = _acting(s, analyst)
+            actor = _acting(s, opened.name if opened is not None else analyst)
+            if opened is not None and actor.id != opened.analyst_id:
+                raise LockedError(
+                    _("the key slot of {name} belongs to no active analyst").format(
+                        name=opened.name
+                    )
+                )
             actor.require(Permission.RESTORE_WORKSPACE)
             audit.verify_session(s)
     finally:
@@ -290,6 +355,10 @@ def restore(
         if digest.hexdigest() != body["sha256"]:  # changed since it was checked
             raise VerificationError(_("{file} changed while it was restored").format(file=source))
         files.commit_temp(temp, target, replace=False)
+        if opened is not None:
+            files.write_private_atomic(
+                directory / keyslots.SLOTS_FILE, slots_path(source).read_bytes(), replace=False
+            )
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
@@ -297,8 +366,9 @@ def restore(
             with contextlib.suppress(OSError):
                 directory.rmdir()
         raise
-    ws = ws_mod.open_workspace(directory, passphrase)
-    ws.actor = actor
+    ws = ws_mod.open_workspace(directory, passphrase, analyst=analyst)
+    if opened is None:
+        ws.actor = actor
     with ws.session() as s:
         audit.record(
             s, actor, "workspace.restore", "workspace", ws.label, details={"sha256": body["sha256"]}

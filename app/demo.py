@@ -406,7 +406,8 @@ def _ensure_people(
                          details={"country": p["country"]})  # fmt: skip
     found: dict[str, Actor] = {}
     for row in session.scalars(select(Analyst)):
-        found[row.name] = Actor(row.id, row.name, row.role)
+        # The acting coordinator signs with their own key: keep the actor they unlocked as.
+        found[row.name] = actor if row.id == actor.id else Actor(row.id, row.name, row.role)
     return found
 
 
@@ -502,6 +503,14 @@ def write_marker(directory: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def analyst_passphrase(name: str) -> str:
+    """The demo's public passphrase of each demo analyst: ``accord-demo-`` and their first
+    name in lower case (the first coordinator's is the workspace's, ``accord-demo``)."""
+    from app.workspace import DEMO_PASSPHRASE
+
+    return f"{DEMO_PASSPHRASE}-{name.split()[0].lower()}"
 
 
 def first_coordinator(session: Session) -> Actor:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.actor import Actor, Permission
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError
+from app.identity import checkpoints
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Deadline, Handover, utcnow
 
@@ -236,6 +237,7 @@ def sign(
     h = _own_draft(session, actor, handover_id)
     h.signed_off_at = now or utcnow()
     audit.record(session, actor, "handover.sign", "handover", h.id)
+    checkpoints.create(session, actor, "handover", required=False)  # anchor the signed shift
     return _info(session, h)
 
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit, files
 from app.actor import Actor, Permission
 from app.errors import AccordError, LockedError, NotFound, UsageError
+from app.identity import unlock
 from app.storage import (
-    check_key,
     check_key_readonly,
     migrate,
     plain_sqlite_engine,
@@ -83,6 +83,10 @@ class Workspace:
     label: str
     directory: Path | None = None
     actor: Actor | None = None
+    # A workspace file's database key (from the unlocking slot) while it is unlocked.
+    keys: unlock.KeyState | None = field(default=None, repr=False)
+    # One-time passphrases made while unlocking (key slots given to a legacy workspace).
+    issued: dict[str, str] = field(default_factory=dict, repr=False)
     _factory: sessionmaker[Session] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -110,7 +114,18 @@ class Workspace:
         return self.actor
 
     def act_as(self, name: str | None) -> Actor:
-        """Choose the acting analyst; with one analyst only, the name may be omitted."""
+        """Choose the acting analyst of a workspace without key slots (in-memory, tests); with
+        one analyst only, the name may be omitted. A workspace file's actor is whoever's slot
+        unlocked it, and is never chosen."""
+        if self.keys is not None:
+            actor = self.require_actor()
+            if name and name != actor.name:
+                raise LockedError(
+                    _("unlocked as {me}; {name} must unlock with their own passphrase").format(
+                        me=actor.name, name=name
+                    )
+                )
+            return actor
         with self.session() as s:
             if name:
                 row = s.scalar(select(Analyst).where(Analyst.name == name, Analyst.active))
@@ -133,6 +148,7 @@ class Workspace:
     def lock(self) -> None:
         """Forget the key: dispose every pooled connection and the acting analyst."""
         self.actor = None
+        self.keys = None
         self.engine.dispose()
 
 
@@ -168,9 +184,17 @@ def create(
         # Created empty and 0600 before SQLite opens it: SQLite gives -wal and -shm the mode
         # of the database file, and would create all three world-readable otherwise.
         files.write_private(directory / DB_FILE, b"")
-    engine, label = _engine_for(directory or Path("."), passphrase, db_url)
+    slots = None
+    if db_url:
+        engine, label = _engine_for(directory or Path("."), passphrase, db_url)
+    else:
+        assert directory is not None
+        engine, keys, slots = unlock.new_database(directory)
+        label = str(directory)
     migrate(engine)
     ws = Workspace(engine, label, directory if not db_url else None)
+    if slots is not None:
+        ws.keys = keys
     with ws.session() as s:
         if s.scalar(select(Analyst.id).limit(1)) is not None:
             raise AccordError(_("workspace {dir} is already initialised").format(dir=label))
@@ -179,31 +203,69 @@ def create(
         s.add(first)
         s.flush()
         actor = Actor(first.id, first.name, first.role)
+        if slots is not None:
+            actor = unlock.with_new_key(actor)
         audit.record(s, actor, "workspace.create", "workspace", label, details={"org": org})
+        if slots is not None:
+            unlock.add_key(s, actor, since_seq=audit.head(s)[0])
         audit.record(s, actor, "analyst.add", "analyst", first.id, details={"role": "coordinator"})
+    if slots is not None:
+        assert passphrase is not None
+        unlock.first_slot(ws, slots, actor, passphrase)
     ws.actor = actor
     return ws
 
 
 def open_workspace(
-    directory: Path | None, passphrase: str | None, *, db_url: str | None = None
+    directory: Path | None,
+    passphrase: str | None,
+    *,
+    db_url: str | None = None,
+    analyst: str | None = None,
+    new_passphrase: unlock.NewPassphrase | None = None,
 ) -> Workspace:
-    """Unlock an existing workspace; a wrong passphrase raises LockedError and writes nothing."""
+    """Unlock an existing workspace; a wrong passphrase raises LockedError and writes nothing.
+
+    A workspace file is unlocked by one analyst's key slot, who is then the actor (``analyst``
+    only selects which slot to try). ``new_passphrase`` is asked for when that slot holds a
+    one-time passphrase. A file without slots yet gets them here, from its coordinator."""
     if not db_url:
         assert directory is not None
         if not (directory / DB_FILE).exists():
             raise AccordError(
                 _("no workspace in {dir}; create one with 'accord init'").format(dir=directory)
             )
-    if not db_url and directory is not None and passphrase is not None:
-        # Before any read-write connection exists: one that fails to decrypt would still merge
-        # a WAL left by a crash into the main file and delete it on close.
-        check_key_readonly(directory / DB_FILE, normalise_passphrase(passphrase), str(directory))
+        if passphrase is None:
+            raise LockedError(
+                _("a passphrase is needed to unlock workspace {dir}").format(dir=directory)
+            )
+        passphrase = normalise_passphrase(passphrase)
+        ws = unlock.open_file(
+            lambda engine: Workspace(engine, str(directory), directory),
+            directory,
+            passphrase,
+            analyst,
+            new_passphrase,
+        )
+        if ws is not None:
+            _make_private(directory)
+            return ws
+        # No key slots yet (a workspace from before them): the passphrase is the database key.
+        # Checked before any read-write connection exists: one that fails to decrypt would
+        # still merge a WAL left by a crash into the main file and delete it on close.
+        check_key_readonly(directory / DB_FILE, passphrase, str(directory))
     engine, label = _engine_for(directory or Path("."), passphrase, db_url)
     migrate(engine)
-    if not db_url and directory is not None:
+    ws = Workspace(engine, label, directory if not db_url else None)
+    if not db_url and passphrase is not None:
+        assert directory is not None
         _make_private(directory)
-    return Workspace(engine, label, directory if not db_url else None)
+        try:
+            ws.issued = unlock.convert_legacy(ws, passphrase, analyst)
+        except BaseException:
+            ws.lock()
+            raise
+    return ws
 
 
 def _make_private(directory: Path) -> None:
@@ -221,32 +283,16 @@ def org_name(ws: Workspace) -> str:
         return str(row.value) if row else ""
 
 
-def rekey(ws: Workspace, new_passphrase: str) -> None:
-    """Change the SQLCipher key in place (SQLCipher re-encrypts every page); coordinators only.
-
-    The audit event is written once the new key is in place: a rekey killed midway leaves
-    the old key and no event claiming a change."""
+def rekey(ws: Workspace) -> None:
+    """Rotate the database key of a workspace file: a new random key, every slot re-wrapped
+    (each analyst keeps their passphrase; change your own with ``analyst passphrase``);
+    coordinators only. The audit event is written once the new key is in place: a rekey
+    killed midway leaves the old key and no event claiming a change."""
     actor = ws.require_actor()
     actor.require(Permission.REKEY_WORKSPACE)
-    check_passphrase_strength(new_passphrase)
-    new_passphrase = normalise_passphrase(new_passphrase)
-    if ws.dialect != "sqlite" or ws.directory is None:
+    if ws.dialect != "sqlite" or ws.directory is None or ws.keys is None:
         raise AccordError(_("only an encrypted workspace file can be rekeyed"))
-    ws.engine.dispose()
-    raw = ws.engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("PRAGMA journal_mode=DELETE")
-        cur.execute(f"PRAGMA rekey = {_quote(new_passphrase)}")
-        cur.close()
-    finally:
-        raw.close()
-    ws.engine.dispose()
-    directory = ws.directory
-    new_engine = sqlcipher_engine(directory / DB_FILE, new_passphrase)
-    check_key(new_engine, ws.label)
-    ws.engine = new_engine
-    ws.__post_init__()
+    unlock.rotate(ws)
     with ws.session() as s:
         audit.record(s, actor, "workspace.rekey", "workspace", ws.label)
 

@@ -1,7 +1,7 @@
 """The typed SQLAlchemy model of Accord, one module per aggregate."""
 
 from models.advisories import Advisory, AdvisoryRevision, AdvisoryText
-from models.audit import AuditEvent
+from models.audit import AnalystKey, AuditCheckpoint, AuditEvent
 from models.base import Base, utcnow
 from models.cases import (
     Case,
@@ -38,8 +38,10 @@ __all__ = [
     "AdvisoryText",
     "AffectedProduct",
     "Analyst",
+    "AnalystKey",
     "Assessment",
     "Attachment",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Bundle",

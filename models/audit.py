@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -28,3 +28,34 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The actor's Ed25519 signature over ``hash`` and the id of the key that made it; both
+    # NULL for events of the system and for events written before the actor had a key.
+    signature: Mapped[str | None] = mapped_column(String(128))
+    key_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class AnalystKey(Base):
+    """An analyst's Ed25519 public key; it signs their events from ``since_seq`` on."""
+
+    __tablename__ = "analyst_key"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    analyst_id: Mapped[int] = mapped_column(ForeignKey("analyst.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    since_seq: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class AuditCheckpoint(Base):
+    """The chain head (count and hash) at a time, signed by the organisation's OpenPGP key."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(40))
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    signer: Mapped[str] = mapped_column(String(64))

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app import workspace as ws_mod
+from app.identity import keyslots
 from app.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,7 +23,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSPHRASE = "correct horse battery"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-for _var in ("ACCORD_WORKSPACE", "ACCORD_DB", "ACCORD_ANALYST", "ACCORD_PASSPHRASE"):
+# Hundreds of unlocks: a cheap Argon2id here (each slot records its own parameters).
+keyslots.KDF = keyslots.KdfParams(iterations=1, lanes=1, memory_cost=64)
+for _var in (
+    "ACCORD_WORKSPACE", "ACCORD_DB", "ACCORD_ANALYST", "ACCORD_PASSPHRASE",
+    "ACCORD_NEW_PASSPHRASE",
+):  # fmt: skip
     os.environ.pop(_var, None)
 
 
@@ -113,14 +119,18 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
     monkeypatch.setenv("ACCORD_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.setenv("ACCORD_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("ACCORD_ANALYST", "alice")
+    # No ACCORD_ANALYST: in a workspace file, the passphrase says who is acting.
 
-    def run(*argv: str) -> CliResult:
+    def run(*argv: str, env: dict[str, str] | None = None) -> CliResult:
+        """``env`` overrides environment variables for this one run (another analyst's
+        passphrase, say)."""
         # The CLI removes the passphrase variables from the environment (child processes must
         # not inherit them); put back what the test set, as a new process would see it.
         names = ("ACCORD_PASSPHRASE", "ACCORD_NEW_PASSPHRASE")
         secrets = {k: os.environ[k] for k in names if k in os.environ}
         out, err = io.StringIO(), io.StringIO()
+        saved = {k: os.environ.get(k) for k in env or {}}
+        os.environ.update(env or {})
         try:
             with redirect_stdout(out), redirect_stderr(err):
                 try:
@@ -128,6 +138,11 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
                 except SystemExit as exc:
                     code = int(exc.code or 0)
         finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
             os.environ.update(secrets)
         return CliResult(code, out.getvalue(), err.getvalue())
 
@@ -140,3 +155,36 @@ def initialised_cli(cli):  # type: ignore[no-untyped-def]
     result = cli("init", "--org", "CERT-Test", "--analyst", "alice")
     assert result.code == 0, result.err
     return cli
+
+
+def own_passphrase(name: str) -> str:
+    """The passphrase ``enrol`` gives an analyst in tests."""
+    return f"{name}'s own passphrase"
+
+
+def enrol(cli, name: str, role: str | None = "analyst") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """``analyst add`` by the acting coordinator (``analyst reset`` for an analyst who exists,
+    ``role=None``), then the analyst's first unlock with the one-time passphrase, choosing
+    ``own_passphrase(name)``. Returns the env to act as them."""
+    if role is None:
+        added = cli("analyst", "reset", name, "--json")
+    else:
+        added = cli("analyst", "add", name, "--role", role, "--json")
+    assert added.code == 0, added.err
+    otp = added.json()["one_time_passphrase"]
+    env = {"ACCORD_PASSPHRASE": otp, "ACCORD_NEW_PASSPHRASE": own_passphrase(name)}
+    changed = cli("--as", name, "analyst", "passphrase", env=env)
+    assert changed.code == 0, changed.err
+    return {"ACCORD_PASSPHRASE": own_passphrase(name), "ACCORD_ANALYST": name}
+
+
+def file_engine(directory: Path, passphrase: str = PASSPHRASE):  # type: ignore[no-untyped-def]
+    """A raw engine on a workspace file, keyed through the slot ``passphrase`` opens (tests that
+    tamper with the database behind Accord's back)."""
+    from app.storage import sqlcipher_engine
+
+    slots = keyslots.read(directory / keyslots.SLOTS_FILE)
+    assert slots is not None
+    opened = keyslots.open_slots(slots, passphrase)
+    assert opened is not None
+    return sqlcipher_engine(directory / ws_mod.DB_FILE, keyslots.raw_key_literal(opened.db_key))

@@ -1,8 +1,10 @@
-"""Unlock a workspace: first the folder and passphrase, then (once readable) the analyst.
+"""Unlock a workspace: the folder and the analyst's own passphrase, which says who is working.
 
-The analyst list lives inside the encrypted store, so it can only be offered after the
-passphrase has opened it. A wrong passphrase shows the LockedError's message in the dialog
-and changes nothing. The demo workspace (and only it) shows its public passphrase.
+A workspace file's passphrase opens one analyst's key slot; there is no choosing a name. A
+one-time passphrase (a new analyst's) is followed by a step that asks for their own. A team
+database (no passphrase here) still lists its analysts. A wrong passphrase shows the
+LockedError's message and changes nothing. The demo workspace (and only it) shows its public
+passphrase.
 """
 
 from __future__ import annotations
@@ -28,16 +30,25 @@ from PySide6.QtWidgets import (
 
 from app import workspace as ws_mod
 from app.errors import AccordError
+from app.identity.unlock import PassphraseChangeRequired
 from app.workspace import Workspace
 from i18n import _
 from views import file_dialogs
 
-Opener = Callable[[Path | None, str | None], Workspace]
+Opener = Callable[..., Workspace]
 
 
-def default_opener(db_url: str | None) -> Opener:
-    def opener(directory: Path | None, passphrase: str | None) -> Workspace:
-        return ws_mod.open_workspace(None if db_url else directory, passphrase, db_url=db_url)
+def default_opener(db_url: str | None, analyst: str | None = None) -> Opener:
+    def opener(
+        directory: Path | None, passphrase: str | None, new_passphrase: str | None = None
+    ) -> Workspace:
+        return ws_mod.open_workspace(
+            None if db_url else directory,
+            passphrase,
+            db_url=db_url,
+            analyst=analyst,
+            new_passphrase=(lambda: new_passphrase) if new_passphrase else None,
+        )
 
     return opener
 
@@ -61,8 +72,9 @@ class UnlockDialog(QDialog):
         self.setMinimumWidth(520)
         self.db_url = db_url
         self.preferred_analyst = analyst
-        self.opener = default_opener(db_url)
+        self.opener = default_opener(db_url, analyst)
         self.workspace: Workspace | None = None
+        self._one_time: str | None = None  # kept only between the two steps of a first unlock
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -77,6 +89,10 @@ class UnlockDialog(QDialog):
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.analyst = QComboBox()
+        self.new_passphrase = QLineEdit()
+        self.new_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_again = QLineEdit()
+        self.new_again.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
@@ -96,9 +112,12 @@ class UnlockDialog(QDialog):
             QLabel(),
             QLabel(),
         )
+        self.new_label, self.again_label = QLabel(), QLabel()
         self.form.addRow(self.location_label, location_row)
         self.form.addRow(self.passphrase_label, self.passphrase)
         self.form.addRow(self.analyst_label, self.analyst)
+        self.form.addRow(self.new_label, self.new_passphrase)
+        self.form.addRow(self.again_label, self.new_again)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(self.form)
@@ -121,13 +140,20 @@ class UnlockDialog(QDialog):
         self.location_label.setText(_("Team database") if self.db_url else _("Workspace"))
         self.passphrase_label.setText(_("Passphrase"))
         self.analyst_label.setText(_("Analyst"))
+        self.new_label.setText(_("Your own passphrase"))
+        self.again_label.setText(_("Again"))
         self.browse.setToolTip(_("Choose the workspace folder"))
         self.cancel_button.setText(_("Cancel"))
         self._update_stage_text()
         self._update_demo_hint()
 
     def _update_stage_text(self) -> None:
-        if self._choosing_analyst:
+        if self._one_time is not None:
+            self.intro.setText(
+                _("You unlocked with a one-time passphrase. Choose your own to continue.")
+            )
+            self.unlock_button.setText(_("Unlock"))
+        elif self._choosing_analyst:
             self.intro.setText(_("The workspace is unlocked. Who is working?"))
             self.unlock_button.setText(_("Open"))
         elif self.db_url:
@@ -139,10 +165,13 @@ class UnlockDialog(QDialog):
 
     def _set_stage(self, *, choosing_analyst: bool) -> None:
         self._choosing_analyst = choosing_analyst
+        changing = self._one_time is not None
         self.form.setRowVisible(2, choosing_analyst)
-        self.form.setRowVisible(1, not choosing_analyst and not self.db_url)
-        self.location.setEnabled(not choosing_analyst)
-        self.browse.setEnabled(not choosing_analyst)
+        self.form.setRowVisible(1, not choosing_analyst and not changing and not self.db_url)
+        self.form.setRowVisible(3, changing)
+        self.form.setRowVisible(4, changing)
+        self.location.setEnabled(not choosing_analyst and not changing)
+        self.browse.setEnabled(not choosing_analyst and not changing)
         self._update_stage_text()
 
     # -- behaviour --------------------------------------------------------------------------
@@ -151,9 +180,12 @@ class UnlockDialog(QDialog):
         return Path(self.location.text().strip()).expanduser()
 
     def submit(self) -> None:
-        """The default button: unlock, or (second step) act as the chosen analyst."""
+        """The default button: unlock, choose one's own passphrase, or (a team database) act
+        as the chosen analyst."""
         if self._choosing_analyst:
             self._act(self.analyst.currentText())
+        elif self._one_time is not None:
+            self.choose_own_passphrase()
         else:
             self.unlock()
 
@@ -161,9 +193,18 @@ class UnlockDialog(QDialog):
         self.hide_error()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            phrase = ws_mod.normalise_passphrase(self.passphrase.text())
-            ws = self.opener(None if self.db_url else self.directory, phrase)
-            names = ws.analyst_names()
+            ws = self.opener(
+                None if self.db_url else self.directory,
+                ws_mod.normalise_passphrase(self.passphrase.text()),
+            )
+            names = ws.analyst_names() if ws.actor is None else []
+        except PassphraseChangeRequired:
+            # Right passphrase, but a one-time one: ask for the analyst's own.
+            self._one_time = self.passphrase.text()
+            self.passphrase.clear()
+            self._set_stage(choosing_analyst=False)
+            self.new_passphrase.setFocus()
+            return False
         except AccordError as exc:
             self.show_error(str(exc))
             self.passphrase.selectAll()
@@ -173,6 +214,8 @@ class UnlockDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
         self.passphrase.clear()
         self.workspace = ws
+        if ws.actor is not None:  # the key slot said who is working
+            return self._opened()
         preferred = self.preferred_analyst
         if preferred and preferred in names:
             return self._act(preferred)
@@ -184,6 +227,31 @@ class UnlockDialog(QDialog):
         self.analyst.setFocus()
         return True
 
+    def choose_own_passphrase(self) -> bool:
+        """The second step of a first unlock: re-wrap the slot under the analyst's own."""
+        assert self._one_time is not None
+        self.hide_error()
+        if self.new_passphrase.text() != self.new_again.text():
+            self.show_error(_("the two passphrases differ"))
+            return False
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ws = self.opener(
+                None if self.db_url else self.directory, self._one_time, self.new_passphrase.text()
+            )
+        except AccordError as exc:
+            self.show_error(str(exc))
+            self.new_passphrase.selectAll()
+            self.new_passphrase.setFocus()
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self._one_time = None
+        self.new_passphrase.clear()
+        self.new_again.clear()
+        self.workspace = ws
+        return self._opened()
+
     def _act(self, name: str) -> bool:
         assert self.workspace is not None
         try:
@@ -191,12 +259,16 @@ class UnlockDialog(QDialog):
         except AccordError as exc:
             self.show_error(str(exc))
             return False
+        return self._opened()
+
+    def _opened(self) -> bool:
         # Show what comes next before this dialog hides, so the app never has zero windows.
         self.unlocked.emit(self.workspace)
         self.accept()
         return True
 
     def reject(self) -> None:
+        self._one_time = None
         if self.workspace is not None and self.workspace.actor is None:
             self.workspace.lock()
             self.workspace = None

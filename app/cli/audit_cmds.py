@@ -13,6 +13,7 @@ from app import audit
 from app.actor import Permission
 from app.cli.context import CliContext
 from app.errors import UsageError
+from app.identity import checkpoints
 from i18n import _
 from models import AuditEvent
 
@@ -22,7 +23,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     psub = p.add_subparsers(dest="audit_command", metavar="ACTION")
     v = psub.add_parser("verify", parents=[common], help=_("check the hash chain end to end"))
     v.add_argument("--file", type=Path, help=_("verify an exported chain, without a workspace"))
+    v.add_argument(
+        "--cert", type=Path, action="append",
+        help=_("with --file: the organisation certificate its checkpoints must be signed with"),
+    )  # fmt: skip
     v.set_defaults(handler=cmd_verify)
+    cp = psub.add_parser(
+        "checkpoint", parents=[common],
+        help=_("sign the chain's head with the organisation key"),
+    )  # fmt: skip
+    cp.set_defaults(handler=cmd_checkpoint)
     lg = psub.add_parser("log", parents=[common], help=_("show audit events"))
     lg.add_argument("--case", help=_("only this case"))
     lg.add_argument("--limit", type=int, default=200)
@@ -41,12 +51,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_verify(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.file:
-        result = audit.verify_file(args.file)
+        certs = [p.read_text(encoding="utf-8") for p in args.cert or []]
+        result, anchors = checkpoints.verify_export(args.file, certs or None)
         label = str(args.file)
     else:
         ws = ctx.open_workspace(act=False)
         with ws.session() as s:
-            result = audit.verify_session(s)
+            result, anchors = checkpoints.verify_workspace(s)
         label = ws.label
     text = _("audit chain intact: {n} events").format(n=result.events)
     if result.unchecked:
@@ -61,9 +72,20 @@ def cmd_verify(ctx: CliContext, args: argparse.Namespace) -> int:
             "last_hash": result.last_hash,
             "source": label,
             "unchecked": result.unchecked,
+            "signed": result.signed,
+            "unsigned": result.unsigned,
+            "checkpoints": anchors,
         },
         text,
     )
+    return 0
+
+
+def cmd_checkpoint(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        seq = checkpoints.create(s, ws.require_actor(), "on demand")
+    ctx.emit({"checkpoint": seq}, _("Checkpoint signed at event {n}.").format(n=seq))
     return 0
 
 
@@ -102,7 +124,7 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     ws.require_actor().require(Permission.EXPORT_AUDIT)
     with ws.session() as s:
-        n = audit.export_lines(
+        n, anchored = checkpoints.export(
             s,
             args.out,
             _when(args.since, False),
@@ -110,7 +132,12 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
             redacted=args.redact,
         )
     ctx.emit(
-        {"out": str(args.out), "events": n, "redacted": bool(args.redact)},
+        {
+            "out": str(args.out),
+            "events": n,
+            "redacted": bool(args.redact),
+            "checkpoint": anchored,
+        },
         _("{n} events written to {file}").format(n=n, file=args.out),
     )
     return 0

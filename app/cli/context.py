@@ -85,16 +85,52 @@ class CliContext:
         self._passphrase = ws_mod.normalise_passphrase(first)
         return self._passphrase
 
+    def new_passphrase(self) -> str | None:
+        """The acting analyst's own new passphrase: ACCORD_NEW_PASSPHRASE or asked twice;
+        None when there is neither."""
+        env = self.secrets.get("ACCORD_NEW_PASSPHRASE")
+        if env is not None:
+            return ws_mod.normalise_passphrase(env)
+        if not sys.stdin or not sys.stdin.isatty():
+            return None
+        first = ws_mod.normalise_passphrase(getpass.getpass(_("Choose your own passphrase: ")))
+        if ws_mod.normalise_passphrase(getpass.getpass(_("New passphrase again: "))) != first:
+            raise UsageError(_("the two passphrases differ"))
+        return first
+
+    @property
+    def selector(self) -> str | None:
+        """--as / ACCORD_ANALYST: which slot to try (a workspace file never lets it choose)."""
+        return getattr(self.args, "as_analyst", None) or os.environ.get("ACCORD_ANALYST") or None
+
     def open_workspace(self, *, act: bool = True) -> Workspace:
-        """Unlock the workspace and choose the acting analyst (--as / ACCORD_ANALYST)."""
+        """Unlock the workspace; a workspace file's passphrase says who is acting."""
         if self._ws is None:
             url = self.db_url
             phrase = None if url else self.passphrase()
-            self._ws = ws_mod.open_workspace(None if url else self.directory, phrase, db_url=url)
-            if act:
-                name = getattr(self.args, "as_analyst", None) or os.environ.get("ACCORD_ANALYST")
-                self._ws.act_as(name)
+            self._ws = ws_mod.open_workspace(
+                None if url else self.directory,
+                phrase,
+                db_url=url,
+                analyst=self.selector,
+                new_passphrase=self.new_passphrase,
+            )
+            self._announce_issued(self._ws)
+            if act and self._ws.actor is None:
+                self._ws.act_as(self.selector)
         return self._ws
+
+    def _announce_issued(self, ws: Workspace) -> None:
+        """One-time passphrases made while giving a legacy workspace key slots: shown once."""
+        if not ws.issued:
+            return
+        print(
+            _("Every analyst now unlocks with their own passphrase. One-time passphrases:"),
+            file=sys.stderr,
+        )
+        for name, phrase in sorted(ws.issued.items()):
+            print(f"  {name}: {phrase}", file=sys.stderr)
+        ws.issued = {}
 
     def close(self) -> None:
         if self._ws is not None:

@@ -14,6 +14,7 @@ from app.actor import Actor
 from app.cli.context import CliContext
 from app.demo_text import load
 from app.errors import UsageError
+from app.identity import keyslots, unlock
 from app.workspace import Workspace
 from i18n import _
 from models import Analyst
@@ -47,7 +48,19 @@ def _open_or_create(ctx: CliContext) -> tuple[Workspace, str | None]:
         phrase = ctx.passphrase(confirm=True, prompt=_("New passphrase: "))
         return ws_mod.create(directory, phrase, data.people["org"], first), phrase
     phrase = ctx.passphrase()
-    return ws_mod.open_workspace(directory, phrase), phrase
+    return ws_mod.open_workspace(directory, phrase, analyst=ctx.selector), phrase
+
+
+def _demo_slots(ws: Workspace) -> None:
+    """Every demo analyst unlocks as themselves, with a public passphrase (see the README)."""
+    if ws.keys is None:
+        return
+    slots = keyslots.read(ws.keys.directory / keyslots.SLOTS_FILE)
+    have = {s.analyst_id for s in slots.slots} if slots else set()
+    with ws.session() as s:
+        rows = [a for a in s.scalars(select(Analyst).where(Analyst.active)) if a.id not in have]
+    for row in rows:
+        unlock.give_slot(ws, row, demo.analyst_passphrase(row.name))
 
 
 def cmd_demo(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -68,6 +81,7 @@ def cmd_demo(ctx: CliContext, args: argparse.Namespace) -> int:
         if ws.directory is not None and phrase == ws_mod.DEMO_PASSPHRASE:
             demo.write_marker(ws.directory)
             marker = True
+            _demo_slots(ws)
     finally:
         ws.engine.dispose()
     data = summary.as_json() | {"demo_marker": marker}

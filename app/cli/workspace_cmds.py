@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from app import workspace as ws_mod
 from app.actor import Permission
 from app.cli.context import CliContext
-from app.errors import UsageError
 from i18n import _
 
 
@@ -24,7 +20,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     w = sub.add_parser("workspace", help=_("rekey, back up or restore a workspace"))
     wsub = w.add_subparsers(dest="workspace_command", metavar="ACTION")
-    r = wsub.add_parser("rekey", parents=[common], help=_("change the passphrase"))
+    r = wsub.add_parser(
+        "rekey", parents=[common],
+        help=_("rotate the database key; every analyst keeps their passphrase"),
+    )  # fmt: skip
     r.set_defaults(handler=cmd_rekey)
     b = wsub.add_parser("backup", parents=[common], help=_("write an encrypted copy"))
     b.add_argument("file", type=Path)
@@ -51,23 +50,14 @@ def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _new_passphrase(ctx: CliContext) -> str:
-    env = ctx.secrets.get("ACCORD_NEW_PASSPHRASE")
-    if env is not None:
-        return ws_mod.normalise_passphrase(env)
-    if not sys.stdin or not sys.stdin.isatty():
-        raise UsageError(_("set ACCORD_NEW_PASSPHRASE or run in a terminal"))
-    first = ws_mod.normalise_passphrase(getpass.getpass(_("New passphrase: ")))
-    if ws_mod.normalise_passphrase(getpass.getpass(_("New passphrase again: "))) != first:
-        raise UsageError(_("the two passphrases differ"))
-    return first
-
-
 def cmd_rekey(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
-    ws.require_actor().require(Permission.REKEY_WORKSPACE)  # before asking for a new one
-    ws_mod.rekey(ws, _new_passphrase(ctx))
-    ctx.emit({"workspace": ws.label, "rekeyed": True}, _("Passphrase changed."))
+    ws.require_actor().require(Permission.REKEY_WORKSPACE)
+    ws_mod.rekey(ws)
+    ctx.emit(
+        {"workspace": ws.label, "rekeyed": True},
+        _("The workspace key was rotated; every key slot holds the new one."),
+    )
     return 0
 
 
@@ -82,7 +72,7 @@ def cmd_backup(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(ctx: CliContext, args: argparse.Namespace) -> int:
-    analyst = getattr(args, "as_analyst", None) or os.environ.get("ACCORD_ANALYST")
+    analyst = ctx.selector
     ws = ws_mod.restore(args.file, args.dir, ctx.passphrase(), analyst=analyst)
     ws.engine.dispose()
     ctx.emit(

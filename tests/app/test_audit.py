@@ -60,10 +60,11 @@ def test_export_verifies_without_workspace(chained: Workspace, tmp_path: Path) -
     with chained.session() as s:
         assert audit.export_lines(s, out) == 7
     assert audit.verify_file(out).events == 7
-    lines = out.read_text().splitlines()  # a header line, then event 1, 2, 3 ...
-    tampered = json.loads(lines[3])
+    lines = out.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if json.loads(line).get("seq") == 3)
+    tampered = json.loads(lines[at])
     tampered["action"] = "case.delete"
-    lines[3] = json.dumps(tampered)
+    lines[at] = json.dumps(tampered)
     out.write_text("\n".join(lines) + "\n")
     with pytest.raises(VerificationError, match="event 3"):
         audit.verify_file(out)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.conftest import enrol, file_engine
+
 
 def test_help_lists_the_commands(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("--help")
@@ -49,12 +51,12 @@ def test_case_lifecycle_json(initialised_cli) -> None:  # type: ignore[no-untype
 
 def test_permissions_enforced_from_cli(initialised_cli) -> None:  # type: ignore[no-untyped-def]
     cli = initialised_cli
-    cli("analyst", "add", "bob", "--role", "analyst")
-    cli("analyst", "add", "carol", "--role", "shift-lead")
+    bob = enrol(cli, "bob", "analyst")
+    carol = enrol(cli, "carol", "shift-lead")
     key = cli("case", "new", "--title", "Model theft via API", "--json").json()["id"]
-    denied = cli("--as", "bob", "case", "assign", key, "carol")
+    denied = cli("case", "assign", key, "carol", env=bob)
     assert denied.code == 1 and "may not" in denied.err
-    assert cli("--as", "carol", "case", "assign", key, "bob").code == 0
+    assert cli("case", "assign", key, "bob", env=carol).code == 0
 
 
 def test_wrong_passphrase_exit_3(initialised_cli, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -68,10 +70,7 @@ def test_audit_verify_exit_4_on_tamper(initialised_cli, tmp_path: Path) -> None:
     cli = initialised_cli
     cli("case", "new", "--title", "t1")
     assert cli("audit", "verify").code == 0
-    from app.storage import sqlcipher_engine
-    from tests.conftest import PASSPHRASE
-
-    engine = sqlcipher_engine(tmp_path / "ws" / "workspace.accord", PASSPHRASE)
+    engine = file_engine(tmp_path / "ws")
     with engine.begin() as c:
         c.execute(text("UPDATE audit_event SET action='x' WHERE seq=2"))
     engine.dispose()
@@ -99,12 +98,13 @@ def test_backup_restore_cli(initialised_cli, tmp_path: Path) -> None:  # type: i
     assert cli("--workspace", str(tmp_path / "r"), "audit", "verify").code == 0
 
 
-def test_rekey_cli(initialised_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("ACCORD_NEW_PASSPHRASE", "another long passphrase")
+def test_rekey_cli(initialised_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # `workspace rekey` rotates the database key; each analyst keeps their own passphrase.
+    old_slots = (tmp_path / "ws" / "keyslots.json").read_bytes()
     assert initialised_cli("workspace", "rekey").code == 0
-    assert initialised_cli("cases", "list").code == 3  # the cached old passphrase is wrong now
-    monkeypatch.setenv("ACCORD_PASSPHRASE", "another long passphrase")
     assert initialised_cli("cases", "list").code == 0
+    (tmp_path / "ws" / "keyslots.json").write_bytes(old_slots)
+    assert initialised_cli("cases", "list").code == 3  # the old key opens nothing now
 
 
 def test_team_database_cli(cli, pg_url: str) -> None:  # type: ignore[no-untyped-def]

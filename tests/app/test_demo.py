@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app import audit, demo
 from app import workspace as ws_mod
+from app.demo_text import load
 from app.errors import AccordError, PermissionDenied
 from app.workspace import Workspace
 from models import (
@@ -193,6 +194,12 @@ def test_cli_creates_marks_and_refuses(cli, tmp_path: Path, monkeypatch) -> None
     listed = cli("--as", "Mara Lindqvist", "cases", "list", "--json")
     assert listed.code == 0 and len(listed.json()) == 14
     assert cli("--as", "Mara Lindqvist", "audit", "verify").code == 0
+    # Each demo analyst unlocks as themselves with the public pattern (README).
+    second = load().people["analysts"][1]["name"]
+    env = {"ACCORD_PASSPHRASE": demo.analyst_passphrase(second)}
+    assert cli("case", "new", "--title", "Demo check", env=env).code == 0
+    assert cli("audit", "log", "--json").json()[-1]["actor"] == second
+    assert cli("audit", "verify").code == 0
 
 
 def test_cli_private_passphrase_gets_no_marker(initialised_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from app import deadlines as dl
 from app.errors import AccordError, PermissionDenied
 from app.workspace import Workspace
 from models import utcnow
+from tests.conftest import enrol
 
 
 def test_handover_cycle(ws: Workspace) -> None:
@@ -77,14 +78,14 @@ def test_analyst_cannot_write_handover(ws: Workspace) -> None:
 
 def test_cli_handover(initialised_cli) -> None:  # type: ignore[no-untyped-def]
     cli = initialised_cli
-    cli("analyst", "add", "erin", "--role", "shift-lead")
+    erin = enrol(cli, "erin", "shift-lead")
     cli("case", "new", "--title", "x")
     r = cli("handover", "new", "--json")
     assert r.code == 0, r.err
     hid = str(r.json()["id"])  # type: ignore[index]
     assert cli("handover", "edit", hid, "--text", "All quiet.").code == 0
     assert cli("handover", "sign", hid).code == 0
-    r = cli("--as", "erin", "handover", "ack", hid, "--json")
+    r = cli("handover", "ack", hid, "--json", env=erin)
     assert r.code == 0, r.err
     assert r.json()["state"] == "acknowledged"  # type: ignore[index]
     assert cli("handover", "show", hid).out.count("All quiet.") == 1

@@ -56,21 +56,23 @@ def test_short_passphrase_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "ws" / ws_mod.DB_FILE).exists()
 
 
-def test_rekey_then_old_passphrase_fails(tmp_path: Path) -> None:
+def test_rekey_rotates_the_key_and_an_old_slot_file_opens_nothing(tmp_path: Path) -> None:
     directory = tmp_path / "ws"
     ws = ws_mod.create(directory, PASSPHRASE, "CERT-Test", "alice")
     key = _seed(ws)
-    ws_mod.rekey(ws, "a brand new passphrase")
+    old_slots = (directory / "keyslots.json").read_bytes()
+    ws_mod.rekey(ws)
     with ws.session() as s:
         assert cases.detail(s, key).title == SECRET_TITLE
     ws.engine.dispose()
-    with pytest.raises(LockedError):
-        ws_mod.open_workspace(directory, PASSPHRASE)
-    again = ws_mod.open_workspace(directory, "a brand new passphrase")
+    again = ws_mod.open_workspace(directory, PASSPHRASE)  # the passphrase stays alice's
     with again.session() as s:
         audit.verify_session(s)
         assert s.scalar(select(Case.title)) == SECRET_TITLE
     again.engine.dispose()
+    (directory / "keyslots.json").write_bytes(old_slots)
+    with pytest.raises(LockedError):
+        ws_mod.open_workspace(directory, PASSPHRASE)
 
 
 def test_backup_while_in_use_and_restore(tmp_path: Path) -> None:

@@ -106,6 +106,17 @@ def cipher_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "cipher"
     ws = ws_mod.create(directory, PASSPHRASE, "CERT-Test", "alice")
     populate(ws)
+    # bob and carol unlock with their own passphrases (tests.conftest.own_passphrase).
+    from sqlalchemy import select
+
+    from app.identity import unlock
+    from models import Analyst
+    from tests.conftest import own_passphrase
+
+    with ws.session() as s:
+        others = list(s.scalars(select(Analyst).where(Analyst.name != "alice")))
+    for row in others:
+        unlock.give_slot(ws, row, own_passphrase(row.name))
     ws.lock()
     return directory
 

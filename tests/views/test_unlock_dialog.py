@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from app import analysts
 from app import workspace as ws_mod
-from tests.conftest import PASSPHRASE
+from app.errors import AccordError
+from app.identity import unlock
+from tests.conftest import PASSPHRASE, own_passphrase
 from views.application import Gui
 from views.main_window import MainWindow
 from views.unlock_dialog import UnlockDialog
@@ -29,38 +32,60 @@ def _close(qtbot, gui: Gui) -> None:  # type: ignore[no-untyped-def]
             gui.window.workspace.lock()
 
 
-def test_right_passphrase_then_analyst_opens_the_main_window(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
+def test_the_passphrase_says_who_is_working(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
     gui = _gui(qtbot, cipher_dir)
     dialog = gui.dialog
     assert dialog.analyst.isHidden()
-    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+    qtbot.keyClicks(dialog.passphrase, own_passphrase("bob"))
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
-    # Three analysts: the dialog now asks who is working, and has forgotten the passphrase.
-    assert gui.window is None
-    assert not dialog.analyst.isHidden()
-    assert dialog.passphrase.text() == ""
-    assert [dialog.analyst.itemText(i) for i in range(dialog.analyst.count())] == [
-        "alice",
-        "bob",
-        "carol",
-    ]
-    dialog.analyst.setCurrentIndex(1)
-    qtbot.keyClick(dialog.analyst, Qt.Key.Key_Return)
+    # No choosing a name: bob's passphrase opened bob's key slot.
     assert isinstance(gui.window, MainWindow)
     assert gui.window.isVisible()
     assert gui.window.workspace.actor.name == "bob"
     assert gui.window.model.rowCount() == 6
+    assert dialog.analyst.isHidden() and dialog.passphrase.text() == ""
     assert not dialog.isVisible()
     _close(qtbot, gui)
 
 
-def test_preselected_analyst_skips_the_second_step(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
+def test_preselected_analyst_only_selects_among_own_slots(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
     gui = _gui(qtbot, cipher_dir, analyst="carol")
-    qtbot.keyClicks(gui.dialog.passphrase, PASSPHRASE)
+    qtbot.keyClicks(gui.dialog.passphrase, PASSPHRASE)  # alice's passphrase, not carol's
+    qtbot.keyClick(gui.dialog.passphrase, Qt.Key.Key_Return)
+    assert gui.window is None and "wrong passphrase" in gui.dialog.error.text()
+    gui.dialog.passphrase.setText(own_passphrase("carol"))
     qtbot.keyClick(gui.dialog.passphrase, Qt.Key.Key_Return)
     assert gui.window is not None
     assert gui.window.workspace.actor.name == "carol"
     _close(qtbot, gui)
+
+
+def test_first_unlock_asks_for_an_own_passphrase(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
+    ws = ws_mod.open_workspace(cipher_dir, PASSPHRASE)
+    with ws.session() as s:
+        analysts.add(s, ws.require_actor(), "dora", "analyst")
+    otp = unlock.reset_slot(ws, "dora")
+    ws.lock()
+    gui = _gui(qtbot, cipher_dir)
+    dialog = gui.dialog
+    qtbot.keyClicks(dialog.passphrase, otp)
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    assert gui.window is None
+    assert not dialog.new_passphrase.isHidden() and dialog.passphrase.isHidden()
+    assert "one-time" in dialog.intro.text()
+    qtbot.keyClicks(dialog.new_passphrase, "dora's own passphrase")
+    qtbot.keyClicks(dialog.new_again, "dora's own typo")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert gui.window is None and "differ" in dialog.error.text()
+    dialog.new_again.setText("dora's own passphrase")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert gui.window is not None and gui.window.workspace.actor.name == "dora"
+    _close(qtbot, gui)
+    with pytest.raises(AccordError):
+        ws_mod.open_workspace(cipher_dir, otp)
+    again = ws_mod.open_workspace(cipher_dir, "dora's own passphrase")
+    assert again.actor is not None and again.actor.name == "dora"
+    again.lock()
 
 
 def test_wrong_passphrase_shows_the_error_and_opens_nothing(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
@@ -80,8 +105,8 @@ def test_wrong_passphrase_shows_the_error_and_opens_nothing(qtbot, cipher_dir) -
     dialog.passphrase.setText(PASSPHRASE)
     assert dialog.unlock()
     assert dialog.error.isHidden()
-    dialog.reject()
-    assert dialog.workspace is None
+    assert dialog.workspace is not None and dialog.workspace.actor.name == "alice"
+    _close(qtbot, gui)
 
 
 def test_missing_workspace_names_the_folder(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +160,7 @@ def test_run_gui_resolves_the_workspace_like_the_cli(qtbot, cipher_dir, monkeypa
     def drive() -> None:
         dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, UnlockDialog))
         seen["location"] = dialog.location.text()
-        dialog.passphrase.setText(PASSPHRASE)
+        dialog.passphrase.setText(own_passphrase("bob"))
         dialog.submit()
         window = next(
             w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app import workspace as ws_mod
 from tests.app.advisories.conftest import SOURCE, TITLES, seed_case
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, enrol
 
 
 def test_advisory_commands_end_to_end(initialised_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -16,6 +16,7 @@ def test_advisory_commands_end_to_end(initialised_cli, tmp_path: Path) -> None: 
     ws.act_as("alice")
     key = seed_case(ws)  # adds bob (shift lead) too
     ws.engine.dispose()
+    bob = enrol(cli, "bob", None)
 
     r = cli("advisory", "new", key, "--lang", "en", "--json")
     assert r.code == 0, r.err
@@ -39,8 +40,8 @@ def test_advisory_commands_end_to_end(initialised_cli, tmp_path: Path) -> None: 
     assert cli("advisory", "submit", key).code == 0
     r = cli("advisory", "approve", key)
     assert r.code == 1 and "another analyst must approve" in r.err
-    assert cli("--as", "bob", "advisory", "approve", key).code == 0
-    r = cli("--as", "bob", "advisory", "publish", key, "--summary", "First.", "--json")
+    assert cli("advisory", "approve", key, env=bob).code == 0
+    r = cli("advisory", "publish", key, "--summary", "First.", "--json", env=bob)
     assert r.code == 0 and r.json()["revision"] == 1
 
     out = tmp_path / "adv-fr.json"
