@@ -147,9 +147,7 @@ def backup(ws: ws_mod.Workspace, target: Path, passphrase: str) -> Path:
     files.write_private(temp, b"")
     try:
         with ws.engine.connect() as conn:
-            conn.exec_driver_sql(
-                f"ATTACH DATABASE {_quote(str(temp))} AS backup KEY {key_sql}"
-            )
+            conn.exec_driver_sql(f"ATTACH DATABASE {_quote(str(temp))} AS backup KEY {key_sql}")
             try:
                 conn.exec_driver_sql("SELECT sqlcipher_export('backup')")
             finally:
