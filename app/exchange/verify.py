@@ -13,6 +13,7 @@ import io
 import json
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -125,18 +126,45 @@ def _safe_member(name: str) -> bool:
 def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """Read one member, never more than its declared size (a lying header is refused)."""
     out = bytearray()
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(65536)
-            if not chunk:
-                break
-            out += chunk
-            if len(out) > info.file_size or len(out) > limit:
-                raise Refused(
-                    "size",
-                    _("{name} is larger than declared or allowed").format(name=info.filename),
-                )
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(65536)
+                if not chunk:
+                    break
+                out += chunk
+                if len(out) > info.file_size or len(out) > limit:
+                    raise Refused(
+                        "size",
+                        _("{name} is larger than declared or allowed").format(name=info.filename),
+                    )
+    except zlib.error:
+        raise Refused(
+            "structure",
+            _("damaged bundle: {name} has corrupt compressed data").format(name=info.filename),
+        ) from None
+    except zipfile.BadZipFile:
+        raise Refused(
+            "structure",
+            _("damaged bundle: {name} fails its CRC or header check").format(name=info.filename),
+        ) from None
+    except (EOFError, OSError, NotImplementedError):
+        raise Refused(
+            "structure",
+            _("damaged bundle: {name} is cut short or uses an unknown compression").format(
+                name=info.filename
+            ),
+        ) from None
+    except RuntimeError:  # zipfile's answer to a password-protected member
+        raise Refused(
+            "structure", _("{name} is password-protected").format(name=info.filename)
+        ) from None
     return bytes(out)
+
+
+def _looks_like_openpgp(data: bytes) -> bool:
+    """Binary OpenPGP starts with a packet tag (high bit set), armour with its header line."""
+    return bool(data) and (data[0] & 0x80 != 0 or data.lstrip().startswith(b"-----BEGIN PGP"))
 
 
 class _Verifier:
@@ -159,6 +187,8 @@ class _Verifier:
             )
         self.ok("size", ngettext("{n} byte", "{n} bytes", len(data)).format(n=len(data)))
         encrypted = not data.startswith(b"PK\x03\x04")
+        if encrypted and not _looks_like_openpgp(data):
+            raise Refused("structure", _("not a bundle: neither a zip nor an OpenPGP message"))
         if encrypted:
             secrets = [(k.secret_key, k.key_passphrase) for k in keys.all_keys(self.session)]
             try:
