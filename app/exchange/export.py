@@ -36,6 +36,7 @@ from models import (
     Advisory,
     Attachment,
     Bundle,
+    BundleCase,
     Case,
     Partner,
     Setting,
@@ -380,18 +381,24 @@ def export_bundle(
         tuple(sorted(all_files, key=lambda f: f.path)),
         plan.excluded,
     )
-    session.add(
-        Bundle(
-            bundle_uuid=bundle_id,
-            direction="out",
-            partner_id=recipients[0].id if len(recipients) == 1 else None,
-            sequence=rcpt[0]["sequence"] if len(rcpt) == 1 else None,
-            tlp=level,
-            state="done",
-            manifest=manifest,
-            sha256=digest,
-            analyst_id=actor.id or None,
-        )
+    row = Bundle(
+        bundle_uuid=bundle_id,
+        direction="out",
+        partner_id=recipients[0].id if len(recipients) == 1 else None,
+        sequence=rcpt[0]["sequence"] if len(rcpt) == 1 else None,
+        tlp=level,
+        state="done",
+        manifest=manifest,
+        sha256=digest,
+        analyst_id=actor.id or None,
+    )
+    session.add(row)
+    session.flush()
+    # Who received which case: the importer lets only these partners send updates back.
+    session.add_all(
+        BundleCase(bundle_id=row.id, partner_id=p.id, case_id=c.id)
+        for p in recipients
+        for c in case_rows
     )
     audit.record(
         session,

@@ -35,11 +35,13 @@ from models import (
     Assessment,
     Attachment,
     Bundle,
+    BundleCase,
     Case,
     CaseFact,
     CaseJurisdiction,
     CasePartner,
     Partner,
+    PartnerKey,
     QuarantineItem,
     Reference,
     Report,
@@ -111,6 +113,11 @@ class _Merge:
         assert partner is not None
         self.partner = partner
         self.own = keys.own_fingerprints(session)
+        self.partner_fprs = set(
+            session.scalars(
+                select(PartnerKey.fingerprint).where(PartnerKey.partner_id == partner.id)
+            )
+        )
         self.cases: list[MergedCase] = []
         self.assessments = 0
         self.steps = 0
@@ -141,13 +148,21 @@ class _Merge:
         doc_id = f"{ofpr}:{okey}"
         raw = self.v.members[path]
         if ofpr in self.own:
+            # Our own case, named by its (guessable) key: only a partner we sent it to may
+            # update it; a key we never sent, or that does not exist, is refused.
             case = self.s.scalar(select(Case).where(Case.key == okey))
-        if case is None:
+            if case is None or not self.received(case):
+                raise self.not_theirs(okey)
+        else:
             link = self.s.scalar(
                 select(Report).where(Report.format == ORIGIN_FORMAT, Report.document_id == doc_id)
             )
             if link is not None and link.case_id is not None:
                 case = self.s.get(Case, link.case_id)
+                # A partner's case: its originator (the origin fingerprint is one of the
+                # signer's keys) may update it, and so may a partner we forwarded it to.
+                if case is not None and ofpr not in self.partner_fprs and not self.received(case):
+                    raise self.not_theirs(okey)
                 if link.raw_sha256 != hashlib.sha256(raw).hexdigest():
                     link.revisions.append(
                         ReportRevision(
@@ -220,6 +235,26 @@ class _Merge:
             },
         )
         self.cases.append(MergedCase(okey, case.key, created))
+
+    def received(self, case: Case) -> bool:
+        """True when one of our bundles took this case to this partner."""
+        return (
+            self.s.scalar(
+                select(BundleCase.id)
+                .where(BundleCase.partner_id == self.partner.id, BundleCase.case_id == case.id)
+                .limit(1)
+            )
+            is not None
+        )
+
+    def not_theirs(self, key: str) -> Refused:
+        return Refused(
+            "authority",
+            _(
+                "{partner} may not update case {key}: it neither received that case from us "
+                "nor originated it"
+            ).format(partner=self.partner.name, key=key),
+        )
 
     def vulnerabilities(self, case: Case, items: list[Any]) -> dict[int, int]:
         out: dict[int, int] = {}

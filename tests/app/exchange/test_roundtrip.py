@@ -235,6 +235,8 @@ def test_partner_playbook_completion_merges_with_signer_fingerprint(
         s.add(case)
         runner.start(s, actor, key, "impact-estimation")
         runner.complete(s, actor, key, "define-scope", {"affected_products": "model X 1.2"})
+        # B may report on the case only once it received it from us (issue 12 item 2).
+        export.export_bundle(s, actor, ["CERT-B"], [key], "GREEN")
     doc = {
         "format": "accord-case",
         "format_version": 1,
