@@ -192,13 +192,11 @@ class _Verifier:
         if encrypted:
             secrets = [(k.secret_key, k.key_passphrase) for k in keys.all_keys(self.session)]
             try:
-                data = pgp.decrypt(data, secrets)
+                data = pgp.decrypt(data, secrets, lim.plaintext_cap(len(data)))
+            except pgp.PlaintextTooLarge as exc:
+                raise Refused("size", str(exc)) from None
             except VerificationError as exc:
                 raise Refused("decrypt", str(exc)) from None
-            if len(data) > lim.max_bundle_bytes:
-                raise Refused(
-                    "size", _("oversize bundle after decryption: {n} bytes").format(n=len(data))
-                )
             self.ok("decrypt", _("decrypted in memory"))
         zf = self._open_zip(data)
         manifest_bytes, sig = self._manifest_members(zf)

@@ -49,8 +49,8 @@ def _backfill() -> None:
     """Earlier exports recorded recipients and cases only in the bundle manifest: read them
     from there so partners keep the right to update what they received before this revision."""
     bind = op.get_bind()
-    fprs = dict(bind.execute(sa.text("SELECT fingerprint, partner_id FROM partner_key")).all())
-    keys = dict(bind.execute(sa.text('SELECT "key", id FROM "case"')).all())
+    fprs: dict[str, int] = dict(bind.execute(sa.text("SELECT fingerprint, partner_id FROM partner_key")).all())
+    keys: dict[str, int] = dict(bind.execute(sa.text('SELECT "key", id FROM "case"')).all())
     rows = bind.execute(
         sa.text("SELECT id, manifest FROM bundle WHERE direction = 'out' ORDER BY id")
     ).all()

@@ -7,6 +7,7 @@ import io
 import json
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def _crc_mismatch() -> bytes:
     return bytes(data)
 
 
-DAMAGED = {
+DAMAGED: dict[str, Callable[[], bytes]] = {
     "flipped-byte": _flipped_byte,
     "crc-mismatch": _crc_mismatch,
     "truncated": lambda: _zip()[: len(_zip()) // 2],
