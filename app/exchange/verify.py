@@ -79,6 +79,7 @@ class BundleReport:
     severity_model: dict[str, str] | None = None
     files: tuple[ManifestFile, ...] = ()
     sha256: str = ""
+    waiting_for: int | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -94,6 +95,7 @@ class BundleReport:
             "created": self.created,
             "severity_model": self.severity_model,
             "sha256": self.sha256,
+            "waiting_for": self.waiting_for,
             "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
             "checks": [
                 {"check": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks
@@ -112,6 +114,7 @@ class Verified:
     sequence: int
     encrypted: bool
     checks: list[Check] = field(default_factory=list)
+    waiting_for: int | None = None  # an earlier sequence number not yet received
 
 
 def _safe_member(name: str) -> bool:
@@ -168,10 +171,20 @@ def _looks_like_openpgp(data: bytes) -> bool:
 
 
 class _Verifier:
-    def __init__(self, session: Session, limits: Limits):
+    def __init__(
+        self,
+        session: Session,
+        limits: Limits,
+        *,
+        held_id: int | None = None,
+        accept_gap: bool = False,
+    ):
         self.session = session
         self.limits = limits
         self.checks: list[Check] = []
+        self.held_id = held_id  # the held bundle row being applied: not a replay of itself
+        self.accept_gap = accept_gap  # a coordinator accepted the sequence gap
+        self.waiting_for: int | None = None
 
     def ok(self, name: str, detail: str = "") -> None:
         self.checks.append(Check(name, True, detail))
@@ -205,7 +218,16 @@ class _Verifier:
         sequence = self._addressing(manifest, partner, encrypted)
         members = self._members(zf, manifest)
         self._advisory_signatures(members, partner, signer_fpr)
-        return Verified(manifest, members, partner.id, signer_fpr, sequence, encrypted, self.checks)
+        return Verified(
+            manifest,
+            members,
+            partner.id,
+            signer_fpr,
+            sequence,
+            encrypted,
+            self.checks,
+            self.waiting_for,
+        )
 
     def _open_zip(self, data: bytes) -> zipfile.ZipFile:
         lim = self.limits
@@ -397,10 +419,19 @@ class _Verifier:
             )
         self.ok("tlp", "TLP:" + tlp)
         bundle_id = str(manifest.get("bundle_id", ""))
-        seen = self.session.scalar(
-            select(Bundle.id).where(Bundle.bundle_uuid == bundle_id, Bundle.direction == "in")
-        )
-        if not bundle_id or seen is not None:
+        seen = self.session.execute(
+            select(Bundle.id, Bundle.state).where(
+                Bundle.bundle_uuid == bundle_id, Bundle.direction == "in"
+            )
+        ).first()
+        if seen is not None and seen.state == "held" and seen.id != self.held_id:
+            raise Refused(
+                "replay",
+                _("bundle {id} is already held (item {n}), waiting for an earlier one").format(
+                    id=bundle_id, n=seen.id
+                ),
+            )
+        if not bundle_id or (seen is not None and seen.id != self.held_id):
             raise Refused(
                 "replay", _("replayed bundle: {id} was imported before").format(id=bundle_id or "?")
             )
@@ -415,6 +446,17 @@ class _Verifier:
                     n=sequence, name=partner.name, last=partner.last_sequence_in
                 ),
             )
+        expected = partner.last_sequence_in + 1
+        if sequence > expected and not self.accept_gap:
+            # Genuine but early: an earlier bundle is still on its way. Held, not refused.
+            self.waiting_for = expected
+            self.ok(
+                "replay",
+                _("new bundle id, sequence {n}; waiting for sequence {m} first").format(
+                    n=sequence, m=expected
+                ),
+            )
+            return sequence
         self.ok("replay", _("new bundle id, sequence {n}").format(n=sequence))
         return sequence
 
@@ -532,4 +574,5 @@ def report_for(session: Session, v: Verified, digest: str) -> BundleReport:
             ManifestFile(str(f["path"]), str(f["sha256"]), int(f["size"])) for f in m["files"]
         ),
         sha256=digest,
+        waiting_for=v.waiting_for,
     )
