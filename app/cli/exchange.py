@@ -18,7 +18,7 @@ from app.exchange import (
     pgp,
     verify,
 )
-from i18n import _
+from i18n import _, ngettext
 
 
 def _csv(value: str) -> list[str]:
@@ -223,6 +223,16 @@ def _plan_text(plan: export.ExportPlan) -> str:
         f"  {f.path}  {f.size}  {f.sha256}" if f.sha256 else f"  {f.path}  " + _("(made at export)")
         for f in plan.files
     ]
+    if plan.excluded:
+        lines.append(
+            ngettext(
+                "Warning: {n} hazardous attachment is not sent; include it by "
+                "--include-hazardous ID:PARTNER (encrypted bundles only).",
+                "Warning: {n} hazardous attachments are not sent; include one by "
+                "--include-hazardous ID:PARTNER (encrypted bundles only).",
+                len(plan.excluded),
+            ).format(n=len(plan.excluded))
+        )
     for e in plan.excluded:
         lines.append(
             _("Excluded attachment {id} ({case}/{name}): {reason}").format(

@@ -195,7 +195,7 @@ def test_hazardous_attachment_only_when_included_for_every_named_recipient(
         s.add(att)
         s.flush()
         att_id = att.id
-    with a.ws.session() as s, pytest.raises(UsageError, match="encrypted bundle"):
+    with a.ws.session() as s, pytest.raises(AccordError, match="encrypted bundle"):
         export.export_bundle(
             s, a.ws.require_actor(), ["CERT-B"], [key], "GREEN", [(att_id, "CERT-B")]
         )
