@@ -11,7 +11,7 @@ from models.cases import (
     CaseSearch,
     CaseStatus,
 )
-from models.exchange import Bundle, OrgKey, Partner, PartnerKey
+from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerKey
 from models.people import Analyst, Reporter, Role, Setting
 from models.reports import (
     Attachment,
@@ -45,6 +45,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Bundle",
+    "BundleCase",
     "Case",
     "CaseFact",
     "CaseJurisdiction",

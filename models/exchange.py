@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -81,3 +81,19 @@ class Bundle(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     analyst_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BundleCase(Base):
+    """One of our cases that left in an outgoing bundle, per recipient partner: the record
+    that lets that partner (and only it) send updates to the case back (migration 0011)."""
+
+    __tablename__ = "bundle_case"
+    __table_args__ = (
+        UniqueConstraint("bundle_id", "partner_id", "case_id", name="uq_bundle_case"),
+        Index("ix_bundle_case_partner_case", "partner_id", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))

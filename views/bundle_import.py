@@ -190,11 +190,7 @@ class BundleImportScreen(QWidget):
             for note in result.notes:
                 self.details.addItem(note)
         else:
-            self.details.addItem(
-                _("Kept in quarantine as item {id}; nothing was merged.").format(
-                    id=result.quarantine_id
-                )
-            )
+            self.details.addItem(result.outcome_text())
         self.imported.emit(result)
 
     def _failed(self, error: BaseException) -> None:

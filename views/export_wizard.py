@@ -28,7 +28,7 @@ from app.errors import AccordError
 from app.exchange import export, partners
 from app.exchange.bundle_format import ENCRYPTED_TLP, TLP_LEVELS
 from app.workspace import Workspace
-from i18n import N_, _
+from i18n import N_, _, ngettext
 from views import file_dialogs
 from views.workers import JobHandle, run_job
 
@@ -264,12 +264,27 @@ class ExportWizard(QWizard):
             size = str(f.size) if f.sha256 else _("(made at export)")
             for c, text in enumerate((f.path, size, f.sha256 or "—")):
                 self.files.setItem(r, c, QTableWidgetItem(text))
+        warning = (
+            [
+                "⚠ "
+                + ngettext(
+                    "{n} hazardous attachment is not sent.",
+                    "{n} hazardous attachments are not sent.",
+                    len(plan.excluded),
+                ).format(n=len(plan.excluded))
+            ]
+            if plan.excluded
+            else []
+        )
         self.excluded.setText(
             "\n".join(
-                _("Not sent: {case} / {name} — {reason}").format(
-                    case=e.case, name=e.filename, reason=e.reason
-                )
-                for e in plan.excluded
+                warning
+                + [
+                    _("Not sent: {case} / {name} — {reason}").format(
+                        case=e.case, name=e.filename, reason=e.reason
+                    )
+                    for e in plan.excluded
+                ]
             )
         )
         if not self.out.text():

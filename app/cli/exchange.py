@@ -9,8 +9,17 @@ from typing import Any
 from app.cli.context import CliContext
 from app.cli.trust_cmds import add_override
 from app.errors import AccordError, UsageError
-from app.exchange import bundle_format, export, importer, keys, partners, pgp, verify
-from i18n import _
+from app.exchange import (
+    bundle_format,
+    export,
+    holding,
+    importer,
+    keys,
+    partners,
+    pgp,
+    verify,
+)
+from i18n import _, ngettext
 
 
 def _csv(value: str) -> list[str]:
@@ -72,6 +81,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     im = bsub.add_parser("import", parents=[common], help=_("verify and merge a bundle"))
     im.add_argument("file")
     im.set_defaults(handler=cmd_bundle_import)
+    bl = bsub.add_parser("list", parents=[common], help=_("bundles received and sent"))
+    bl.add_argument("--held", action="store_true", help=_("only bundles held for a gap"))
+    bl.set_defaults(handler=cmd_bundle_list)
+    ac = bsub.add_parser(
+        "accept", parents=[common], help=_("apply a held bundle now, skipping the gap")
+    )
+    ac.add_argument("id", metavar="ID", help=_("the held bundle's number or bundle id"))
+    ac.add_argument("--reason", required=True, help=_("why the missing bundles are given up"))
+    ac.set_defaults(handler=cmd_bundle_accept)
     po = bsub.add_parser("policy", parents=[common], help=_("TLP labels accepted on import"))
     po.add_argument("--accept", type=_csv, metavar="TLP[,TLP]")
     po.set_defaults(handler=cmd_bundle_policy)
@@ -207,6 +225,16 @@ def _plan_text(plan: export.ExportPlan) -> str:
         f"  {f.path}  {f.size}  {f.sha256}" if f.sha256 else f"  {f.path}  " + _("(made at export)")
         for f in plan.files
     ]
+    if plan.excluded:
+        lines.append(
+            ngettext(
+                "Warning: {n} hazardous attachment is not sent; include it by "
+                "--include-hazardous ID:PARTNER (encrypted bundles only).",
+                "Warning: {n} hazardous attachments are not sent; include one by "
+                "--include-hazardous ID:PARTNER (encrypted bundles only).",
+                len(plan.excluded),
+            ).format(n=len(plan.excluded))
+        )
     for e in plan.excluded:
         lines.append(
             _("Excluded attachment {id} ({case}/{name}): {reason}").format(
@@ -255,6 +283,12 @@ def _report_text(report: verify.BundleReport) -> str:
                 id=report.bundle_id, sender=report.sender, tlp=report.tlp, n=report.sequence
             )
         )
+        if report.waiting_for is not None:
+            lines.append(
+                _("It arrives early: import holds it until sequence {n} arrives.").format(
+                    n=report.waiting_for
+                )
+            )
     else:
         lines.append(_("Refused: {reason}").format(reason=report.reason))
     return "\n".join(lines)
@@ -269,11 +303,7 @@ def cmd_bundle_verify(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0 if report.ok else 4
 
 
-def cmd_bundle_import(ctx: CliContext, args: argparse.Namespace) -> int:
-    data = _read(args.file, _("bundle"))
-    ws = ctx.open_workspace()
-    with ws.session() as s:
-        result = importer.import_bundle(s, ws.require_actor(), data, name=args.file)
+def _import_text(result: importer.ImportResult) -> str:
     text = _report_text(result.report)
     if result.imported:
         text += "\n" + "\n".join(
@@ -282,12 +312,43 @@ def cmd_bundle_import(ctx: CliContext, args: argparse.Namespace) -> int:
                 for c in result.cases
             ]
             + list(result.notes)
+            + [_("Held bundle {id} applied in turn.").format(id=b) for b in result.applied_held]
         )
     else:
-        text += "\n" + _("Kept in quarantine as item {id}; nothing was merged.").format(
-            id=result.quarantine_id
-        )
-    ctx.emit(result.as_json(), text)
+        text += "\n" + result.outcome_text()
+    return text
+
+
+def cmd_bundle_import(ctx: CliContext, args: argparse.Namespace) -> int:
+    data = _read(args.file, _("bundle"))
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        result = importer.import_bundle(s, ws.require_actor(), data, name=args.file)
+    ctx.emit(result.as_json(), _import_text(result))
+    # Held is not refused: the bundle verified and is kept to be applied in order.
+    return 0 if result.imported or result.held else 4
+
+
+def cmd_bundle_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        rows = holding.list_bundles(s, held_only=args.held)
+    ctx.emit(
+        [r.as_json() for r in rows],
+        "\n".join(
+            f"{r.id:6} {r.direction:3} {r.partner or '-':20} {r.sequence or '-'!s:>5} "
+            f"TLP:{r.tlp:12} {r.status}  {r.bundle_id}"
+            for r in rows
+        ),
+    )
+    return 0
+
+
+def cmd_bundle_accept(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        result = holding.accept(s, ws.require_actor(), args.id, args.reason)
+    ctx.emit(result.as_json(), _import_text(result))
     return 0 if result.imported else 4
 
 

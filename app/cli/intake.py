@@ -141,7 +141,8 @@ def cmd_q_list(ctx: CliContext, args: argparse.Namespace) -> int:
     with ws.session() as s:
         items = records.list_quarantine(s)
     ctx.emit(
-        [i.as_json() for i in items], "\n".join(f"{i.id:6} {i.path}: {i.reason}" for i in items)
+        [i.as_json() for i in items],
+        "\n".join(f"{i.id:6} {i.kind:8} {i.path}: {i.reason}" for i in items),
     )
     return 0
 
@@ -150,7 +151,13 @@ def cmd_q_show(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     with ws.session() as s:
         info, content = records.quarantine_item(s, args.id)
-    text = records.raw_text(content)
+    if info.kind == "bundle":
+        # A bundle is binary (a zip or an OpenPGP message): say what was kept, show no bytes.
+        text = _("A refused bundle; {kept} of its {size} bytes are kept.").format(
+            kept=info.kept, size=info.size
+        )
+    else:
+        text = records.raw_text(content)
     ctx.emit(
         {**info.as_json(), "content": text},
         f"{info.path}\n{info.reason}\n{info.size} bytes, sha256 {info.sha256}\n\n{text}",

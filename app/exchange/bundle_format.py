@@ -38,6 +38,13 @@ class Limits:
     ratio_floor: int = 1024 * 1024
     max_manifest_bytes: int = 4 * 1024 * 1024
 
+    def plaintext_cap(self, ciphertext_bytes: int) -> int:
+        """The most plaintext an encrypted bundle may decrypt to: the bundle size limit, and
+        the zip members' expansion ratio applied to OpenPGP compression as well (a bundle is
+        a zip, already compressed, so a genuine one barely expands)."""
+        by_ratio = max(self.ratio_floor, self.max_ratio * ciphertext_bytes)
+        return min(self.max_bundle_bytes, by_ratio)
+
 
 def parse_tlp(value: str) -> str:
     tlp = value.strip().upper().removeprefix("TLP:")

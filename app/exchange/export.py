@@ -36,6 +36,7 @@ from models import (
     Advisory,
     Attachment,
     Bundle,
+    BundleCase,
     Case,
     Partner,
     Setting,
@@ -110,6 +111,7 @@ class _Payload:
     files: dict[str, bytes] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     excluded: list[ExcludedAttachment] = field(default_factory=list)
+    hazardous: list[tuple[int, str]] = field(default_factory=list)  # included: (id, case)
 
     def add(self, path: str, data: bytes, kind: str) -> None:
         self.files[path] = data
@@ -167,11 +169,13 @@ def _payload(
                 )
             )
         if att.hazardous and tlp not in ENCRYPTED_TLP:
-            raise UsageError(
+            # A policy refusal (exit 1), not a malformed request: hazardous content never
+            # leaves unencrypted, whoever asks.
+            raise AccordError(
                 _(
                     "hazardous attachment {id} may only leave in an encrypted bundle "
-                    "(TLP AMBER, AMBER+STRICT or RED)"
-                ).format(id=att_id)
+                    "(TLP AMBER, AMBER+STRICT or RED), not TLP:{tlp}"
+                ).format(id=att_id, tlp=tlp)
             )
     total = len(case_rows)
     for i, case in enumerate(case_rows):
@@ -195,6 +199,14 @@ def _payload(
                     )
                 )
                 continue
+            if att.hazardous and tlp not in ENCRYPTED_TLP:  # checked above; never relaxed
+                raise AccordError(
+                    _("hazardous attachment {id} may only leave in an encrypted bundle").format(
+                        id=att.id
+                    )
+                )
+            if att.hazardous:
+                payload.hazardous.append((att.id, case.key))
             path = f"attachments/{case.key}/{att.id}-{documents.safe_name(att.filename)}"
             payload.add(path, att.content, "attachment")
             listed.append(
@@ -394,18 +406,24 @@ def export_bundle(
         tuple(sorted(all_files, key=lambda f: f.path)),
         plan.excluded,
     )
-    session.add(
-        Bundle(
-            bundle_uuid=bundle_id,
-            direction="out",
-            partner_id=recipients[0].id if len(recipients) == 1 else None,
-            sequence=rcpt[0]["sequence"] if len(rcpt) == 1 else None,
-            tlp=level,
-            state="done",
-            manifest=manifest,
-            sha256=digest,
-            analyst_id=actor.id or None,
-        )
+    row = Bundle(
+        bundle_uuid=bundle_id,
+        direction="out",
+        partner_id=recipients[0].id if len(recipients) == 1 else None,
+        sequence=rcpt[0]["sequence"] if len(rcpt) == 1 else None,
+        tlp=level,
+        state="done",
+        manifest=manifest,
+        sha256=digest,
+        analyst_id=actor.id or None,
+    )
+    session.add(row)
+    session.flush()
+    # Who received which case: the importer lets only these partners send updates back.
+    session.add_all(
+        BundleCase(bundle_id=row.id, partner_id=p.id, case_id=c.id)
+        for p in recipients
+        for c in case_rows
     )
     audit.record(
         session,
@@ -421,8 +439,20 @@ def export_bundle(
             "cases": [c.key for c in case_rows],
             "files": [{"path": f.path, "sha256": f.sha256} for f in plan.files],
             "excluded_attachments": [e.attachment_id for e in plan.excluded],
+            "hazardous_included": [i for i, _k in payload.hazardous],
         },
     )
+    for att_id, case_key in payload.hazardous:
+        # Each hazardous attachment that leaves is its own audit event: who let it out, to whom.
+        audit.record(
+            session,
+            actor,
+            "attachment.hazardous_export",
+            "attachment",
+            att_id,
+            case_key=case_key,
+            details={"bundle": bundle_id, "tlp": level, "recipients": list(plan.recipients)},
+        )
     for case in case_rows:
         audit.record(
             session,

@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit, cases, trust
@@ -35,11 +35,13 @@ from models import (
     Assessment,
     Attachment,
     Bundle,
+    BundleCase,
     Case,
     CaseFact,
     CaseJurisdiction,
     CasePartner,
     Partner,
+    PartnerKey,
     QuarantineItem,
     Reference,
     Report,
@@ -48,7 +50,14 @@ from models import (
     utcnow,
 )
 
-QUARANTINE_MAX_BYTES = 64 * 1024 * 1024
+# A refused bundle is kept in quarantine for inspection, but only in part: the first
+# QUARANTINE_ITEM_MAX_BYTES of it, while all refused bundles together stay under
+# QUARANTINE_TOTAL_MAX_BYTES; its full size and SHA-256 are always recorded.
+QUARANTINE_ITEM_MAX_BYTES = 4 * 1024 * 1024
+QUARANTINE_TOTAL_MAX_BYTES = 64 * 1024 * 1024
+# Genuine bundles that arrive before an earlier one are held whole (they are applied later);
+# at most this many per partner, further early ones are refused.
+MAX_HELD_PER_PARTNER = 16
 
 
 @dataclass(frozen=True)
@@ -69,9 +78,40 @@ class ImportResult:
     advisories: int = 0
     attachments: int = 0
     notes: tuple[str, ...] = ()
+    held_id: int | None = None  # held for a sequence gap: the bundle row that keeps it
+    kept_bytes: int = 0  # of a refused bundle, the bytes kept in quarantine
+    applied_held: tuple[str, ...] = ()  # held bundles this import let through, in order
+    report_size: int = 0  # bytes of the bundle as received
+
+    @property
+    def held(self) -> bool:
+        return self.held_id is not None
+
+    def outcome_text(self) -> str:
+        """What happened to a bundle that was not merged: held, or what quarantine kept."""
+        if self.held:
+            return _(
+                "Held as bundle {id}: waiting for sequence {n} from {sender}; applied when that "
+                "arrives, or by a coordinator with 'accord bundle accept {id} --reason …'."
+            ).format(id=self.held_id, n=self.report.waiting_for, sender=self.report.sender)
+        if self.kept_bytes >= self.report_size:
+            kept = _("all {size} bytes").format(size=self.report_size)
+        else:
+            kept = _("the first {kept} of its {size} bytes").format(
+                kept=self.kept_bytes, size=self.report_size
+            )
+        return _(
+            "Kept in quarantine as item {id}: {kept}, SHA-256 {sha}; nothing was merged."
+        ).format(id=self.quarantine_id, kept=kept, sha=self.report.sha256)
 
     def as_json(self) -> dict[str, object]:
         return {
+            "held": self.held,
+            "held_id": self.held_id,
+            "waiting_for": self.report.waiting_for,
+            "quarantine_kept_bytes": self.kept_bytes,
+            "size": self.report_size,
+            "applied_held": list(self.applied_held),
             "imported": self.imported,
             "valid": self.report.ok,
             "reason": self.report.reason,
@@ -111,6 +151,11 @@ class _Merge:
         assert partner is not None
         self.partner = partner
         self.own = keys.own_fingerprints(session)
+        self.partner_fprs = set(
+            session.scalars(
+                select(PartnerKey.fingerprint).where(PartnerKey.partner_id == partner.id)
+            )
+        )
         self.cases: list[MergedCase] = []
         self.assessments = 0
         self.steps = 0
@@ -141,13 +186,21 @@ class _Merge:
         doc_id = f"{ofpr}:{okey}"
         raw = self.v.members[path]
         if ofpr in self.own:
+            # Our own case, named by its (guessable) key: only a partner we sent it to may
+            # update it; a key we never sent, or that does not exist, is refused.
             case = self.s.scalar(select(Case).where(Case.key == okey))
-        if case is None:
+            if case is None or not self.received(case):
+                raise self.not_theirs(okey)
+        else:
             link = self.s.scalar(
                 select(Report).where(Report.format == ORIGIN_FORMAT, Report.document_id == doc_id)
             )
             if link is not None and link.case_id is not None:
                 case = self.s.get(Case, link.case_id)
+                # A partner's case: its originator (the origin fingerprint is one of the
+                # signer's keys) may update it, and so may a partner we forwarded it to.
+                if case is not None and ofpr not in self.partner_fprs and not self.received(case):
+                    raise self.not_theirs(okey)
                 if link.raw_sha256 != hashlib.sha256(raw).hexdigest():
                     link.revisions.append(
                         ReportRevision(
@@ -227,6 +280,26 @@ class _Merge:
             },
         )
         self.cases.append(MergedCase(okey, case.key, created))
+
+    def received(self, case: Case) -> bool:
+        """True when one of our bundles took this case to this partner."""
+        return (
+            self.s.scalar(
+                select(BundleCase.id)
+                .where(BundleCase.partner_id == self.partner.id, BundleCase.case_id == case.id)
+                .limit(1)
+            )
+            is not None
+        )
+
+    def not_theirs(self, key: str) -> Refused:
+        return Refused(
+            "authority",
+            _(
+                "{partner} may not update case {key}: it neither received that case from us "
+                "nor originated it"
+            ).format(partner=self.partner.name, key=key),
+        )
 
     def vulnerabilities(self, case: Case, items: list[Any]) -> dict[int, int]:
         out: dict[int, int] = {}
@@ -445,12 +518,20 @@ def joint_state(session: Session, case: Case, step: dict[str, Any]) -> tuple[obj
 
 def _quarantine(
     session: Session, actor: Actor, name: str, data: bytes, report: BundleReport
-) -> int:
+) -> tuple[int, int]:
+    """Keep a refused bundle (in part, within the caps); its id and the bytes kept."""
+    used = session.scalar(
+        select(func.coalesce(func.sum(func.length(QuarantineItem.content)), 0)).where(
+            QuarantineItem.kind == "bundle"
+        )
+    )
+    room = max(0, QUARANTINE_TOTAL_MAX_BYTES - int(used or 0))
+    kept = data[: min(QUARANTINE_ITEM_MAX_BYTES, room)]
     item = QuarantineItem(
         kind="bundle",
         path=name[:1000],
         reason=report.reason or "",
-        content=data if len(data) <= QUARANTINE_MAX_BYTES else b"",
+        content=kept,
         size=len(data),
         sha256=report.sha256,
     )
@@ -462,9 +543,64 @@ def _quarantine(
         "bundle.refused",
         "quarantine_item",
         item.id,
-        details={"check": report.failed_check, "reason": report.reason, "sha256": report.sha256},
+        details={
+            "check": report.failed_check,
+            "reason": report.reason,
+            "sha256": report.sha256,
+            "size": len(data),
+            "kept_bytes": len(kept),
+        },
     )
-    return item.id
+    return item.id, len(kept)
+
+
+def _hold(session: Session, actor: Actor, v: Verified, data: bytes, digest: str) -> int:
+    """Keep a genuine bundle that came before an earlier one, to apply it in order later."""
+    partner = session.get(Partner, v.partner_id)
+    assert partner is not None and v.waiting_for is not None
+    held = session.scalar(
+        select(func.count())
+        .select_from(Bundle)
+        .where(Bundle.partner_id == partner.id, Bundle.direction == "in", Bundle.state == "held")
+    )
+    if int(held or 0) >= MAX_HELD_PER_PARTNER:
+        raise Refused(
+            "replay",
+            _(
+                "{name} already has {n} bundles held for missing sequence numbers; "
+                "accept or discard those first"
+            ).format(name=partner.name, n=held),
+        )
+    m = v.manifest
+    row = Bundle(
+        bundle_uuid=str(m["bundle_id"]),
+        direction="in",
+        partner_id=partner.id,
+        sequence=v.sequence,
+        tlp=str(m["tlp"]),
+        state="held",
+        reason=_("held: waiting for sequence {n}").format(n=v.waiting_for),
+        manifest=m,
+        sha256=digest,
+        content=data,
+        analyst_id=actor.id or None,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "bundle.held",
+        "bundle",
+        m["bundle_id"],
+        details={
+            "partner": partner.id,
+            "sequence": v.sequence,
+            "waiting_for": v.waiting_for,
+            "sha256": digest,
+        },
+    )
+    return row.id
 
 
 def import_bundle(
@@ -476,15 +612,72 @@ def import_bundle(
     limits: Limits | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Verify, then merge; a refused bundle goes to quarantine and nothing of it is merged."""
+    """Verify, then merge; a refused bundle goes to quarantine and nothing of it is merged.
+
+    A genuine bundle that arrives before an earlier one of the same partner is held; once
+    the gap is filled, the held bundles that follow are applied in order.
+    """
     actor.require(Permission.EXPORT)
-    verifier = _Verifier(session, limits or Limits())
+    result = import_one(session, actor, data, name, limits=limits, progress=progress)
+    if not result.imported:
+        return result
+    return replace(result, applied_held=apply_held(session, actor, limits=limits))
+
+
+def apply_held(session: Session, actor: Actor, *, limits: Limits | None = None) -> tuple[str, ...]:
+    """Apply every held bundle whose turn has come (its sequence follows the last accepted)."""
+    applied: list[str] = []
+    while True:
+        row = session.scalar(
+            select(Bundle)
+            .join(Partner, Partner.id == Bundle.partner_id)
+            .where(
+                Bundle.direction == "in",
+                Bundle.state == "held",
+                Bundle.sequence == Partner.last_sequence_in + 1,
+            )
+            .order_by(Bundle.id)
+            .limit(1)
+        )
+        if row is None:
+            return tuple(applied)
+        result = import_one(
+            session, actor, row.content or b"", f"held bundle {row.id}", limits=limits, held=row
+        )
+        if result.imported:
+            applied.append(row.bundle_uuid)
+
+
+def import_one(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    name: str,
+    *,
+    limits: Limits | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    held: Bundle | None = None,
+    accept_gap: bool = False,
+) -> ImportResult:
+    """One bundle: verify, then hold, merge, or refuse into quarantine. ``held`` is a held
+    bundle's row being applied now (it is updated in place, or removed if it now fails)."""
+    verifier = _Verifier(
+        session,
+        limits or Limits(),
+        held_id=held.id if held is not None else None,
+        accept_gap=accept_gap,
+    )
     digest = hashlib.sha256(data).hexdigest()
     if progress is not None:
         progress(0, 2)
     try:
         v = verifier.run(data)
         report = report_for(session, v, digest)
+        if v.waiting_for is not None:
+            held_id = _hold(session, actor, v, data, digest)
+            if progress is not None:
+                progress(2, 2)
+            return ImportResult(report, False, held_id=held_id, report_size=len(data))
         with session.begin_nested():
             merge = _Merge(session, actor, v)
             try:
@@ -501,24 +694,26 @@ def import_bundle(
         refused = BundleReport(
             False, exc.reason, exc.check, (*verifier.checks, _failed(exc)), sha256=digest
         )
-        qid = _quarantine(session, actor, name, data, refused)
-        return ImportResult(refused, False, qid)
+        if held is not None:
+            session.delete(held)  # no longer held: what is left of it goes to quarantine
+            session.flush()
+        qid, kept = _quarantine(session, actor, name, data, refused)
+        return ImportResult(refused, False, qid, kept_bytes=kept, report_size=len(data))
     partner = merge.partner
-    partner.last_sequence_in = v.sequence
+    partner.last_sequence_in = max(partner.last_sequence_in, v.sequence)
     m = v.manifest
-    session.add(
-        Bundle(
-            bundle_uuid=str(m["bundle_id"]),
-            direction="in",
-            partner_id=partner.id,
-            sequence=v.sequence,
-            tlp=str(m["tlp"]),
-            state="done",
-            manifest=m,
-            sha256=digest,
-            analyst_id=actor.id or None,
-        )
-    )
+    row = held or Bundle(bundle_uuid=str(m["bundle_id"]), direction="in")
+    row.partner_id = partner.id
+    row.sequence = v.sequence
+    row.tlp = str(m["tlp"])
+    row.state = "done"
+    row.reason = None
+    row.manifest = m
+    row.sha256 = digest
+    row.content = None  # applied: the merged records are what we keep
+    row.analyst_id = actor.id or None
+    if held is None:
+        session.add(row)
     audit.record(
         session,
         actor,
@@ -535,6 +730,7 @@ def import_bundle(
             "assessments": merge.assessments,
             "playbook_steps": merge.steps,
             "advisories": merge.advisories,
+            "held": held is not None,
         },
     )
     if progress is not None:
@@ -549,6 +745,7 @@ def import_bundle(
         merge.advisories,
         merge.attachments,
         tuple(merge.notes),
+        report_size=len(data),
     )
 
 

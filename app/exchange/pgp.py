@@ -8,11 +8,14 @@ implementation, pysequoia included, encrypts to them in a form a partner's ``gpg
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +101,19 @@ def public_armor(cert: ps.Cert) -> str:
     return str(cert)
 
 
+def child_env(home: str | None = None) -> dict[str, str]:
+    """The whole environment of a child process: PATH and LANG, and for GnuPG its home.
+
+    Nothing is inherited, so no ``ACCORD_*`` variable (the passphrases) ever reaches gpg,
+    gpg-agent (which gpg starts with its own environment) or a decryption worker.
+    """
+    env = {"PATH": os.environ.get("PATH") or os.defpath, "LANG": "C.UTF-8"}
+    if home is not None:
+        env["HOME"] = home
+        env["GNUPGHOME"] = home
+    return env
+
+
 def _gpg(home: str, *args: str, stdin: bytes = b"") -> bytes:
     proc = subprocess.run(
         ["gpg", "--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", *args],
@@ -105,6 +121,7 @@ def _gpg(home: str, *args: str, stdin: bytes = b"") -> bytes:
         capture_output=True,
         check=False,
         timeout=120,
+        env=child_env(home),
     )
     if proc.returncode != 0:
         raise AccordError(
@@ -190,6 +207,7 @@ def generate_key(user_id: str) -> tuple[str, str | None, str]:
                 capture_output=True,
                 check=False,
                 timeout=30,
+                env=child_env(home),
             )
     return secret, passphrase, public
 
@@ -209,16 +227,96 @@ def encrypt(data: bytes, recipients: list[str]) -> bytes:
     return ps.encrypt(data, recipients=certs, armor=False)
 
 
-def decrypt(data: bytes, keys: list[tuple[str, str | None]]) -> bytes:
-    """Decrypt in memory with the first of our keys that fits; VerificationError if none."""
-    for secret, passphrase in keys:
-        try:
-            out = ps.decrypt(data, decryptor=_tsk(secret).decryptor(passphrase)).bytes
-        except Exception:
-            continue
-        if out is not None:
-            return out
-    raise VerificationError(_("the bundle is encrypted, but not to any key of this organisation"))
+class PlaintextTooLarge(VerificationError):
+    """The decrypted message grew past the cap: decryption was stopped there."""
+
+
+DECRYPT_TIMEOUT = 300  # seconds for one message, however large
+
+# The decryption worker: pysequoia streams the plaintext (decompression included) to stdout
+# while the parent counts it, so a compressed bomb never grows in memory. The ciphertext
+# comes as an inherited file descriptor, the keys on stdin (never in argv or the environment).
+_WORKER = """
+import json, os, sys
+import pysequoia as ps
+fd = int(sys.argv[1])
+keys = json.loads(sys.stdin.buffer.read())
+for secret, passphrase in keys:
+    try:
+        decryptor = ps.Tsk.from_bytes(secret.encode()).decryptor(passphrase)
+        os.lseek(fd, 0, os.SEEK_SET)
+        # A key that does not fit fails on the session key, before any plaintext is written.
+        ps.decrypt_file("/dev/fd/%d" % fd, "/dev/stdout", decryptor=decryptor)
+    except Exception:
+        continue
+    sys.exit(0)
+sys.exit(2)
+"""
+
+
+def _ciphertext_fd(data: bytes) -> int:
+    """A file descriptor holding the ciphertext: in RAM (memfd) where the system has it."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("accord-bundle", 0)
+    else:  # the ciphertext is encrypted: an unnamed temporary file reveals nothing
+        with tempfile.TemporaryFile() as tmp:
+            fd = os.dup(tmp.fileno())
+    _write_all(fd, data)
+    return fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def decrypt(data: bytes, keys: list[tuple[str, str | None]], max_bytes: int) -> bytes:
+    """Decrypt with the first of our keys that fits, never holding more than ``max_bytes`` of
+    plaintext: the worker is killed as soon as its output passes the cap (PlaintextTooLarge).
+    VerificationError when no key fits or the message is damaged."""
+    fd = _ciphertext_fd(data)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _WORKER, str(fd)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(fd,),
+            env=child_env(),
+        )
+    finally:
+        os.close(fd)
+    watchdog = threading.Timer(DECRYPT_TIMEOUT, proc.kill)
+    watchdog.start()
+    out = bytearray()
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        with proc.stdin:
+            proc.stdin.write(json.dumps(keys).encode())
+        while chunk := proc.stdout.read(65536):
+            out += chunk
+            if len(out) > max_bytes:
+                proc.kill()
+                raise PlaintextTooLarge(
+                    _(
+                        "oversize bundle after decryption: more than {limit} bytes "
+                        "(decryption stopped there)"
+                    ).format(limit=max_bytes)
+                )
+        code = proc.wait()
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    if code != 0:
+        raise VerificationError(
+            _("the bundle is encrypted, but not to any key of this organisation, or is damaged")
+        )
+    return bytes(out)
 
 
 @dataclass(frozen=True)

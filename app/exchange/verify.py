@@ -13,6 +13,7 @@ import io
 import json
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -78,6 +79,7 @@ class BundleReport:
     severity_model: dict[str, str] | None = None
     files: tuple[ManifestFile, ...] = ()
     sha256: str = ""
+    waiting_for: int | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -93,6 +95,7 @@ class BundleReport:
             "created": self.created,
             "severity_model": self.severity_model,
             "sha256": self.sha256,
+            "waiting_for": self.waiting_for,
             "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
             "checks": [
                 {"check": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks
@@ -111,6 +114,7 @@ class Verified:
     sequence: int
     encrypted: bool
     checks: list[Check] = field(default_factory=list)
+    waiting_for: int | None = None  # an earlier sequence number not yet received
 
 
 def _safe_member(name: str) -> bool:
@@ -125,25 +129,62 @@ def _safe_member(name: str) -> bool:
 def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """Read one member, never more than its declared size (a lying header is refused)."""
     out = bytearray()
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(65536)
-            if not chunk:
-                break
-            out += chunk
-            if len(out) > info.file_size or len(out) > limit:
-                raise Refused(
-                    "size",
-                    _("{name} is larger than declared or allowed").format(name=info.filename),
-                )
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(65536)
+                if not chunk:
+                    break
+                out += chunk
+                if len(out) > info.file_size or len(out) > limit:
+                    raise Refused(
+                        "size",
+                        _("{name} is larger than declared or allowed").format(name=info.filename),
+                    )
+    except zlib.error:
+        raise Refused(
+            "structure",
+            _("damaged bundle: {name} has corrupt compressed data").format(name=info.filename),
+        ) from None
+    except zipfile.BadZipFile:
+        raise Refused(
+            "structure",
+            _("damaged bundle: {name} fails its CRC or header check").format(name=info.filename),
+        ) from None
+    except (EOFError, OSError, NotImplementedError):
+        raise Refused(
+            "structure",
+            _("damaged bundle: {name} is cut short or uses an unknown compression").format(
+                name=info.filename
+            ),
+        ) from None
+    except RuntimeError:  # zipfile's answer to a password-protected member
+        raise Refused(
+            "structure", _("{name} is password-protected").format(name=info.filename)
+        ) from None
     return bytes(out)
 
 
+def _looks_like_openpgp(data: bytes) -> bool:
+    """Binary OpenPGP starts with a packet tag (high bit set), armour with its header line."""
+    return bool(data) and (data[0] & 0x80 != 0 or data.lstrip().startswith(b"-----BEGIN PGP"))
+
+
 class _Verifier:
-    def __init__(self, session: Session, limits: Limits):
+    def __init__(
+        self,
+        session: Session,
+        limits: Limits,
+        *,
+        held_id: int | None = None,
+        accept_gap: bool = False,
+    ):
         self.session = session
         self.limits = limits
         self.checks: list[Check] = []
+        self.held_id = held_id  # the held bundle row being applied: not a replay of itself
+        self.accept_gap = accept_gap  # a coordinator accepted the sequence gap
+        self.waiting_for: int | None = None
 
     def ok(self, name: str, detail: str = "") -> None:
         self.checks.append(Check(name, True, detail))
@@ -159,16 +200,16 @@ class _Verifier:
             )
         self.ok("size", ngettext("{n} byte", "{n} bytes", len(data)).format(n=len(data)))
         encrypted = not data.startswith(b"PK\x03\x04")
+        if encrypted and not _looks_like_openpgp(data):
+            raise Refused("structure", _("not a bundle: neither a zip nor an OpenPGP message"))
         if encrypted:
             secrets = [(k.secret_key, k.key_passphrase) for k in keys.all_keys(self.session)]
             try:
-                data = pgp.decrypt(data, secrets)
+                data = pgp.decrypt(data, secrets, lim.plaintext_cap(len(data)))
+            except pgp.PlaintextTooLarge as exc:
+                raise Refused("size", str(exc)) from None
             except VerificationError as exc:
                 raise Refused("decrypt", str(exc)) from None
-            if len(data) > lim.max_bundle_bytes:
-                raise Refused(
-                    "size", _("oversize bundle after decryption: {n} bytes").format(n=len(data))
-                )
             self.ok("decrypt", _("decrypted in memory"))
         zf = self._open_zip(data)
         manifest_bytes, sig = self._manifest_members(zf)
@@ -177,7 +218,16 @@ class _Verifier:
         sequence = self._addressing(manifest, partner, encrypted)
         members = self._members(zf, manifest)
         self._advisory_signatures(members, partner, signer_fpr)
-        return Verified(manifest, members, partner.id, signer_fpr, sequence, encrypted, self.checks)
+        return Verified(
+            manifest,
+            members,
+            partner.id,
+            signer_fpr,
+            sequence,
+            encrypted,
+            self.checks,
+            self.waiting_for,
+        )
 
     def _open_zip(self, data: bytes) -> zipfile.ZipFile:
         lim = self.limits
@@ -369,10 +419,19 @@ class _Verifier:
             )
         self.ok("tlp", "TLP:" + tlp)
         bundle_id = str(manifest.get("bundle_id", ""))
-        seen = self.session.scalar(
-            select(Bundle.id).where(Bundle.bundle_uuid == bundle_id, Bundle.direction == "in")
-        )
-        if not bundle_id or seen is not None:
+        seen = self.session.execute(
+            select(Bundle.id, Bundle.state).where(
+                Bundle.bundle_uuid == bundle_id, Bundle.direction == "in"
+            )
+        ).first()
+        if seen is not None and seen.state == "held" and seen.id != self.held_id:
+            raise Refused(
+                "replay",
+                _("bundle {id} is already held (item {n}), waiting for an earlier one").format(
+                    id=bundle_id, n=seen.id
+                ),
+            )
+        if not bundle_id or (seen is not None and seen.id != self.held_id):
             raise Refused(
                 "replay", _("replayed bundle: {id} was imported before").format(id=bundle_id or "?")
             )
@@ -387,6 +446,17 @@ class _Verifier:
                     n=sequence, name=partner.name, last=partner.last_sequence_in
                 ),
             )
+        expected = partner.last_sequence_in + 1
+        if sequence > expected and not self.accept_gap:
+            # Genuine but early: an earlier bundle is still on its way. Held, not refused.
+            self.waiting_for = expected
+            self.ok(
+                "replay",
+                _("new bundle id, sequence {n}; waiting for sequence {m} first").format(
+                    n=sequence, m=expected
+                ),
+            )
+            return sequence
         self.ok("replay", _("new bundle id, sequence {n}").format(n=sequence))
         return sequence
 
@@ -504,4 +574,5 @@ def report_for(session: Session, v: Verified, digest: str) -> BundleReport:
             ManifestFile(str(f["path"]), str(f["sha256"]), int(f["size"])) for f in m["files"]
         ),
         sha256=digest,
+        waiting_for=v.waiting_for,
     )

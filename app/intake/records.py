@@ -27,6 +27,8 @@ class QuarantineInfo:
     size: int
     sha256: str
     created_at: datetime
+    kind: str = "document"  # document (intake) | bundle (exchange)
+    kept: int = 0  # bytes of the original kept (bundles may be kept in part)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -36,27 +38,34 @@ class QuarantineInfo:
             "size": self.size,
             "sha256": self.sha256,
             "created_at": self.created_at.isoformat(),
+            "kind": self.kind,
+            "kept_bytes": self.kept,
         }
 
 
 def _q(item: QuarantineItem) -> QuarantineInfo:
-    return QuarantineInfo(item.id, item.path, item.reason, item.size, item.sha256, item.created_at)
+    return QuarantineInfo(
+        item.id,
+        item.path,
+        item.reason,
+        item.size,
+        item.sha256,
+        item.created_at,
+        item.kind,
+        len(item.content or b""),
+    )
 
 
 def list_quarantine(s: Session, limit: int = 1000) -> list[QuarantineInfo]:
-    rows = s.scalars(
-        select(QuarantineItem)
-        .where(QuarantineItem.kind == "document")
-        .order_by(QuarantineItem.id)
-        .limit(limit)
-    )
+    """Every refused item, documents and bundles alike (one table, one list)."""
+    rows = s.scalars(select(QuarantineItem).order_by(QuarantineItem.id).limit(limit))
     return [_q(r) for r in rows]
 
 
 def quarantine_item(s: Session, item_id: int) -> tuple[QuarantineInfo, bytes]:
     item = s.get(QuarantineItem, item_id)
-    if item is None or item.kind != "document":
-        raise NotFound(_("no quarantined document {id}").format(id=item_id))
+    if item is None:
+        raise NotFound(_("no quarantined item {id}").format(id=item_id))
     return _q(item), item.content
 
 

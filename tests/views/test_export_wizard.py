@@ -84,6 +84,7 @@ def test_export_through_the_wizard(qtbot, exporting_ws: Workspace, tmp_path: Pat
     assert "manifest.json" in files and "manifest.json.asc" in files
     assert not any("poc" in f for f in files)
     assert "poc.py" in wizard.excluded.text()
+    assert "1 hazardous attachment is not sent" in wizard.excluded.text()
     assert "encrypted" in wizard.summary.text()
     out = tmp_path / "red.zip.gpg"
     wizard.out.setText(str(out))

@@ -32,7 +32,10 @@ def test_generate_key_keeps_secret_inside_and_exports_public(ws: Workspace) -> N
     # Ed25519 signing and Curve25519 encryption: sign and encrypt round trip in memory.
     sig = pgp.sign_detached(row.secret_key, row.key_passphrase, b"data")
     assert pgp.verify_detached(b"data", sig, [armored]).cert_fingerprint == fpr
-    assert pgp.decrypt(pgp.encrypt(b"m", [armored]), [(row.secret_key, row.key_passphrase)]) == b"m"
+    assert (
+        pgp.decrypt(pgp.encrypt(b"m", [armored]), [(row.secret_key, row.key_passphrase)], 1024)
+        == b"m"
+    )
     with ws.session() as s, pytest.raises(AccordError, match="already has key"):
         keys.generate(s, ws.require_actor())
     with ws.session() as s:
@@ -119,7 +122,7 @@ def test_key_generation_without_gnupg_uses_pysequoia(monkeypatch: pytest.MonkeyP
 
     secret, passphrase, public = _real_generate("CERT-Z")
     assert passphrase is None and "PRIVATE KEY" in secret
-    assert pgp.decrypt(pgp.encrypt(b"m", [public]), [(secret, None)]) == b"m"
+    assert pgp.decrypt(pgp.encrypt(b"m", [public]), [(secret, None)], 1024) == b"m"
     sig = pgp.sign_detached(secret, None, b"d")
     assert (
         pgp.verify_detached(b"d", sig, [public]).cert_fingerprint

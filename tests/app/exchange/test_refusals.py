@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from app.exchange import bundle_format, export, importer, keys, partners, pgp
+from app.exchange import bundle_format, export, holding, importer, keys, partners, pgp
 from app.exchange.bundle_format import Limits
 from models import Assessment, AuditEvent, Bundle, Case, QuarantineItem
 from tests.app.exchange.conftest import Org, base_manifest, befriend, craft, make_org, open_case
@@ -160,8 +160,12 @@ def test_old_sequence_number(orgs: tuple[Org, Org]) -> None:
         first = export.export_bundle(s, b.ws.require_actor(), ["CERT-A"], [k1], "GREEN").data
     with b.ws.session() as s:
         second = export.export_bundle(s, b.ws.require_actor(), ["CERT-A"], [k2], "GREEN").data
+    # The second arrives first: held for the first, until a coordinator gives the first up.
     with a.ws.session() as s:
-        assert importer.import_bundle(s, a.ws.require_actor(), second).imported
+        held = importer.import_bundle(s, a.ws.require_actor(), second)
+        assert held.held and held.held_id is not None
+    with a.ws.session() as s:
+        assert holding.accept(s, a.ws.require_actor(), str(held.held_id), "first lost").imported
     with a.ws.session() as s:
         result = importer.import_bundle(s, a.ws.require_actor(), first)
     assert not result.imported
