@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, search, txcache, workflow
 from app.actor import Actor, Permission
+from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, UsageError
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
@@ -45,6 +46,7 @@ class CaseDetail:
     next_deadline_utc: datetime | None
     allowed_transitions: tuple[str, ...]
     reports: tuple[ReportInfo, ...]
+    version: int = 1  # what a change made from this view passes back (app.concurrency)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -61,6 +63,7 @@ class CaseDetail:
                 self.next_deadline_utc.isoformat() if self.next_deadline_utc else None
             ),
             "allowed_transitions": list(self.allowed_transitions),
+            "version": self.version,
             "reports": [
                 {
                     "id": r.id,
@@ -210,6 +213,7 @@ def detail(session: Session, key: str) -> CaseDetail:
             ReportInfo(r.id, r.title, r.source, r.format, r.document_id, r.received_at)
             for r in reports
         ),
+        version=case.row_version,
     )
 
 
@@ -224,12 +228,30 @@ def parse_status(value: str) -> CaseStatus:
 
 
 def transition(
-    session: Session, actor: Actor, key: str, state: str, reason: str, *, undo: bool = False
+    session: Session,
+    actor: Actor,
+    key: str,
+    state: str,
+    reason: str,
+    *,
+    undo: bool = False,
+    expected_version: int | None = None,
 ) -> tuple[str, str]:
-    """Move a case to ``state``; returns (old, new). ``undo`` reverts a transition just made."""
+    """Move a case to ``state``; returns (old, new). ``undo`` reverts a transition just made.
+
+    Made against the version read here (or ``expected_version``, the one a screen showed):
+    a concurrent change of the case is a ConflictError, never a lost update."""
     if not reason.strip():
         raise UsageError(_("a transition needs a reason"))
     case = get_case(session, key)
+    check_seen(session, expected_version, case.row_version, case.key, case_key=case.key)
+    with guarded(session, case.key, case_key=case.key):
+        return _transition(session, actor, case, state, reason, undo=undo)
+
+
+def _transition(
+    session: Session, actor: Actor, case: Case, state: str, reason: str, *, undo: bool
+) -> tuple[str, str]:
     dst = parse_status(state)
     src = case.status
     if not undo and not workflow.is_allowed(src, dst):
@@ -256,9 +278,23 @@ def transition(
     return src.value, dst.value
 
 
-def assign(session: Session, actor: Actor, key: str, analyst: str | None) -> str | None:
-    """Assign (or with ``None`` unassign); returns the previous assignee's name."""
+def assign(
+    session: Session,
+    actor: Actor,
+    key: str,
+    analyst: str | None,
+    *,
+    expected_version: int | None = None,
+) -> str | None:
+    """Assign (or with ``None`` unassign); returns the previous assignee's name. A concurrent
+    change of the case is a ConflictError (see ``transition``)."""
     case = get_case(session, key)
+    check_seen(session, expected_version, case.row_version, case.key, case_key=case.key)
+    with guarded(session, case.key, case_key=case.key):
+        return _assign(session, actor, case, analyst)
+
+
+def _assign(session: Session, actor: Actor, case: Case, analyst: str | None) -> str | None:
     target: Analyst | None = None
     if analyst:
         target = session.scalar(select(Analyst).where(Analyst.name == analyst, Analyst.active))

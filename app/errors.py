@@ -33,3 +33,11 @@ class PermissionDenied(AccordError):
 
 class NotFound(AccordError):
     """A named case, analyst or partner does not exist (exit code 1)."""
+
+
+class ConflictError(AccordError):
+    """Someone else changed the record since it was read: reload and try again (exit code 1)."""
+
+
+class BusyError(AccordError):
+    """Another writer held the workspace for longer than we wait (exit code 1)."""

@@ -73,6 +73,9 @@ class Case(Base):
     next_deadline_utc: Mapped[datetime | None] = mapped_column()
     partners_label: Mapped[str] = mapped_column(String(500), default="")
     embargo_until: Mapped[datetime | None] = mapped_column()
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
