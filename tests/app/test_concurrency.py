@@ -104,7 +104,7 @@ def test_racing_transitions_one_wins_the_other_is_told(
                     results,
                     state,
                 ),
-            )  # fmt: skip
+            )
             for state in ("triage", "rejected")
         ]
         for p in procs:
@@ -159,7 +159,7 @@ def test_unsynchronised_cli_processes_never_lose_an_update(tmp_path: Path) -> No
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for state in ("triage", "rejected")
         ]
         done = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
