@@ -108,5 +108,13 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error says another writer holds the lock (SQLite's busy timeout ran
+    out). Only the driver's message is looked at, never shown."""
+    orig = getattr(exc, "orig", None)
+    text_ = str(orig if orig is not None else exc).lower()
+    return "database is locked" in text_ or "database is busy" in text_
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
