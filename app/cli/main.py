@@ -7,13 +7,12 @@ import importlib
 import logging
 import os
 import sys
-import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.cli.context import CliContext
-from app.errors import AccordError
+from app.errors import AccordError, describe_unexpected
 from app.storage import BUSY_SECONDS, is_busy
 from i18n import _
 
@@ -99,16 +98,6 @@ def _silence_stdout() -> None:
         pass
 
 
-def unexpected(exc: BaseException, command: str | None) -> str:
-    """The one line shown and logged for an unexpected failure: its class and a reference."""
-    ref = uuid.uuid4().hex[:8]
-    log.error("unexpected %s in command %s (ref %s)", type(exc).__name__, command, ref)
-    return _(
-        "accord: unexpected error ({kind}, ref {ref}); nothing was changed by the failed step, "
-        "details are withheld because they may contain case data"
-    ).format(kind=type(exc).__name__, ref=ref)
-
-
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -149,7 +138,8 @@ def _run(argv: Sequence[str] | None) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(unexpected(exc, getattr(args, "command", None)), file=sys.stderr)
+        where = f"command {getattr(args, 'command', None)}"  # for the log only
+        print("accord: " + describe_unexpected(exc, where), file=sys.stderr)
         return 1
     finally:
         try:
