@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -98,8 +99,8 @@ def test_import_waits_for_a_concurrent_writer_and_prints_no_content(tmp_path: Pa
 def test_import_that_cannot_get_the_lock_says_so_without_content(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    cli,
-    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+    cli: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from app import storage
     from app.intake import importer
@@ -133,10 +134,10 @@ def test_import_that_cannot_get_the_lock_says_so_without_content(
     ids=["runtime", "sqlalchemy"],
 )
 def test_an_unexpected_error_prints_its_class_never_its_text(
-    initialised_cli,
+    initialised_cli: Any,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    error,  # type: ignore[no-untyped-def]
+    error: Exception,
 ) -> None:
     from app import cases
 

@@ -21,12 +21,14 @@ from sqlalchemy import select
 
 from app import audit, cases
 from app import workspace as ws_mod
+from app.cli.main import build_parser
 from app.workspace import Workspace
 from models import AuditEvent
 from tests.conftest import PASSPHRASE, REPO
 
 ITERATIONS = 20
 CTX = mp.get_context("fork")
+build_parser()  # every command module imported once here: forked racers start warm
 
 
 def _cli_env(ws_dir: Path | None, db_url: str | None) -> dict[str, str]:
@@ -51,7 +53,7 @@ def _racer(env: dict[str, str], argv: list[str], barrier: Any, results: Any, tag
         barrier.wait(timeout=60)
         return case
 
-    cases.get_case = read_then_wait  # type: ignore[assignment]
+    cases.get_case = read_then_wait
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         try:
@@ -138,7 +140,7 @@ def test_unsynchronised_cli_processes_never_lose_an_update(tmp_path: Path) -> No
     ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
     env = {**os.environ, **_cli_env(tmp_path / "ws", None), "PYTHONPATH": str(REPO)}
     actor = ws.require_actor()
-    for i in range(5):
+    for i in range(3):
         with ws.session() as s:
             key = cases.create_case(s, actor, f"Plain race {i}").key
         procs = [
