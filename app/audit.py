@@ -105,6 +105,13 @@ def _tail(session: Session) -> tuple[int, str]:
     if session.get_bind().dialect.name == "postgresql":
         # Serialise appenders on a team server so the chain never forks.
         session.execute(text("SELECT pg_advisory_xact_lock(7263001)"))
+    else:
+        conn = session.connection()
+        raw: Any = conn.connection.dbapi_connection
+        if not raw.in_transaction:
+            # pysqlite starts a transaction only at the first write: read the tail inside the
+            # write transaction that appends to it, or another writer may append in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
     row = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()

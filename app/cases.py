@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, search, trust, txcache, workflow
 from app.actor import Actor, Permission
+from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, UsageError
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
@@ -45,6 +46,7 @@ class CaseDetail:
     next_deadline_utc: datetime | None
     allowed_transitions: tuple[str, ...]
     reports: tuple[ReportInfo, ...]
+    version: int = 1  # what a change made from this view passes back (app.concurrency)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -61,6 +63,7 @@ class CaseDetail:
                 self.next_deadline_utc.isoformat() if self.next_deadline_utc else None
             ),
             "allowed_transitions": list(self.allowed_transitions),
+            "version": self.version,
             "reports": [
                 {
                     "id": r.id,
@@ -210,6 +213,7 @@ def detail(session: Session, key: str) -> CaseDetail:
             ReportInfo(r.id, r.title, r.source, r.format, r.document_id, r.received_at)
             for r in reports
         ),
+        version=case.row_version,
     )
 
 
@@ -232,12 +236,31 @@ def transition(
     *,
     undo: bool = False,
     override: str | None = None,
+    expected_version: int | None = None,
 ) -> tuple[str, str]:
     """Move a case to ``state``; returns (old, new). ``undo`` reverts a transition just made.
-    ``disclosed`` waits for the embargo's end unless a coordinator's ``override`` says why."""
+    ``disclosed`` waits for the embargo's end unless a coordinator's ``override`` says why.
+
+    Made against the version read here (or ``expected_version``, the one a screen showed):
+    a concurrent change of the case is a ConflictError, never a lost update."""
     if not reason.strip():
         raise UsageError(_("a transition needs a reason"))
     case = get_case(session, key)
+    check_seen(session, expected_version, case.row_version, case.key, case_key=case.key)
+    with guarded(session, case.key, case_key=case.key):
+        return _transition(session, actor, case, state, reason, undo=undo, override=override)
+
+
+def _transition(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    state: str,
+    reason: str,
+    *,
+    undo: bool,
+    override: str | None,
+) -> tuple[str, str]:
     dst = parse_status(state)
     src = case.status
     if not undo and not workflow.is_allowed(src, dst):
@@ -268,9 +291,23 @@ def transition(
     return src.value, dst.value
 
 
-def assign(session: Session, actor: Actor, key: str, analyst: str | None) -> str | None:
-    """Assign (or with ``None`` unassign); returns the previous assignee's name."""
+def assign(
+    session: Session,
+    actor: Actor,
+    key: str,
+    analyst: str | None,
+    *,
+    expected_version: int | None = None,
+) -> str | None:
+    """Assign (or with ``None`` unassign); returns the previous assignee's name. A concurrent
+    change of the case is a ConflictError (see ``transition``)."""
     case = get_case(session, key)
+    check_seen(session, expected_version, case.row_version, case.key, case_key=case.key)
+    with guarded(session, case.key, case_key=case.key):
+        return _assign(session, actor, case, analyst)
+
+
+def _assign(session: Session, actor: Actor, case: Case, analyst: str | None) -> str | None:
     target: Analyst | None = None
     if analyst:
         target = session.scalar(select(Analyst).where(Analyst.name == analyst, Analyst.active))

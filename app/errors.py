@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+
+log = logging.getLogger("accord")
+
 
 class AccordError(Exception):
     """A refused request or failed job, with a message fit for the user (exit code 1)."""
@@ -33,3 +38,26 @@ class PermissionDenied(AccordError):
 
 class NotFound(AccordError):
     """A named case, analyst or partner does not exist (exit code 1)."""
+
+
+class ConflictError(AccordError):
+    """Someone else changed the record since it was read: reload and try again (exit code 1)."""
+
+
+class BusyError(AccordError):
+    """Another writer held the workspace for longer than we wait (exit code 1)."""
+
+
+def describe_unexpected(exc: BaseException, where: str | None) -> str:
+    """The one line shown and logged for an unexpected failure: its class and a reference.
+
+    Never ``str(exc)``: the text of a database error carries SQL and its parameters (titles,
+    descriptions, report text), which must not reach a screen or a log."""
+    from i18n import _
+
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected %s in %s (ref %s)", type(exc).__name__, where, ref)
+    return _(
+        "unexpected error ({kind}, ref {ref}); its details are withheld because they may "
+        "contain case data"
+    ).format(kind=type(exc).__name__, ref=ref)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor, Permission
+from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError
 from app.identity import checkpoints
 from i18n import _
@@ -35,6 +36,7 @@ class HandoverInfo:
     signed_off_at: datetime | None
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    version: int = 0  # what an edit made from this view passes back (app.concurrency)
 
     @property
     def state(self) -> str:
@@ -74,6 +76,7 @@ def _info(session: Session, h: Handover) -> HandoverInfo:
         h.signed_off_at,
         _name(session, h.acknowledged_by_id),
         h.acknowledged_at,
+        h.row_version,
     )
 
 
@@ -222,12 +225,25 @@ def _own_draft(session: Session, actor: Actor, handover_id: int) -> Handover:
     return h
 
 
-def edit(session: Session, actor: Actor, handover_id: int, body: str) -> HandoverInfo:
+def edit(
+    session: Session,
+    actor: Actor,
+    handover_id: int,
+    body: str,
+    *,
+    expected_version: int | None = None,
+) -> HandoverInfo:
+    """Replace the draft's text, against the version read (or ``expected_version``)."""
     h = _own_draft(session, actor, handover_id)
     if not body.strip():
         raise UsageError(_("a handover needs some text"))
-    h.body = body
-    audit.record(session, actor, "handover.edit", "handover", h.id, details={"chars": len(body)})
+    label = _("handover {id}").format(id=h.id)
+    check_seen(session, expected_version, h.row_version, label, entity="handover", entity_id=h.id)
+    with guarded(session, label, entity="handover", entity_id=h.id):
+        h.body = body
+        audit.record(
+            session, actor, "handover.edit", "handover", h.id, details={"chars": len(body)}
+        )
     return _info(session, h)
 
 

@@ -20,6 +20,9 @@ from sqlalchemy.pool import StaticPool
 from app.errors import AccordError, LockedError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
+# How long a SQLite writer waits for another one to commit before it gives up (the driver's
+# busy timeout): an import's batch or a long transition elsewhere must not fail this one.
+BUSY_SECONDS = 15.0
 
 
 def _sqlite_pragmas(engine: Engine, *, wal: bool) -> None:
@@ -37,10 +40,18 @@ def _sqlite_pragmas(engine: Engine, *, wal: bool) -> None:
         cur.close()
 
 
+# Every engine hides SQL parameters (hide_parameters=True): they carry titles, descriptions
+# and report text, which must never reach an error message or a log line.
+
+
 def sqlcipher_engine(path: Path, passphrase: str) -> Engine:
     """An engine on an encrypted SQLCipher 4 file; the key is set before any other statement."""
     url = URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS},
+        hide_parameters=True,
+    )
 
     @event.listens_for(engine, "connect", insert=True)
     def _quiet(dbapi_conn: Any, _record: Any) -> None:
@@ -55,11 +66,18 @@ def plain_sqlite_engine(path: Path | None = None) -> Engine:
     """Unencrypted SQLite: in memory for tests, or a file for the cipher-overhead benchmark."""
     if path is None:
         engine = create_engine(
-            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+            "sqlite://",
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
         )
         _sqlite_pragmas(engine, wal=False)
     else:
-        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+        engine = create_engine(
+            f"sqlite:///{path}",
+            connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS},
+            hide_parameters=True,
+        )
         _sqlite_pragmas(engine, wal=True)
     return engine
 
@@ -69,7 +87,7 @@ def server_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
 
 def check_key(engine: Engine, label: str) -> None:
@@ -124,6 +142,14 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error says another writer holds the lock (SQLite's busy timeout ran
+    out). Only the driver's message is looked at, never shown."""
+    orig = getattr(exc, "orig", None)
+    text_ = str(orig if orig is not None else exc).lower()
+    return "database is locked" in text_ or "database is busy" in text_
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -23,6 +23,9 @@ class Advisory(Base):
     current_revision: Mapped[int] = mapped_column(default=0)
     # Set when the draft came from a partner's bundle.
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -46,6 +49,9 @@ class AdvisoryText(Base):
     language: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text, default="")
     source_hash: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

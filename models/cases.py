@@ -79,6 +79,9 @@ class Case(Base):
     tlp_floor: Mapped[str | None] = mapped_column(String(20))
     tlp_floor_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     tlp_floor_bundle: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

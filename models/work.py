@@ -33,6 +33,9 @@ class Deadline(Base):
     met_at: Mapped[datetime | None] = mapped_column()
     met_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
     evidence: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class PlaybookRun(Base):
@@ -52,6 +55,9 @@ class PlaybookRun(Base):
     origin_fingerprint: Mapped[str | None] = mapped_column(String(64))
     origin_case: Mapped[str | None] = mapped_column(String(40))
     local_owner: Mapped[str | None] = mapped_column(String(200))
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     steps: Mapped[list[PlaybookStep]] = relationship(
         cascade="all, delete-orphan", order_by="PlaybookStep.position"
@@ -75,6 +81,9 @@ class PlaybookStep(Base):
     partner_fingerprint: Mapped[str | None] = mapped_column(String(64))
     outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class Handover(Base):
@@ -92,4 +101,7 @@ class Handover(Base):
     signed_off_at: Mapped[datetime | None] = mapped_column()
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column()
+    # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,11 +29,12 @@ from app import advisories
 from app.advisories import content, exporting, render
 from app.advisories.drafting import TLP_LEVELS, AdvisoryStatus, CellInfo
 from app.advisories.fields import FIELD_LABELS, FIELDS, REVIEW_LABELS, STATE_LABELS
-from app.errors import AccordError
+from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import LANGUAGE_NAMES, LANGUAGES, _, is_rtl
 from models import Analyst, Case
 from views import file_dialogs
+from views.failures import show_conflict
 
 SAVE_DELAY_MS = 400
 MARKS = {"source": "●", "current": "✓", "stale": "⚠", "missing": "○"}
@@ -390,12 +391,22 @@ class AdvisoryController(QObject):
         self._act(lambda s: advisories.create(s, self.ws.require_actor(), self.case_key, language))
 
     def save(self, field: str, language: str, text: str) -> None:
+        shown = self.editor.status
         try:
             with self.ws.session() as s:
                 advisories.set_text(
-                    s, self.ws.require_actor(), self.case_key, field, language, text
+                    s,
+                    self.ws.require_actor(),
+                    self.case_key,
+                    field,
+                    language,
+                    text,
+                    expected_version=shown.version if shown is not None else None,
                 )
                 info = advisories.status(s, self.case_key)
+        except ConflictError as exc:
+            show_conflict(self.editor, exc, self.reload)
+            return
         except AccordError as exc:
             self.editor.show_message(str(exc), error=True)
             return

@@ -88,6 +88,9 @@ class Gui(QObject):
 def run_gui(args: argparse.Namespace) -> int:
     """Open the GUI; returns the Qt event loop's exit code."""
     qapp = ensure_qapp()
+    from views.failures import install_excepthook
+
+    install_excepthook()
     settings = settings_mod.load()
     apply_language(qapp, getattr(args, "lang", None) or settings.language)
     gui = Gui(

@@ -26,10 +26,11 @@ from sqlalchemy import select
 
 from app import deadlines as dl
 from app import queue_filters
-from app.errors import AccordError
+from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import _
 from models import Case
+from views.failures import show_conflict
 
 STATE_COLOURS = {
     "overdue": QColor("#f6c6c6"),
@@ -167,9 +168,16 @@ class DeadlinesPanel(QWidget):
         if rule is None:
             self.message.setText(_("select an obligation first"))
             return
+        shown = next((v.version for v in self.views if v.rule == rule), None)
         self._run(
             lambda s: dl.mark_met(
-                s, self.ws.require_actor(), self.key, rule, self.evidence.text(), self._rules()
+                s,
+                self.ws.require_actor(),
+                self.key,
+                rule,
+                self.evidence.text(),
+                self._rules(),
+                expected_version=shown,
             )
         )
 
@@ -177,6 +185,9 @@ class DeadlinesPanel(QWidget):
         try:
             with self.ws.session() as s:
                 action(s)
+        except ConflictError as exc:
+            show_conflict(self, exc, self.reload)
+            return
         except AccordError as exc:
             self.message.setText(str(exc))
             return

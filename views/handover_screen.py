@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import handover
-from app.errors import AccordError
+from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import N_, _
+from views.failures import show_conflict
 
 STATE_LABELS = {
     "draft": N_("draft"),
@@ -139,6 +140,9 @@ class HandoverScreen(QWidget):
             ws = self._ws()
             with ws.session() as s:
                 info = action(s, ws.require_actor())
+        except ConflictError as exc:
+            show_conflict(self, exc, self.reload)
+            return False
         except AccordError as exc:
             self.message.setText(str(exc))
             return False
@@ -153,17 +157,18 @@ class HandoverScreen(QWidget):
     def save(self) -> bool:
         if self.current is None:
             return False
-        hid, text = self.current.id, self.body.toPlainText()
-        return self._run(lambda s, a: handover.edit(s, a, hid, text))
+        hid, text, seen = self.current.id, self.body.toPlainText(), self.current.version
+        return self._run(lambda s, a: handover.edit(s, a, hid, text, expected_version=seen))
 
     def sign(self) -> bool:
         if self.current is None:
             return False
         hid, text, original = self.current.id, self.body.toPlainText(), self.current.body
+        seen = self.current.version
 
         def save_and_sign(s, a):  # type: ignore[no-untyped-def]
             if text != original:  # unsaved edits are signed as shown
-                handover.edit(s, a, hid, text)
+                handover.edit(s, a, hid, text, expected_version=seen)
             return handover.sign(s, a, hid)
 
         return self._run(save_and_sign)

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 
 from app import analysts, cases
 from app import settings as settings_mod
-from app.errors import AccordError
+from app.errors import AccordError, ConflictError
 from app.settings import Settings
 from app.workspace import Workspace
 from i18n import _, current_language
 from views import screens
 from views.autolock import IdleWatcher
 from views.case_detail import CaseDetailPane
+from views.failures import show_conflict
 from views.prefs import Prefs
 from views.queue_model import Formatter, QueueModel
 from views.queue_view import QueuePanel
@@ -283,6 +284,9 @@ class MainWindow(QMainWindow):
     def _run(self, command: CaseCommand) -> bool:
         try:
             execute(self.undo_stack, command)
+        except ConflictError as exc:
+            show_conflict(self, exc, self._after_change)
+            return False
         except AccordError as exc:
             self.detail.show_error(str(exc))
             return False
@@ -297,6 +301,11 @@ class MainWindow(QMainWindow):
         self.detail.show_error(message)
         self.statusBar().showMessage(message, 8000)
 
+    def _shown_version(self, key: str) -> int | None:
+        """The version of the case the detail pane shows: a change is made against it."""
+        shown = self.detail.detail
+        return shown.version if shown is not None and shown.key == key else None
+
     def _on_transition_requested(self, _case_id: int, key: str, state: str, reason: str) -> None:
         done = self._run(
             TransitionCommand(
@@ -306,6 +315,7 @@ class MainWindow(QMainWindow):
                 reason,
                 on_change=self._after_change,
                 on_error=self._show_error,
+                expected_version=self._shown_version(key),
             )
         )
         if done:
@@ -319,6 +329,7 @@ class MainWindow(QMainWindow):
                 analyst,
                 on_change=self._after_change,
                 on_error=self._show_error,
+                expected_version=self._shown_version(key),
             )
         )
 

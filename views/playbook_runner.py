@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import cases, playbooks
-from app.errors import AccordError
+from app.errors import AccordError, ConflictError
 from app.playbooks import runner
 from app.playbooks.runner import RunStatus, StepStatus
 from app.workspace import Workspace
 from i18n import N_, _
+from views.failures import show_conflict
 from views.queue_model import Formatter
 
 if TYPE_CHECKING:
@@ -325,6 +326,9 @@ class PlaybookRunner(QWidget):
         try:
             with self.workspace.session() as s:
                 fn(s, self.workspace.require_actor(), self.case_key, *args, **kw)
+        except ConflictError as exc:
+            show_conflict(self, exc, lambda: self.reload(playbook))
+            return False
         except AccordError as exc:
             self.status.setStyleSheet(ERROR_STYLE)
             self.status.setText(str(exc))
@@ -340,7 +344,14 @@ class PlaybookRunner(QWidget):
 
     def complete_step(self, step_id: str, outputs: dict[str, Any]) -> None:
         pid = self.run.playbook if self.run else None
-        if self._call(playbooks.complete, step_id, outputs, playbook_id=pid):
+        shown = (
+            next((st.version for st in self.run.steps if st.id == step_id), None)
+            if self.run
+            else None
+        )
+        if self._call(
+            playbooks.complete, step_id, outputs, playbook_id=pid, expected_version=shown
+        ):
             self.status.setText(_("Completed {step}.").format(step=step_id))
 
     def skip_step(self, step_id: str, reason: str) -> None:

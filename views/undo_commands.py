@@ -36,8 +36,12 @@ class CaseCommand(QUndoCommand):
         *,
         on_change: Callable[[], None] | None = None,
         on_error: Callback = _noop,
+        expected_version: int | None = None,
     ) -> None:
         super().__init__()
+        # The version of the case the user saw: the first run is made against it (a stale
+        # view is refused with ConflictError); undo and redo act on the case as it is then.
+        self.expected_version = expected_version
         self._workspace = workspace
         self.key = key
         self._on_change = on_change or (lambda: None)
@@ -46,7 +50,10 @@ class CaseCommand(QUndoCommand):
 
     def execute(self) -> None:
         """Do the action now; raises AccordError if the service refuses it."""
-        self._apply(forward=True)
+        try:
+            self._apply(forward=True)
+        finally:
+            self.expected_version = None
         self._skip_redo = True
         self._on_change()
 
@@ -94,7 +101,12 @@ class TransitionCommand(CaseCommand):
         with ws.session() as s:
             if forward:
                 old, _new = cases.transition(
-                    s, ws.require_actor(), self.key, self.target, self.reason
+                    s,
+                    ws.require_actor(),
+                    self.key,
+                    self.target,
+                    self.reason,
+                    expected_version=self.expected_version,
                 )
                 self.previous = old
             else:
@@ -125,7 +137,13 @@ class AssignCommand(CaseCommand):
         ws = self._ws()
         with ws.session() as s:
             if forward:
-                self.previous = cases.assign(s, ws.require_actor(), self.key, self.analyst)
+                self.previous = cases.assign(
+                    s,
+                    ws.require_actor(),
+                    self.key,
+                    self.analyst,
+                    expected_version=self.expected_version,
+                )
             else:
                 cases.assign(s, ws.require_actor(), self.key, self.previous)
 

@@ -19,9 +19,10 @@ from app.advisories.fields import (
     state_of,
 )
 from app.cases import get_case
+from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, UsageError
 from i18n import LANGUAGES, _, normalise_language
-from models import Advisory, AdvisoryText, Analyst
+from models import Advisory, AdvisoryText, Analyst, utcnow
 
 TLP_LEVELS: tuple[str, ...] = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 
@@ -60,6 +61,7 @@ class AdvisoryStatus:
     languages: tuple[str, ...]
     states: dict[str, dict[str, str]] = field(default_factory=dict)
     flags: tuple[CellInfo, ...] = ()
+    version: int = 0  # what an edit made from this view passes back (app.concurrency)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -182,10 +184,36 @@ def _reopen(session: Session, actor: Actor, adv: Advisory, case_key: str) -> Non
 
 
 def set_text(
-    session: Session, actor: Actor, case_key: str, field_name: str, language: str, text: str
+    session: Session,
+    actor: Actor,
+    case_key: str,
+    field_name: str,
+    language: str,
+    text: str,
+    *,
+    expected_version: int | None = None,
 ) -> CellInfo:
-    """Write one field in one language; a translation records the hash of its source text."""
+    """Write one field in one language; a translation records the hash of its source text.
+
+    Made against the advisory's version read here (or ``expected_version``, the one an editor
+    showed): an advisory saved meanwhile by someone else is a ConflictError."""
     adv = get_advisory(session, case_key)
+    key = get_case(session, case_key).key
+    label = _("the advisory of {key}").format(key=key)
+    check_seen(session, expected_version, adv.row_version, label, case_key=key)
+    with guarded(session, label, case_key=key):
+        return _set_text(session, actor, adv, key, field_name, language, text)
+
+
+def _set_text(
+    session: Session,
+    actor: Actor,
+    adv: Advisory,
+    case_key: str,
+    field_name: str,
+    language: str,
+    text: str,
+) -> CellInfo:
     name = check_field(field_name)
     lang = check_language(language)
     cells = texts_of(adv)
@@ -208,7 +236,7 @@ def set_text(
     cell.text = text
     cell.source_hash = made_from
     cell.updated_by_id = actor.id or None
-    case_key = get_case(session, case_key).key
+    adv.updated_at = utcnow()  # a cell's change is the advisory's: its version moves on
     _reopen(session, actor, adv, case_key)
     session.flush()
     info = cell_info(adv, name, lang)
@@ -257,7 +285,7 @@ def status(session: Session, case_key: str) -> AdvisoryStatus:
         id=adv.id, case=case.key, status=adv.status, source_language=adv.source_language,
         tlp=adv.tlp, revision=adv.current_revision, author=_name(session, adv.author_id),
         approver=_name(session, adv.approver_id), languages=languages, states=states,
-        flags=tuple(flags),
+        flags=tuple(flags), version=adv.row_version,
     )  # fmt: skip
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from app.cli.context import CliContext, take_env_secrets
-from app.errors import AccordError
+from app.errors import AccordError, describe_unexpected
+from app.storage import BUSY_SECONDS, is_busy
 from i18n import _
 
 # Each module registers its own sub-commands: register(subparsers, common).
@@ -33,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 log = logging.getLogger("accord")
+log.addHandler(logging.NullHandler())  # not the last-resort handler: stderr gets our one line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,8 +70,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What the shell reports for a process killed by SIGPIPE: the reader went away (``| head``).
+BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every failure ends here as one line on stderr and its exit code; an
+    unexpected one is named by its class and a reference only: the text of a database error
+    carries SQL and its parameters (titles, descriptions), which never reach the screen or
+    the log."""
     secrets = take_env_secrets()  # first of all: nothing started later may inherit them
+    try:
+        code = _run(argv, secrets)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (tests capture stdout in memory)
+        pass
+
+
+def _run(argv: Sequence[str] | None, secrets: dict[str, str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:
@@ -86,8 +119,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise
+    except StaleDataError:
+        # A change the service did not guard itself (app.concurrency guards the known ones).
+        print(
+            "accord: " + _("a record was changed by someone else meanwhile; reload and try again"),
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:
+        if is_busy(exc):
+            print(
+                "accord: "
+                + _(
+                    "the workspace is busy: another program kept writing to it for more than "
+                    "{n} seconds; try again"
+                ).format(n=int(BUSY_SECONDS)),
+                file=sys.stderr,
+            )
+            return 1
+        where = f"command {getattr(args, 'command', None)}"  # for the log only
+        print("accord: " + describe_unexpected(exc, where), file=sys.stderr)
+        return 1
     finally:
-        ctx.close()
+        try:
+            ctx.close()
+        except Exception as exc:  # closing must not print what a failed close carries
+            log.error("closing the workspace failed: %s", type(exc).__name__)
 
 
 if __name__ == "__main__":

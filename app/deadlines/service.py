@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import audit, txcache
 from app.actor import Actor, Permission
 from app.cases import get_case
+from app.concurrency import check_seen, guarded
 from app.deadlines import engine
 from app.deadlines.rules import RuleSet, builtin_rules
 from app.errors import AccordError, UsageError
@@ -58,6 +59,7 @@ class DeadlineView:
     met_at: datetime | None
     evidence: str | None
     conflict: str | None
+    version: int = 0  # what "mark met" from this view passes back (app.concurrency)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -340,6 +342,7 @@ def deadlines(
                 met_at=d.met_at,
                 evidence=d.evidence,
                 conflict=conflict,
+                version=d.row_version,
             )
         )
     return out
@@ -454,11 +457,36 @@ def mark_met(
     evidence: str,
     rules: RuleSet | None = None,
     at: datetime | None = None,
+    *,
+    expected_version: int | None = None,
 ) -> DeadlineView:
-    """Record an obligation as met, with evidence (e.g. the submission reference)."""
+    """Record an obligation as met, with evidence (e.g. the submission reference).
+
+    Made against the obligation's version read here (or ``expected_version``, the one a
+    screen showed): one recorded meanwhile by someone else is a ConflictError."""
     if not evidence.strip():
         raise UsageError(_("give --evidence (what shows the obligation was met)"))
     case = get_case(session, key)
+    label = _("{rule} of {key}").format(rule=rule_id, key=case.key)
+    seen = session.scalar(
+        select(Deadline.row_version).where(Deadline.case_id == case.id, Deadline.rule_id == rule_id)
+    )
+    if seen is not None:
+        check_seen(session, expected_version, seen, label, case_key=case.key)
+    with guarded(session, label, case_key=case.key):
+        return _mark_met(session, actor, case, key, rule_id, evidence, rules, at)
+
+
+def _mark_met(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    key: str,
+    rule_id: str,
+    evidence: str,
+    rules: RuleSet | None,
+    at: datetime | None,
+) -> DeadlineView:
     recompute(session, case, rules)
     row = session.scalar(
         select(Deadline).where(Deadline.case_id == case.id, Deadline.rule_id == rule_id)

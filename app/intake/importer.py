@@ -21,17 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor
+from app.errors import BusyError
 from app.intake import bulk, walker
 from app.intake import workers as workers_mod
 from app.intake.mapping import record_saved
 from app.intake.model import Limits, Rejected
 from app.intake.parse import Parsed, ParseOptions, parse_document
 from app.intake.store import StoreOutcome, store_document
+from app.storage import BUSY_SECONDS, is_busy
 from i18n import _
 from models import OrgKey, QuarantineItem, SourceMapping
 
@@ -39,6 +42,7 @@ PARALLEL_FROM = 64
 BATCH_DOCUMENTS = 200
 BATCH_SECONDS = 1.0
 AHEAD_BYTES = 64 * 2**20  # documents read and parsed ahead, at most (big files: fewer)
+BUSY_ATTEMPTS = 3  # times a batch waits BUSY_SECONDS for another writer before giving up
 ProgressFn = Callable[..., None]
 CancelFn = Callable[[], bool]
 
@@ -229,7 +233,29 @@ class _Batch:
             # a SAVEPOINT would start (and its RELEASE commit) a transaction of its own.
             raw: Any = conn.connection.dbapi_connection
             if not raw.in_transaction:
-                conn.exec_driver_sql("BEGIN")
+                self._begin_writing(conn)
+
+    def _begin_writing(self, conn: Connection) -> None:
+        """Take the write lock before the batch reads anything (BEGIN IMMEDIATE): SQLite waits
+        its busy timeout for another writer only then; a transaction that read first fails at
+        once. Waited for a bounded number of times: nothing of the batch is written yet."""
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                self.s.rollback()
+                if attempt == BUSY_ATTEMPTS:
+                    raise BusyError(
+                        _(
+                            "the workspace stayed busy: another program kept writing to it for "
+                            "{n} seconds; what was imported so far is kept, run the import "
+                            "again for the rest"
+                        ).format(n=int(BUSY_SECONDS * BUSY_ATTEMPTS))
+                    ) from None
+                conn = self.s.connection()
 
     def done_one(self) -> None:
         self.pending += 1

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.actor import Actor
 from app.cases import get_case
+from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError
 from app.playbooks import definition
 from app.playbooks.definition import ROLE_RANK, Playbook, StepDef
@@ -58,6 +59,7 @@ class StepStatus:
     blocked_by: tuple[str, ...]
     # Whether this workspace closes the step: on a partner's mirrored run only our own steps.
     local: bool = True
+    version: int = 0  # what a completion made from this view passes back (app.concurrency)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -251,6 +253,7 @@ def snapshot(run: PlaybookRun, pb: Playbook, case_key: str) -> RunStatus:
                     if run.origin_fingerprint is not None
                     else sd.partner is None
                 ),
+                version=row.row_version,
             )
         )
     return RunStatus(
@@ -329,6 +332,7 @@ def runs(session: Session, case_key: str) -> list[RunStatus]:
     for run in found:
         pb = definition.get(run.playbook_id, run.version)
         refresh(session, run, pb)
+        session.flush()  # the versions shown are the ones written
         out.append(snapshot(run, pb, case.key))
     return out
 
@@ -462,10 +466,38 @@ def complete(
     outputs: Mapping[str, Any] | None = None,
     *,
     playbook_id: str | None = None,
+    expected_version: int | None = None,
 ) -> RunStatus:
-    """Close a pending step with its outputs; a decision's output picks the branch."""
+    """Close a pending step with its outputs; a decision's output picks the branch.
+
+    Made against the step's version read here (or ``expected_version``, the one a screen
+    showed): a step changed meanwhile by someone else is a ConflictError."""
     case = get_case(session, case_key)
-    run, pb, row = find_step(session, case, step_id, playbook_id)
+    label = _("step {step} of {key}").format(step=step_id, key=case.key)
+    seen = session.scalar(
+        select(PlaybookStep.row_version)
+        .join(PlaybookRun, PlaybookRun.id == PlaybookStep.run_id)
+        .where(PlaybookRun.case_id == case.id, PlaybookStep.step_id == step_id)
+        .order_by(PlaybookRun.id.desc())
+        .limit(1)
+    )
+    if seen is not None:  # read before ``find_step`` refreshes the run
+        check_seen(session, expected_version, seen, label, case_key=case.key)
+    with guarded(session, label, case_key=case.key):
+        run, pb, row = find_step(session, case, step_id, playbook_id)
+        return _complete(session, actor, case, run, pb, row, step_id, outputs)
+
+
+def _complete(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    run: PlaybookRun,
+    pb: Playbook,
+    row: PlaybookStep,
+    step_id: str,
+    outputs: Mapping[str, Any] | None,
+) -> RunStatus:
     sd = pb.step(step_id)
     _require_mirror_owned(run, sd)
     if sd.partner is not None and run.origin_fingerprint is None:
@@ -504,6 +536,7 @@ def complete(
         details=details,
     )
     settle(session, actor, run, pb, case)
+    session.flush()  # the versions shown are the ones written
     return snapshot(run, pb, case.key)
 
 
@@ -545,4 +578,5 @@ def skip(
         details={"run": run.id, "playbook": pb.id, "step": sd.id, "state": SKIPPED},
     )
     settle(session, actor, run, pb, case)
+    session.flush()  # the versions shown are the ones written
     return snapshot(run, pb, case.key)
