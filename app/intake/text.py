@@ -22,24 +22,26 @@ PRODUCT_LINE = re.compile(
 VERSION_LINE = re.compile(r"^\s*[*-]?\s*\**(?:affected\s+)?versions?\**\s*:\s*(.+)$", re.I | re.M)
 
 
+def product(line: str, kind: str = "product") -> Product:
+    """A product named with its version or range ("Portico LLM Gateway 3.2.0 - 3.4.1")."""
+    name, rng = ranges_text.split_product(line)
+    version, version_range = ranges.stored(rng) if rng else (None, None)
+    return Product(
+        name=name[:300],
+        kind=kind,
+        version=version[:100] if version else None,
+        version_range=version_range,
+    )
+
+
 def products_in(text: str) -> tuple[Product, ...]:
     found: dict[str, Product] = {}
     for m in PRODUCT_LINE.finditer(text):
         label, name = m.group(1).lower(), m.group(2).strip().strip("*`").strip()
         if name:
             kind = "model" if "model" in label else "system" if "system" in label else "product"
-            # "Portico LLM Gateway 3.2.0 - 3.4.1": the name, then its version or range.
-            name, rng = ranges_text.split_product(name)
-            version, version_range = ranges.stored(rng) if rng else (None, None)
-            found.setdefault(
-                name.lower(),
-                Product(
-                    name=name[:300],
-                    kind=kind,
-                    version=version[:100] if version else None,
-                    version_range=version_range,
-                ),
-            )
+            p = product(name, kind)
+            found.setdefault(p.name.lower(), p)
     # A "Versions: 3.2.0 - 3.4.1" line of its own belongs to the one product named without.
     lines = VERSION_LINE.findall(text)
     bare = [k for k, p in found.items() if not (p.version or p.version_range)]
