@@ -85,10 +85,10 @@ class VersionRange:
     def contains(self, version: str) -> bool:
         """Whether ``version`` is in the range; raises NotComparable for a version that is not
         one of this scheme (the caller reports "unknown-version")."""
+        if self.scheme == "none":  # the spec's "no version at all"
+            return False
         if self.is_any or self.scheme == "all":
             return True
-        if self.scheme == "none":
-            return False
         k = key(self.scheme, version.strip())
         if any(k == key(self.scheme, v) for v in self.excluded):
             return False
@@ -232,7 +232,8 @@ def pair_bounds(scheme: str, bounds: list[tuple[str, str]]) -> list[Interval]:
         (scheme if scheme not in GENERIC_ALIASES else "generic", "generic")
     ):
         try:
-            ordered = sorted(bounds, key=lambda b: key(candidate, b[1]))
+            # at one version, "<" before ">": "<1|>1" is everything but 1, never empty
+            ordered = sorted(bounds, key=lambda b: (key(candidate, b[1]), b[0][0] == ">"))
             break
         except NotComparable:
             continue

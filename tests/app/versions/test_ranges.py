@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.versions import sources, text
 from app.versions.compare import NotComparable, key
-from app.versions.ranges import InvalidRange, complement, parse_vers
+from app.versions.ranges import Interval, InvalidRange, build, complement, parse_vers
 
 
 def _ordered(scheme: str, *versions: str) -> None:
@@ -162,3 +164,38 @@ def test_osv_ranges() -> None:
     assert sources.from_osv(git_only) == (None, "git:introduced=abc1234")
     git_with_versions = {**git_only, "versions": ["1.0", "1.1"]}
     assert sources.from_osv(git_with_versions) == (None, "vers:generic/1.0|1.1")
+
+
+semver = st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4)).map(
+    lambda t: ".".join(map(str, t))
+)
+
+
+def _inside(k: object, i: Interval) -> bool:
+    lo, hi = key("semver", i.low or "0"), key("semver", i.high or "0")
+    above = lo < k or (lo == k and i.low_inclusive)  # type: ignore[operator]
+    below = k < hi or (k == hi and i.high_inclusive)  # type: ignore[operator]
+    return bool(above and below)
+
+
+@given(
+    bounds=st.lists(st.tuples(semver, semver, st.booleans(), st.booleans()), max_size=4),
+    probe=semver,
+)
+def test_vers_round_trip_and_containment(
+    bounds: list[tuple[str, str, bool, bool]], probe: str
+) -> None:
+    """Any union of intervals: its vers: URI parses back to itself, and a version is in the
+    stored range exactly when it is in one of the intervals."""
+    intervals = []
+    for a, b, low_inclusive, high_inclusive in bounds:
+        low, high = sorted((a, b), key=lambda v: key("semver", v))
+        i = Interval(low, low_inclusive, high, high_inclusive)
+        if low != high or (low_inclusive and high_inclusive):
+            intervals.append(i)
+    if not intervals:
+        return
+    rng = build("semver", intervals)
+    assert str(parse_vers(str(rng))) == str(rng)
+    k = key("semver", probe)
+    assert rng.contains(probe) == any(_inside(k, i) for i in intervals)
