@@ -47,7 +47,8 @@ class AffectedProduct(Base):
     name: Mapped[str] = mapped_column(String(300))
     vendor: Mapped[str | None] = mapped_column(String(300))
     version: Mapped[str | None] = mapped_column(String(100))
-    version_range: Mapped[str | None] = mapped_column(String(200))
+    # A vers: URI (app/versions); a range naming commits or unreadable prose is kept as written.
+    version_range: Mapped[str | None] = mapped_column(Text)
     hash: Mapped[str | None] = mapped_column(String(200))
     purl: Mapped[str | None] = mapped_column(String(500))
 

@@ -20,6 +20,7 @@ from app import files
 from app.advisories.content import AdvisoryContent, ProductInfo, ScoreInfo, VulnInfo
 from app.advisories.fields import FIELD_LABELS, TIER_LABELS, TLP_LABELS
 from app.errors import AccordError, UsageError
+from app.versions import sources
 from i18n import _, bcp47, gettext_in
 
 VERSIONS = ("2.0", "2.1")
@@ -89,6 +90,16 @@ def _product(p: ProductInfo, v21: bool) -> dict[str, Any]:
     return node
 
 
+def _range_name(p: ProductInfo) -> str:
+    """The ``vers:`` URI of a product's range (CSAF 3.1.2.3.2 prefers it); a hand-written range
+    that reads as one is converted, any other text is kept as written (free text is valid)."""
+    rng = p.version_range or ""
+    if rng.startswith("vers:"):
+        return rng
+    found = sources.resolve(rng, sources.scheme_of_purl(p.purl))
+    return str(found) if found is not None else rng
+
+
 def product_tree(products: tuple[ProductInfo, ...], tx: Any, v21: bool) -> dict[str, Any]:
     """Vendor → product name → version branches (CSAF 3.1.2); AI models and systems alike."""
     vendors: dict[str, dict[str, list[ProductInfo]]] = {}
@@ -109,11 +120,11 @@ def product_tree(products: tuple[ProductInfo, ...], tx: Any, v21: bool) -> dict[
                             "product": _product(p, v21),
                         }
                     )
-                elif p.version_range and p.version_range.startswith("vers:"):
+                elif p.version_range:
                     leaves.append(
                         {
                             "category": "product_version_range",
-                            "name": p.version_range,
+                            "name": _range_name(p),
                             "product": _product(p, v21),
                         }
                     )

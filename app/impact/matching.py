@@ -1,9 +1,11 @@
 """Matching inventory items against a case's affected models, systems and products.
 
 A weights or file hash decides when both sides have one; otherwise the name (and vendor,
-when both give one) must agree and the version must fall in the affected range (PEP 440
-specifiers via ``packaging``, e.g. ``>=1.0,<1.3``; ``vers:`` ranges are accepted) or equal
-the affected version. A matching name in an unknown or unparseable version is "possible".
+when both give one) must agree and the version must fall in the affected range or equal the
+affected version. Ranges are the stored ``vers:`` form (``app.versions``), compared in their
+scheme; older or hand-written ranges (``>=1.0,<1.3``, ``before 2.1``) are read the same way,
+in the purl's scheme when there is one. A matching name whose version cannot be compared
+(unknown, unparseable, or a range naming commits) is "possible", never dropped.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from app.errors import AccordError
 from app.impact.inventory import Item
-from i18n import _
+from app.versions import sources
+from app.versions.compare import NotComparable
+from app.versions.ranges import VersionRange
 
 HASH, VERSION, ANY_VERSION, POSSIBLE = "hash", "version", "any-version", "unknown-version"
 CONFIRMED = frozenset({HASH, VERSION, ANY_VERSION})
@@ -53,21 +55,11 @@ def _purl_name(purl: str) -> str:
     return purl.split("?")[0].split("#")[0].split("@")[0].casefold()
 
 
-def specifiers(target: Target) -> SpecifierSet | None:
-    raw = target.version_range.strip()
-    if not raw:
+def version_range(target: Target) -> VersionRange | None:
+    """The target's range as a model; None when it states none or one that cannot be read."""
+    if not target.version_range.strip():
         return None
-    if raw.startswith("vers:"):
-        raw = raw.split("/", 1)[-1].replace("|", ",")
-    try:
-        return SpecifierSet(raw.replace(" ", ""), prereleases=True)
-    except InvalidSpecifier:
-        raise AccordError(
-            _(
-                "affected product {name}: version range {range} is not a PEP 440 range "
-                "(e.g. >=1.0,<1.3)"
-            ).format(name=target.name, range=target.version_range)
-        ) from None
+    return sources.resolve(target.version_range, sources.scheme_of_purl(target.purl))
 
 
 def _version(text: str) -> Version | None:
@@ -91,16 +83,19 @@ def match(item: Item, target: Target) -> str | None:
             return None
         if target.vendor and item.vendor and norm_name(target.vendor) != norm_name(item.vendor):
             return None
-    spec = specifiers(target)
-    if spec is None and not target.version:
+    if target.version_range.strip():
+        rng = version_range(target)
+        if rng is None or not item.version.strip():
+            return POSSIBLE
+        try:
+            return VERSION if rng.contains(item.version) else None
+        except NotComparable:
+            return POSSIBLE
+    if not target.version:
         return ANY_VERSION
     if not item.version.strip():
         return POSSIBLE
     found = _version(item.version)
-    if spec is not None:
-        if found is None:
-            return POSSIBLE
-        return VERSION if spec.contains(found) else None
     wanted = _version(target.version)
     if found is not None and wanted is not None:
         return VERSION if found == wanted else None

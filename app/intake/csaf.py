@@ -13,51 +13,61 @@ from typing import Any
 from app.intake import ids
 from app.intake.model import ParsedDoc, ParsedVuln, Product, Ref, Rejected, Score
 from app.intake.schemas import check_csaf
+from app.versions import sources
 from i18n import _
 
 MAX_PRODUCTS_PER_VULN = 200
 AFFECTED_STATUS = ("known_affected", "first_affected", "last_affected", "under_investigation")
+Versions = tuple[str | None, str | None]  # (product_version, product_version_range) as named
 
 
 def _products(tree: dict[str, Any]) -> dict[str, Product]:
-    """Map product id → Product from branches (vendor/name/version) and full product names."""
+    """Map product id → Product from branches (vendor/name/version or version range) and full
+    product names; a ``product_version_range`` becomes the stored ``vers:`` range."""
     found: dict[str, Product] = {}
 
-    def add(fpn: dict[str, Any], vendor: str | None, name: str | None, version: str | None) -> None:
+    def add(fpn: dict[str, Any], vendor: str | None, name: str | None, versions: Versions) -> None:
         pid = fpn.get("product_id")
         if not isinstance(pid, str):
             return
         helper = fpn.get("product_identification_helper") or {}
+        purl = str(helper["purl"])[:500] if isinstance(helper.get("purl"), str) else None
+        version, version_range = versions
+        if version_range:  # vers: or free text ("< V7.2"), in the purl's scheme if any
+            version, version_range = sources.from_text(version_range, sources.scheme_of_purl(purl))
         found[pid] = Product(
             name=(name or str(fpn.get("name", pid)))[:300],
             vendor=vendor[:300] if vendor else None,
             version=version[:100] if version else None,
-            purl=str(helper["purl"])[:500] if isinstance(helper.get("purl"), str) else None,
+            version_range=version_range,
+            purl=purl,
         )
 
-    stack: list[tuple[dict[str, Any], str | None, str | None, str | None]] = [
-        (b, None, None, None) for b in tree.get("branches", []) if isinstance(b, dict)
+    stack: list[tuple[dict[str, Any], str | None, str | None, Versions]] = [
+        (b, None, None, (None, None)) for b in tree.get("branches", []) if isinstance(b, dict)
     ]
     while stack:
-        branch, vendor, name, version = stack.pop()
+        branch, vendor, name, versions = stack.pop()
         cat, value = branch.get("category"), str(branch.get("name", ""))
         if cat == "vendor":
             vendor = value
         elif cat in ("product_name", "product_family"):
             name = value
-        elif cat in ("product_version", "product_version_range"):
-            version = value
+        elif cat == "product_version":
+            versions = (value.strip() or None, None)
+        elif cat == "product_version_range":
+            versions = (None, value)
         if isinstance(branch.get("product"), dict):
-            add(branch["product"], vendor, name, version)
+            add(branch["product"], vendor, name, versions)
         stack.extend(
-            (b, vendor, name, version) for b in branch.get("branches", []) if isinstance(b, dict)
+            (b, vendor, name, versions) for b in branch.get("branches", []) if isinstance(b, dict)
         )
     for fpn in tree.get("full_product_names", []):
         if isinstance(fpn, dict):
-            add(fpn, None, None, None)
+            add(fpn, None, None, (None, None))
     for rel in tree.get("relationships", []):
         if isinstance(rel, dict) and isinstance(rel.get("full_product_name"), dict):
-            add(rel["full_product_name"], None, None, None)
+            add(rel["full_product_name"], None, None, (None, None))
     return found
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from app.intake import ids
 from app.intake.model import ParsedDoc, ParsedVuln, Product, Ref, Score
 from app.intake.schemas import check_cve
+from app.versions import sources
 from i18n import _
 
 METRIC_KEYS = ("cvssV4_0", "cvssV3_1", "cvssV3_0")
@@ -29,22 +30,13 @@ def _products(cna: dict[str, Any]) -> list[Product]:
         name = a.get("product") or a.get("packageName") or a.get("collectionURL")
         if not name:
             continue
-        affected = [v for v in a.get("versions", []) or [] if v.get("status") == "affected"]
-        version = affected[0].get("version") if len(affected) == 1 else None
-        ranges = [
-            f"{v.get('version')} < {v['lessThan']}"
-            if v.get("lessThan")
-            else f"{v.get('version')} <= {v['lessThanOrEqual']}"
-            if v.get("lessThanOrEqual")
-            else str(v.get("version"))
-            for v in affected
-        ]
+        version, version_range = sources.from_cve5(a)
         out.append(
             Product(
                 name=str(name)[:300],
                 vendor=str(a["vendor"])[:300] if a.get("vendor") else None,
-                version=str(version)[:100] if version else None,
-                version_range="; ".join(ranges)[:200] or None,
+                version=version[:100] if version else None,
+                version_range=version_range,
             )
         )
     return out

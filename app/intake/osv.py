@@ -7,14 +7,7 @@ from typing import Any
 from app.intake import ids
 from app.intake.model import ParsedDoc, ParsedVuln, Product, Ref, Score
 from app.intake.schemas import check_osv
-
-
-def _range_text(a: dict[str, Any]) -> str | None:
-    parts: list[str] = []
-    for r in a.get("ranges", []) or []:
-        for e in r.get("events", []) or []:
-            parts += [f"{k} {v}" for k, v in e.items()]
-    return ", ".join(parts)[:200] or None
+from app.versions import sources
 
 
 def parse(obj: dict[str, Any], raw: bytes, media_type: str) -> ParsedDoc:
@@ -27,11 +20,13 @@ def parse(obj: dict[str, Any], raw: bytes, media_type: str) -> ParsedDoc:
         pkg = a.get("package") or {}
         if not pkg.get("name"):
             continue
+        version, version_range = sources.from_osv(a)
         products.append(
             Product(
                 name=str(pkg["name"])[:300],
                 vendor=str(pkg.get("ecosystem") or "")[:300] or None,
-                version_range=_range_text(a),
+                version=version[:100] if version else None,
+                version_range=version_range,
                 purl=str(pkg["purl"])[:500] if pkg.get("purl") else None,
             )
         )

@@ -12,7 +12,8 @@ import zipfile
 from typing import Any
 
 from app.intake import ids
-from app.intake.model import Limits, ParsedDoc, ParsedVuln, Product, Ref, Rejected, Score
+from app.intake import text as text_parser
+from app.intake.model import Limits, ParsedDoc, ParsedVuln, Ref, Rejected, Score
 from i18n import _
 
 FIELDS = (
@@ -163,7 +164,7 @@ def parse_rows(
             description=description,
             cve=cves[0] if cves else None,
             cwe=get("weakness")[:30] or None,
-            products=(Product(name=product[:300]),) if product else (),
+            products=(text_parser.product(product),) if product else (),
             references=(Ref(url[:2000]),) if url.startswith(("http://", "https://")) else (),
             scores=(Score(vector),) if vector.startswith("CVSS:") else (),
         )

@@ -1,20 +1,37 @@
 """Plain-text and Markdown reports: the first line is the title, the rest the description.
 
-Identifiers (CVE, GHSA, PYSEC, AVID), CVSS vectors and ``Model:``/``Product:`` lines are
-picked out of the text; the text itself is kept as written and only ever shown as plain text.
+Identifiers (CVE, GHSA, PYSEC, AVID), CVSS vectors and ``Model:``/``Product:`` lines (with
+the version or range they end with, or a ``Versions:`` line) are picked out of the text; the
+text itself is kept as written and only ever shown as plain text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from app.intake import ids
 from app.intake.model import ParsedAttachment, ParsedDoc, ParsedVuln, Product, Score
+from app.versions import ranges, sources
+from app.versions import text as ranges_text
 
 PRODUCT_LINE = re.compile(
     r"^\s*[*-]?\s*\**(model|system|product|affected(?: model| product| system)?)\**\s*:\s*(.+)$",
     re.I | re.M,
 )
+VERSION_LINE = re.compile(r"^\s*[*-]?\s*\**(?:affected\s+)?versions?\**\s*:\s*(.+)$", re.I | re.M)
+
+
+def product(line: str, kind: str = "product") -> Product:
+    """A product named with its version or range ("Portico LLM Gateway 3.2.0 - 3.4.1")."""
+    name, rng = ranges_text.split_product(line)
+    version, version_range = ranges.stored(rng) if rng else (None, None)
+    return Product(
+        name=name[:300],
+        kind=kind,
+        version=version[:100] if version else None,
+        version_range=version_range,
+    )
 
 
 def products_in(text: str) -> tuple[Product, ...]:
@@ -23,7 +40,15 @@ def products_in(text: str) -> tuple[Product, ...]:
         label, name = m.group(1).lower(), m.group(2).strip().strip("*`").strip()
         if name:
             kind = "model" if "model" in label else "system" if "system" in label else "product"
-            found.setdefault(name.lower(), Product(name=name[:300], kind=kind))
+            p = product(name, kind)
+            found.setdefault(p.name.lower(), p)
+    # A "Versions: 3.2.0 - 3.4.1" line of its own belongs to the one product named without.
+    lines = VERSION_LINE.findall(text)
+    bare = [k for k, p in found.items() if not (p.version or p.version_range)]
+    if len(lines) == 1 and len(bare) == 1:
+        version, version_range = sources.from_text(lines[0].strip().strip("*`").strip())
+        p = found[bare[0]]
+        found[bare[0]] = dataclasses.replace(p, version=version, version_range=version_range)
     return tuple(found.values())
 
 

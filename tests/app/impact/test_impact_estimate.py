@@ -207,6 +207,12 @@ def test_matching_rules() -> None:
     exact = matching.Target(5, "model", "Orca", "", "2024-05-13", "", "", "")
     assert matching.match(_item(version="2024-05-13"), exact) == "version"
     assert matching.match(_item(version="2024-06-01"), exact) is None
-    broken = matching.Target(6, "model", "Orca", "", "", "between 1 and 2", "", "")
-    with pytest.raises(AccordError, match="not a PEP 440 range"):
-        matching.match(_item(version="1.5"), broken)
+    # Words are read as a range; a range that cannot be read (or names commits) makes the
+    # deployment "possible" instead of aborting the estimate.
+    words = matching.Target(6, "model", "Orca", "", "", "between 1 and 2", "", "")
+    assert matching.match(_item(version="1.5"), words) == "version"
+    assert matching.match(_item(version="2.1"), words) is None
+    broken = matching.Target(7, "model", "Orca", "", "", "whenever the moon is full", "", "")
+    assert matching.match(_item(version="1.5"), broken) == "unknown-version"
+    commits = matching.Target(8, "model", "Orca", "", "", "git:introduced=0ab12cd", "", "")
+    assert matching.match(_item(version="1.5"), commits) == "unknown-version"

@@ -150,7 +150,7 @@ def test_markdown_report(ws):
     assert report.format == "markdown"
     assert report.title == "System prompt exfiltration through tool output in HelpBot"
     assert "<script>" in report.description  # kept as written, shown as plain text
-    assert products == {"HelpBot-7B", "HelpBot Enterprise 3.2"}
+    assert products == {"HelpBot-7B", "HelpBot Enterprise"}  # "3.2" is its version
     assert vuln.scores[0]["score"] == 6.5
 
 
