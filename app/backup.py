@@ -365,10 +365,15 @@ def restore(
                 directory.rmdir()
         raise
     ws = ws_mod.open_workspace(directory, passphrase, analyst=analyst)
-    if opened is None:
+    if ws.actor is None:
         ws.actor = actor
     with ws.session() as s:
         audit.record(
-            s, actor, "workspace.restore", "workspace", ws.label, details={"sha256": body["sha256"]}
+            s,
+            ws.actor,
+            "workspace.restore",
+            "workspace",
+            ws.label,
+            details={"sha256": body["sha256"]},
         )
     return ws

@@ -178,6 +178,7 @@ def create(
         if passphrase is None:
             raise UsageError(_("a passphrase is needed"))
         check_passphrase_strength(passphrase)
+        passphrase = normalise_passphrase(passphrase)
         if (directory / DB_FILE).exists():
             raise AccordError(_("a workspace already exists in {dir}").format(dir=directory))
         files.private_dir(directory)

@@ -194,9 +194,10 @@ def record_with_key(
 def change_passphrase(ws: Workspace, new: str) -> None:
     """Re-wrap the acting analyst's slot under a new passphrase. A one-time slot gets its
     owner's own signing key now, so whoever issued the one-time passphrase never held it."""
-    from app.workspace import check_passphrase_strength
+    from app.workspace import check_passphrase_strength, normalise_passphrase
 
     check_passphrase_strength(new)
+    new = normalise_passphrase(new)
     actor = ws.require_actor()
     keys = _keys(ws)
     with slots_lock(keys.directory):

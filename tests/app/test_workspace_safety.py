@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+import dataclasses
 import time
 import unicodedata
 from collections.abc import Callable
@@ -23,9 +24,9 @@ from app import audit, cases
 from app import workspace as ws_mod
 from app.backup import manifest_path
 from app.cli.main import main
-from app.errors import LockedError, NotFound, UsageError, VerificationError
-from models import AuditEvent, QuarantineItem
-from tests.conftest import PASSPHRASE, REPO, CliResult
+from app.errors import LockedError, NotFound, PermissionDenied, UsageError, VerificationError
+from models import AuditEvent, QuarantineItem, Role
+from tests.conftest import PASSPHRASE, REPO, CliResult, enrol
 
 Cli = Callable[..., CliResult]
 
@@ -256,32 +257,32 @@ def test_privileged_workspace_actions_need_the_role(
     initialised_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cli = initialised_cli
-    assert cli("analyst", "add", "ann", "--role", "analyst").code == 0
-    assert cli("analyst", "add", "sam", "--role", "shift-lead").code == 0
+    # Each analyst acts through their own passphrase (key slots): no one can claim a name.
+    envs = {"ann": enrol(cli, "ann", "analyst"), "sam": enrol(cli, "sam", "shift-lead")}
     ws = ws_mod.open_workspace(tmp_path / "ws", PASSPHRASE)
     with ws.session() as s:
         s.add(QuarantineItem(path="bad.json", reason="not JSON", content=b"{", size=1))
     ws.engine.dispose()
     [item] = _j(cli("quarantine", "list", "--json"))
     backup = _backup(cli, tmp_path)
-    monkeypatch.setenv("ACCORD_NEW_PASSPHRASE", "the analyst's own passphrase")
 
-    def refused(*argv: str) -> None:
-        result = cli(*argv)
+    def refused(who: str, *argv: str) -> None:
+        result = cli(*argv, env=envs[who])
         assert result.code == 1 and "may not" in result.err, (argv, result.err)
 
     for who in ("ann", "sam"):
-        refused("--as", who, "workspace", "rekey")
-        refused("--as", who, "workspace", "restore", str(backup), str(tmp_path / f"r-{who}"))
+        refused(who, "workspace", "rekey")
+        refused(who, "workspace", "restore", str(backup), str(tmp_path / f"r-{who}"))
         assert not (tmp_path / f"r-{who}").exists()
-        refused("--as", who, "quarantine", "discard", str(item["id"]))
-    refused("--as", "ann", "workspace", "backup", str(tmp_path / "ann.accord"))
-    refused("--as", "ann", "audit", "export", "--out", str(tmp_path / "ann.jsonl"))
+        refused(who, "quarantine", "discard", str(item["id"]))
+    refused("ann", "workspace", "backup", str(tmp_path / "ann.accord"))
+    refused("ann", "audit", "export", "--out", str(tmp_path / "ann.jsonl"))
     assert not (tmp_path / "ann.accord").exists() and not (tmp_path / "ann.jsonl").exists()
-    # The old passphrase still opens the workspace: nobody rekeyed it.
+    # The database key is the one it was: nobody rotated it.
     assert cli("cases", "list").code == 0
-    assert cli("--as", "sam", "workspace", "backup", str(tmp_path / "sam.accord")).code == 0
-    assert cli("--as", "sam", "audit", "export", "--out", str(tmp_path / "sam.jsonl")).code == 0
+    sam = envs["sam"]
+    assert cli("workspace", "backup", str(tmp_path / "sam.accord"), env=sam).code == 0
+    assert cli("audit", "export", "--out", str(tmp_path / "sam.jsonl"), env=sam).code == 0
     assert cli("quarantine", "discard", str(item["id"])).code == 0  # alice, the coordinator
     assert cli("workspace", "rekey").code == 0
 
@@ -316,8 +317,11 @@ def test_workspace_folder_and_files_are_private(tmp_path: Path) -> None:
 
 def test_refused_rekey_and_backup_write_no_event(tmp_path: Path) -> None:
     ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
-    with pytest.raises(UsageError):
-        ws_mod.rekey(ws, "short")
+    coordinator = ws.require_actor()
+    ws.actor = dataclasses.replace(coordinator, role=Role.ANALYST)
+    with pytest.raises(PermissionDenied):
+        ws_mod.rekey(ws)
+    ws.actor = coordinator
     with pytest.raises(NotFound):
         ws_mod.backup(ws, tmp_path / "no-such-folder" / "b.accord", PASSPHRASE)
     ws.engine.dispose()
@@ -394,6 +398,7 @@ def test_nfc_and_nfd_passphrases_unlock_the_same_workspace(
     monkeypatch.setenv("ACCORD_PASSPHRASE", nfc)
     assert cli("cases", "list").code == 0
     ws_mod.open_workspace(tmp_path / "ws", nfd).engine.dispose()
+    # The analyst's own new passphrase, typed in NFD, opens in NFC too.
     monkeypatch.setenv("ACCORD_NEW_PASSPHRASE", unicodedata.normalize("NFD", "Ångström über"))
-    assert cli("workspace", "rekey").code == 0
+    assert cli("analyst", "passphrase").code == 0
     ws_mod.open_workspace(tmp_path / "ws", "Ångström über").engine.dispose()
