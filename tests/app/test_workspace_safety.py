@@ -3,6 +3,7 @@ fault on the landed code and checks it is refused, with nothing changed on disk.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -10,7 +11,6 @@ import signal
 import stat
 import subprocess
 import sys
-import dataclasses
 import time
 import unicodedata
 from collections.abc import Callable
