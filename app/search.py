@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -105,7 +106,7 @@ def _pg_phrase(word: str) -> ColumnElement[object]:
     return cast(phrase.concat(":*"), TSQUERY)
 
 
-def _exact(value: str) -> list[Select[tuple[int | None]]]:
+def _exact(value: str) -> list[Select[Any]]:
     """Cases with a report or vulnerability carrying the identifier ``value`` (indexed)."""
     norm = value.upper()
     return [
