@@ -304,7 +304,9 @@ def history(session: Session, case_key: str) -> list[dict[str, Any]]:
 def changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:
     """What changed between two ``history`` rows: ``[{"field", "from", "to"}]``. A CVSS vector
     of the same version is compared metric by metric (field ``cvss:AV`` …), SSVC inputs and AI
-    factors key by key (``ssvc:E``, ``ai:access``); the first assessment changes nothing."""
+    factors key by key (``ssvc:E``, ``ai:access``), recorded SSVC tables by decision and
+    input (``ssvc[coordinator-triage]``, ``ssvc[coordinator-triage]:PSI``); the first
+    assessment changes nothing."""
     if previous is None:
         return []
     result: list[dict[str, Any]] = []
@@ -331,8 +333,8 @@ def changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[di
         old_map, new_map = previous.get(key) or {}, current.get(key) or {}
         for name in dict.fromkeys([*old_map, *new_map]):
             add(f"{group}:{name}", old_map.get(name), new_map.get(name))
-    old_rec = {r["table"]: r for r in previous.get("ssvc_recorded") or []}
-    new_rec = {r["table"]: r for r in current.get("ssvc_recorded") or []}
+    old_rec = {_table_name(r["table"]): r for r in previous.get("ssvc_recorded") or []}
+    new_rec = {_table_name(r["table"]): r for r in current.get("ssvc_recorded") or []}
     for name in dict.fromkeys([*old_rec, *new_rec]):
         old_row, new_row = old_rec.get(name) or {}, new_rec.get(name) or {}
         add(f"ssvc[{name}]", old_row.get("decision"), new_row.get("decision"))
@@ -341,6 +343,14 @@ def changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[di
             add(f"ssvc[{name}]:{point}", old_map.get(point), new_map.get(point))
     add("sector", previous.get("sector"), current.get("sector"))
     return result
+
+
+def _table_name(table_id: str) -> str:
+    """The CLI name of a stored SSVC table id (``coordinator-triage``), the id if unknown."""
+    try:
+        return ssvc.table(table_id).cli_name
+    except ssvc.SsvcError:
+        return table_id
 
 
 def recompute(row: dict[str, Any]) -> dict[str, Any]:

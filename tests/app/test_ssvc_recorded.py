@@ -113,9 +113,9 @@ def test_assess_stores_recorded_decisions_and_history_shows_them(ws: Workspace) 
     ]  # fmt: skip
     assert first["ssvc_recorded"][0]["inputs"]["SE"] == "U"
     fields = {c["field"]: c for c in severity.changes(first, second)}
-    assert fields["ssvc[ssvc:DT_COORD_TRIAGE:1.0.0]:PSI"]["to"] == "M"
-    assert fields["ssvc[ssvc:DT_COORD_PUBLISH:1.0.0]"] == {
-        "field": "ssvc[ssvc:DT_COORD_PUBLISH:1.0.0]", "from": "Publish", "to": None
+    assert fields["ssvc[coordinator-triage]:PSI"]["to"] == "M"
+    assert fields["ssvc[coordinator-publication]"] == {
+        "field": "ssvc[coordinator-publication]", "from": "Publish", "to": None
     }  # fmt: skip
     # Recomputed with the model each row names, every stored result comes back.
     for row in rows:

@@ -26,4 +26,4 @@ def test_single_head() -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(cfg).get_heads() == ["0009"]
+    assert ScriptDirectory.from_config(cfg).get_heads() == ["0017"]
