@@ -1,30 +1,74 @@
-"""Full-text search over cases and their reports, in SQL on both backends."""
+"""Full-text search over cases and their reports, in SQL on both backends.
+
+A case's search document holds its key, title and description, each report's title and
+description, and the identifiers a coordinator searches by: CVE, GHSA and vendor ids,
+document ids (CSAF tracking ids), product names, vendors and purls.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, func, insert, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    insert,
+    select,
+    table,
+    union,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
-from models import Case, CaseSearch, Report
+from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_KEY = re.compile(r"^\s*([A-Za-z]{2,10}-\d{4}(?:-\d{0,6})?)\s*$")
+_WORD = re.compile(r"[^\W_]", re.UNICODE)
+# Punctuation becomes a space in documents and queries alike: PostgreSQL's parser reads
+# "CVE-2026-41234" as 'cve', '-2026', '-41234' and a purl as a file path, so the words of an
+# identifier only match as the same words when neither side keeps the punctuation.
+_PUNCT = re.compile(r"[^\w\s]+|_+", re.UNICODE)
+# This workspace's case keys (app.cases.next_key): matched by key prefix, not as text.
+_KEY = re.compile(r"^\s*(ACC-\d{4}(?:-\d{0,6})?)\s*$", re.IGNORECASE)
+# One word joined by punctuation (CVE-2026-41234, HLX-SA-2026-017, pkg:pypi/x@1.0): an
+# identifier, looked up exactly as well as found as a phrase in the search documents.
+_IDENTIFIER = re.compile(r"^[\w.:/@+#~-]*\w[-.:/@+#~][\w.:/@+#~-]*$", re.UNICODE)
+_MAX_TERMS = 12
 # The FTS5 shadow of case_search (created by the first migration, SQLite only).
 _FTS = table("case_fts", column("rowid"), column("case_fts"))
 _INSERT = insert(CaseSearch)
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)[:12]
+    return _TOKEN.findall(text)[:_MAX_TERMS]
+
+
+def terms(text: str) -> list[str]:
+    """The whitespace-separated terms of a query that hold a word character."""
+    return [t for t in text.split() if _WORD.search(t)][:_MAX_TERMS]
+
+
+def is_identifier(text: str) -> bool:
+    """True for a single punctuated word such as ``CVE-2026-41234`` or a purl."""
+    text = text.strip()
+    return 0 < len(text) <= 300 and bool(_IDENTIFIER.match(text))
 
 
 def case_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
-    """A predicate on ``Case.id`` matching every word of ``text`` (prefix match on the last).
+    """A predicate on ``Case.id`` matching every term of ``text``; a term is a phrase of its
+    words (``CVE-2026-41234`` is "CVE 2026 41234"), its last word matched by prefix.
 
     Text shaped like a case key (``ACC-2026-01``) matches case keys by prefix instead: the
-    words of a key occur in every document, so as full text it would match nearly all.
+    words of a key occur in every document, so as full text it would match nearly all. An
+    identifier (``CVE-2026-41234``, ``HLX-SA-2026-017``) also matches the reports that carry
+    it exactly (indexed), so cases indexed before identifiers were added are found too.
     """
     key = _KEY.match(text)
     if key:
@@ -33,48 +77,111 @@ def case_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
             return and_(Case.key >= prefix, Case.key < prefix + "\U0010ffff")
         by_key: ColumnElement[bool] = Case.key.startswith(prefix, autoescape=True)
         return by_key
-    words = tokens(text)
+    words = terms(text)
     if not words:
         return None
     if dialect == "sqlite":
-        query = " ".join(f'"{w}"*' for w in words)
-        fts = _FTS.c.rowid
-        return Case.id.in_(select(fts).where(_FTS.c.case_fts.op("MATCH")(query)))
-    query = " & ".join(f"{w}:*" for w in words)
-    match = select(CaseSearch.case_id).where(
-        func.to_tsvector("simple", CaseSearch.document).op("@@")(func.to_tsquery("simple", query))
-    )
-    return Case.id.in_(match)
+        query = " ".join('"' + " ".join(tokens(w)) + '"*' for w in words)
+        fts = select(_FTS.c.rowid.label("case_id")).where(_FTS.c.case_fts.op("MATCH")(query))
+    else:
+        tsquery = _pg_phrase(words[0])
+        for word in words[1:]:
+            tsquery = tsquery.op("&&")(_pg_phrase(word))
+        vector = func.to_tsvector("simple", CaseSearch.document)
+        fts = select(CaseSearch.case_id).where(vector.op("@@")(tsquery))
+    if not is_identifier(text):
+        return Case.id.in_(fts)
+    return Case.id.in_(union(fts, *_exact(text.strip())))
 
 
-def _compose(parts: list[str]) -> str:
-    return "\n".join(p for p in parts if p)
+def plain(text: str) -> str:
+    """``text`` with punctuation replaced by spaces, as search documents are stored."""
+    return _PUNCT.sub(" ", text)
+
+
+def _pg_phrase(word: str) -> ColumnElement[object]:
+    """One term as a PostgreSQL phrase with a prefix on its last lexeme, parsed by the
+    server as the documents are (its lexemes are not quite Python's words)."""
+    phrase = cast(func.phraseto_tsquery("simple", plain(word)), Text)
+    return cast(phrase.concat(":*"), TSQUERY)
+
+
+def _exact(value: str) -> list[Select[Any]]:
+    """Cases with a report or vulnerability carrying the identifier ``value`` (indexed)."""
+    norm = value.upper()
+    return [
+        select(Report.case_id)
+        .join(Identifier, Identifier.report_id == Report.id)
+        .where(Identifier.value == norm, Report.case_id.is_not(None)),
+        select(Report.case_id).where(Report.document_id == value, Report.case_id.is_not(None)),
+        select(Vulnerability.case_id).where(Vulnerability.cve == norm),
+    ]
+
+
+def _compose(parts: Iterable[str | None]) -> str:
+    return "\n".join(plain(p) for p in parts if p)
 
 
 def document_for(session: Session, case: Case) -> str:
-    """The case's key, title and description, then each report's title and description."""
-    parts = [case.key, case.title, case.description]
-    for title, desc in session.execute(
-        select(Report.title, Report.description)
+    """The case's key, title and description, each report's title and description, then
+    the identifiers and products of its reports and vulnerabilities."""
+    parts: list[str | None] = [case.key, case.title, case.description]
+    report_ids: list[int] = []
+    document_ids: list[str | None] = []
+    for report_id, title, desc, document_id in session.execute(
+        select(Report.id, Report.title, Report.description, Report.document_id)
         .where(Report.case_id == case.id)
         .order_by(Report.id)
     ):
+        report_ids.append(report_id)
+        document_ids.append(document_id)
         parts += [title, desc]
-    return _compose(parts)
+    found: list[str | None] = list(document_ids)
+    if report_ids:
+        found += session.scalars(
+            select(Identifier.value)
+            .where(Identifier.report_id.in_(report_ids))
+            .order_by(Identifier.id)
+        )
+    found += session.scalars(
+        select(Vulnerability.cve).where(Vulnerability.case_id == case.id).order_by(Vulnerability.id)
+    )
+    for name, vendor, purl in session.execute(
+        select(AffectedProduct.name, AffectedProduct.vendor, AffectedProduct.purl)
+        .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
+        .where(Vulnerability.case_id == case.id)
+        .order_by(AffectedProduct.id)
+    ):
+        found += [name, vendor, purl]
+    return _compose([*parts, *unique_texts(found)])
+
+
+def unique_texts(texts: Iterable[str | None]) -> list[str]:
+    """Non-empty texts, each once (case-insensitively), in order of first appearance."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        key = (text or "").strip().casefold()
+        if key and key not in seen:
+            seen.add(key)
+            out.append((text or "").strip())
+    return out
 
 
 def index_new(session: Session, documents: list[tuple[int, tuple[str, ...]]]) -> None:
     """The search documents of cases opened in this transaction, in one insert: for each
     case id, its key, title and description, then the title and description of each report
-    it is opened for, as ``reindex`` would compose them, without reading anything back."""
+    it is opened for and their identifiers and products, as ``reindex`` would compose them,
+    without reading anything back."""
     session.execute(
         _INSERT,
-        [{"case_id": case_id, "document": _compose(list(texts))} for case_id, texts in documents],
+        [{"case_id": case_id, "document": _compose(texts)} for case_id, texts in documents],
     )
 
 
 def reindex(session: Session, case: Case) -> None:
-    """Refresh a case's search document (triggers keep FTS5 in step in SQLite)."""
+    """Refresh a case's search document (triggers keep FTS5 in step in SQLite). Call it
+    whenever a case's reports, identifiers, vulnerabilities or products change."""
     doc = document_for(session, case)
     row = session.get(CaseSearch, case.id)
     if row is None:

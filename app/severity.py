@@ -17,7 +17,7 @@ from i18n import N_, _
 from models import Analyst, Assessment
 from taxonomy import ai, ssvc
 from taxonomy.cvss_scores import CvssError, parse, split_vector
-from taxonomy.model import ModelError, SeverityModel, default_model
+from taxonomy.model import ModelError, SeverityModel, default_model, model_for
 from taxonomy.severity import InputError, Inputs, Result
 from taxonomy.severity import evaluate as evaluate_model
 
@@ -95,10 +95,20 @@ def build_inputs(
     ssvc_pairs: Sequence[str] = (),
     ai_pairs: Sequence[str] = (),
     sector: str | None = None,
+    ssvc_groups: Sequence[Sequence[str]] = (),
 ) -> Inputs:
-    """Model inputs from CLI-style strings. ``--ssvc table=deployer`` picks another table."""
+    """Model inputs from CLI-style strings. ``--ssvc table=deployer`` picks another table;
+    ``ssvc_groups`` answer more tables, one ``--ssvc table=NAME K=V…`` each (the
+    coordinator's triage and publication decisions, recorded beside the tier's)."""
     decision_points = split_pairs(ssvc_pairs, "--ssvc")
     table = decision_points.pop("table", None)
+    more: list[tuple[str, dict[str, str]]] = []
+    for group in ssvc_groups:
+        answers = split_pairs(group, "--ssvc")
+        name = answers.pop("table", None)
+        if name is None:
+            raise UsageError(_("--ssvc: each further table needs table=NAME"))
+        more.append((name, answers))
     factors: dict[str, Any] = {}
     for key, value in split_pairs(ai_pairs, "--ai").items():
         name = AI_KEYS.get(key.lower())
@@ -115,8 +125,9 @@ def build_inputs(
             raise UsageError(_("--ai success: expected K/N, e.g. success=7/10"))
         factors["success_k"], factors["success_n"] = int(k), int(n)
     return Inputs(
-        cvss=cvss, ssvc=decision_points, ssvc_table=table, sector=sector or "general", **factors
-    )
+        cvss=cvss, ssvc=decision_points, ssvc_table=table, ssvc_more=tuple(more),
+        sector=sector or "general", **factors,
+    )  # fmt: skip
 
 
 def evaluate(inputs: Inputs, model: SeverityModel | None = None) -> dict[str, Any]:
@@ -146,6 +157,7 @@ def summary(result: Result) -> dict[str, Any]:
         "model": result.model,
         "cvss": result.cvss.as_dict(),
         "ssvc": result.ssvc.as_dict() if result.ssvc else None,
+        "ssvc_recorded": [d.as_dict() for d in result.recorded],
         "points": result.points,
         "moves": [dict(m.__dict__) for m in result.moves],
     }
@@ -191,6 +203,12 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
         parts.append(
             text.format(decision=result.ssvc.decision, table=result.ssvc.table, tier=result.tier)
         )
+    for decision in result.recorded:
+        parts.append(
+            _("Recorded: the {table} decision {decision}; it does not set the tier.").format(
+                table=ssvc.table(decision.table).name, decision=decision.decision
+            )
+        )
     source = _("the SSVC decision") if result.sla_source == "ssvc" else _("the tier")
     parts.append(
         _("Respond within {hours} hours (set by {source}).").format(
@@ -222,7 +240,8 @@ def assess(
         ssvc_table=result.ssvc.table if result.ssvc else None,
         ssvc_inputs=dict(result.ssvc.inputs) if result.ssvc else {},
         ssvc_decision=result.ssvc.decision if result.ssvc else None,
-        ai_factors=_ai_factors(inputs), sector=inputs.sector, tier=result.tier,
+        ssvc_recorded=data["ssvc_recorded"], ai_factors=_ai_factors(inputs),
+        sector=inputs.sector, tier=result.tier,
         sla_hours=result.sla_hours, explanation=data["explanation"], rationale=rationale,
         analyst_id=actor.id,
     )  # fmt: skip
@@ -274,7 +293,8 @@ def history(session: Session, case_key: str) -> list[dict[str, Any]]:
             "model": f"{a.model_id}/{a.model_version}", "tier": a.tier,
             "cvss_vector": a.cvss_vector, "cvss_score": a.cvss_score,
             "ssvc_table": a.ssvc_table, "ssvc_inputs": a.ssvc_inputs,
-            "ssvc_decision": a.ssvc_decision, "ai_factors": a.ai_factors, "sector": a.sector,
+            "ssvc_decision": a.ssvc_decision, "ssvc_recorded": list(a.ssvc_recorded or []),
+            "ai_factors": a.ai_factors, "sector": a.sector,
             "sla_hours": a.sla_hours, "explanation": a.explanation, "rationale": a.rationale,
         }
         for a, name in rows
@@ -284,7 +304,9 @@ def history(session: Session, case_key: str) -> list[dict[str, Any]]:
 def changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:
     """What changed between two ``history`` rows: ``[{"field", "from", "to"}]``. A CVSS vector
     of the same version is compared metric by metric (field ``cvss:AV`` …), SSVC inputs and AI
-    factors key by key (``ssvc:E``, ``ai:access``); the first assessment changes nothing."""
+    factors key by key (``ssvc:E``, ``ai:access``), recorded SSVC tables by decision and
+    input (``ssvc[coordinator-triage]``, ``ssvc[coordinator-triage]:PSI``); the first
+    assessment changes nothing."""
     if previous is None:
         return []
     result: list[dict[str, Any]] = []
@@ -311,5 +333,41 @@ def changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[di
         old_map, new_map = previous.get(key) or {}, current.get(key) or {}
         for name in dict.fromkeys([*old_map, *new_map]):
             add(f"{group}:{name}", old_map.get(name), new_map.get(name))
+    old_rec = {_table_name(r["table"]): r for r in previous.get("ssvc_recorded") or []}
+    new_rec = {_table_name(r["table"]): r for r in current.get("ssvc_recorded") or []}
+    for name in dict.fromkeys([*old_rec, *new_rec]):
+        old_row, new_row = old_rec.get(name) or {}, new_rec.get(name) or {}
+        add(f"ssvc[{name}]", old_row.get("decision"), new_row.get("decision"))
+        old_map, new_map = old_row.get("inputs") or {}, new_row.get("inputs") or {}
+        for point in dict.fromkeys([*old_map, *new_map]):
+            add(f"ssvc[{name}]:{point}", old_map.get(point), new_map.get(point))
     add("sector", previous.get("sector"), current.get("sector"))
     return result
+
+
+def _table_name(table_id: str) -> str:
+    """The CLI name of a stored SSVC table id (``coordinator-triage``), the id if unknown."""
+    try:
+        return ssvc.table(table_id).cli_name
+    except ssvc.SsvcError:
+        return table_id
+
+
+def recompute(row: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate a stored assessment (a ``history`` row) again with the model version it
+    names, not today's: what a partner holding that model file gets from those inputs."""
+    try:
+        model = model_for(str(row["model"]))
+    except ModelError as exc:
+        raise AccordError(str(exc)) from exc
+    factors = dict(row.get("ai_factors") or {})
+    success = factors.pop("success", None)
+    if isinstance(success, dict):
+        factors["success_k"], factors["success_n"] = success.get("k"), success.get("n")
+    more = tuple((r["table"], dict(r["inputs"])) for r in row.get("ssvc_recorded") or [])
+    inputs = Inputs(
+        cvss=str(row["cvss_vector"]), ssvc=dict(row.get("ssvc_inputs") or {}),
+        ssvc_table=row.get("ssvc_table"), ssvc_more=more, sector=row.get("sector") or "general",
+        **factors,
+    )  # fmt: skip
+    return summary(_run(inputs, model))

@@ -188,7 +188,9 @@ def do_measure(repeat: int) -> dict[str, Any]:
     out["filter_ms"] = timed(lambda: model.set_query(QueueQuery(statuses=("triage",))))
     out["filter_rows"] = model.rowCount()
     searches = {}
-    for words in ("calendar invitation", "pickle", "Kumo jailbreak", "ACC-2026-01"):
+    words_list = ("calendar invitation", "pickle", "Kumo jailbreak", "ACC-2026-01",
+                  "CVE-2026-41234", "HLX-SA-2026-017")  # fmt: skip
+    for words in words_list:
         searches[words] = timed(lambda w=words: model.set_query(QueueQuery(text=w)))
         searches[words + " (rows)"] = model.rowCount()
     out["search_ms"] = {k: v for k, v in searches.items() if not k.endswith("(rows)")}

@@ -82,6 +82,9 @@ class Assessment(Base):
     ssvc_table: Mapped[str | None] = mapped_column(String(60))
     ssvc_inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ssvc_decision: Mapped[str | None] = mapped_column(String(40))
+    # Decisions of SSVC tables the model records without feeding the tier (coordinator
+    # triage and publication): [{"table", "decision", "outcome_key", "inputs"}].
+    ssvc_recorded: Mapped[list[Any]] = mapped_column(default=list)
     ai_factors: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sector: Mapped[str | None] = mapped_column(String(40))
     tier: Mapped[str] = mapped_column(String(20))

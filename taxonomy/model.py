@@ -8,6 +8,7 @@ names, SSVC decisions, harm types, taxonomy ids). Evaluation lives in taxonomy/s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +21,10 @@ import yaml
 from taxonomy import ai, ssvc
 from taxonomy.data import resource_path
 
-DEFAULT_MODEL = "accord-severity-1.0.yaml"
+DEFAULT_MODEL = "accord-severity-1.1.yaml"
+# Model refs (``id/version``) are files ``id-version.yaml`` beside the default: an old
+# version stays loadable so assessments that name it can be recomputed.
+_REF = re.compile(r"^([a-z][a-z0-9-]*)/([0-9]+\.[0-9]+)$")
 SCHEMA = "accord-severity.schema.json"
 
 
@@ -63,6 +67,14 @@ class SeverityModel:
 
     def sectors(self) -> list[str]:
         return list(self.data["sectors"])
+
+    def tier_tables(self) -> list[str]:
+        """The SSVC tables whose decision may raise the tier and tighten the SLA."""
+        return list(self.data["ssvc"]["tables"])
+
+    def recorded_tables(self) -> list[str]:
+        """The SSVC tables whose decisions are recorded with an assessment but move nothing."""
+        return list(self.data["ssvc"].get("recorded_only", []))
 
 
 def _path_text(parts: Iterable[Any]) -> str:
@@ -149,6 +161,14 @@ def _check_ssvc(section: dict[str, Any], tier_names: set[str]) -> None:
         for decision, rule in decisions.items():
             if rule["floor"] is not None and rule["floor"] not in tier_names:
                 raise ModelError(f"{field}.{decision}.floor", f"unknown tier {rule['floor']!r}")
+    for i, table_name in enumerate(section.get("recorded_only", [])):
+        field = f"ssvc.recorded_only[{i}]"
+        if table_name in section["tables"]:
+            raise ModelError(field, f"{table_name!r} already feeds the tier under ssvc.tables")
+        try:
+            ssvc.table(table_name)
+        except ssvc.SsvcError as exc:
+            raise ModelError(field, str(exc)) from exc
 
 
 def load_model(path: str | Path | None = None) -> SeverityModel:
@@ -168,3 +188,16 @@ def load_model(path: str | Path | None = None) -> SeverityModel:
 def default_model() -> SeverityModel:
     """The shipped model, loaded once per process."""
     return load_model()
+
+
+@cache
+def model_for(ref: str) -> SeverityModel:
+    """The shipped model an assessment names (``accord-severity/1.0``), loaded once; a
+    ModelError when no such model ships."""
+    match = _REF.match(ref.strip())
+    if match is None:
+        raise ModelError("", f"not a model reference (id/version): {ref!r}")
+    file = resource_path("severity", f"{match.group(1)}-{match.group(2)}.yaml")
+    if not file.is_file():
+        raise ModelError("", f"no severity model {ref} ships with this version of Accord")
+    return load_model(file)

@@ -14,6 +14,7 @@ from typing import Any
 from taxonomy import ai, ssvc
 from taxonomy.cvss_scores import CvssResult, parse
 from taxonomy.model import SeverityModel, default_model
+from taxonomy.ssvc import Decision as SsvcDecision
 
 
 class InputError(ValueError):
@@ -26,11 +27,15 @@ class InputError(ValueError):
 
 @dataclass(frozen=True)
 class Inputs:
-    """What an analyst gives the model. Every AI factor is optional."""
+    """What an analyst gives the model. Every AI factor is optional. ``ssvc`` answers one
+    table (``ssvc_table``, default the model's); ``ssvc_more`` answers further tables as
+    ``(table, answers)``: at most one of all tables may feed the tier, the model's
+    recorded-only tables (the coordinator's) are decided and recorded alongside."""
 
     cvss: str
     ssvc: Mapping[str, str] = field(default_factory=dict)
     ssvc_table: str | None = None
+    ssvc_more: tuple[tuple[str, Mapping[str, str]], ...] = ()
     access: str | None = None
     success_k: int | None = None
     success_n: int | None = None
@@ -68,6 +73,7 @@ class Result:
     sla_hours: int
     sla_source: str
     harm_from_class: bool = False
+    recorded: tuple[SsvcDecision, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +85,7 @@ class Result:
             "raw_adjustment": self.raw_adjustment,
             "moves": [m.__dict__.copy() for m in self.moves],
             "ssvc": self.ssvc.as_dict() if self.ssvc else None,
+            "ssvc_recorded": [d.as_dict() for d in self.recorded],
             "ssvc_floor": self.floor,
             "sla_hours": self.sla_hours,
             "sla_source": self.sla_source,
@@ -182,30 +189,69 @@ def evaluate(inputs: Inputs, model: SeverityModel | None = None) -> Result:
     adjustment = min(max(raw, float(limits["min"])), float(limits["max"]))
     points = round(min(max(cvss.score + adjustment, 0.0), 10.0), 2)
     points_tier = _tier_for(model, points)
-    decision, floor, tier = _apply_ssvc(model, inputs, points_tier)
+    feeding, recorded = _decide_ssvc(model, inputs)
+    decision, floor, tier = _apply_ssvc(model, feeding, points_tier)
     sla, sla_source = _sla(model, tier, decision)
     return Result(
         model=model.ref, tier=tier, cvss=cvss, points=points, points_tier=points_tier,
         moves=tuple(moves), raw_adjustment=raw, adjustment=adjustment, ssvc=decision,
         floor=floor, sla_hours=sla, sla_source=sla_source, harm_from_class=harm_from_class,
+        recorded=recorded,
     )  # fmt: skip
 
 
+def _decide_ssvc(
+    model: SeverityModel, inputs: Inputs
+) -> tuple[ssvc.Decision | None, tuple[ssvc.Decision, ...]]:
+    """Decide every table answered: the one feeding the tier (if any) and the recorded ones."""
+    groups: list[tuple[str, Mapping[str, str]]] = []
+    if inputs.ssvc:
+        groups.append((inputs.ssvc_table or model.data["ssvc"]["default_table"], inputs.ssvc))
+    groups += inputs.ssvc_more
+    feeding: ssvc.Decision | None = None
+    recorded: list[ssvc.Decision] = []
+    seen: set[str] = set()
+    for name, answers in groups:
+        try:
+            table_name = ssvc.table(name).cli_name
+        except ssvc.SsvcError as exc:
+            raise InputError("ssvc_table", str(exc)) from exc
+        try:
+            decision = ssvc.evaluate(table_name, answers)
+        except ssvc.SsvcError as exc:
+            raise InputError("ssvc", str(exc)) from exc
+        if table_name in seen:
+            raise InputError("ssvc_table", f"SSVC table {table_name} answered twice")
+        seen.add(table_name)
+        if table_name in model.tier_tables():
+            if feeding is not None:
+                raise InputError(
+                    "ssvc_table",
+                    f"only one SSVC table sets the tier; got {ssvc.table(feeding.table).cli_name}"
+                    f" and {table_name}",
+                )
+            feeding = decision
+        elif table_name in model.recorded_tables():
+            recorded.append(decision)
+        else:
+            raise InputError("ssvc_table", _tables_text(model, table_name))
+    return feeding, tuple(recorded)
+
+
+def _tables_text(model: SeverityModel, table_name: str) -> str:
+    text = f"the model uses SSVC tables {', '.join(model.tier_tables())}"
+    if model.recorded_tables():
+        text += f" and records {', '.join(model.recorded_tables())}"
+    return f"{text}, not {table_name!r}"
+
+
 def _apply_ssvc(
-    model: SeverityModel, inputs: Inputs, tier: str
+    model: SeverityModel, decision: ssvc.Decision | None, tier: str
 ) -> tuple[ssvc.Decision | None, str | None, str]:
-    if not inputs.ssvc:
+    if decision is None:
         return None, None, tier
-    rules = model.data["ssvc"]
-    table_name = inputs.ssvc_table or rules["default_table"]
-    if table_name not in rules["tables"]:
-        allowed = ", ".join(rules["tables"])
-        raise InputError("ssvc_table", f"the model uses SSVC tables {allowed}, not {table_name!r}")
-    try:
-        decision = ssvc.evaluate(table_name, inputs.ssvc)
-    except ssvc.SsvcError as exc:
-        raise InputError("ssvc", str(exc)) from exc
-    floor = rules["tables"][table_name][decision.decision]["floor"]
+    table_name = ssvc.table(decision.table).cli_name
+    floor = model.data["ssvc"]["tables"][table_name][decision.decision]["floor"]
     names = model.tier_names()
     if floor is not None and names.index(floor) < names.index(tier):
         return decision, floor, floor

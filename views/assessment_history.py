@@ -3,6 +3,7 @@ the assessment before (``app.severity.changes``); the selected one's explanation
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app import severity
 from i18n import N_, _
+from taxonomy import ssvc
 from views.queue_model import Formatter, tier_label
 
 COLUMNS = (N_("When"), N_("Who"), N_("Tier"), N_("CVSS"), N_("SSVC"), N_("What changed"))
@@ -39,9 +41,37 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+_RECORDED = re.compile(r"^ssvc\[([^\]]+)\](?::(.+))?$")
+
+
+def _table_title(name: str) -> str:
+    try:
+        return ssvc.table(name).name
+    except ssvc.SsvcError:
+        return name
+
+
+def ssvc_cell(row: dict[str, Any]) -> str:
+    """The SSVC column: the decision that fed the tier, then each recorded one."""
+    decisions = [str(row["ssvc_decision"])] if row.get("ssvc_decision") else []
+    decisions += [str(r.get("decision")) for r in row.get("ssvc_recorded") or []]
+    return "; ".join(decisions) or "—"
+
+
 def describe_change(change: dict[str, Any], arrow: str = "→") -> str:
     """One ``changes`` entry in words, e.g. ``tier Medium → High`` or ``CVSS AV N → L``."""
     name = str(change["field"])
+    recorded = _RECORDED.match(name)
+    if recorded:  # ssvc[coordinator-triage] or ssvc[coordinator-triage]:PSI
+        table = _table_title(recorded.group(1))
+        name = (
+            _("SSVC {table} {point}").format(table=table, point=recorded.group(2))
+            if recorded.group(2)
+            else _("SSVC {table} decision").format(table=table)
+        )
+        return _("{field} {old} {arrow} {new}").format(
+            field=name, old=_value(change["from"]), arrow=arrow, new=_value(change["to"])
+        )
     group, _sep, key = name.partition(":")
     if key:
         prefix = {"cvss": "CVSS", "ssvc": "SSVC", "ai": _("AI")}.get(group, group)
@@ -108,7 +138,7 @@ class AssessmentHistory(QWidget):
                 _("{vector} ({score})").format(
                     vector=row.get("cvss_vector") or "—", score=_value(row.get("cvss_score"))
                 ),
-                row.get("ssvc_decision") or "—",
+                ssvc_cell(row),
                 text,
             )
             for column, cell in enumerate(cells):

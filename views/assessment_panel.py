@@ -30,6 +30,7 @@ from app import cases, severity
 from app.errors import AccordError
 from app.workspace import Workspace
 from i18n import _
+from taxonomy import ssvc
 from taxonomy.model import default_model
 from views.ai_factors import AiFactorsForm
 from views.assessment_history import AssessmentHistory
@@ -86,6 +87,9 @@ class AssessmentPanel(QWidget):
             history = severity.history(s, self.case_key)
         self.calculator = CvssCalculator()
         self.walkthrough = SsvcWalkthrough(self.model.data["ssvc"]["default_table"])
+        # The tier table is the one last shown of those feeding the tier; answers of other
+        # tables stay on their pages, and complete recorded-only ones are saved too.
+        self._tier_table = self.walkthrough.table_name()
         self.factors = AiFactorsForm(self.model)
         self.history = AssessmentHistory(self._formatter)
 
@@ -100,6 +104,8 @@ class AssessmentPanel(QWidget):
         self.summary_label.setWordWrap(True)
         self.ssvc_note = QLabel()
         self.ssvc_note.setWordWrap(True)
+        self.recorded_label = QLabel()
+        self.recorded_label.setWordWrap(True)
         self.explanation = QPlainTextEdit()
         self.explanation.setReadOnly(True)
         self.explanation.setMinimumHeight(70)
@@ -124,6 +130,7 @@ class AssessmentPanel(QWidget):
         head.addWidget(self.summary_label, 1)
         result.addLayout(head)
         result.addWidget(self.ssvc_note)
+        result.addWidget(self.recorded_label)
         result.addWidget(self.explanation)
         form = QFormLayout()
         form.addRow(self.rationale_label, self.rationale)
@@ -147,6 +154,7 @@ class AssessmentPanel(QWidget):
         outer.addWidget(self.scroll_area)
 
         self.calculator.vector_changed.connect(self.update_preview)
+        self.walkthrough.table_combo.currentIndexChanged.connect(self._on_table)
         self.walkthrough.changed.connect(self.update_preview)
         self.factors.changed.connect(self.update_preview)
         self.save_button.clicked.connect(self.save)
@@ -188,29 +196,53 @@ class AssessmentPanel(QWidget):
         """Fill every input from a history row (the latest one when the tab opens)."""
         if row.get("cvss_vector"):
             self.calculator.set_vector(str(row["cvss_vector"]))
+        for recorded in row.get("ssvc_recorded") or []:
+            self.walkthrough.set_inputs(str(recorded["table"]), dict(recorded["inputs"]))
         if row.get("ssvc_table"):
             self.walkthrough.set_inputs(str(row["ssvc_table"]), dict(row.get("ssvc_inputs") or {}))
         self.factors.set_state(dict(row.get("ai_factors") or {}), row.get("sector"))
 
     def model_tables(self) -> list[str]:
-        return list(self.model.data["ssvc"]["tables"])
+        """The SSVC tables whose decision may set the tier."""
+        return self.model.tier_tables()
+
+    def _on_table(self, *_args: object) -> None:
+        if self.walkthrough.table_name() in self.model_tables():
+            self._tier_table = self.walkthrough.table_name()
+
+    def _answers(self, table_name: str) -> dict[str, str] | None:
+        """A table's answers when every decision point has one, else None."""
+        walk = self.walkthrough
+        if table_name not in walk.pages:
+            return None
+        rows = walk.page(table_name).rows
+        answers = {k: v for k, row in rows.items() if (v := row.value()) is not None}
+        return answers if len(answers) == len(rows) else None
 
     def ssvc_pairs(self) -> list[str]:
-        """The walk-through's answers for the model: only a complete walk of a table the model
-        uses (the coordinator tables are shown but do not set a tier)."""
-        walk = self.walkthrough
-        if not walk.complete() or walk.table_name() not in self.model_tables():
+        """The answers of the tier table (the one last shown), when complete."""
+        answers = self._answers(self._tier_table)
+        if answers is None:
             return []
-        pairs = [f"{k}={v}" for k, v in walk.inputs().items()]
-        if walk.table_name() != self.model.data["ssvc"]["default_table"]:
-            pairs.insert(0, f"table={walk.table_name()}")
+        pairs = [f"{k}={v}" for k, v in answers.items()]
+        if self._tier_table != self.model.data["ssvc"]["default_table"]:
+            pairs.insert(0, f"table={self._tier_table}")
         return pairs
+
+    def ssvc_groups(self) -> list[list[str]]:
+        """One ``table=NAME K=V…`` group per completely answered recorded-only table."""
+        groups = []
+        for name in self.model.recorded_tables():
+            answers = self._answers(name)
+            if answers is not None:
+                groups.append([f"table={name}", *(f"{k}={v}" for k, v in answers.items())])
+        return groups
 
     def build_inputs(self) -> Any:
         """The model inputs, built exactly as ``accord assess`` builds them."""
         return severity.build_inputs(
             self.calculator.vector(), self.ssvc_pairs(), self.factors.ai_pairs(),
-            self.factors.sector(),
+            self.factors.sector(), ssvc_groups=self.ssvc_groups(),
         )  # fmt: skip
 
     # -- preview and save -------------------------------------------------------------------
@@ -245,8 +277,24 @@ class AssessmentPanel(QWidget):
         self.explanation.setPlainText(str(data["explanation"]))
         self.explanation.setStyleSheet("")
         self.save_button.setEnabled(True)
+        recorded = [
+            _("{table}: {decision}").format(
+                table=ssvc.table(r["table"]).name, decision=r["decision"]
+            )
+            for r in data["ssvc_recorded"]
+        ]
+        self.recorded_label.setText(
+            _("Recorded with this assessment (does not set the tier): {decisions}").format(
+                decisions="; ".join(recorded)
+            )
+            if recorded
+            else ""
+        )
+        self.recorded_label.setVisible(bool(recorded))
 
     def _show_empty(self, message: str, *, error: bool = False) -> None:
+        self.recorded_label.clear()
+        self.recorded_label.hide()
         self.tier_label.setText("—")
         self.tier_label.setStyleSheet("")
         self.summary_label.clear()
@@ -256,7 +304,12 @@ class AssessmentPanel(QWidget):
 
     def _show_ssvc_note(self) -> None:
         walk = self.walkthrough
-        if walk.table_name() not in self.model_tables():
+        if walk.table_name() in self.model.recorded_tables():
+            text = _(
+                "The shared model records the {table} decision with the assessment; only the "
+                "tables {tables} set the tier."
+            ).format(tables=", ".join(self.model_tables()), table=walk.table().name)
+        elif walk.table_name() not in self.model_tables():
             text = _(
                 "The shared model takes SSVC decisions from the tables {tables}; the {table} "
                 "decision is shown for reference and does not set the tier."

@@ -40,9 +40,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.add_argument(
         "--ssvc",
         nargs="+",
+        action="append",
         default=[],
         metavar="KEY=VALUE",
-        help=_("SSVC decision points; table=NAME picks a table other than cisa"),
+        help=_(
+            "SSVC decision points; table=NAME picks a table other than cisa; repeat --ssvc "
+            "table=NAME … to record more tables (coordinator-triage, coordinator-publication)"
+        ),
     )
     a.add_argument(
         "--ai",
@@ -91,7 +95,8 @@ def cmd_taxonomy_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_assess(ctx: CliContext, args: argparse.Namespace) -> int:
-    inputs = severity.build_inputs(args.cvss, args.ssvc, args.ai, args.sector)
+    first, *more = args.ssvc or [[]]
+    inputs = severity.build_inputs(args.cvss, first, args.ai, args.sector, ssvc_groups=more)
     severity.evaluate(inputs)  # refuse bad input before unlocking the workspace
     ws = ctx.open_workspace()
     with ws.session() as s:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, cases, trust
+from app import audit, cases, search, trust
 from app.actor import Actor, Permission
 from app.errors import AccordError
 from app.exchange import keys
@@ -241,6 +241,7 @@ class _Merge:
                 case.jurisdictions.append(CaseJurisdiction(code=str(code)[:40]))
             vuln_map = self.vulnerabilities(case, doc.get("vulnerabilities") or [])
             self.attachments_of(case, doc.get("attachments") or [])
+            search.reindex(self.s, case)  # its CVE ids, products and purls become searchable
         if (
             self.s.scalar(
                 select(CasePartner.id).where(

@@ -140,6 +140,7 @@ def write(
     for p in stored:
         if p.opens is not None:
             texts[p.opens] += [p.item.doc.title[:500], p.item.doc.description]
+            texts[p.opens] += rows.search_texts(p.item.doc)
     order = sorted(openers)
     opened = cases.open_cases(
         s,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 
+from app import search
 from app.intake import hazard, ids
 from app.intake.model import ParsedDoc
 from app.intake.scores import Scored, recompute
@@ -152,3 +153,16 @@ def reference_rows(vuln_ids: Sequence[int], doc: ParsedDoc) -> list[Row]:
         for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
         for r in v.references
     ]
+
+
+def search_texts(doc: ParsedDoc) -> tuple[str, ...]:
+    """What a report adds to its case's search document besides its title and description:
+    its document id, identifiers, CVE ids, product names, vendors and purls (as
+    ``search.document_for`` reads them back from the rows)."""
+    found: list[str | None] = [doc.document_id]
+    found += [ids.normalise(value) for _scheme, value in doc.identifiers]
+    found += [v.cve for v in doc.vulns]
+    for v in doc.vulns:
+        for p in v.products:
+            found += [p.name, p.vendor, p.purl]
+    return tuple(search.unique_texts(found))

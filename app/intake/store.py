@@ -173,7 +173,7 @@ def store_document(
                 cases.NewCase(
                     doc.title or _("untitled report"),
                     doc.description[:20000],
-                    (doc.title[:500], doc.description),
+                    (doc.title[:500], doc.description, *rows.search_texts(doc)),
                 )
             ],
         )

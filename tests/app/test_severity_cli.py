@@ -134,7 +134,7 @@ def test_assess_stores_history_and_updates_the_queue_tier(initialised_cli: Any) 
     data = json.loads(first.out)
     assert {"tier", "ssvc_decision", "sla_hours", "explanation", "model", "cvss"} <= set(data)
     assert (data["tier"], data["ssvc_decision"], data["sla_hours"]) == ("High", "Act", 24)
-    assert data["model"] == "accord-severity/1.0"
+    assert data["model"] == "accord-severity/1.1"
     assert data["cvss"]["vector"] == V31 and data["cvss"]["score"] == 4.6
     assert "excessive-agency" in data["explanation"] and "health" in data["explanation"]
     queue = json.loads(cli("cases", "list", "--json").out)
@@ -147,7 +147,7 @@ def test_assess_stores_history_and_updates_the_queue_tier(initialised_cli: Any) 
 
     history = json.loads(cli("assessments", key, "--json").out)
     assert [h["tier"] for h in history] == ["High", "Medium"]
-    assert all(h["model"] == "accord-severity/1.0" and h["analyst"] == "alice" for h in history)
+    assert all(h["model"] == "accord-severity/1.1" and h["analyst"] == "alice" for h in history)
     assert history[0]["ssvc_decision"] == "Act" and history[0]["sector"] == "health"
     assert history[0]["ai_factors"]["success"] == {"k": 7, "n": 10}
     assert cli("audit", "verify").code == 0

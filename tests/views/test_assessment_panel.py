@@ -105,7 +105,7 @@ def test_preview_is_the_cli_evaluation_and_save_stores_it(  # type: ignore[no-un
     assert signal.args == [case_id, expected["tier"]]
 
     (row,) = stored(ws)
-    assert (row.model_id, row.model_version) == ("accord-severity", "1.0")
+    assert (row.model_id, row.model_version) == ("accord-severity", "1.1")
     assert row.tier == expected["tier"]
     assert row.cvss_vector == "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
     assert row.ssvc_table == "cisa:DT_CO:2.0.3"
@@ -158,7 +158,7 @@ def test_history_shows_both_assessments_and_what_changed(  # type: ignore[no-unt
     assert panel.history.change_text(1) == "first assessment"
     table.selectRow(1)
     assert "CVSS 3.1 score 1.6" in panel.history.detail.toPlainText()
-    assert "accord-severity/1.0" in panel.history.detail.toPlainText()
+    assert "accord-severity/1.1" in panel.history.detail.toPlainText()
 
     # a panel opened later starts from the latest assessment
     again = make_panel(qtbot, ws, case_id)

@@ -141,8 +141,8 @@ def test_export_audit_names_every_file_and_hash(orgs: tuple[Org, Org]) -> None:
     assert manifest["recipients"][0]["sequence"] == 1
     assert manifest["severity_model"] == {
         "id": "accord-severity",
-        "version": "1.0",
-        "ref": "accord-severity/1.0",
+        "version": "1.1",
+        "ref": "accord-severity/1.1",
     }
     assert {f["path"] for f in manifest["files"]} == {f"cases/{key}.json"}
 
