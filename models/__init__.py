@@ -12,6 +12,7 @@ from models.cases import (
     CaseStatus,
 )
 from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerKey
+from models.parties import CaseParty, PartyContact, PartyStatus
 from models.people import Analyst, Reporter, Role, Setting
 from models.reports import (
     Attachment,
@@ -49,6 +50,7 @@ __all__ = [
     "Case",
     "CaseFact",
     "CaseJurisdiction",
+    "CaseParty",
     "CasePartner",
     "CaseSearch",
     "CaseStatus",
@@ -60,6 +62,8 @@ __all__ = [
     "Note",
     "OrgKey",
     "Partner",
+    "PartyContact",
+    "PartyStatus",
     "PartnerKey",
     "PlaybookRun",
     "PlaybookStep",
