@@ -17,9 +17,7 @@ class CaseParty(Base):
     fingerprint of the partner whose bundle named it first (provenance)."""
 
     __tablename__ = "case_party"
-    __table_args__ = (
-        UniqueConstraint("case_id", "kind", "name_key", name="uq_case_party_name"),
-    )
+    __table_args__ = (UniqueConstraint("case_id", "kind", "name_key", name="uq_case_party_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)

@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import parties
 from app.advisories.drafting import check_language, get_advisory, texts_of
 from app.advisories.fields import FIELDS, TextState, state_of
 from app.cases import get_case
+from i18n import gettext_in
 from models import (
     AffectedProduct,
     Analyst,
@@ -99,6 +101,10 @@ class AdvisoryContent:
     updated_at: datetime
     embargo_until: datetime | None
     generated_at: datetime
+    # Each vendor party's latest determination, (folded vendor name, status) (app.parties), and
+    # the names the reporter parties are credited by.
+    vendor_statuses: tuple[tuple[str, str], ...] = ()
+    credits: tuple[str, ...] = ()
 
 
 def _score(a: Assessment) -> ScoreInfo:
@@ -149,6 +155,12 @@ def load(session: Session, case_key: str, language: str | None = None) -> Adviso
             texts[name] = src_text
             if src_text.strip():
                 fallback.append(name)
+    credited = tuple(parties.credits(session, case.id))
+    if credited and not texts["credits"].strip():
+        # The reporter's credit wording, until someone writes the credits themselves.
+        texts["credits"] = gettext_in(lang, "Reported by {names}.").format(
+            names=", ".join(credited)
+        )
     assessments = list(
         session.scalars(
             select(Assessment)
@@ -211,4 +223,6 @@ def load(session: Session, case_key: str, language: str | None = None) -> Adviso
         products=tuple(products.values()), vulnerabilities=tuple(infos), revisions=revisions,
         created_at=adv.created_at, updated_at=adv.updated_at, embargo_until=case.embargo_until,
         generated_at=utcnow(),
+        vendor_statuses=tuple(sorted(parties.vendor_statuses(session, case.id).items())),
+        credits=credited,
     )  # fmt: skip
