@@ -64,6 +64,8 @@ class PartyStatus(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("case_party.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(30))
     statement: Mapped[str] = mapped_column(Text, default="")
+    # With "fixed": the first version with the fix (CSAF lists it under ``fixed``).
+    fixed_version: Mapped[str | None] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     by: Mapped[str] = mapped_column(String(200), default="")
     analyst_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))

@@ -273,7 +273,8 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
 
     v21 = version == "2.1"
     texts = c.texts
-    all_pids = tuple(p.product_id for p in c.products)
+    fixed_ids = {f for _a, f in c.fixed_for}  # fixed versions: never "affected" by default
+    all_pids = tuple(p.product_id for p in c.products if p.product_id not in fixed_ids)
     tlp = c.tlp if v21 else {"CLEAR": "WHITE", "AMBER+STRICT": "AMBER"}.get(c.tlp, c.tlp)
     document: dict[str, Any] = {
         "category": "csaf_security_advisory",
@@ -389,20 +390,28 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
 PARTY_STATUS_GROUPS = {
     "affected": "known_affected",
     "not-affected": "known_not_affected",
-    "fixed": "fixed",
+    "fixed": "known_affected",  # the listed versions stay affected; their fix goes to "fixed"
     "under-investigation": "under_investigation",
 }
 
 
 def product_status(pids: list[str], c: AdvisoryContent) -> dict[str, list[str]]:
     """Each product in the group its vendor's latest status says; a product whose vendor said
-    nothing (or is not a party) stays ``known_affected``, as the case lists it as affected."""
+    nothing (or is not a party) stays ``known_affected``, as the case lists it as affected.
+
+    "fixed" does not make the listed (affected) versions fixed, which would tell a consumer
+    running one that it is safe: they stay ``known_affected`` and the fixed version the vendor
+    named is listed under ``fixed`` (CSAF 2.1 test 6.1.27.13 wants both)."""
     said = dict(c.vendor_statuses)
     vendor_of = {p.product_id: name_key(p.vendor) if p.vendor else "" for p in c.products}
+    fixed_for = dict(c.fixed_for)
     groups: dict[str, list[str]] = {}
     for pid in pids:
         status = said.get(vendor_of.get(pid, ""), "affected")
         groups.setdefault(PARTY_STATUS_GROUPS.get(status, "known_affected"), []).append(pid)
+        fixed = fixed_for.get(pid) if status == "fixed" else None
+        if fixed and fixed not in groups.get("fixed", []):
+            groups.setdefault("fixed", []).append(fixed)
     return groups
 
 

@@ -36,6 +36,9 @@ def register_case(csub: Any, common: argparse.ArgumentParser) -> None:
     s.add_argument("--status", help=", ".join(parties.STATUSES))
     s.add_argument("--statement", default="", help=_("the party's statement"))
     s.add_argument("--at", help=_("when (ISO 8601 with a time zone); default now"))
+    s.add_argument(
+        "--fixed-in", metavar="VERSION", help=_("with --status fixed: the fixed version")
+    )
     s.add_argument("--contact", action="append", help=_("repeatable; replaces the contacts"))
     s.add_argument("--channel")
     _reporter_options(s)
@@ -141,7 +144,7 @@ def cmd_set(ctx: CliContext, args: argparse.Namespace) -> int:
         if args.status is not None:
             info = parties.set_status(
                 s, actor, args.id, args.party, args.status, args.statement,
-                at=_when(args.at), expected_version=version,
+                at=_when(args.at), fixed_version=args.fixed_in, expected_version=version,
             )  # fmt: skip
     text = _("{key}: {name} is {status}.").format(
         key=info.case, name=info.name, status=info.status or "-"

@@ -41,7 +41,7 @@ def party_documents(session: Session, case: Case) -> list[dict[str, Any]]:
             "name": row.name,
             "statuses": [
                 {"status": s.status, "statement": s.statement, "at": s.at.isoformat(),
-                 "by": s.by}
+                 "by": s.by, "fixed_version": s.fixed_version}
                 for s in sorted(own, key=lambda s: (s.at, s.id))
             ],
         }  # fmt: skip
@@ -144,6 +144,8 @@ def _statuses(
                 status=status, statement=str(item.get("statement") or "")[:MAX_STATEMENT], at=at,
                 by=str(item.get("by") or "")[:200], origin_fingerprint=fingerprint,
                 partner_id=partner.id,
+                fixed_version=(str(item.get("fixed_version") or "")[:100] or None)
+                if status == "fixed" else None,
             )
         )  # fmt: skip
         if status == "notified" and row.notified_at is None and row.origin_fingerprint:

@@ -84,12 +84,14 @@ class StatusInfo:
     at: datetime
     by: str
     origin: str
+    fixed_version: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "status": self.status,
             "statement": self.statement,
+            "fixed_version": self.fixed_version,
             "at": self.at.isoformat(),
             "by": self.by,
             "provenance": self.origin,
@@ -399,11 +401,16 @@ def set_status(
     statement: str = "",
     *,
     at: datetime | None = None,
+    fixed_version: str | None = None,
     expected_version: int | None = None,
 ) -> PartyInfo:
     """Append a status to a party's timeline (ours, never a partner's). The first "notified"
-    starts the party's acknowledgement and response clocks."""
+    starts the party's acknowledgement and response clocks; ``fixed_version`` goes with
+    "fixed" (the first version with the fix)."""
     value = parse_status(status)
+    fixed_version = (fixed_version or "").strip()[:100] or None
+    if fixed_version and value != "fixed":
+        raise UsageError(_("a fixed version goes with the status fixed"))
     case = get_case(session, case_key)
     row = find(session, case, party)
     label = _label(row)
@@ -415,7 +422,7 @@ def set_status(
         row.statuses.append(
             PartyStatus(
                 status=value, statement=statement.strip(), at=when, by=actor.name,
-                analyst_id=actor.id or None,
+                analyst_id=actor.id or None, fixed_version=fixed_version,
             )
         )  # fmt: skip
         if value == "notified" and row.notified_at is None:
@@ -504,7 +511,15 @@ def info(session: Session, row: CaseParty) -> PartyInfo:
     case = session.get(Case, row.case_id)
     partner = session.get(Partner, row.partner_id) if row.partner_id else None
     timeline = tuple(
-        StatusInfo(s.id, s.status, s.statement, s.at, s.by, s.origin_fingerprint or "local")
+        StatusInfo(
+            s.id,
+            s.status,
+            s.statement,
+            s.at,
+            s.by,
+            s.origin_fingerprint or "local",
+            s.fixed_version,
+        )
         for s in sorted(row.statuses, key=lambda s: (s.at, s.id))
     )
     log = tuple(
@@ -543,10 +558,11 @@ def get(session: Session, case_key: str, party: str | int) -> PartyInfo:
     return info(session, find(session, get_case(session, case_key), party))
 
 
-def vendor_statuses(session: Session, case_id: int) -> dict[str, str]:
-    """Each vendor's (folded name) latest determination about its products: ours, or when we
-    recorded none, the latest a partner sent. What CSAF product statuses are made from."""
-    out: dict[str, str] = {}
+def vendor_statuses(session: Session, case_id: int) -> dict[str, tuple[str, str | None]]:
+    """Each vendor's (folded name) latest determination about its products, with the fixed
+    version when it said "fixed": ours, or when we recorded none, the latest a partner sent.
+    What CSAF product statuses are made from."""
+    out: dict[str, tuple[str, str | None]] = {}
     rows = session.scalars(
         select(CaseParty).where(CaseParty.case_id == case_id, CaseParty.kind == "vendor")
     ).all()
@@ -557,7 +573,7 @@ def vendor_statuses(session: Session, case_id: int) -> dict[str, str]:
         own = [s for s in said if s.origin_fingerprint is None]
         chosen = own or said
         if chosen:
-            out[row.name_key] = chosen[-1].status
+            out[row.name_key] = (chosen[-1].status, chosen[-1].fixed_version)
     return out
 
 

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("party_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=30), nullable=False),
         sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("fixed_version", sa.String(length=100), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("by", sa.String(length=200), nullable=False),
         sa.Column("analyst_id", sa.Integer(), nullable=True),
