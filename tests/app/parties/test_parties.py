@@ -179,3 +179,44 @@ def test_a_pseudonymous_reporter_is_never_credited_by_real_name(ws: Workspace) -
         assert parties.credits(s, cases.get_case(s, key).id) == ["h4x"]
         parties.update(s, actor, key, "h4x", pseudonymous=False)
         assert parties.credits(s, cases.get_case(s, key).id) == ["Jane Realname"]
+
+
+def test_a_partner_document_is_read_defensively(ws: Workspace) -> None:
+    """Junk, unknown kinds or statuses, naive times and oversize text from a bundle are
+    skipped or cut; a status the partner sent twice is kept once."""
+    from app.parties import exchange
+    from models import Partner
+
+    key = _case(ws)
+    actor = ws.require_actor()
+    fpr = "AB" * 20
+    with ws.session() as s:
+        partner = Partner(name="CERT-B", country="DE")
+        s.add(partner)
+        s.flush()
+        case = cases.get_case(s, key)
+        items = [
+            "junk",
+            {"kind": "overlord", "name": "X", "statuses": []},
+            {"kind": "vendor", "name": "  ", "statuses": []},
+            {
+                "kind": "vendor",
+                "name": "Helix AI",
+                "statuses": [
+                    {"status": "pwned", "at": NOTIFIED.isoformat()},
+                    {"status": "affected", "at": "2026-03-02T09:30:00"},  # no zone
+                    {"status": "affected", "at": NOTIFIED.isoformat(), "statement": "x" * 50_000},
+                    {"status": "affected", "at": NOTIFIED.isoformat()},
+                    {"status": "notified", "at": NOTIFIED.isoformat(), "fixed_version": "9"},
+                ],
+            },
+        ]
+        assert exchange.merge(s, actor, case, items, partner, fpr) == 2
+        assert exchange.merge(s, actor, case, {"not": "a list"}, partner, fpr) == 0
+        info = parties.get(s, key, "Helix AI")
+        assert info.origin == fpr and [t.status for t in info.timeline] == ["affected", "notified"]
+        assert len(info.timeline[0].statement) == exchange.MAX_STATEMENT
+        assert info.timeline[1].fixed_version is None  # only with "fixed"
+        # Clocks of a party only the partner knows run from the partner's notification.
+        assert info.acknowledgement_due == NOTIFIED + timedelta(days=7)
+        assert exchange.merge(s, actor, case, items, partner, fpr) == 0
