@@ -12,6 +12,7 @@ from models.cases import (
     CaseStatus,
 )
 from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerKey
+from models.parties import CaseParty, PartyContact, PartyStatus
 from models.people import Analyst, Reporter, Role, Setting
 from models.reports import (
     Attachment,
@@ -50,6 +51,7 @@ __all__ = [
     "CaseFact",
     "CaseJurisdiction",
     "CasePartner",
+    "CaseParty",
     "CaseSearch",
     "CaseStatus",
     "Deadline",
@@ -61,6 +63,8 @@ __all__ = [
     "OrgKey",
     "Partner",
     "PartnerKey",
+    "PartyContact",
+    "PartyStatus",
     "PlaybookRun",
     "PlaybookStep",
     "QuarantineItem",

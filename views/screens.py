@@ -21,6 +21,9 @@ def install(window: MainWindow) -> None:
 
     playbook_runner.install(window)  # the Playbooks case tab (issue 8)
     impact_panel.install(window)  # the Impact case tab (issue 8)
+    from views import parties_panel
+
+    parties_panel.install(window)  # the Parties case tab (issue 14)
     _install_exchange(window)  # partners, export wizard, bundle import (issue 7)
     _install_intake(window)  # Import…, drag and drop, duplicate review, raw reports (issue 4)
     return None

@@ -8,9 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import parties
 from app.advisories.drafting import check_language, get_advisory, texts_of
 from app.advisories.fields import FIELDS, TextState, state_of
 from app.cases import get_case
+from app.parties.service import name_key
+from i18n import gettext_in
 from models import (
     AffectedProduct,
     Analyst,
@@ -99,6 +102,12 @@ class AdvisoryContent:
     updated_at: datetime
     embargo_until: datetime | None
     generated_at: datetime
+    # Each vendor party's latest determination, (folded vendor name, status) (app.parties);
+    # (affected product id, product id of its fixed version) where a vendor named the fixed
+    # version; the names the reporter parties are credited by.
+    vendor_statuses: tuple[tuple[str, str], ...] = ()
+    fixed_for: tuple[tuple[str, str], ...] = ()
+    credits: tuple[str, ...] = ()
 
 
 def _score(a: Assessment) -> ScoreInfo:
@@ -129,6 +138,27 @@ def _namespace(session: Session, org: str) -> str:
     return f"https://{slug}.invalid/security"
 
 
+def _fixed_versions(
+    products: dict[int, ProductInfo], said: dict[str, tuple[str, str | None]]
+) -> dict[str, tuple[tuple[str, str, str], ProductInfo]]:
+    """For each affected product whose vendor said "fixed" with the fixed version: that version
+    as a product of its own, one per vendor, name and version (affected pid → (key, product))."""
+    made: dict[tuple[str, str, str], ProductInfo] = {}
+    out: dict[str, tuple[tuple[str, str, str], ProductInfo]] = {}
+    for row_id, p in products.items():
+        vendor = name_key(p.vendor) if p.vendor else ""
+        status, fixed = said.get(vendor, ("", None))
+        if status != "fixed" or not fixed or p.version == fixed:
+            continue
+        key = (vendor, p.name, fixed)
+        if key not in made:
+            made[key] = ProductInfo(
+                f"ACCORD-F{row_id}", p.kind, p.name, p.vendor, fixed, None, None, None
+            )
+        out[p.product_id] = (key, made[key])
+    return out
+
+
 def load(session: Session, case_key: str, language: str | None = None) -> AdvisoryContent:
     """Read the advisory of ``case_key`` in ``language`` (its source language when None)."""
     adv = get_advisory(session, case_key)
@@ -149,6 +179,12 @@ def load(session: Session, case_key: str, language: str | None = None) -> Adviso
             texts[name] = src_text
             if src_text.strip():
                 fallback.append(name)
+    credited = tuple(parties.credits(session, case.id))
+    if credited and not texts["credits"].strip():
+        # The reporter's credit wording, until someone writes the credits themselves.
+        texts["credits"] = gettext_in(lang, "Reported by {names}.").format(
+            names=", ".join(credited)
+        )
     assessments = list(
         session.scalars(
             select(Assessment)
@@ -196,6 +232,9 @@ def load(session: Session, case_key: str, language: str | None = None) -> Adviso
                 ssvc=_latest(own, "ssvc"),
             )
         )
+    said = parties.vendor_statuses(session, case.id)
+    fixed_for = _fixed_versions(products, said)
+    products.update({-i: p for i, p in enumerate(dict(fixed_for.values()).values(), 1)})
     org_row = session.get(Setting, "org.name")
     org = str(org_row.value) if org_row is not None else "Accord"
     approvers = {i: n for i, n in session.execute(select(Analyst.id, Analyst.name))}
@@ -211,4 +250,7 @@ def load(session: Session, case_key: str, language: str | None = None) -> Adviso
         products=tuple(products.values()), vulnerabilities=tuple(infos), revisions=revisions,
         created_at=adv.created_at, updated_at=adv.updated_at, embargo_until=case.embargo_until,
         generated_at=utcnow(),
+        vendor_statuses=tuple(sorted((k, v[0]) for k, v in said.items())),
+        fixed_for=tuple((a, f.product_id) for a, (_k, f) in fixed_for.items()),
+        credits=credited,
     )  # fmt: skip

@@ -20,6 +20,7 @@ from app import files
 from app.advisories.content import AdvisoryContent, ProductInfo, ScoreInfo, VulnInfo
 from app.advisories.fields import FIELD_LABELS, TIER_LABELS, TLP_LABELS
 from app.errors import AccordError, UsageError
+from app.parties.service import name_key
 from app.versions import sources
 from i18n import _, bcp47, gettext_in
 
@@ -272,7 +273,8 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
 
     v21 = version == "2.1"
     texts = c.texts
-    all_pids = tuple(p.product_id for p in c.products)
+    fixed_ids = {f for _a, f in c.fixed_for}  # fixed versions: never "affected" by default
+    all_pids = tuple(p.product_id for p in c.products if p.product_id not in fixed_ids)
     tlp = c.tlp if v21 else {"CLEAR": "WHITE", "AMBER+STRICT": "AMBER"}.get(c.tlp, c.tlp)
     document: dict[str, Any] = {
         "category": "csaf_security_advisory",
@@ -326,7 +328,7 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
     if references:
         document["references"] = references
     if texts["credits"].strip():
-        document["acknowledgments"] = [{"summary": texts["credits"]}]
+        document["acknowledgments"] = acknowledgments(c, texts["credits"])
     if c.severity is not None:
         document["aggregate_severity"] = {
             "text": tx(TIER_LABELS.get(c.severity.tier, c.severity.tier))
@@ -350,15 +352,17 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
             item["notes"] = [
                 {"category": "description", "text": description, "title": tx("Description")}
             ]
-        item["product_status"] = {"known_affected": pids}
+        item["product_status"] = product_status(pids, c)
+        # A fix or workaround for a product that is not affected contradicts its status.
+        fixable = [p for p in pids if p not in item["product_status"].get("known_not_affected", ())]
         remediations = []
-        if texts["remediation"].strip():
+        if texts["remediation"].strip() and fixable:
             remediations.append(
-                {"category": "vendor_fix", "details": texts["remediation"], "product_ids": pids}
+                {"category": "vendor_fix", "details": texts["remediation"], "product_ids": fixable}
             )
-        if texts["mitigation"].strip():
+        if texts["mitigation"].strip() and fixable:
             remediations.append(
-                {"category": "workaround", "details": texts["mitigation"], "product_ids": pids}
+                {"category": "workaround", "details": texts["mitigation"], "product_ids": fixable}
             )
         if remediations:
             item["remediations"] = remediations
@@ -370,7 +374,7 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
                 {"category": "impact", "details": texts["impact"], "product_ids": pids}
             ]
         if texts["credits"].strip():
-            item["acknowledgments"] = [{"summary": texts["credits"]}]
+            item["acknowledgments"] = acknowledgments(c, texts["credits"])
         vulnerabilities.append(item)
 
     doc: dict[str, Any] = {}
@@ -380,6 +384,43 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
     doc["product_tree"] = product_tree(c.products, tx, v21)
     doc["vulnerabilities"] = vulnerabilities
     return doc
+
+
+# A vendor party's determination (app.parties) as a CSAF product status group (3.2.3.9).
+PARTY_STATUS_GROUPS = {
+    "affected": "known_affected",
+    "not-affected": "known_not_affected",
+    "fixed": "known_affected",  # the listed versions stay affected; their fix goes to "fixed"
+    "under-investigation": "under_investigation",
+}
+
+
+def product_status(pids: list[str], c: AdvisoryContent) -> dict[str, list[str]]:
+    """Each product in the group its vendor's latest status says; a product whose vendor said
+    nothing (or is not a party) stays ``known_affected``, as the case lists it as affected.
+
+    "fixed" does not make the listed (affected) versions fixed, which would tell a consumer
+    running one that it is safe: they stay ``known_affected`` and the fixed version the vendor
+    named is listed under ``fixed`` (CSAF 2.1 test 6.1.27.13 wants both)."""
+    said = dict(c.vendor_statuses)
+    vendor_of = {p.product_id: name_key(p.vendor) if p.vendor else "" for p in c.products}
+    fixed_for = dict(c.fixed_for)
+    groups: dict[str, list[str]] = {}
+    for pid in pids:
+        status = said.get(vendor_of.get(pid, ""), "affected")
+        groups.setdefault(PARTY_STATUS_GROUPS.get(status, "known_affected"), []).append(pid)
+        fixed = fixed_for.get(pid) if status == "fixed" else None
+        if fixed and fixed not in groups.get("fixed", []):
+            groups.setdefault("fixed", []).append(fixed)
+    return groups
+
+
+def acknowledgments(c: AdvisoryContent, summary: str) -> list[dict[str, Any]]:
+    """The credits text, with the reporter parties' credited names (CSAF 3.2.1.1)."""
+    ack: dict[str, Any] = {"summary": summary}
+    if c.credits:
+        ack["names"] = list(c.credits)
+    return [ack]
 
 
 def _scores(v: VulnInfo, pids: list[str], v21: bool) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 from app import cases, queue
 from app.cli.context import CliContext
 from app.cli.intake import attachment_lines
+from app.cli.parties import register_case as register_parties
 from app.cli.trust_cmds import add_override, register_case
 from app.intake import records
 from i18n import _
@@ -52,6 +53,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.add_argument("analyst")
     a.set_defaults(handler=cmd_assign)
     register_case(csub, common)
+    register_parties(csub, common)
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:

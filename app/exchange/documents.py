@@ -14,6 +14,7 @@ from app import trust
 from app.advisories import content as advisory_content
 from app.advisories import csaf_export
 from app.errors import AccordError
+from app.parties import exchange as parties_exchange
 from app.playbooks import joint
 from models import Advisory, Assessment, Case, PlaybookRun, Report, Vulnerability
 
@@ -128,6 +129,7 @@ def case_document(session: Session, case: Case, own_fpr: str) -> dict[str, Any]:
             }
             for a in assessments
         ],
+        "parties": parties_exchange.party_documents(session, case),
         "playbook_runs": [
             {
                 "playbook_id": r.playbook_id,

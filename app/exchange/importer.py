@@ -26,6 +26,7 @@ from app.exchange import keys
 from app.exchange.bundle_format import Limits
 from app.exchange.documents import ORIGIN_FORMAT
 from app.exchange.verify import BundleReport, Refused, Verified, _Verifier, report_for
+from app.parties import exchange as parties_exchange
 from app.playbooks import joint
 from i18n import _
 from models import (
@@ -263,6 +264,7 @@ class _Merge:
             bundle_id=str(self.v.manifest.get("bundle_id")),
         )  # fmt: skip
         self.assessments_of(case, doc.get("assessments") or [], vuln_map)
+        self.parties_of(case, doc)
         self.steps_of(case, doc)
         if isinstance(doc.get("advisory_draft"), dict):
             self.advisory(case, doc["advisory_draft"])
@@ -412,6 +414,19 @@ class _Merge:
                 details={"partner": self.partner.id, "fingerprint": fpr, "tier": row.tier},
             )
             self.assessments += 1
+
+    def parties_of(self, case: Case, doc: dict[str, Any]) -> None:
+        """The partner's parties and their statuses, kept as theirs beside ours."""
+        added = parties_exchange.merge(
+            self.s, self.actor, case, doc.get(parties_exchange.FORMAT_KEY),
+            self.partner, self.v.signer_fingerprint,
+        )  # fmt: skip
+        if added:
+            self.notes.append(
+                _("{key}: {n} party statuses from {partner}").format(
+                    key=case.key, n=added, partner=self.partner.name
+                )
+            )
 
     def steps_of(self, case: Case, doc: dict[str, Any]) -> None:
         """Completions of steps the partner did, through the playbooks' joint-run contract;
