@@ -292,6 +292,7 @@ def open_workspace(
 def _open_team(engine: Engine, label: str, selector: str | None) -> Workspace:
     """A team database: the login is the analyst (``selector`` may only name them)."""
     try:
+        team.check_login(engine)
         team.prepare(engine)
         ws = Workspace(engine, label)
         with ws.session() as s:

@@ -60,10 +60,24 @@ def _head() -> str | None:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
+# How libpq reports a login the server refused (no SQLSTATE reaches the client then).
+_REFUSED = re.compile(
+    r"password authentication failed|not permitted to log in|role \S+ does not exist|"
+    r"no password supplied|authentication failed|no pg_hba\.conf entry"
+)
+
+
 def _login_refused(exc: OperationalError) -> LockedError | None:
-    """A refused login (wrong password, no such login, NOLOGIN) as exit 3; None otherwise."""
-    state = getattr(exc.orig, "sqlstate", None)
-    if state is not None and state.startswith("28"):
+    """A refused login (wrong password, no such login, NOLOGIN) as exit 3; None otherwise
+    (the server is down, the database is missing: exit 1). Only the class is told, never
+    the server's text."""
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    pgconn = getattr(exc.orig, "pgconn", None)
+    if (
+        state.startswith("28")
+        or getattr(pgconn, "needs_password", False)
+        or _REFUSED.search(str(exc.orig))
+    ):
         return LockedError(_("the team database refused this login (wrong password or disabled)"))
     return None
 
@@ -71,14 +85,8 @@ def _login_refused(exc: OperationalError) -> LockedError | None:
 def prepare(engine: Engine, *, new: bool = False) -> None:
     """Bring the schema to the newest revision and (re)apply the grants. Only the owner can;
     anyone else is told the owner must upgrade first. ``new``: a database being created."""
-    try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-    except OperationalError as exc:
-        refused = _login_refused(exc)
-        if refused is not None:
-            raise refused from None
-        raise
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
     if current == _head() and not new:
         return
     try:
@@ -212,6 +220,26 @@ def current_login(session: Session) -> Login:
     ).all()
     by_name = {n: r for r, n in ROLE_NAMES.items()}
     return Login(str(row[0]), bool(row[1]), frozenset(by_name[n] for n in names if n in by_name))
+
+
+def check_login(engine: Engine) -> Login:
+    """Log in, and make sure the server gives the login an Accord role (or the ownership)
+    before anything else is read: without one, it may read nothing here (exit 3)."""
+    try:
+        with Session(engine) as s:
+            login = current_login(s)
+    except OperationalError as exc:
+        refused = _login_refused(exc)
+        if refused is not None:
+            raise refused from None
+        raise
+    if login.role is None:
+        raise LockedError(
+            _("the login {login} is in none of the roles {roles}").format(
+                login=login.name, roles=", ".join(ROLE_NAMES.values())
+            )
+        )
+    return login
 
 
 def identify(session: Session, selector: str | None) -> Actor:
