@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app import audit
 from app import workspace as ws_mod
+from app.errors import LockedError
 from models import AuditEvent
 
 pytestmark = pytest.mark.postgres
@@ -63,15 +64,11 @@ def _drop_logins(pg_url: str, logins: list[str]) -> None:
 def _as(team: dict[str, str], who: str) -> tuple[str, dict[str, str]]:
     """The URL for ``who``'s own login, and the env giving its password (never in argv)."""
     url = make_url(team["url"]).set(username=team[f"{who}_login"])
-    return url.render_as_string(hide_password=False), {
-        "ACCORD_PASSPHRASE": team[f"{who}_password"]
-    }
+    return url.render_as_string(hide_password=False), {"ACCORD_PASSPHRASE": team[f"{who}_password"]}
 
 
 def _engine_as(team: dict[str, str], who: str):  # type: ignore[no-untyped-def]
-    url = make_url(team["url"]).set(
-        username=team[f"{who}_login"], password=team[f"{who}_password"]
-    )
+    url = make_url(team["url"]).set(username=team[f"{who}_login"], password=team[f"{who}_password"])
     return create_engine(url)
 
 
@@ -85,7 +82,9 @@ def _events(pg_url: str) -> list[AuditEvent]:
 
 def test_each_login_acts_only_as_itself(team, cli) -> None:  # type: ignore[no-untyped-def]
     bob_url, bob_env = _as(team, "bob")
-    made = cli("--db", bob_url, "case", "new", "--title", "Tool exfiltration", "--json", env=bob_env)
+    made = cli(
+        "--db", bob_url, "case", "new", "--title", "Tool exfiltration", "--json", env=bob_env
+    )
     assert made.code == 0, made.err
     carol_url, carol_env = _as(team, "carol")
     assert cli("--db", carol_url, "cases", "list", env=carol_env).code == 0
@@ -120,7 +119,9 @@ def test_wrong_password_and_unknown_login_are_refused(team, cli, pg_url: str) ->
     dave = team["bob_login"].replace("bob_", "dave_")
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text(f"CREATE ROLE \"{dave}\" LOGIN PASSWORD 'dave-password' IN ROLE accord_analyst"))
+        c.execute(
+            text(f"CREATE ROLE \"{dave}\" LOGIN PASSWORD 'dave-password' IN ROLE accord_analyst")
+        )
     admin.dispose()
     url = make_url(pg_url).set(username=dave).render_as_string(hide_password=False)
     stranger = cli("--db", url, "cases", "list", env={"ACCORD_PASSPHRASE": "dave-password"})
@@ -193,7 +194,9 @@ def test_deactivated_login_is_locked_out(team, cli) -> None:  # type: ignore[no-
     assert refused.code == 3, refused.err
     last = _events(team["url"])[-1]
     assert (last.action, last.actor, last.db_login) == (
-        "analyst.deactivate", team["carol"], team["carol_login"]
+        "analyst.deactivate",
+        team["carol"],
+        team["carol_login"],
     )
 
 
@@ -207,3 +210,22 @@ def test_one_time_password_is_changed_by_its_owner(team, cli) -> None:  # type: 
     assert cli("--db", bob_url, "cases", "list", env=bob_env).code == 3
     own = {"ACCORD_PASSPHRASE": "bob's very own password"}
     assert cli("--db", bob_url, "cases", "list", env=own).code == 0
+
+
+def test_a_team_database_from_before_logins_maps_its_owner_once(pg_url: str) -> None:
+    ws = ws_mod.create(None, None, "CERT-Test", "alice", db_url=pg_url)
+    with ws.session() as s:  # as written before migration 0018: no analyst has a login
+        s.execute(text("UPDATE analyst SET db_login = NULL"))
+    ws.lock()
+    with pytest.raises(LockedError):
+        ws_mod.open_workspace(None, None, db_url=pg_url)
+    # The owner names the coordinator it is, once; from then on the login alone says so.
+    ws = ws_mod.open_workspace(None, None, db_url=pg_url, analyst="alice")
+    assert ws.require_actor().name == "alice" and ws.login == "postgres"
+    ws.lock()
+    ws = ws_mod.open_workspace(None, None, db_url=pg_url)
+    assert ws.require_actor().name == "alice"
+    with ws.session() as s:
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(2)).all()
+        assert last[0].action == "analyst.login" and last[0].details == {"login": "postgres"}
+    ws.lock()
