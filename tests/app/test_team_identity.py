@@ -104,6 +104,11 @@ def test_each_login_acts_only_as_itself(team, cli) -> None:  # type: ignore[no-u
     # Naming oneself (by name or login) is fine.
     assert cli("--db", bob_url, "--as", team["bob"], "cases", "list", env=bob_env).code == 0
     assert cli("--db", bob_url, "--as", team["bob_login"], "cases", "list", env=bob_env).code == 0
+    # The log shows who wrote each event as the server saw it.
+    log = cli("--db", carol_url, "audit", "log", "--json", env=carol_env).json()
+    assert isinstance(log, list)
+    assert [e["db_login"] for e in log if e["action"] == "case.create"] == [team["bob_login"]]
+    assert cli("--db", carol_url, "audit", "verify", env=carol_env).code == 0
     # The chain verifies: team events are unsigned, attributed by the login instead.
     engine = create_engine(team["url"])
     with ws_mod.Workspace(engine, "t").session() as s:
