@@ -32,8 +32,9 @@ _CLOCK = "audit_clock"
 FREE_TEXT = frozenset({"reason", "evidence", "note", "notes", "justification", "comment", "text"})
 EXPORT_FORMAT = "accord-audit-export/1"
 # "redacted" is an export's marker, not the event's; the signature is over the hash, so
-# neither it nor the key id it names is part of the hash.
-_NOT_HASHED = frozenset({"hash", "redacted", "signature", "key_id"})
+# neither it nor the key id it names is part of the hash; nor is a team database's db_login,
+# which the server fills in after the client made the hash.
+_NOT_HASHED = frozenset({"hash", "redacted", "signature", "key_id", "db_login"})
 
 
 def canonical(event: dict[str, Any]) -> bytes:
@@ -82,6 +83,9 @@ def redact(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def as_dict(ev: AuditEvent) -> dict[str, Any]:
+    """The event as verified and exported; on a team database with the login that wrote it
+    (filled by the server after the hash was made, so outside the hash, like signatures)."""
+    extra = {"db_login": ev.db_login} if ev.db_login is not None else {}
     return {
         "seq": ev.seq,
         "at": ev.at.isoformat(),
@@ -95,6 +99,7 @@ def as_dict(ev: AuditEvent) -> dict[str, Any]:
         "hash": ev.hash,
         "signature": ev.signature,
         "key_id": ev.key_id,
+        **extra,
     }
 
 

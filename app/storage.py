@@ -82,12 +82,17 @@ def plain_sqlite_engine(path: Path | None = None) -> Engine:
     return engine
 
 
-def server_engine(url: str) -> Engine:
-    """PostgreSQL for teams; ``postgresql://`` URLs use the psycopg 3 driver."""
+def server_engine(url: str, password: str | None = None) -> Engine:
+    """PostgreSQL for teams; ``postgresql://`` URLs use the psycopg 3 driver. ``password``
+    (the login's, from ACCORD_PASSPHRASE) is used when the URL carries none; otherwise
+    libpq's own sources apply (``~/.pgpass``, ``PGPASSWORD``)."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    connect_args = {"password": password} if password and parsed.password is None else {}
+    return create_engine(
+        parsed, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+    )
 
 
 def check_key(engine: Engine, label: str) -> None:

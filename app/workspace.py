@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit, files
 from app.actor import Actor, Permission
 from app.errors import AccordError, LockedError, NotFound, UsageError
-from app.identity import unlock
+from app.identity import team, unlock
 from app.storage import (
     check_key_readonly,
     migrate,
@@ -87,6 +87,8 @@ class Workspace:
     keys: unlock.KeyState | None = field(default=None, repr=False)
     # One-time passphrases made while unlocking (key slots given to a legacy workspace).
     issued: dict[str, str] = field(default_factory=dict, repr=False)
+    # A team database's login (``session_user``), which is the actor and is never chosen.
+    login: str | None = None
     _factory: sessionmaker[Session] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -116,7 +118,17 @@ class Workspace:
     def act_as(self, name: str | None) -> Actor:
         """Choose the acting analyst of a workspace without key slots (in-memory, tests); with
         one analyst only, the name may be omitted. A workspace file's actor is whoever's slot
-        unlocked it, and is never chosen."""
+        unlocked it, a team database's is its login; neither is ever chosen."""
+        if self.login is not None:
+            actor = self.require_actor()
+            if name and name not in (actor.name, self.login):
+                raise LockedError(
+                    _(
+                        "connected as {me} (login {login}); {name} must connect with their own "
+                        "login"
+                    ).format(me=actor.name, login=self.login, name=name)
+                )
+            return actor
         if self.keys is not None:
             actor = self.require_actor()
             if name and name != actor.name:
@@ -156,7 +168,8 @@ def _engine_for(directory: Path, passphrase: str | None, db_url: str | None) -> 
     if db_url:
         if db_url == "sqlite://":
             return plain_sqlite_engine(), "memory"
-        return server_engine(db_url), db_url.split("@")[-1]
+        # The passphrase, when given, is the login's password (unless the URL has one).
+        return server_engine(db_url, password=passphrase), db_url.split("@")[-1]
     if passphrase is None:
         raise LockedError(
             _("a passphrase is needed to unlock workspace {dir}").format(dir=directory)
@@ -192,7 +205,10 @@ def create(
         assert directory is not None
         engine, keys, slots = unlock.new_database(directory)
         label = str(directory)
-    migrate(engine)
+    if team.is_team(engine):
+        team.prepare(engine, new=True)
+    else:
+        migrate(engine)
     ws = Workspace(engine, label, directory if not db_url else None)
     if slots is not None:
         ws.keys = keys
@@ -201,6 +217,9 @@ def create(
             raise AccordError(_("workspace {dir} is already initialised").format(dir=label))
         s.add(Setting(key="org.name", value=org))
         first = Analyst(name=analyst, role=Role.COORDINATOR)
+        if team.is_team(engine):
+            # The login that creates a team database owns it: the first coordinator.
+            ws.login = first.db_login = team.current_login(s).name
         s.add(first)
         s.flush()
         actor = Actor(first.id, first.name, first.role)
@@ -256,6 +275,8 @@ def open_workspace(
         # still merge a WAL left by a crash into the main file and delete it on close.
         check_key_readonly(directory / DB_FILE, passphrase, str(directory))
     engine, label = _engine_for(directory or Path("."), passphrase, db_url)
+    if team.is_team(engine):
+        return _open_team(engine, label, analyst)
     migrate(engine)
     ws = Workspace(engine, label, directory if not db_url else None)
     if not db_url and passphrase is not None:
@@ -266,6 +287,21 @@ def open_workspace(
         except BaseException:
             ws.lock()
             raise
+    return ws
+
+
+def _open_team(engine: Engine, label: str, selector: str | None) -> Workspace:
+    """A team database: the login is the analyst (``selector`` may only name them)."""
+    try:
+        team.check_login(engine)
+        team.prepare(engine)
+        ws = Workspace(engine, label)
+        with ws.session() as s:
+            ws.actor = team.identify(s, selector)
+            ws.login = team.current_login(s).name
+    except BaseException:
+        engine.dispose()
+        raise
     return ws
 
 

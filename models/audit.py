@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -32,6 +32,9 @@ class AuditEvent(Base):
     # NULL for events of the system and for events written before the actor had a key.
     signature: Mapped[str | None] = mapped_column(String(128))
     key_id: Mapped[str | None] = mapped_column(String(64))
+    # On a team database, the login that wrote the event: the server's ``session_user``
+    # (a column default the roles may not override); NULL in a workspace file.
+    db_login: Mapped[str | None] = mapped_column(String(63), server_default=FetchedValue())
 
 
 class AnalystKey(Base):

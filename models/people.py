@@ -30,6 +30,8 @@ class Analyst(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # On a team database, the PostgreSQL login that is this analyst (``session_user``).
+    db_login: Mapped[str | None] = mapped_column(String(63), unique=True, index=True)
 
 
 class Reporter(Base):

@@ -10,7 +10,7 @@ from app import analysts
 from app import workspace as ws_mod
 from app.cli.context import CliContext
 from app.errors import UsageError
-from app.identity import unlock
+from app.identity import team, unlock
 from i18n import _
 from models import Analyst
 
@@ -22,6 +22,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["analyst", "shift-lead", "coordinator"])
     a.add_argument("--tz", default="UTC", help=_("the analyst's time zone"))
+    a.add_argument(
+        "--login",
+        help=_("team database: map this existing login instead of creating one"),
+    )
     a.set_defaults(handler=cmd_add)
     ls = psub.add_parser("list", parents=[common], help=_("list analysts"))
     ls.set_defaults(handler=cmd_list)
@@ -46,6 +50,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
+    if ws.login is not None:
+        return _add_login(ctx, args)
+    if args.login:
+        raise UsageError(_("--login is for a team database (--db)"))
     phrase = None
     with ws.session() as s:
         info = analysts.add(s, ws.require_actor(), args.name, args.role, args.tz)
@@ -66,7 +74,38 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_login(ctx: CliContext, args: argparse.Namespace) -> int:
+    """On a team database an analyst is a login: created (one-time password) or mapped."""
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        added = team.add_analyst(
+            s, ws.require_actor(), args.name, args.role, args.tz, login=args.login
+        )
+    data: dict[str, Any] = {**asdict(added.info), "db_login": added.login}
+    text = _("Added {name} ({role}) as login {login}.").format(
+        name=added.info.name, role=added.info.role, login=added.login
+    )
+    if added.one_time_passphrase is not None:
+        data["one_time_passphrase"] = added.one_time_passphrase
+        text += "\n" + _(
+            "One-time password of the login (shown once; {name} changes it with "
+            "'accord analyst passphrase'): {passphrase}"
+        ).format(name=added.info.name, passphrase=added.one_time_passphrase)
+    ctx.emit(data, text)
+    return 0
+
+
 def cmd_passphrase(ctx: CliContext, args: argparse.Namespace) -> int:
+    if ctx.db_url:
+        ws = ctx.open_workspace()
+        with ws.session() as s:
+            team.change_own_password(s, ws.require_actor(), _required(ctx.new_passphrase()))
+        actor = ws.require_actor()
+        ctx.emit(
+            {"analyst": actor.name, "passphrase_changed": True},
+            _("{name}: passphrase changed.").format(name=actor.name),
+        )
+        return 0
     asked: list[str] = []
 
     def remember() -> str:
@@ -96,6 +135,14 @@ def _required(phrase: str | None) -> str:
 
 def cmd_deactivate(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
+    if ws.login is not None:
+        with ws.session() as s:
+            login = team.deactivate(s, ws.require_actor(), args.name)
+        ctx.emit(
+            {"analyst": args.name, "active": False, "rekeyed": False, "db_login": login},
+            _("{name} is deactivated; their login may no longer connect.").format(name=args.name),
+        )
+        return 0
     unlock.deactivate(ws, args.name)
     ctx.emit(
         {"analyst": args.name, "active": False, "rekeyed": ws.keys is not None},
@@ -106,7 +153,11 @@ def cmd_deactivate(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_reset(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
-    phrase = unlock.reset_slot(ws, args.name)
+    if ws.login is not None:
+        with ws.session() as s:
+            phrase = team.reset_password(s, ws.require_actor(), args.name)
+    else:
+        phrase = unlock.reset_slot(ws, args.name)
     ctx.emit(
         {"analyst": args.name, "one_time_passphrase": phrase},
         _("One-time passphrase for {name} (shown once): {passphrase}").format(

@@ -107,7 +107,8 @@ class CliContext:
         """Unlock the workspace; a workspace file's passphrase says who is acting."""
         if self._ws is None:
             url = self.db_url
-            phrase = None if url else self.passphrase()
+            # On a team database ACCORD_PASSPHRASE, when set, is the login's password.
+            phrase = self.secrets.get("ACCORD_PASSPHRASE") if url else self.passphrase()
             self._ws = ws_mod.open_workspace(
                 None if url else self.directory,
                 phrase,
