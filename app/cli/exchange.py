@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from app import files
 from app.cli.context import CliContext
 from app.cli.trust_cmds import add_override
 from app.errors import AccordError, UsageError
@@ -130,7 +131,8 @@ def cmd_key_export(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     with ws.session() as s:
         fpr, armored = keys.export_public(s, ws.require_actor())
-    Path(args.out).write_text(armored, encoding="utf-8")
+    # Public, but written like every other file Accord makes: 0600, whole or not at all.
+    files.write_private_atomic(Path(args.out), armored.encode("utf-8"))
     ctx.emit(
         {"fingerprint": fpr, "out": args.out},
         _("Wrote the public certificate {fpr} to {file}").format(
@@ -264,7 +266,13 @@ def cmd_bundle_export(ctx: CliContext, args: argparse.Namespace) -> int:
         result = export.export_bundle(
             s, actor, args.to, args.case, args.tlp, include, override=args.override
         )
-        out.write_bytes(result.data)
+        # Inside the session: if the file cannot be written, the export is not recorded.
+        try:
+            files.write_private_atomic(out, result.data, replace=False)
+        except FileExistsError:
+            raise AccordError(
+                _("{file} exists already; choose a new file").format(file=out)
+            ) from None
     data = {**result.plan.as_json(), "out": str(out), "sha256": result.sha256}
     ctx.emit(
         data,
