@@ -218,6 +218,7 @@ def _payload(
                     "size": att.size,
                     "hazardous": att.hazardous,
                     "hazard_kind": att.hazard_kind,
+                    "hazard_reasons": list(att.hazard_reasons or []),
                 }
             )
         doc["attachments"] = listed

@@ -26,6 +26,7 @@ from app.exchange import keys
 from app.exchange.bundle_format import Limits
 from app.exchange.documents import ORIGIN_FORMAT
 from app.exchange.verify import BundleReport, Refused, Verified, _Verifier, report_for
+from app.intake import hazard
 from app.playbooks import joint
 from i18n import _
 from models import (
@@ -346,16 +347,25 @@ class _Merge:
             data = self.v.members.get(str(item.get("path")))
             if data is None:
                 continue
+            filename = str(item.get("filename") or "attachment")[:500]
+            # Classified here as at intake: the partner's flag may add a hazard, never hide one.
+            claimed = item.get("hazard_reasons")
+            if not claimed and item.get("hazard_kind"):
+                claimed = [item.get("hazard_kind")]
+            found = hazard.union(
+                hazard.classify(filename, data), claimed, bool(item.get("hazardous"))
+            )
             self.s.add(
                 Attachment(
                     case_id=case.id,
-                    filename=str(item.get("filename") or "attachment")[:500],
+                    filename=filename,
                     media_type=str(item.get("media_type") or "application/octet-stream"),
                     content=data,
                     sha256=hashlib.sha256(data).hexdigest(),
                     size=len(data),
-                    hazardous=bool(item.get("hazardous")),
-                    hazard_kind=item.get("hazard_kind"),
+                    hazardous=found.hazardous,
+                    hazard_kind=found.kind,
+                    hazard_reasons=list(found.reasons),
                 )
             )
             self.attachments += 1
