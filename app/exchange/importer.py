@@ -42,6 +42,7 @@ from models import (
     CaseJurisdiction,
     CasePartner,
     Partner,
+    PartnerCheckpoint,
     PartnerKey,
     QuarantineItem,
     Reference,
@@ -724,6 +725,21 @@ def import_one(
     row.analyst_id = actor.id or None
     if held is None:
         session.add(row)
+    cp = v.checkpoint
+    if cp is not None:
+        # Kept per partner: a later bundle of theirs is held against it (app/exchange/verify.py).
+        session.add(
+            PartnerCheckpoint(
+                partner_id=partner.id,
+                bundle_uuid=str(m["bundle_id"]),
+                events=cp["events"],
+                head_hash=cp["head"],
+                at=_time(cp["at"]) or utcnow(),
+                signer=v.signer_fingerprint,
+                statement=cp["statement"],
+                signature=cp["signature"],
+            )
+        )
     audit.record(
         session,
         actor,
@@ -741,6 +757,7 @@ def import_one(
             "playbook_steps": merge.steps,
             "advisories": merge.advisories,
             "held": held is not None,
+            "checkpoint": {"events": cp["events"], "head": cp["head"]} if cp else None,
         },
     )
     if progress is not None:
