@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import analysts, audit, cases, reporters, search
+from app import analysts, audit, cases, files, reporters, search
 from app.actor import Actor, Permission
 from app.demo_text import CaseText, DemoData, compose, fake_sha256, load
 from app.errors import AccordError, UsageError
@@ -497,11 +497,11 @@ def write_marker(directory: Path) -> Path:
     from app.workspace import DEMO_MARKER, DEMO_PASSPHRASE
 
     path = directory / DEMO_MARKER
-    path.write_text(
+    text = (
         "This is Accord's demo workspace; its passphrase is public: "
-        f"{DEMO_PASSPHRASE}\nNever keep real cases in it.\n",
-        encoding="utf-8",
+        f"{DEMO_PASSPHRASE}\nNever keep real cases in it.\n"
     )
+    files.write_private_atomic(path, text.encode("utf-8"))
     return path
 
 

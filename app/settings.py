@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
+from app import files
 from app.errors import UsageError
 from i18n import _
 
@@ -143,8 +144,7 @@ def save(settings: Settings, path: Path | None = None) -> Path:
         raise UsageError(
             _("{file} was written by a newer Accord; not overwriting it").format(file=target)
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(settings.to_dict(), indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(target)
+    files.private_dir(target.parent)
+    data = json.dumps(settings.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+    files.write_private_atomic(target, data)
     return target

@@ -11,7 +11,7 @@ from models.cases import (
     CaseSearch,
     CaseStatus,
 )
-from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerKey
+from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerCheckpoint, PartnerKey
 from models.parties import CaseParty, PartyContact, PartyStatus
 from models.people import Analyst, Reporter, Role, Setting
 from models.reports import (
@@ -62,6 +62,7 @@ __all__ = [
     "Note",
     "OrgKey",
     "Partner",
+    "PartnerCheckpoint",
     "PartnerKey",
     "PartyContact",
     "PartyStatus",

@@ -97,3 +97,24 @@ class BundleCase(Base):
     bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id", ondelete="CASCADE"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+
+
+class PartnerCheckpoint(Base):
+    """A partner's audit checkpoint, as its bundle carried it and its key signed it: the
+    count and head of its audit chain. A later bundle vouching for fewer events, or for the
+    same count with another head, shows the partner's audit log was cut or rewritten
+    (migration 0019)."""
+
+    __tablename__ = "partner_checkpoint"
+    __table_args__ = (Index("ix_partner_checkpoint_partner_events", "partner_id", "events"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    bundle_uuid: Mapped[str] = mapped_column(String(64))
+    events: Mapped[int] = mapped_column()
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column()  # when the partner made it (its own clock)
+    signer: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from app import files
 from app.cli.context import CliContext
 from app.cli.trust_cmds import add_override
 from app.errors import AccordError, UsageError
@@ -51,6 +52,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.set_defaults(handler=cmd_partner_add)
     ls = psub.add_parser("list", parents=[common], help=_("list partners and their keys"))
     ls.set_defaults(handler=cmd_partner_list)
+    sh = psub.add_parser(
+        "show", parents=[common], help=_("one partner: keys, sequences, last audit checkpoint")
+    )
+    sh.add_argument("name")
+    sh.set_defaults(handler=cmd_partner_show)
     v = psub.add_parser(
         "verify", parents=[common], help=_("confirm a fingerprint read out of band")
     )
@@ -130,7 +136,8 @@ def cmd_key_export(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     with ws.session() as s:
         fpr, armored = keys.export_public(s, ws.require_actor())
-    Path(args.out).write_text(armored, encoding="utf-8")
+    # Public, but written like every other file Accord makes: 0600, whole or not at all.
+    files.write_private_atomic(Path(args.out), armored.encode("utf-8"))
     ctx.emit(
         {"fingerprint": fpr, "out": args.out},
         _("Wrote the public certificate {fpr} to {file}").format(
@@ -178,6 +185,46 @@ def cmd_partner_list(ctx: CliContext, args: argparse.Namespace) -> int:
     with ws.session() as s:
         rows = partners.list_partners(s)
     ctx.emit([p.as_json() for p in rows], "\n".join(_partner_text(p) for p in rows))
+    return 0
+
+
+def _partner_details(p: partners.PartnerInfo) -> str:
+    lines = [
+        _partner_text(p),
+        _("Bundles: last sequence received {n_in}, last sent {n_out}").format(
+            n_in=p.last_sequence_in, n_out=p.last_sequence_out
+        ),
+    ]
+    cp = p.last_checkpoint
+    if cp is None:
+        lines.append(_("Audit checkpoint: none received yet"))
+    else:
+        lines.append(
+            _(
+                "Audit checkpoint: {n} events, head {head}, made {at}, in bundle {bundle} "
+                "(received {received})"
+            ).format(
+                n=cp.events,
+                head=cp.head,
+                at=cp.at.isoformat(),
+                bundle=cp.bundle_id,
+                received=cp.received_at.isoformat(),
+            )
+        )
+    for k in p.keys:
+        lines.append(
+            f"  {k.grouped}  {k.validity}"
+            + ("  " + _("current") if k.current else "")
+            + ("  " + _("verified") if k.verified else "")
+        )
+    return "\n".join(lines)
+
+
+def cmd_partner_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        info = partners.info(partners.get_partner(s, args.name))
+    ctx.emit(info.as_json(), _partner_details(info))
     return 0
 
 
@@ -264,7 +311,13 @@ def cmd_bundle_export(ctx: CliContext, args: argparse.Namespace) -> int:
         result = export.export_bundle(
             s, actor, args.to, args.case, args.tlp, include, override=args.override
         )
-        out.write_bytes(result.data)
+        # Inside the session: if the file cannot be written, the export is not recorded.
+        try:
+            files.write_private_atomic(out, result.data, replace=False)
+        except FileExistsError:
+            raise AccordError(
+                _("{file} exists already; choose a new file").format(file=out)
+            ) from None
     data = {**result.plan.as_json(), "out": str(out), "sha256": result.sha256}
     ctx.emit(
         data,

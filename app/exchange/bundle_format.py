@@ -17,6 +17,9 @@ FORMAT = "accord-bundle"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.asc"
+# The sender's audit checkpoint (app/identity/checkpoints.py): its statement and the
+# organisation key's detached signature, listed in the manifest like any other file.
+CHECKPOINT = "audit-checkpoint.json"
 
 # FIRST Traffic Light Protocol 2.0 (https://www.first.org/tlp/): the five labels.
 TLP_LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")

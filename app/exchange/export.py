@@ -23,6 +23,7 @@ from app.actor import Actor, Permission
 from app.errors import AccordError, UsageError
 from app.exchange import documents, keys, partners, pgp
 from app.exchange.bundle_format import (
+    CHECKPOINT,
     ENCRYPTED_TLP,
     FORMAT,
     FORMAT_VERSION,
@@ -31,6 +32,7 @@ from app.exchange.bundle_format import (
     parse_tlp,
     severity_model_ref,
 )
+from app.identity import checkpoints
 from i18n import _
 from models import (
     Advisory,
@@ -53,7 +55,7 @@ class ExportFile:
     path: str
     size: int
     sha256: str
-    kind: str  # case | advisory | signature | checksum | attachment | manifest
+    kind: str  # case | advisory | signature | checksum | attachment | manifest | checkpoint
 
     def as_json(self) -> dict[str, object]:
         return {"path": self.path, "size": self.size, "sha256": self.sha256, "kind": self.kind}
@@ -218,6 +220,7 @@ def _payload(
                     "size": att.size,
                     "hazardous": att.hazardous,
                     "hazard_kind": att.hazard_kind,
+                    "hazard_reasons": list(att.hazard_reasons or []),
                 }
             )
         doc["attachments"] = listed
@@ -304,7 +307,11 @@ def preview_bundle(
         for p, k in payload.kinds.items()
         if k == "advisory"
     ]
-    extra += [ExportFile(MANIFEST, 0, "", "manifest"), ExportFile(SIGNATURE, 0, "", "signature")]
+    extra += [
+        ExportFile(MANIFEST, 0, "", "manifest"),
+        ExportFile(SIGNATURE, 0, "", "signature"),
+        ExportFile(CHECKPOINT, 0, "", "checkpoint"),
+    ]
     return ExportPlan(
         plan.bundle_id,
         plan.tlp,
@@ -343,6 +350,20 @@ def export_bundle(
         session, actor, trust.export_violations(session, case_rows, recipients, level), override,
         action="bundle.export", entity="bundle", entity_id=bundle_id,
     )  # fmt: skip
+    # Our audit chain's head, signed, leaves with every bundle: a recipient that kept an
+    # earlier one tells when a later bundle comes from an audit log that was cut short.
+    checkpoint = checkpoints.make(session, actor, "bundle-export")
+    payload.add(
+        CHECKPOINT,
+        documents.json_bytes(
+            {
+                "statement": checkpoint.statement,
+                "signature": checkpoint.signature,
+                "signer": checkpoint.signer,
+            }
+        ),
+        "checkpoint",
+    )
     created = utcnow()
     rcpt = []
     for partner in recipients:
@@ -440,6 +461,7 @@ def export_bundle(
             "files": [{"path": f.path, "sha256": f.sha256} for f in plan.files],
             "excluded_attachments": [e.attachment_id for e in plan.excluded],
             "hazardous_included": [i for i, _k in payload.hazardous],
+            "checkpoint": {"events": checkpoint.seq, "head": checkpoint.head_hash},
         },
     )
     for att_id, case_key in payload.hazardous:

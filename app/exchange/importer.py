@@ -26,6 +26,7 @@ from app.exchange import keys
 from app.exchange.bundle_format import Limits
 from app.exchange.documents import ORIGIN_FORMAT
 from app.exchange.verify import BundleReport, Refused, Verified, _Verifier, report_for
+from app.intake import hazard
 from app.parties import exchange as parties_exchange
 from app.playbooks import joint
 from i18n import _
@@ -42,6 +43,7 @@ from models import (
     CaseJurisdiction,
     CasePartner,
     Partner,
+    PartnerCheckpoint,
     PartnerKey,
     QuarantineItem,
     Reference,
@@ -349,16 +351,25 @@ class _Merge:
             data = self.v.members.get(str(item.get("path")))
             if data is None:
                 continue
+            filename = str(item.get("filename") or "attachment")[:500]
+            # Classified here as at intake: the partner's flag may add a hazard, never hide one.
+            claimed = item.get("hazard_reasons")
+            if not claimed and item.get("hazard_kind"):
+                claimed = [item.get("hazard_kind")]
+            found = hazard.union(
+                hazard.classify(filename, data), claimed, bool(item.get("hazardous"))
+            )
             self.s.add(
                 Attachment(
                     case_id=case.id,
-                    filename=str(item.get("filename") or "attachment")[:500],
+                    filename=filename,
                     media_type=str(item.get("media_type") or "application/octet-stream"),
                     content=data,
                     sha256=hashlib.sha256(data).hexdigest(),
                     size=len(data),
-                    hazardous=bool(item.get("hazardous")),
-                    hazard_kind=item.get("hazard_kind"),
+                    hazardous=found.hazardous,
+                    hazard_kind=found.kind,
+                    hazard_reasons=list(found.reasons),
                 )
             )
             self.attachments += 1
@@ -730,6 +741,21 @@ def import_one(
     row.analyst_id = actor.id or None
     if held is None:
         session.add(row)
+    cp = v.checkpoint
+    if cp is not None:
+        # Kept per partner: a later bundle of theirs is held against it (app/exchange/verify.py).
+        session.add(
+            PartnerCheckpoint(
+                partner_id=partner.id,
+                bundle_uuid=str(m["bundle_id"]),
+                events=cp["events"],
+                head_hash=cp["head"],
+                at=_time(cp["at"]) or utcnow(),
+                signer=v.signer_fingerprint,
+                statement=cp["statement"],
+                signature=cp["signature"],
+            )
+        )
     audit.record(
         session,
         actor,
@@ -747,6 +773,7 @@ def import_one(
             "playbook_steps": merge.steps,
             "advisories": merge.advisories,
             "held": held is not None,
+            "checkpoint": {"events": cp["events"], "head": cp["head"]} if cp else None,
         },
     )
     if progress is not None:

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app import audit
 from app.actor import Actor, Permission
 from app.errors import AccordError, NotFound, UsageError, VerificationError
 from app.exchange import pgp
 from i18n import _
-from models import Partner, PartnerKey, utcnow
+from models import Partner, PartnerCheckpoint, PartnerKey, utcnow
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,28 @@ class KeyInfo:
 
 
 @dataclass(frozen=True)
+class CheckpointSeen:
+    """The partner's audit checkpoint in the last bundle we took from it."""
+
+    events: int
+    head: str
+    at: datetime
+    bundle_id: str
+    received_at: datetime
+    signer: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "events": self.events,
+            "head": self.head,
+            "at": self.at.isoformat(),
+            "bundle_id": self.bundle_id,
+            "received_at": self.received_at.isoformat(),
+            "signer": self.signer,
+        }
+
+
+@dataclass(frozen=True)
 class PartnerInfo:
     id: int
     name: str
@@ -60,6 +82,7 @@ class PartnerInfo:
     last_sequence_in: int
     last_sequence_out: int
     keys: tuple[KeyInfo, ...]
+    last_checkpoint: CheckpointSeen | None = None
 
     @property
     def current_key(self) -> KeyInfo | None:
@@ -86,6 +109,7 @@ class PartnerInfo:
             "last_sequence_in": self.last_sequence_in,
             "last_sequence_out": self.last_sequence_out,
             "keys": [k.as_json() for k in self.keys],
+            "last_checkpoint": self.last_checkpoint.as_json() if self.last_checkpoint else None,
         }
 
 
@@ -115,6 +139,24 @@ def info(partner: Partner) -> PartnerInfo:
         last_sequence_in=partner.last_sequence_in,
         last_sequence_out=partner.last_sequence_out,
         keys=tuple(_key_info(k) for k in keys),
+        last_checkpoint=_last_checkpoint(partner),
+    )
+
+
+def _last_checkpoint(partner: Partner) -> CheckpointSeen | None:
+    session = object_session(partner)
+    if session is None or partner.id is None:
+        return None
+    row = session.scalar(
+        select(PartnerCheckpoint)
+        .where(PartnerCheckpoint.partner_id == partner.id)
+        .order_by(PartnerCheckpoint.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    return CheckpointSeen(
+        row.events, row.head_hash, row.at, row.bundle_uuid, row.received_at, row.signer
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.errors import VerificationError
 from app.exchange import keys, pgp
 from app.exchange.bundle_format import (
+    CHECKPOINT,
     ENCRYPTED_TLP,
     FORMAT,
     FORMAT_VERSION,
@@ -34,8 +35,9 @@ from app.exchange.bundle_format import (
     Limits,
     accepted_tlp,
 )
+from app.identity import checkpoints
 from i18n import _, ngettext
-from models import Bundle, Partner, PartnerKey
+from models import Bundle, Partner, PartnerCheckpoint, PartnerKey
 
 
 class Refused(VerificationError):
@@ -80,6 +82,7 @@ class BundleReport:
     files: tuple[ManifestFile, ...] = ()
     sha256: str = ""
     waiting_for: int | None = None
+    checkpoint: dict[str, Any] | None = None  # the sender's audit checkpoint: events, head, at
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -96,6 +99,7 @@ class BundleReport:
             "severity_model": self.severity_model,
             "sha256": self.sha256,
             "waiting_for": self.waiting_for,
+            "audit_checkpoint": self.checkpoint,
             "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
             "checks": [
                 {"check": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks
@@ -115,6 +119,7 @@ class Verified:
     encrypted: bool
     checks: list[Check] = field(default_factory=list)
     waiting_for: int | None = None  # an earlier sequence number not yet received
+    checkpoint: dict[str, Any] | None = None  # the sender's verified audit checkpoint
 
 
 def _safe_member(name: str) -> bool:
@@ -218,6 +223,7 @@ class _Verifier:
         sequence = self._addressing(manifest, partner, encrypted)
         members = self._members(zf, manifest)
         self._advisory_signatures(members, partner, signer_fpr)
+        checkpoint = self._checkpoint(members, partner, signer_fpr)
         return Verified(
             manifest,
             members,
@@ -227,6 +233,7 @@ class _Verifier:
             encrypted,
             self.checks,
             self.waiting_for,
+            checkpoint,
         )
 
     def _open_zip(self, data: bytes) -> zipfile.ZipFile:
@@ -521,6 +528,89 @@ class _Verifier:
             if digest != hashlib.sha512(data).hexdigest():
                 raise Refused("hash", _("SHA-512 mismatch for {name}").format(name=path))
 
+    def _checkpoint(
+        self, members: dict[str, bytes], partner: Partner, signer: str
+    ) -> dict[str, Any] | None:
+        """The sender's audit checkpoint, signed by the key that signed the manifest, held
+        against those it sent before: fewer events, or the same count with another head,
+        means its audit log was cut short or rewritten since (refused)."""
+        kept = self.session.scalars(
+            select(PartnerCheckpoint).where(PartnerCheckpoint.partner_id == partner.id)
+        ).all()
+        data = members.get(CHECKPOINT)
+        if data is None:
+            if kept:
+                # Leaving it out would hide a truncation: once sent, it is required.
+                raise Refused(
+                    "checkpoint",
+                    _(
+                        "the bundle carries no audit checkpoint, though {name} sent one with "
+                        "every bundle since {bundle}"
+                    ).format(name=partner.name, bundle=kept[0].bundle_uuid),
+                )
+            self.ok("checkpoint", _("no audit checkpoint (a sender that does not make them)"))
+            return None
+        key = self.session.scalar(
+            select(PartnerKey).where(
+                PartnerKey.partner_id == partner.id, PartnerKey.fingerprint == signer
+            )
+        )
+        assert key is not None
+        try:
+            carried = json.loads(data)
+            body = checkpoints.verify_statement(
+                str(carried["statement"]), str(carried["signature"]), [key.certificate]
+            )
+            events, head, at = int(body["events"]), str(body["head"]), str(body["at"])
+        except VerificationError as exc:
+            raise Refused("checkpoint", str(exc)) from None
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+            raise Refused(
+                "checkpoint", _("{name} is not an audit checkpoint").format(name=CHECKPOINT)
+            ) from None
+        if events < 0 or len(head) != 64:
+            raise Refused(
+                "checkpoint", _("{name} is not an audit checkpoint").format(name=CHECKPOINT)
+            )
+        latest = max(kept, key=lambda c: (c.events, c.id), default=None)
+        if latest is not None and events < latest.events:
+            raise Refused(
+                "checkpoint",
+                _(
+                    "audit rollback at {name}: its audit log held {before} events on {at} "
+                    "(bundle {bundle}), but this bundle vouches for only {n}; events were "
+                    "deleted or its workspace was rolled back"
+                ).format(
+                    name=partner.name,
+                    before=latest.events,
+                    at=latest.at.isoformat(),
+                    bundle=latest.bundle_uuid,
+                    n=events,
+                ),
+            )
+        forked = next((c for c in kept if c.events == events and c.head_hash != head), None)
+        if forked is not None:
+            raise Refused(
+                "checkpoint",
+                _(
+                    "audit log rewritten at {name}: event {n} had another hash in bundle "
+                    "{bundle}; its audit log was cut and written again"
+                ).format(name=partner.name, n=events, bundle=forked.bundle_uuid),
+            )
+        self.ok(
+            "checkpoint",
+            _("audit checkpoint by {name}: {n} events, head {head}").format(
+                name=partner.name, n=events, head=head[:16]
+            ),
+        )
+        return {
+            "events": events,
+            "head": head,
+            "at": at,
+            "statement": str(carried["statement"]),
+            "signature": str(carried["signature"]),
+        }
+
 
 def _subkeys(certificate: str) -> set[str]:
     """Every key fingerprint (primary and subkeys) of a certificate, upper-case."""
@@ -575,4 +665,7 @@ def report_for(session: Session, v: Verified, digest: str) -> BundleReport:
         ),
         sha256=digest,
         waiting_for=v.waiting_for,
+        checkpoint=(
+            {k: v.checkpoint[k] for k in ("events", "head", "at")} if v.checkpoint else None
+        ),
     )

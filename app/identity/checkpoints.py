@@ -2,10 +2,11 @@
 
 A hash chain proves order, not completeness. A checkpoint anchors its head: deleting the newest
 events, or rewriting the chain, no longer matches a checkpoint made before. Checkpoints are
-made on demand (``audit checkpoint``), at backup and handover sign-off, and at the head of
-every audit export (covering the exported slice too), so a truncated export is detected by
-anyone holding it. What the holder of the database key can still do is documented in
-docs/threat-model.md.
+made on demand (``audit checkpoint``), at backup and handover sign-off, at every bundle
+export (the bundle carries it: the recipient keeps it per partner and refuses a later one
+that vouches for fewer events), and at the head of every audit export (covering the exported
+slice too), so a truncated export is detected by anyone holding it. What the holder of the
+database key can still do is documented in docs/threat-model.md.
 """
 
 from __future__ import annotations
@@ -56,24 +57,39 @@ def create(session: Session, actor: Actor, reason: str, *, required: bool = True
         if required:
             raise
         return None
+    return _make(session, actor, reason, row).seq
+
+
+def make(session: Session, actor: Actor, reason: str) -> AuditCheckpoint:
+    """Like ``create`` (the organisation key required), returning the kept checkpoint: a
+    bundle export carries its statement and signature to the recipients."""
+    return _make(session, actor, reason, keys.current_key(session))
+
+
+def _make(session: Session, actor: Actor, reason: str, row: OrgKey) -> AuditCheckpoint:
     body = _statement(session, reason, None)
     text, signature = _sign(row, body)
-    session.add(
-        AuditCheckpoint(
-            seq=body["events"],
-            head_hash=body["head"],
-            at=datetime.fromisoformat(body["at"]),
-            reason=reason,
-            statement=text,
-            signature=signature,
-            signer=row.fingerprint,
-        )
+    cp = AuditCheckpoint(
+        seq=body["events"],
+        head_hash=body["head"],
+        at=datetime.fromisoformat(body["at"]),
+        reason=reason,
+        statement=text,
+        signature=signature,
+        signer=row.fingerprint,
     )
+    session.add(cp)
     audit.record(
         session, actor, "audit.checkpoint", "audit", body["events"],
         details={"reason": reason, "head": body["head"], "signer": row.fingerprint},
     )  # fmt: skip
-    return int(body["events"])
+    return cp
+
+
+def verify_statement(statement: str, signature: str, certs: list[str]) -> dict[str, Any]:
+    """A checkpoint's statement, once its signature verifies against one of ``certs`` and it
+    is of our format; VerificationError otherwise."""
+    return _checked(statement, signature, certs)
 
 
 def _checked(statement: str, signature: str, certs: list[str]) -> dict[str, Any]:

@@ -29,6 +29,8 @@ ARCHIVE_BOMB = "archive-bomb"
 ARCHIVE = "archive"
 MISMATCHED_EXTENSION = "mismatched-extension"
 HOSTILE_NAME = "hostile-name"
+# Not found in the bytes: a partner's bundle said so (kept; our own checks are added to it).
+PARTNER_FLAGGED = "partner-flagged"
 ORDER = (
     TEST_SIGNATURE,
     EXECUTABLE,
@@ -40,6 +42,7 @@ ORDER = (
     ARCHIVE,
     MISMATCHED_EXTENSION,
     HOSTILE_NAME,
+    PARTNER_FLAGGED,
 )
 LABELS = {
     TEST_SIGNATURE: N_("antivirus test signature (EICAR)"),
@@ -52,6 +55,7 @@ LABELS = {
     ARCHIVE: N_("archive: its contents are not checked"),
     MISMATCHED_EXTENSION: N_("content does not match the file name's extension"),
     HOSTILE_NAME: N_("hostile file name (path, control or direction-override characters)"),
+    PARTNER_FLAGGED: N_("flagged hazardous by the partner that sent it"),
 }
 
 # A member that expands more than this many times, or an archive past this total, is a bomb
@@ -220,6 +224,21 @@ class Hazard:
     def kind(self) -> str | None:
         """The most telling reason, kept as the attachment's hazard kind."""
         return self.reasons[0] if self.reasons else None
+
+
+def union(found: Hazard, claimed: object, flagged: bool) -> Hazard:
+    """Our own findings joined with the reason codes a partner sent (``claimed``; codes we do
+    not know are dropped): a partner can add a hazard, never remove
+    one. A partner's flag without a reason we know is kept as PARTNER_FLAGGED."""
+    theirs = (
+        {r for r in claimed if isinstance(r, str) and r in LABELS}
+        if isinstance(claimed, list | tuple)
+        else set()
+    )
+    if flagged and not theirs:
+        theirs.add(PARTNER_FLAGGED)
+    every = set(found.reasons) | theirs
+    return Hazard(tuple(r for r in ORDER if r in every))
 
 
 def describe(reason: str) -> str:

@@ -1,8 +1,8 @@
 """E-mail reports (``.eml``): the body becomes the report, attachments are kept with it.
 
 Encrypted mail (PGP/MIME, RFC 3156 section 4, or an inline ``BEGIN PGP MESSAGE`` block) is
-decrypted in memory with the organisation's key; without that key it is refused with
-"cannot decrypt: no organisation key".
+decrypted in memory with the organisation's key, under a plaintext cap checked while it
+decompresses; without that key it is refused with "cannot decrypt: no organisation key".
 """
 
 from __future__ import annotations
@@ -11,33 +11,48 @@ import email
 import email.policy
 from email.message import EmailMessage, Message
 
+from app.errors import VerificationError
 from app.intake import text as text_parser
-from app.intake.model import ParsedAttachment, ParsedDoc, Rejected
+from app.intake.model import Limits, ParsedAttachment, ParsedDoc, Rejected
 from i18n import _
 
 PGP_BEGIN = b"-----BEGIN PGP MESSAGE-----"
 PGP_END = b"-----END PGP MESSAGE-----"
 MAX_ATTACHMENTS = 50
+MIN_PLAINTEXT_CAP = 1024 * 1024  # a small encrypted message may still decrypt to this much
 
 
 OrgKeys = tuple[tuple[str, str | None], ...]
 
 
-def _decrypt(blob: bytes, org_keys: OrgKeys) -> bytes:
-    """Decrypt in memory with the first organisation key (secret, passphrase) that fits."""
+def plaintext_cap(ciphertext_bytes: int, limits: Limits) -> int:
+    """The most an encrypted e-mail may decrypt to: the intake file size limit, and the archive
+    expansion ratio applied to OpenPGP compression too (a small message that inflates a
+    thousandfold is a decompression bomb, not a report)."""
+    by_ratio = max(MIN_PLAINTEXT_CAP, limits.zip_max_ratio * ciphertext_bytes)
+    return min(limits.max_file_size, by_ratio)
+
+
+def _decrypt(blob: bytes, org_keys: OrgKeys, limits: Limits) -> bytes:
+    """Decrypt with the first organisation key (secret, passphrase) that fits, streaming under
+    a hard plaintext cap: the same capped worker that decrypts bundles (app/exchange/pgp.py),
+    so a compressed bomb is stopped while it inflates, never held whole in memory."""
     if not org_keys:
         raise Rejected(_("cannot decrypt: no organisation key"))
-    import pysequoia
+    from app.exchange import pgp
 
-    for secret, passphrase in org_keys:
-        try:
-            tsk = pysequoia.Tsk.from_bytes(secret.encode("utf-8"))
-            out = pysequoia.decrypt(decryptor=tsk.decryptor(passphrase), bytes=blob).bytes
-        except Exception:
-            continue
-        if out is not None:
-            return bytes(out)
-    raise Rejected(_("cannot decrypt: not encrypted to an organisation key"))
+    cap = plaintext_cap(len(blob), limits)
+    try:
+        return pgp.decrypt(blob, list(org_keys), cap)
+    except pgp.PlaintextTooLarge:
+        raise Rejected(
+            _(
+                "encrypted e-mail too large after decryption: more than {limit} bytes from a "
+                "{size}-byte message (decryption stopped there)"
+            ).format(limit=cap, size=len(blob))
+        ) from None
+    except VerificationError:
+        raise Rejected(_("cannot decrypt: not encrypted to an organisation key")) from None
 
 
 def _message(raw: bytes) -> EmailMessage:
@@ -59,7 +74,8 @@ def _encrypted_payload(msg: EmailMessage) -> bytes | None:
     return None
 
 
-def parse(raw: bytes, org_keys: OrgKeys) -> ParsedDoc:
+def parse(raw: bytes, org_keys: OrgKeys, limits: Limits | None = None) -> ParsedDoc:
+    lim = limits or Limits()
     try:
         msg = _message(raw)
     except Exception as exc:
@@ -68,7 +84,7 @@ def parse(raw: bytes, org_keys: OrgKeys) -> ParsedDoc:
     warnings: list[str] = []
     blob = _encrypted_payload(msg)
     if blob is not None:  # PGP/MIME: the decrypted payload is a MIME entity of its own
-        inner = _message(_decrypt(blob, org_keys))
+        inner = _message(_decrypt(blob, org_keys, lim))
         msg, warnings = inner, [_("decrypted with the organisation key (PGP/MIME)")]
     body_parts: list[str] = []
     attachments: list[ParsedAttachment] = []
@@ -92,7 +108,7 @@ def parse(raw: bytes, org_keys: OrgKeys) -> ParsedDoc:
                 if end < 0:
                     raise Rejected(_("truncated inline PGP message"))
                 block = body[start : end + len(PGP_END)].encode()
-                body = _decrypt(block, org_keys).decode("utf-8", errors="replace")
+                body = _decrypt(block, org_keys, lim).decode("utf-8", errors="replace")
                 warnings.append(_("decrypted with the organisation key (inline PGP)"))
             body_parts.append(body)
         elif disposition == "attachment" or ctype not in ("text/html",):

@@ -46,7 +46,7 @@ def _parse(name: str, data: bytes, opts: ParseOptions) -> Parsed:
         }
         return Parsed(tuple(spreadsheet.parse_rows(headers, rows, mapping, opts.source)), mapping)
     if kind == "email":
-        return Parsed((mail.parse(data, opts.org_keys),))
+        return Parsed((mail.parse(data, opts.org_keys, opts.limits),))
     source_text = detect.decode_text(data)
     if kind == "text":
         media = "text/markdown" if name.lower().endswith((".md", ".markdown")) else "text/plain"

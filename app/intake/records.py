@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, files
 from app.actor import Actor, Permission
 from app.errors import AccordError, NotFound
 from app.intake import hazard
@@ -280,10 +279,9 @@ def save_attachment(
     """Write an attachment to ``out`` (private, 0600), audited by id with whether its hazard
     was accepted; a hazardous one only with ``accept_hazard``."""
     info, content = attachment_content(s, attachment_id, accept_hazard=accept_hazard)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(out, flags, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
+    # Through a temporary name: an existing file (or a link planted at ``out``) is replaced,
+    # never written through, and the result is 0600 whatever the old file's mode was.
+    files.write_private_atomic(out, content)
     audit.record(
         s,
         actor,

@@ -144,7 +144,8 @@ def test_export_audit_names_every_file_and_hash(orgs: tuple[Org, Org]) -> None:
         "version": "1.1",
         "ref": "accord-severity/1.1",
     }
-    assert {f["path"] for f in manifest["files"]} == {f"cases/{key}.json"}
+    # The sender's signed audit checkpoint travels as a listed file (brief w2-exch item 1).
+    assert {f["path"] for f in manifest["files"]} == {f"cases/{key}.json", "audit-checkpoint.json"}
 
 
 def test_preview_lists_every_file_and_changes_nothing(orgs: tuple[Org, Org]) -> None:
