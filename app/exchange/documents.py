@@ -119,6 +119,7 @@ def case_document(session: Session, case: Case, own_fpr: str) -> dict[str, Any]:
                 "ssvc_table": a.ssvc_table,
                 "ssvc_inputs": a.ssvc_inputs,
                 "ssvc_decision": a.ssvc_decision,
+                "ssvc_recorded": list(a.ssvc_recorded or []),
                 "ai_factors": a.ai_factors,
                 "sector": a.sector,
                 "tier": a.tier,

@@ -135,6 +135,33 @@ class ImportResult:
         }
 
 
+def _recorded_decisions(value: object) -> list[dict[str, Any]]:
+    """A partner's recorded-only SSVC decisions (coordinator triage and publication), kept
+    only in their expected shape: a table name, its answers and the decision, a few at most."""
+    if not isinstance(value, list):
+        return []
+    kept: list[dict[str, Any]] = []
+    for entry in value[:8]:
+        if not isinstance(entry, dict):
+            continue
+        table, inputs, decision = entry.get("table"), entry.get("inputs"), entry.get("decision")
+        if not isinstance(table, str) or not isinstance(inputs, dict) or len(table) > 64:
+            continue
+        answers = {
+            str(k)[:64]: str(v)[:64] for k, v in list(inputs.items())[:16] if isinstance(v, str)
+        }
+        outcome = entry.get("outcome_key")
+        kept.append(
+            {
+                "table": table,
+                "inputs": answers,
+                "decision": str(decision or "")[:64],
+                "outcome_key": str(outcome)[:64] if isinstance(outcome, str) else None,
+            }
+        )
+    return kept
+
+
 def _time(value: object) -> datetime | None:
     if not value:
         return None
@@ -402,6 +429,7 @@ class _Merge:
                 ssvc_table=item.get("ssvc_table"),
                 ssvc_inputs=item.get("ssvc_inputs") or {},
                 ssvc_decision=item.get("ssvc_decision"),
+                ssvc_recorded=_recorded_decisions(item.get("ssvc_recorded")),
                 ai_factors=item.get("ai_factors") or {},
                 sector=item.get("sector"),
                 tier=str(item["tier"]),

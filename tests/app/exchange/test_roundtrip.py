@@ -44,6 +44,14 @@ def _assess(org: Org, key: str, tier: str = "High") -> None:
                 tier=tier,
                 rationale="ours",
                 analyst_id=org.ws.require_actor().id,
+                ssvc_recorded=[
+                    {
+                        "table": "coordinator-triage",
+                        "inputs": {"RP": "N", "SP": "Y"},
+                        "decision": "Coordinate",
+                        "outcome_key": "coordinate",
+                    }
+                ],
             )
         )
 
@@ -84,6 +92,10 @@ def test_round_trip_between_two_organisations(orgs: tuple[Org, Org]) -> None:
         rows = s.scalars(select(Assessment).where(Assessment.case_id == case.id)).all()
         assert [(r.tier, r.partner_id, r.partner_fingerprint) for r in rows] == [
             ("High", partner_a.id, a.fingerprint)
+        ]
+        # The coordinator decisions recorded beside the tier travel too.
+        assert [(d["table"], d["decision"]) for d in rows[0].ssvc_recorded] == [
+            ("coordinator-triage", "Coordinate")
         ]
         adv = s.scalar(select(Advisory).where(Advisory.case_id == case.id))
         assert adv is not None and adv.partner_id == partner_a.id
