@@ -7,7 +7,7 @@ import re
 from sqlalchemy import ColumnElement, and_, column, func, insert, select, table
 from sqlalchemy.orm import Session
 
-from models import Case, CaseSearch, Report
+from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _KEY = re.compile(r"^\s*([A-Za-z]{2,10}-\d{4}(?:-\d{0,6})?)\s*$")
@@ -60,7 +60,25 @@ def document_for(session: Session, case: Case) -> str:
         .order_by(Report.id)
     ):
         parts += [title, desc]
-    return _compose(parts)
+    return _compose(parts + _edited_terms(session, case))
+
+
+def _edited_terms(session: Session, case: Case) -> list[str]:
+    """What analysts set on the case itself (app/casework): its own identifiers, and the
+    names, vendors and purls of its affected products."""
+    out = list(
+        session.scalars(
+            select(Identifier.value).where(Identifier.case_id == case.id).order_by(Identifier.id)
+        )
+    )
+    for name, vendor, purl in session.execute(
+        select(AffectedProduct.name, AffectedProduct.vendor, AffectedProduct.purl)
+        .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
+        .where(Vulnerability.case_id == case.id)
+        .order_by(AffectedProduct.id)
+    ):
+        out += [name, vendor or "", purl or ""]
+    return out
 
 
 def index_new(session: Session, documents: list[tuple[int, tuple[str, ...]]]) -> None:
