@@ -4,6 +4,7 @@ Revision ID: 0021
 Revises: 0016
 """
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -86,7 +87,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_case_merge_src_case_id", "case_merge", ["src_case_id"])
     op.create_index("ix_case_merge_dst_case_id", "case_merge", ["dst_case_id"])
+    with op.batch_alter_table("affected_product") as b:
+        b.add_column(sa.Column("name_key", sa.String(length=300), nullable=True))
+        b.create_index("ix_affected_product_name_key_id", ["name_key", "id"])
     _backfill_refs()
+    _backfill_name_keys()
 
 
 def _backfill_refs() -> None:
@@ -134,7 +139,37 @@ def _backfill_refs() -> None:
         )
 
 
+def _product_key(name: str | None, vendor: str | None) -> str:
+    """models.vulnerabilities.product_key as of this revision (migrations do not import
+    the live model, which may change)."""
+    words = re.findall(r"[^\W_]+", (name or "").casefold())
+    lead = re.findall(r"[^\W_]+", (vendor or "").casefold())
+    if lead and words[: len(lead)] == lead and len(words) > len(lead):
+        words = words[len(lead) :]
+    return " ".join(words)[:300]
+
+
+def _backfill_name_keys() -> None:
+    bind = op.get_bind()
+    product = sa.table(
+        "affected_product", sa.column("id"), sa.column("name"), sa.column("vendor"),
+        sa.column("name_key"),
+    )  # fmt: skip
+    rows = bind.execute(sa.select(product.c.id, product.c.name, product.c.vendor)).all()
+    params = [{"pid": pid, "k": _product_key(name, vendor)} for pid, name, vendor in rows]
+    for i in range(0, len(params), 5000):
+        bind.execute(
+            product.update()
+            .where(product.c.id == sa.bindparam("pid"))
+            .values(name_key=sa.bindparam("k")),
+            params[i : i + 5000],
+        )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("affected_product") as b:
+        b.drop_index("ix_affected_product_name_key_id")
+        b.drop_column("name_key")
     op.drop_index("ix_case_merge_dst_case_id", table_name="case_merge")
     op.drop_index("ix_case_merge_src_case_id", table_name="case_merge")
     op.drop_table("case_merge")
