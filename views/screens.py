@@ -23,6 +23,9 @@ def install(window: MainWindow) -> None:
     impact_panel.install(window)  # the Impact case tab (issue 8)
     _install_exchange(window)  # partners, export wizard, bundle import (issue 7)
     _install_intake(window)  # Import…, drag and drop, duplicate review, raw reports (issue 4)
+    from views import case_editing
+
+    case_editing.install(window)  # affected & identifiers, notes, merge (issue 14.1)
     return None
 
 
