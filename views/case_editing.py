@@ -9,6 +9,7 @@ they showed, so a colleague's change made meanwhile is refused and reported, nev
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -288,7 +289,7 @@ class AffectedPanel(_CasePanel):
     def clear_embargo(self) -> None:
         self._embargo(None)
 
-    def _embargo(self, until: object) -> None:
+    def _embargo(self, until: datetime | None) -> None:
         reason = self.embargo_reason.text()
         if self._edit(
             lambda s, a: embargo.set_embargo(
@@ -297,7 +298,7 @@ class AffectedPanel(_CasePanel):
                 self.case_key,
                 until,
                 reason=reason,
-                expected_version=self.version,  # type: ignore[arg-type]
+                expected_version=self.version,
             )
         ):
             self.embargo_edit.clear()

@@ -116,7 +116,7 @@ def _everywhere(session: Session, case: Case) -> list[CaseIdentifier]:
         .where(Report.format != "accord-bundle")  # FINGERPRINT:KEY, shown as the case's ref
         .order_by(Report.id)
     ):
-        out.append(CaseIdentifier("document", doc, "report", rid))
+        out.append(CaseIdentifier("document", doc or "", "report", rid))
     for vid, cve, cwe in session.execute(
         select(Vulnerability.id, Vulnerability.cve, Vulnerability.cwe)
         .where(Vulnerability.case_id == case.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget
 from sqlalchemy import select
 
 from app import cases
@@ -13,6 +14,12 @@ from app.casework import affected, identifiers, merging, notes
 from app.workspace import Workspace
 from models import AuditEvent, Case, CaseStatus, Report
 from views.case_editing import AffectedPanel, MergePanel, NotesPanel
+
+
+def _text(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    assert item is not None
+    return item.text()
 
 
 def _first_key(ws: Workspace) -> str:
@@ -43,7 +50,7 @@ def test_identifiers_and_products_edited_from_the_tab(qtbot, case_ws: Workspace)
     panel.id_type.setCurrentIndex(panel.id_type.findData("cve"))
     qtbot.keyClicks(panel.id_value, "cve-2026-41234")
     qtbot.keyClick(panel.id_value, Qt.Key.Key_Return)
-    assert panel.ids.rowCount() == 1 and panel.ids.item(0, 1).text() == "CVE-2026-41234"
+    assert panel.ids.rowCount() == 1 and _text(panel.ids, 0, 1) == "CVE-2026-41234"
     qtbot.keyClicks(panel.id_value, "CVE-26-1")  # malformed: refused, said so, nothing stored
     qtbot.mouseClick(panel.id_add, Qt.MouseButton.LeftButton)
     assert "not a CVE id" in panel.error.text() and panel.ids.rowCount() == 1
@@ -56,7 +63,7 @@ def test_identifiers_and_products_edited_from_the_tab(qtbot, case_ws: Workspace)
     qtbot.mouseClick(panel.product_add, Qt.MouseButton.LeftButton)
     assert panel.error.text() == ""
     assert panel.products.rowCount() == 1
-    assert panel.products.item(0, 4).text() == "vers:pypi/>=3.2.0|<=3.4.1"
+    assert _text(panel.products, 0, 4) == "vers:pypi/>=3.2.0|<=3.4.1"
     with ws.session() as s:
         case = cases.get_case(s, key)
         assert [i.value for i in identifiers.of_case(s, case)] == ["CVE-2026-41234"]
@@ -92,7 +99,7 @@ def test_an_edit_from_a_stale_tab_is_refused_and_reloaded(qtbot, case_ws: Worksp
     qtbot.keyClicks(panel.id_value, "CVE-2026-41234")
     qtbot.mouseClick(panel.id_add, Qt.MouseButton.LeftButton)
     assert "changed by" in panel.error.text()
-    assert [panel.ids.item(r, 1).text() for r in range(panel.ids.rowCount())] == ["CWE-1427"]
+    assert [_text(panel.ids, r, 1) for r in range(panel.ids.rowCount())] == ["CWE-1427"]
 
 
 def test_notes_timeline_internal_and_shared(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]

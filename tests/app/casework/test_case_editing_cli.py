@@ -24,7 +24,7 @@ def _audit(cli, key: str) -> list[dict]:  # type: ignore[no-untyped-def,type-arg
     r = cli("audit", "log", "--case", key, "--json")
     assert r.code == 0, r.err
     out = r.json()
-    return out if isinstance(out, list) else [out]  # type: ignore[return-value]
+    return out if isinstance(out, list) else [out]
 
 
 def test_identifiers_are_validated_added_removed_and_audited(initialised_cli) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ def test_identifiers_are_validated_added_removed_and_audited(initialised_cli) ->
     assert actions.count("case.identifier.remove") == 1
     # the search document follows: a vendor id and a product are found
     found = cli("cases", "list", "--search", "HLX SA 2026 017", "--json").json()
-    assert [c["id"] for c in found] == [key]  # type: ignore[index]
+    assert [c["id"] for c in found] == [key]
 
 
 def test_affected_products_take_versions_ranges_hashes_and_purls(initialised_cli) -> None:  # type: ignore[no-untyped-def]
@@ -65,7 +65,7 @@ def test_affected_products_take_versions_ranges_hashes_and_purls(initialised_cli
         "--range", "3.2.0 - 3.4.1", "--json",
     )  # fmt: skip
     assert r.code == 0, r.err
-    ranged = r.json()["affected"]  # type: ignore[index]
+    ranged = r.json()["affected"]
     assert ranged["range"] == "vers:generic/>=3.2.0|<=3.4.1" and ranged["version"] is None
     r = cli(
         "case", "affected", "add", key, "--name", "portico-sdk", "--version", "1.0.2",
@@ -73,13 +73,13 @@ def test_affected_products_take_versions_ranges_hashes_and_purls(initialised_cli
         "product", "--json",
     )  # fmt: skip
     assert r.code == 0, r.err
-    single = r.json()["affected"]  # type: ignore[index]
+    single = r.json()["affected"]
     assert single["version"] == "1.0.2" and single["hash"] == "sha256:" + "ab" * 32
     r = cli(
         "case", "affected", "add", key, "--name", "portico-sdk", "--purl", "pkg:pypi/portico-sdk",
         "--range", "before 1.0.3", "--json",
     )  # fmt: skip
-    assert r.json()["affected"]["range"] == "vers:pypi/<1.0.3"  # type: ignore[index]
+    assert r.json()["affected"]["range"] == "vers:pypi/<1.0.3"
     # unreadable range, bad hash, bad purl, both version and range: usage errors
     assert cli("case", "affected", "add", key, "--name", "x", "--range", "soon").code == 2
     assert cli("case", "affected", "add", key, "--name", "x", "--hash", "sha256:12").code == 2
@@ -98,7 +98,7 @@ def test_affected_products_take_versions_ranges_hashes_and_purls(initialised_cli
     actions = [e["action"] for e in _audit(cli, key)]
     assert actions.count("case.affected.add") == 3 and "case.affected.remove" in actions
     found = cli("cases", "list", "--search", "Helix gateway", "--json").json()
-    assert [c["id"] for c in found] == [key]  # type: ignore[index]
+    assert [c["id"] for c in found] == [key]
 
 
 def test_notes_internal_and_shared_text_never_in_the_audit_log(  # type: ignore[no-untyped-def]
@@ -117,7 +117,7 @@ def test_notes_internal_and_shared_text_never_in_the_audit_log(  # type: ignore[
     assert [(n["shared"], n["author"]) for n in notes] == [(False, "alice"), (True, "alice")]
     assert notes[1]["text"].startswith("Vendor confirms 3.4.2")
     listed = cli("case", "note", "list", key, "--json").json()
-    assert len(listed) == 2  # type: ignore[arg-type]
+    assert len(listed) == 2
     events = [e for e in _audit(cli, key) if e["action"] == "case.note.add"]
     assert [e["details"]["shared"] for e in events] == [False, True]
     assert "vendor" not in str(events).lower()

@@ -153,8 +153,8 @@ def test_split_moves_one_report_into_a_linked_case(ws: Workspace) -> None:
     b = _case_with_report(ws, "second", "doc-2", at)
     with ws.session() as s:
         merging.merge(s, actor, b, a, "looked the same")
-        moved = s.scalar(select(Report.id).where(Report.document_id == "doc-2"))
-        only = s.scalar(select(Report.id).where(Report.document_id == "doc-1"))
+        moved = s.scalars(select(Report.id).where(Report.document_id == "doc-2")).one()
+        only = s.scalars(select(Report.id).where(Report.document_id == "doc-1")).one()
     with ws.session() as s:
         cases.get_case(s, a).tlp = "AMBER"
         new = merging.split(s, actor, a, moved, "a different model family")

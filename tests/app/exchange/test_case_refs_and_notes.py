@@ -14,7 +14,7 @@ from tests.app.exchange.conftest import Org, open_case
 
 def _export(org: Org, to: list[str], keys_: list[str], tlp: str) -> bytes:
     with org.ws.session() as s:
-        return export.export_bundle(s, org.ws.require_actor(), to, keys_, tlp).data  # type: ignore[no-any-return]
+        return export.export_bundle(s, org.ws.require_actor(), to, keys_, tlp).data
 
 
 def _import(org: Org, data: bytes) -> importer.ImportResult:
