@@ -375,6 +375,8 @@ class MergePanel(QWidget):
         self.merge_button = QPushButton(_("Merge into target"))
         self.merge_button.setEnabled(False)
         self.link_button = QPushButton(_("Link as related"))
+        self.unmerge_button = QPushButton(_("Undo this case's merge"))
+        self.unmerge_button.clicked.connect(self.unmerge)
         self.report = QComboBox()
         self.split_button = QPushButton(_("Split report into a new case"))
         self.plan = QPlainTextEdit()
@@ -391,7 +393,7 @@ class MergePanel(QWidget):
         form.addRow(_("Target case"), self.target)
         form.addRow(_("Reason"), self.reason)
         buttons = QHBoxLayout()
-        for b in (self.preview_button, self.merge_button, self.link_button):
+        for b in (self.preview_button, self.merge_button, self.link_button, self.unmerge_button):
             buttons.addWidget(b)
         split_row = QHBoxLayout()
         split_row.addWidget(self.report, 1)
@@ -466,6 +468,17 @@ class MergePanel(QWidget):
         self._done(
             _("{key} linked to {other}.").format(key=self.case_key, other=self.target.text())
         )
+
+    def unmerge(self) -> None:
+        try:
+            with self.workspace.session() as s:
+                src, dst = merging.unmerge(
+                    s, self.workspace.require_actor(), self.case_key, self.reason.text()
+                )
+        except AccordError as exc:
+            self._fail(exc)
+            return
+        self._done(_("{src} is no longer merged into {dst}.").format(src=src, dst=dst))
 
     def split(self) -> None:
         report_id = self.report.currentData()

@@ -147,6 +147,14 @@ def test_merge_with_preview_then_split_and_link(qtbot, case_ws: Workspace) -> No
         assert cases.get_case(s, src).status == CaseStatus.DUPLICATE
         assert merging.merged_into(s, cases.get_case(s, src)) == dst
 
+    with qtbot.waitSignal(panel.changed):  # undone, and merged again
+        qtbot.mouseClick(panel.unmerge_button, Qt.MouseButton.LeftButton)
+    with ws.session() as s:
+        assert cases.get_case(s, src).status != CaseStatus.DUPLICATE
+    qtbot.mouseClick(panel.preview_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.changed):
+        qtbot.mouseClick(panel.merge_button, Qt.MouseButton.LeftButton)
+
     panel.set_case(_case_id(ws, dst))
     assert panel.report.count() == 2
     panel.report.setCurrentIndex(0)
