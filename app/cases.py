@@ -47,6 +47,7 @@ class CaseDetail:
     allowed_transitions: tuple[str, ...]
     reports: tuple[ReportInfo, ...]
     version: int = 1  # what a change made from this view passes back (app.concurrency)
+    ref: str | None = None  # unique across organisations (app.casework.refs)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -64,6 +65,7 @@ class CaseDetail:
             ),
             "allowed_transitions": list(self.allowed_transitions),
             "version": self.version,
+            "ref": self.ref,
             "reports": [
                 {
                     "id": r.id,
@@ -135,6 +137,9 @@ def open_cases(
     from app.deadlines.service import first_clocks
 
     clocks = first_clocks(session, at, status)  # the same for every case opened at ``at``
+    from app.casework import refs  # refs names cases; it needs nothing of this module
+
+    tag = refs.own_tag(session)
     keys: list[str] = []
     rows = []
     for n in new:
@@ -143,6 +148,7 @@ def open_cases(
         rows.append(
             {
                 "key": key,
+                "ref": f"{key}@{tag}" if tag else None,
                 "year": at.year,
                 "number": number,
                 "title": n.title.strip(),
@@ -214,6 +220,7 @@ def detail(session: Session, key: str) -> CaseDetail:
             for r in reports
         ),
         version=case.row_version,
+        ref=case.ref,
     )
 
 

@@ -107,7 +107,7 @@ def _pg_phrase(word: str) -> ColumnElement[object]:
 
 
 def _exact(value: str) -> list[Select[Any]]:
-    """Cases with a report or vulnerability carrying the identifier ``value`` (indexed)."""
+    """Cases with a report, vulnerability or own identifier ``value`` (indexed)."""
     norm = value.upper()
     return [
         select(Report.case_id)
@@ -115,6 +115,8 @@ def _exact(value: str) -> list[Select[Any]]:
         .where(Identifier.value == norm, Report.case_id.is_not(None)),
         select(Report.case_id).where(Report.document_id == value, Report.case_id.is_not(None)),
         select(Vulnerability.case_id).where(Vulnerability.cve == norm),
+        # Identifiers an analyst set on the case itself (no report).
+        select(Identifier.case_id).where(Identifier.value == norm, Identifier.case_id.is_not(None)),
     ]
 
 
@@ -145,6 +147,10 @@ def document_for(session: Session, case: Case) -> str:
         )
     found += session.scalars(
         select(Vulnerability.cve).where(Vulnerability.case_id == case.id).order_by(Vulnerability.id)
+    )
+    # What analysts set on the case itself (app/casework): its own identifiers.
+    found += session.scalars(
+        select(Identifier.value).where(Identifier.case_id == case.id).order_by(Identifier.id)
     )
     for name, vendor, purl in session.execute(
         select(AffectedProduct.name, AffectedProduct.vendor, AffectedProduct.purl)

@@ -3,6 +3,7 @@
 from models.advisories import Advisory, AdvisoryRevision, AdvisoryText
 from models.audit import AnalystKey, AuditCheckpoint, AuditEvent
 from models.base import Base, utcnow
+from models.case_links import CaseLink, CaseMerge
 from models.cases import (
     Case,
     CaseFact,
@@ -50,6 +51,8 @@ __all__ = [
     "Case",
     "CaseFact",
     "CaseJurisdiction",
+    "CaseLink",
+    "CaseMerge",
     "CasePartner",
     "CaseParty",
     "CaseSearch",

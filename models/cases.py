@@ -59,6 +59,9 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(20), unique=True)
+    # Unique across organisations (app/case_refs.py): ``KEY@ORGTAG``, where the tag is the
+    # originating organisation's OpenPGP fingerprint prefix. A received case keeps the sender's.
+    ref: Mapped[str | None] = mapped_column(String(120), unique=True)
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500))

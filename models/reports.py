@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -57,16 +57,21 @@ class ReportRevision(Base):
 
 
 class Identifier(Base):
-    """An identifier or alias of a report (CVE, GHSA, PYSEC, AVID, CSAF tracking id, vendor id)."""
+    """An identifier or alias of a report (CVE, GHSA, PYSEC, AVID, CSAF tracking id, vendor id),
+    or of a case itself when an analyst added it (``case_id`` set, ``report_id`` empty)."""
 
     __tablename__ = "identifier"
     __table_args__ = (
         UniqueConstraint("report_id", "scheme", "value", name="uq_identifier_report"),
+        UniqueConstraint("case_id", "scheme", "value", name="uq_identifier_case"),
         Index("ix_identifier_value", "value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case.id", ondelete="CASCADE"), index=True
+    )
     scheme: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(300))
 
@@ -135,7 +140,8 @@ class QuarantineItem(Base):
 
 
 class Note(Base):
-    """Free-text case note (kept encrypted); the audit log records its id only."""
+    """Free-text case note (kept encrypted); the audit log records its id only. A shared note
+    travels in bundles; ``uid`` names it across organisations so it is merged once."""
 
     __tablename__ = "note"
 
@@ -143,4 +149,9 @@ class Note(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
     body: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(default=False, server_default=false())
+    uid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when the note came from a partner's bundle: their author's name, kept as theirs.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    author_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -37,7 +38,10 @@ class AffectedProduct(Base):
 
     __tablename__ = "affected_product"
     # (name, id): the newest mentions of a product name, in index order (near-duplicates).
-    __table_args__ = (Index("ix_affected_product_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_affected_product_name_id", "name", "id"),
+        Index("ix_affected_product_name_key_id", "name_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vulnerability_id: Mapped[int] = mapped_column(
@@ -51,6 +55,28 @@ class AffectedProduct(Base):
     version_range: Mapped[str | None] = mapped_column(Text)
     hash: Mapped[str | None] = mapped_column(String(200))
     purl: Mapped[str | None] = mapped_column(String(500))
+    # The name as near-duplicate detection compares it (``product_key``), kept by the
+    # mapper events below for ORM writes and by intake's bulk rows for Core inserts.
+    name_key: Mapped[str | None] = mapped_column(String(300))
+
+
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def product_key(name: str | None, vendor: str | None = None) -> str:
+    """A product name compared without case, punctuation or its vendor's name in front:
+    "Helix Portico-LLM gateway" (vendor Helix) and "portico llm Gateway" are the same."""
+    words = _WORDS.findall((name or "").casefold())
+    lead = _WORDS.findall((vendor or "").casefold())
+    if lead and words[: len(lead)] == lead and len(words) > len(lead):
+        words = words[len(lead) :]
+    return " ".join(words)[:300]
+
+
+@event.listens_for(AffectedProduct, "before_insert")
+@event.listens_for(AffectedProduct, "before_update")
+def _keep_name_key(_mapper: Any, _conn: Any, target: AffectedProduct) -> None:
+    target.name_key = product_key(target.name, target.vendor)
 
 
 class Reference(Base):

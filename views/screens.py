@@ -26,6 +26,9 @@ def install(window: MainWindow) -> None:
     parties_panel.install(window)  # the Parties case tab (issue 14)
     _install_exchange(window)  # partners, export wizard, bundle import (issue 7)
     _install_intake(window)  # Import…, drag and drop, duplicate review, raw reports (issue 4)
+    from views import case_editing
+
+    case_editing.install(window)  # affected & identifiers, notes, merge (issue 14.1)
     return None
 
 

@@ -6,6 +6,8 @@ import argparse
 from typing import Any
 
 from app import cases, queue
+from app.casework import view as case_view
+from app.cli import casework as casework_cmds
 from app.cli.context import CliContext
 from app.cli.intake import attachment_lines
 from app.cli.parties import register_case as register_parties
@@ -54,6 +56,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.set_defaults(handler=cmd_assign)
     register_case(csub, common)
     register_parties(csub, common)
+    casework_cmds.register(csub, common)
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -91,17 +94,25 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
     with ws.session() as s:
         info = cases.detail(s, args.id)
         files = records.attachments(s, case_id=info.id)
+        extra = case_view.extras(s, ws.actor, info.key)
     lines = [
         f"{info.key}  {info.title}",
+        _("reference: {ref}   TLP:{tlp}   embargo until: {until}").format(
+            ref=extra["ref"] or "-", tlp=extra["tlp"], until=extra["embargo_until"] or "-"
+        ),
         _("status: {status}   tier: {tier}   assignee: {assignee}").format(
             status=info.status, tier=info.tier or "-", assignee=info.assignee or "-"
         ),
         _("allowed transitions: {states}").format(states=", ".join(info.allowed_transitions)),
         *attachment_lines(files),
+        *case_view.lines(extra),
         "",
         info.description,
     ]
-    ctx.emit({**info.as_json(), "attachments": [a.as_json() for a in files]}, "\n".join(lines))
+    ctx.emit(
+        {**info.as_json(), "attachments": [a.as_json() for a in files], **extra},
+        "\n".join(lines),
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app import trust
 from app.advisories import content as advisory_content
 from app.advisories import csaf_export
+from app.casework import notes as case_notes
 from app.errors import AccordError
 from app.parties import exchange as parties_exchange
 from app.playbooks import joint
@@ -67,6 +68,8 @@ def case_document(session: Session, case: Case, own_fpr: str) -> dict[str, Any]:
         "format_version": 1,
         "origin": case_origin(session, case, own_fpr),
         "key": case.key,
+        # The reference unique across organisations (app/casework/refs.py): the originator's.
+        "ref": case.ref,
         "title": case.title,
         "description": case.description,
         "status": case.status.value,
@@ -154,6 +157,7 @@ def case_document(session: Session, case: Case, own_fpr: str) -> dict[str, Any]:
             }
             for r in runs
         ],
+        "notes": case_notes.for_bundle(session, case),  # shared notes only
     }
 
 

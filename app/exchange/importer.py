@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from app import audit, cases, search, trust
 from app.actor import Actor, Permission
+from app.casework import notes as case_notes
+from app.casework import refs as case_refs
 from app.errors import AccordError
 from app.exchange import keys
 from app.exchange.bundle_format import Limits
@@ -246,6 +248,9 @@ class _Merge:
                 self.s, self.actor, str(doc.get("title") or okey), str(doc.get("description") or "")
             )
             case.source_partner_id = self.partner.id
+            # The sender's reference, beside our local key (None if a forged origin names one
+            # another case here already holds).
+            case.ref = case_refs.received(okey, ofpr, self.s)
             created = True
             self.s.add(
                 Report(
@@ -294,6 +299,10 @@ class _Merge:
         )  # fmt: skip
         self.assessments_of(case, doc.get("assessments") or [], vuln_map)
         self.parties_of(case, doc)
+        if isinstance(doc.get("notes"), list):
+            case_notes.receive(
+                self.s, self.actor, case, doc["notes"], self.partner, parse_time=_time
+            )
         self.steps_of(case, doc)
         if isinstance(doc.get("advisory_draft"), dict):
             self.advisory(case, doc["advisory_draft"])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor, Permission
+from app.casework import refs
 from app.errors import AccordError, NotFound
 from app.exchange import pgp
 from i18n import _
@@ -86,6 +87,7 @@ def generate(session: Session, actor: Actor, *, replace: bool = False) -> OrgKey
     )
     session.add(row)
     session.flush()
+    refs.assign_missing(session)  # cases opened before the key get their reference now
     audit.record(
         session,
         actor,

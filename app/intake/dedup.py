@@ -1,7 +1,8 @@
 """Near-duplicates: a new case whose report names the same affected model or product as an
-existing case and reads alike (rapidfuzz) becomes a DuplicateCandidate for an analyst to
-confirm, dismiss or merge. A merge moves every report, with its source and raw original,
-into the surviving case; nothing is deleted."""
+existing case (names compared without case, punctuation or a vendor prefix) and reads alike
+(rapidfuzz), or that shares a CVE or document id with it, becomes a DuplicateCandidate for
+an analyst to confirm, dismiss or merge. A merge moves every report, with its source and raw
+original, into the surviving case; nothing is deleted."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import audit, search, workflow
 from app.actor import Actor
 from app.errors import AccordError, NotFound, UsageError
+from app.intake import ids
 from i18n import _
 from models import (
     AffectedProduct,
@@ -24,10 +26,12 @@ from models import (
     Case,
     CaseStatus,
     DuplicateCandidate,
+    Identifier,
     Report,
     Vulnerability,
     utcnow,
 )
+from models.vulnerabilities import product_key
 
 if TYPE_CHECKING:
     from app.intake.model import ParsedDoc
@@ -54,11 +58,11 @@ def _same_product(n: int) -> CompoundSelect[int, int, str]:
             select(Vulnerability.report_id, Vulnerability.case_id, AffectedProduct.name)
             .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
             .where(
-                AffectedProduct.name == bindparam(f"name{i}"),
+                AffectedProduct.name_key == bindparam(f"name{i}"),
                 Vulnerability.case_id != bindparam("case_id"),
                 Vulnerability.report_id < bindparam("before"),
             )
-            .order_by(AffectedProduct.name.desc(), AffectedProduct.id.desc())
+            .order_by(AffectedProduct.name_key.desc(), AffectedProduct.id.desc())
             .limit(MENTIONS_PER_PRODUCT)
             .subquery()
         )
@@ -92,9 +96,11 @@ def candidate_rows(
 ) -> list[dict[str, object]]:
     """The duplicate candidates of report ``report_id``, compared with the reports stored
     before it, as rows to insert (``INSERT_CANDIDATES``)."""
-    names = sorted({p.name for v in doc.vulns for p in v.products})[:MAX_PRODUCTS]
+    shared = _shared_identifiers(s, report_id, case_id, doc)
+    names = sorted({k for v in doc.vulns for p in v.products for k in _keys(p.name, p.vendor)})
+    names = names[:MAX_PRODUCTS]
     if not names:
-        return []
+        return shared
     params: dict[str, object] = {f"name{i}": name for i, name in enumerate(names)}
     found = s.execute(
         _same_product(len(names)), {**params, "case_id": case_id, "before": report_id}
@@ -112,8 +118,11 @@ def candidate_rows(
         score = fuzz.token_set_ratio(mine, _text(*texts[rid]), processor=None)
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
-    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:MAX_CANDIDATES]
-    return [
+    taken = {int(str(r["other_case_id"])) for r in shared}
+    ranked = [
+        kv for kv in sorted(best.items(), key=lambda kv: -kv[1][0]) if kv[0] not in taken
+    ][: max(0, MAX_CANDIDATES - len(shared))]
+    return shared + [
         {
             "report_id": report_id,
             "other_case_id": other_case_id,
@@ -123,6 +132,60 @@ def candidate_rows(
             ),
         }
         for other_case_id, (score, product) in ranked
+    ]
+
+
+def _keys(name: str, vendor: str | None) -> list[str]:
+    """The compared forms of a product name: without its vendor, and without one or two
+    leading words (a vendor named in the name but not given as the vendor)."""
+    key = product_key(name, vendor)
+    words = key.split()
+    out = [key] if key else []
+    for drop in (1, 2):
+        if len(words) - drop >= 2:
+            out.append(" ".join(words[drop:]))
+    return out
+
+
+def _shared_identifiers(
+    s: Session, report_id: int, case_id: int, doc: ParsedDoc
+) -> list[dict[str, object]]:
+    """Candidates that share a CVE, GHSA or other identifier, or the document id, with the
+    report: the strongest sign of one issue reported twice, proposed whatever the text."""
+    values = {ids.normalise(v) for _scheme, v in doc.identifiers}
+    values |= {ids.normalise(v.cve) for v in doc.vulns if v.cve}
+    values.discard("")
+    found: dict[int, str] = {}
+    queries = []
+    if values:
+        vals = sorted(values)[:MAX_PRODUCTS]
+        queries += [
+            select(Report.case_id, Identifier.value)
+            .join(Identifier, Identifier.report_id == Report.id)
+            .where(Identifier.value.in_(vals), Report.id < report_id),
+            select(Identifier.case_id, Identifier.value).where(Identifier.value.in_(vals)),
+            select(Vulnerability.case_id, Vulnerability.cve).where(
+                Vulnerability.cve.in_(vals), Vulnerability.report_id < report_id
+            ),
+        ]
+    if doc.document_id:
+        queries.append(
+            select(Report.case_id, Report.document_id).where(
+                Report.document_id == doc.document_id, Report.id < report_id
+            )
+        )
+    for q in queries:
+        for other, value in s.execute(q.limit(MAX_COMPARED)):
+            if other is not None and other != case_id and len(found) < MAX_CANDIDATES:
+                found.setdefault(other, str(value))
+    return [
+        {
+            "report_id": report_id,
+            "other_case_id": other,
+            "score": 100.0,
+            "reason": _("shares {identifier}").format(identifier=value[:200]),
+        }
+        for other, value in found.items()
     ]
 
 

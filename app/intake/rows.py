@@ -22,6 +22,7 @@ from app.intake.model import ParsedDoc
 from app.intake.scores import Scored, recompute
 from i18n import _
 from models import AffectedProduct, Attachment, Identifier, Reference, Report, Vulnerability
+from models.vulnerabilities import product_key
 
 Row = dict[str, Any]
 
@@ -141,6 +142,7 @@ def product_rows(vuln_ids: Sequence[int], doc: ParsedDoc) -> list[Row]:
             "version_range": p.version_range,
             "hash": p.hash,
             "purl": p.purl,
+            "name_key": product_key(p.name, p.vendor),
         }
         for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
         for p in v.products
