@@ -119,9 +119,9 @@ def candidate_rows(
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     taken = {int(str(r["other_case_id"])) for r in shared}
-    ranked = [
-        kv for kv in sorted(best.items(), key=lambda kv: -kv[1][0]) if kv[0] not in taken
-    ][: max(0, MAX_CANDIDATES - len(shared))]
+    ranked = [kv for kv in sorted(best.items(), key=lambda kv: -kv[1][0]) if kv[0] not in taken][
+        : max(0, MAX_CANDIDATES - len(shared))
+    ]
     return shared + [
         {
             "report_id": report_id,
