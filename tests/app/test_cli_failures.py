@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app import workspace as ws_mod
+from app.identity import keyslots
 from tests.app.intake.helpers import csaf_doc, write_json
 from tests.conftest import PASSPHRASE, REPO
 
@@ -63,9 +64,19 @@ def _env(ws_dir: Path) -> dict[str, str]:
     }
 
 
+def _raw_key(ws_dir: Path) -> str:
+    """The database key the analyst's slot wraps, in SQLCipher's raw-key form."""
+    slots = keyslots.read(ws_dir / keyslots.SLOTS_FILE)
+    assert slots is not None
+    opened = keyslots.open_slots(slots, PASSPHRASE)
+    assert opened is not None
+    return keyslots.raw_key_literal(opened.db_key)
+
+
 def _hold_lock(ws_dir: Path, seconds: float) -> subprocess.Popen[str]:
+    key = _raw_key(ws_dir)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(ws_dir / ws_mod.DB_FILE), PASSPHRASE, str(seconds)],
+        [sys.executable, "-c", HOLD_LOCK, str(ws_dir / ws_mod.DB_FILE), key, str(seconds)],
         cwd=REPO, env=_env(ws_dir), stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert holder.stdout is not None
