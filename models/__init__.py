@@ -12,6 +12,13 @@ from models.cases import (
     CaseStatus,
 )
 from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerKey
+from models.obligations import (
+    CaseRole,
+    CaseRuleSet,
+    DeadlineOverride,
+    FactProposal,
+    RuleText,
+)
 from models.people import Analyst, Reporter, Role, Setting
 from models.reports import (
     Attachment,
@@ -50,10 +57,14 @@ __all__ = [
     "CaseFact",
     "CaseJurisdiction",
     "CasePartner",
+    "CaseRole",
+    "CaseRuleSet",
     "CaseSearch",
     "CaseStatus",
     "Deadline",
+    "DeadlineOverride",
     "DuplicateCandidate",
+    "FactProposal",
     "Handover",
     "Identifier",
     "ImpactEstimate",
@@ -69,6 +80,7 @@ __all__ = [
     "ReportRevision",
     "Reporter",
     "Role",
+    "RuleText",
     "Setting",
     "SourceMapping",
     "Vulnerability",
