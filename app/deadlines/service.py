@@ -511,7 +511,7 @@ def set_fact(
                 fact=name, facts=", ".join(known_facts(rules))
             )
         )
-    check_not_future(at, name)
+    check_not_future(at, name, now)
     case = get_case(session, key)
     row = session.scalar(
         select(CaseFact).where(
