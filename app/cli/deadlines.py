@@ -8,6 +8,7 @@ from typing import Any
 
 from app import deadlines as dl
 from app.cli.context import CliContext
+from app.deadlines import evidence
 from app.deadlines.rules import for_workspace
 from app.errors import UsageError
 from app.workspace import Workspace
@@ -88,6 +89,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     ov.add_argument("--reason", required=True)
     ov.add_argument("--reset", action="store_true")
     ov.set_defaults(handler=cmd_override)
+    pr = dsub.add_parser(
+        "proposals", parents=[common], help=_("dated facts read from a case's documents")
+    )
+    pr.add_argument("id", nargs="?", help=_("a case; without it, every case with documents"))
+    pr.set_defaults(handler=cmd_proposals)
+    for name, accept in (("accept", True), ("reject", False)):
+        ac = dsub.add_parser(
+            name,
+            parents=[common],
+            help=_("accept fact proposals (records the facts)")
+            if accept
+            else _("reject fact proposals"),
+        )
+        ac.add_argument("proposals", nargs="*", type=int, metavar="PROPOSAL")
+        ac.add_argument("--case", help=_("every open proposal of this case"))
+        ac.add_argument("--all", action="store_true", help=_("every open proposal (an import)"))
+        ac.set_defaults(handler=cmd_decide, accept=accept)
     rc = dsub.add_parser(
         "recompute", parents=[common], help=_("recompute the deadlines of every open case")
     )
@@ -221,6 +239,38 @@ def cmd_override(ctx: CliContext, args: argparse.Namespace) -> int:
             computation=view.computation,
         ),
     )
+    return 0
+
+
+def _proposal_text(items: list[evidence.ProposalView]) -> str:
+    return "\n".join(
+        f"{p.id:5} {p.case:14} {p.state:10} {p.name:18} {p.at.isoformat()}  {p.source}"
+        for p in items
+    ) or _("No fact proposals.")
+
+
+def cmd_proposals(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        if args.id is None:
+            evidence.propose_all(s)
+        items = evidence.proposals(s, args.id)
+    ctx.emit([p.as_json() for p in items], _proposal_text(items))
+    return 0
+
+
+def cmd_decide(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        ids = list(args.proposals)
+        if args.case or args.all:
+            if args.all:
+                evidence.propose_all(s)
+            ids += [p.id for p in evidence.proposals(s, args.case) if p.id not in ids]
+        if not ids:
+            raise UsageError(_("give proposal ids, --case KEY or --all"))
+        done = evidence.decide(s, ws.require_actor(), ids, args.accept, rules_for(ws))
+    ctx.emit([p.as_json() for p in done], _proposal_text(done))
     return 0
 
 
