@@ -11,10 +11,12 @@ from app.deadlines.engine import (
 )
 from app.deadlines.rules import Rule, RuleFile, RuleSet, builtin_rules, load_file, load_rules
 from app.deadlines.service import (
+    FUTURE_FACTS,
     DeadlineView,
     configure,
     deadlines,
     deadlines_rules_for_case,
+    known_facts,
     mark_met,
     parse_time,
     recompute,
@@ -26,6 +28,7 @@ from app.deadlines.service import (
 
 __all__ = [
     "COMPUTATION_TEXT",
+    "FUTURE_FACTS",
     "STATES",
     "Computed",
     "DeadlineView",
@@ -38,6 +41,7 @@ __all__ = [
     "configure",
     "deadlines",
     "deadlines_rules_for_case",
+    "known_facts",
     "load_file",
     "load_rules",
     "local_times",

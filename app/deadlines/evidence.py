@@ -281,7 +281,7 @@ def record_event(
     time they happen; an analyst's earlier date is kept."""
     from app.deadlines.service import recompute
 
-    now = utcnow()
+    now = audit.now(session)  # a replayed history (the demo) dates its facts with its clock
     added = []
     for name in facts:
         exists = session.scalar(
