@@ -18,9 +18,7 @@ from tests.conftest import FIXTURES
 REPORTED = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 10:00 in Dubai, a Thursday
 
 
-def test_a_custom_rule_survives_a_bundle_round_trip(
-    orgs: tuple[Org, Org], tmp_path: Path
-) -> None:
+def test_a_custom_rule_survives_a_bundle_round_trip(orgs: tuple[Org, Org], tmp_path: Path) -> None:
     a, b = orgs
     (tmp_path / "gulf.yaml").write_text((FIXTURES / "deadlines" / "team-gulf.yaml").read_text())
     team = load_rules([tmp_path])
