@@ -15,6 +15,7 @@ from models import Analyst, AuditEvent, Case, CasePartner, Deadline, Partner
 
 AWARE = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 10, 31, tzinfo=UTC)
 
 
 # The duty holders these tests assume on the case: a manufacturer and an essential entity.
@@ -59,7 +60,12 @@ def test_facts_start_clocks_and_changes_recompute(ws: Workspace) -> None:
         assert row is not None and row.due_utc == datetime(2026, 10, 4, 6, tzinfo=UTC)
         assert cases.get_case(s, key).next_deadline_utc == datetime(2026, 10, 6, 8, tzinfo=UTC)
         dl.set_fact(
-            s, ws.require_actor(), key, "fix-available", datetime(2026, 10, 5, tzinfo=UTC), now=NOW
+            s,
+            ws.require_actor(),
+            key,
+            "fix-available",
+            datetime(2026, 10, 5, tzinfo=UTC),
+            now=LATER,  # a fact is recorded once it has happened
         )
         final = s.scalar(select(Deadline).where(Deadline.rule_id == "eu-cra-14-2c-final-report"))
         assert final is not None and final.due_utc == datetime(2026, 10, 19, tzinfo=UTC)
@@ -92,7 +98,7 @@ def test_earliest_first_and_local_times_for_analyst_and_partners(ws: Workspace) 
             key,
             "exploited-aware",
             datetime(2026, 10, 24, 21, 30, tzinfo=UTC),
-            now=NOW,
+            now=LATER,  # a fact is recorded once it has happened
         )
         dl.set_fact(s, ws.require_actor(), key, "vendor-contacted", AWARE, now=NOW)
         views = dl.deadlines(s, ws.actor, key, now=NOW)
