@@ -216,6 +216,12 @@ def clock(session: Session, at: datetime) -> Iterator[None]:
             session.info[_CLOCK] = previous
 
 
+def now(session: Session) -> datetime:
+    """The time events are dated at: the replay clock inside ``clock``, else now."""
+    at: datetime | None = session.info.get(_CLOCK)
+    return at or utcnow()
+
+
 def forget_tail(session: Session) -> None:
     """Drop the cached chain tail (after a rollback, the cached tail is no longer true)."""
     session.info.pop(_TAIL, None)

@@ -286,6 +286,13 @@ def _transition(
     from app.deadlines.service import recompute  # see create_case
 
     recompute(session, case)  # a closed case owes nothing; a reopened one does again
+    if not undo:
+        from app.deadlines.evidence import STATUS_FACTS, record_event
+
+        # Leaving triage decides it; disclosure publishes (issue 16: those clocks stop).
+        facts = STATUS_FACTS.get(dst.value, ())
+        if facts:
+            record_event(session, actor, case, facts, f"case moved to {dst.value}")
     audit.record(
         session,
         actor,

@@ -325,6 +325,14 @@ class _Replay:
         self, case: Case, actor: Actor, name: str, at: datetime, when: datetime | None = None
     ) -> None:
         row = self.facts.get((case.id, name))
+        if row is None:  # the workflow may have recorded it already (app.deadlines.evidence)
+            row = self.s.scalar(
+                select(CaseFact).where(
+                    CaseFact.case_id == case.id, CaseFact.name == name, CaseFact.party == ""
+                )
+            )
+            if row is not None:
+                self.facts[(case.id, name)] = row
         if row is None:
             row = self.facts[(case.id, name)] = CaseFact(case_id=case.id, name=name, at=when or at)
             self.s.add(row)

@@ -82,13 +82,17 @@ def _info(session: Session, h: Handover) -> HandoverInfo:
 
 def _deadline_items(session: Session, conds: list[Any]) -> list[dict[str, str]]:
     rows = session.execute(
-        select(Case.key, Deadline.rule_id, Deadline.jurisdiction, Deadline.due_utc)
+        select(
+            Case.key, Deadline.rule_id, Deadline.jurisdiction, Deadline.due_utc, Deadline.owed_by
+        )
         .join(Case, Case.id == Deadline.case_id)
         .where(Deadline.met_at.is_(None), Deadline.due_utc.is_not(None), *conds)
         .order_by(Deadline.due_utc)
     )
+    # owed_by: "this-cert", or the role of the party whose duty it is (watched, issue 16).
     return [
-        {"case": k, "rule": r, "jurisdiction": j, "due_utc": _iso(d) or ""} for k, r, j, d in rows
+        {"case": k, "rule": r, "jurisdiction": j, "due_utc": _iso(d) or "", "owed_by": o}
+        for k, r, j, d, o in rows
     ]
 
 

@@ -1,7 +1,8 @@
 """Saved queue filters for shift leads, as ``QueueQuery`` objects whose SQL stays in the database.
 
 A filter spec is one or more terms joined by ``+``: a name (``mine``, ``unassigned``,
-``due-24h``, ``overdue``, ``open``) or ``key:value`` (``jurisdiction:EU``, ``tier:High``,
+``due-24h``, ``overdue``, ``open``; ``watch``, ``watch-24h``, ``watch-overdue`` for obligations
+other parties owe) or ``key:value`` (``jurisdiction:EU``, ``tier:High``,
 ``partner:NAME``, ``status:triage``, ``assignee:NAME``).
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from app import audit, cases
@@ -29,7 +30,10 @@ SAVED: tuple[tuple[str, str], ...] = (
     ("due-24h", N_("Due within 24 hours")),
     ("overdue", N_("Overdue")),
     ("open", N_("All open cases")),
+    ("watch", N_("Watch: obligations others owe")),
 )
+# Obligations of other parties (a manufacturer's CRA report): tracked apart from ours.
+WATCH_TERMS = ("watch", "watch-24h", "watch-overdue")
 KEYED = ("jurisdiction", "tier", "partner", "status", "assignee")
 
 
@@ -64,6 +68,8 @@ def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnEleme
             return {"sort": "next_deadline"}, [_open(), Case.next_deadline_utc < now]
         if name == "open":
             return {}, [_open()]
+        if name in WATCH_TERMS:
+            return {}, [_open(), Case.id.in_(_watched(name, now))]
     elif value:
         if name == "jurisdiction":
             code = value.upper()
@@ -96,6 +102,20 @@ def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnEleme
             term=term, names=", ".join(n for n, _label in SAVED), keys=", ".join(KEYED)
         )
     )
+
+
+def _watched(name: str, now: datetime) -> Select[int]:
+    """Cases with an open obligation that another party owes (due in 24 h, or overdue)."""
+    conds: list[ColumnElement[bool]] = [
+        Deadline.owed_by != "this-cert",
+        Deadline.met_at.is_(None),
+        Deadline.state.in_(("pending", "due-soon", "overdue")),
+    ]
+    if name == "watch-24h":
+        conds += [Deadline.due_utc >= now, Deadline.due_utc <= now + timedelta(hours=24)]
+    elif name == "watch-overdue":
+        conds.append(Deadline.due_utc < now)
+    return select(Deadline.case_id).where(*conds)
 
 
 def parse(spec: str, now: datetime | None = None) -> FilterSpec:

@@ -13,6 +13,13 @@ from models.cases import (
     CaseStatus,
 )
 from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerCheckpoint, PartnerKey
+from models.obligations import (
+    CaseRole,
+    CaseRuleSet,
+    DeadlineOverride,
+    FactProposal,
+    RuleText,
+)
 from models.parties import CaseParty, PartyContact, PartyStatus
 from models.people import Analyst, Reporter, Role, Setting
 from models.reports import (
@@ -55,10 +62,14 @@ __all__ = [
     "CaseMerge",
     "CasePartner",
     "CaseParty",
+    "CaseRole",
+    "CaseRuleSet",
     "CaseSearch",
     "CaseStatus",
     "Deadline",
+    "DeadlineOverride",
     "DuplicateCandidate",
+    "FactProposal",
     "Handover",
     "Identifier",
     "ImpactEstimate",
@@ -77,6 +88,7 @@ __all__ = [
     "ReportRevision",
     "Reporter",
     "Role",
+    "RuleText",
     "Setting",
     "SourceMapping",
     "Vulnerability",

@@ -99,12 +99,20 @@ class CaseFact(Base):
     """A dated fact that starts deadline clocks (reported, vendor-contacted, exploited, …)."""
 
     __tablename__ = "case_fact"
-    __table_args__ = (UniqueConstraint("case_id", "name", name="uq_case_fact_case_name"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "name", "party", name="uq_case_fact_case_name_party"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column()
+    # Whose fact it is ("" = the case's shared fact; "JPCERT/CC" = that party's own date).
+    party: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Who recorded it and from what (the evidence an obligation met by it names).
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column()
+    source: Mapped[str | None] = mapped_column(Text)
 
 
 class CaseJurisdiction(Base):

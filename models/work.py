@@ -33,6 +33,15 @@ class Deadline(Base):
     met_at: Mapped[datetime | None] = mapped_column()
     met_by_id: Mapped[int | None] = mapped_column(ForeignKey("analyst.id"))
     evidence: Mapped[str | None] = mapped_column(Text)
+    # Who owes it (a rule's duty holder) and, for another's duty, the party holding that role:
+    # obligations of others are watched, not ours to meet (issue 16).
+    owed_by: Mapped[str] = mapped_column(
+        String(40), default="this-cert", server_default="this-cert"
+    )
+    owed_by_party: Mapped[str | None] = mapped_column(String(300))
+    # Why a rule does not apply, or by how long it was met late (seconds).
+    reason: Mapped[str | None] = mapped_column(Text)
+    late_seconds: Mapped[int | None] = mapped_column()
     # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": row_version}

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import deadlines as dl
 from app import queue_filters
@@ -36,6 +37,7 @@ STATE_COLOURS = {
     "overdue": QColor("#f6c6c6"),
     "due-soon": QColor("#fbe7b5"),
     "met": QColor("#d5ecd5"),
+    "met-late": QColor("#e4ecc8"),
     "not-applicable": QColor("#eeeeee"),
 }
 
@@ -83,12 +85,14 @@ class DeadlinesPanel(QWidget):
         self.conflicts.setWordWrap(True)
 
         self.fact = QComboBox()
-        self.fact.addItems(self._rules().facts())
+        self.fact.addItems(dl.known_facts(self._rules()))
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
         self.when.setTimeZone(QTimeZone(b"UTC"))
         self.when.setDateTime(QDateTime.currentDateTimeUtc())
+        self.fact.currentTextChanged.connect(self._bound_when)
+        self._bound_when(self.fact.currentText())
         self.set_button = QPushButton(_("Set fact"))
         self.set_button.clicked.connect(self._on_set_fact)
         self.evidence = QLineEdit()
@@ -124,24 +128,50 @@ class DeadlinesPanel(QWidget):
         self.table.setRowCount(len(self.views))
         for row, v in enumerate(self.views):
             local = "\n".join(f"{z}: {t}" for z, t in v.due_local.items())
+            obligation = f"{v.obligation} — {v.recipient}"
+            if v.watch:
+                obligation = f"[{v.owner_text}] {obligation}"
             cells = [
-                v.state,
+                v.state_text or v.state,
                 v.due_utc.isoformat() if v.due_utc else "—",
                 local,
-                queue_filters.countdown(v.due_utc, now) if v.state != "met" else "",
+                queue_filters.countdown(v.due_utc, now)
+                if v.state not in ("met", "met-late")
+                else "",
                 v.jurisdiction,
-                f"{v.obligation} — {v.recipient}",
+                obligation,
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, v.rule)
-                item.setToolTip(f"{v.rule}\n{v.source}")
+                tip = [v.rule, v.source, v.computation_why]
+                if v.evidence:
+                    tip.append(_("evidence: {evidence}").format(evidence=v.evidence))
+                if v.provenance:
+                    tip.append(
+                        _("rules from {origin} (sha256 {sha})").format(
+                            origin=v.provenance.get("origin"),
+                            sha=str(v.provenance.get("sha256"))[:12],
+                        )
+                    )
+                item.setToolTip("\n".join(t for t in tip if t))
                 if v.state in STATE_COLOURS:
                     item.setBackground(QBrush(STATE_COLOURS[v.state]))
                 self.table.setItem(row, col, item)
         conflicts = [f"{v.rule}: {v.conflict}" for v in self.views if v.conflict]
         self.conflicts.setText("\n".join(conflicts))
         self.conflicts.setVisible(bool(conflicts))
+
+    def _bound_when(self, fact: str) -> None:
+        """A fact records something that happened: the field stops at now, except for the
+        embargo's end and a planned publication (the service refuses the same)."""
+        if fact in dl.FUTURE_FACTS:
+            self.when.clearMaximumDateTime()
+        else:
+            now = QDateTime.currentDateTimeUtc()
+            self.when.setMaximumDateTime(now)
+            if self.when.dateTime() > now:
+                self.when.setDateTime(now)
 
     def select_rule(self, rule_id: str) -> bool:
         for row, v in enumerate(self.views):
@@ -155,6 +185,7 @@ class DeadlinesPanel(QWidget):
         return self.views[rows[0].row()].rule if rows else None
 
     def _on_set_fact(self) -> None:
+        self._bound_when(self.fact.currentText())  # "now" has moved on since it was bounded
         at = self.when.dateTime().toSecsSinceEpoch()
         when = datetime.fromtimestamp(at, UTC)
         self._run(
@@ -181,7 +212,7 @@ class DeadlinesPanel(QWidget):
             )
         )
 
-    def _run(self, action: Callable[[object], object]) -> None:
+    def _run(self, action: Callable[[Session], object]) -> None:
         try:
             with self.ws.session() as s:
                 action(s)

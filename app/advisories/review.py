@@ -130,5 +130,8 @@ def publish(
             date=utcnow(),
         )
     )
+    from app.deadlines.evidence import record_event  # the deadlines build on advisories' cases
+
+    record_event(session, actor, case, ["published"], f"advisory revision {number} published")
     session.flush()
     return status(session, key)

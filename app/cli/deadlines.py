@@ -8,6 +8,7 @@ from typing import Any
 
 from app import deadlines as dl
 from app.cli.context import CliContext
+from app.deadlines import evidence
 from app.deadlines.rules import for_workspace
 from app.errors import UsageError
 from app.workspace import Workspace
@@ -44,6 +45,21 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     j.add_argument("--add", action="append", default=[], metavar="CODE")
     j.add_argument("--remove", action="append", default=[], metavar="CODE")
     j.set_defaults(handler=cmd_jurisdictions)
+    ro = csub.add_parser(
+        "roles",
+        parents=[common],
+        help=_("record the duty-holder roles on a case (whose obligations apply)"),
+    )
+    ro.add_argument("id")
+    ro.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        metavar="ROLE[=PARTY]",
+        help=_("e.g. manufacturer=Vendor X; coordinator=this-cert makes that role ours"),
+    )
+    ro.add_argument("--remove", action="append", default=[], metavar="ROLE[=PARTY]")
+    ro.set_defaults(handler=cmd_roles)
 
     d = sub.add_parser(
         "deadlines", parents=[common], help=_("a case's obligations, earliest first")
@@ -63,6 +79,33 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     g.add_argument("--amount", type=int, help=_("the offset in the rule's own unit"))
     g.add_argument("--reset", action="store_true")
     cf.set_defaults(handler=cmd_configure)
+    ov = dsub.add_parser(
+        "override", parents=[common], help=_("change one rule's period on one case, with a reason")
+    )
+    ov.add_argument("id")
+    ov.add_argument("rule")
+    ov.add_argument("--amount", type=int, help=_("the offset in the rule's own unit"))
+    ov.add_argument("--computation", choices=["exact", "calendar", "end-of-day", "working-day"])
+    ov.add_argument("--reason", required=True)
+    ov.add_argument("--reset", action="store_true")
+    ov.set_defaults(handler=cmd_override)
+    pr = dsub.add_parser(
+        "proposals", parents=[common], help=_("dated facts read from a case's documents")
+    )
+    pr.add_argument("id", nargs="?", help=_("a case; without it, every case with documents"))
+    pr.set_defaults(handler=cmd_proposals)
+    for name, accept in (("accept", True), ("reject", False)):
+        ac = dsub.add_parser(
+            name,
+            parents=[common],
+            help=_("accept fact proposals (records the facts)")
+            if accept
+            else _("reject fact proposals"),
+        )
+        ac.add_argument("proposals", nargs="*", type=int, metavar="PROPOSAL")
+        ac.add_argument("--case", help=_("every open proposal of this case"))
+        ac.add_argument("--all", action="store_true", help=_("every open proposal (an import)"))
+        ac.set_defaults(handler=cmd_decide, accept=accept)
     rc = dsub.add_parser(
         "recompute", parents=[common], help=_("recompute the deadlines of every open case")
     )
@@ -137,13 +180,98 @@ def _text(views: list[dl.DeadlineView]) -> str:
         local = "  ".join(f"{z}: {t}" for z, t in v.due_local.items())
         lines.append(
             f"{v.state:15} {v.due_utc.isoformat() if v.due_utc else '-':26} "
-            f"{v.jurisdiction:7} {v.rule}"
+            f"{v.jurisdiction:7} {v.rule}  [{v.owner_text}]"
         )
+        if v.state_text and v.state_text != v.state:
+            lines.append(f"{'':15} {v.state_text}")
         if local:
             lines.append(f"{'':15} {local}")
         if v.conflict:
             lines.append(_("{pad} CONFLICT: {conflict}").format(pad=" " * 15, conflict=v.conflict))
     return "\n".join(lines)
+
+
+def cmd_roles(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    add = [dl.parse_role(r) for r in args.add]
+    remove = [dl.parse_role(r) for r in args.remove]
+    with ws.session() as s:
+        roles = dl.set_roles(s, ws.require_actor(), args.id, add, remove)
+    ctx.emit(
+        {"id": args.id.upper(), "roles": roles},
+        "\n".join(
+            f"{role}: {', '.join(p or '-' for p in parties)}" for role, parties in roles.items()
+        )
+        or "-",
+    )
+    return 0
+
+
+def cmd_override(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        result = dl.set_override(
+            s,
+            ws.require_actor(),
+            args.id,
+            args.rule,
+            dl.deadlines_rules_for_case(s, args.id, rules_for(ws)),
+            amount=args.amount,
+            computation=args.computation,
+            reason=args.reason,
+            reset=args.reset,
+        )
+        views = dl.deadlines(s, ws.actor, args.id, rules_for(ws))
+    view = next(v for v in views if v.rule == args.rule)
+    ctx.emit(
+        {
+            "id": args.id.upper(),
+            "rule": args.rule,
+            "amount": result.amount if result else None,
+            "computation": view.computation,
+            "reason": result.reason if result else None,
+            "deadline": view.as_json(),
+        },
+        _("{key}: {rule} due {due} ({computation})").format(
+            key=args.id.upper(),
+            rule=args.rule,
+            due=view.due_utc.isoformat() if view.due_utc else "-",
+            computation=view.computation,
+        ),
+    )
+    return 0
+
+
+def _proposal_text(items: list[evidence.ProposalView]) -> str:
+    return "\n".join(
+        f"{p.id:5} {p.case:14} {p.state:10} {p.name:18} {p.at.isoformat()}  {p.source}"
+        for p in items
+    ) or _("No fact proposals.")
+
+
+def cmd_proposals(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        if args.id is None:
+            evidence.propose_all(s)
+        items = evidence.proposals(s, args.id)
+    ctx.emit([p.as_json() for p in items], _proposal_text(items))
+    return 0
+
+
+def cmd_decide(ctx: CliContext, args: argparse.Namespace) -> int:
+    ws = ctx.open_workspace()
+    with ws.session() as s:
+        ids = list(args.proposals)
+        if args.case or args.all:
+            if args.all:
+                evidence.propose_all(s)
+            ids += [p.id for p in evidence.proposals(s, args.case) if p.id not in ids]
+        if not ids:
+            raise UsageError(_("give proposal ids, --case KEY or --all"))
+        done = evidence.decide(s, ws.require_actor(), ids, args.accept, rules_for(ws))
+    ctx.emit([p.as_json() for p in done], _proposal_text(done))
+    return 0
 
 
 def cmd_deadlines(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -193,12 +321,30 @@ def _rules_json(rules: dl.RuleSet) -> list[dict[str, object]]:
             "aliases": list(f.aliases),
             "always": f.always,
             "timezone": f.timezone,
+            "holiday_country": f.holiday_country,
             "file": f.path,
+            "origin": f.origin,
+            "sha256": f.sha256,
             "rules": [
                 {
                     "id": r.id,
                     "trigger": r.trigger,
+                    "requires": list(r.requires),
+                    "unless": list(r.unless),
+                    "met_by": r.met_by,
                     "offset": {r.unit: r.amount},
+                    "period": {
+                        "unit": r.unit,
+                        "amount": r.amount,
+                        "computation": r.computation,
+                        "why": r.computation_why or _(dl.COMPUTATION_TEXT[r.computation]),
+                    },
+                    "owed_by": list(r.holder_roles),
+                    "holder": r.holder,
+                    "owed_to": r.owed_to,
+                    "publishes": r.publishes,
+                    "fact_party": r.fact_party,
+                    "citation": r.source,
                     "recipient": r.recipient,
                     "binding": r.binding,
                     "effective": r.effective.isoformat(),

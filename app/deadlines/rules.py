@@ -7,6 +7,7 @@ line and the problem, using PyYAML's node marks.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,28 @@ RULES_DIR = Path(__file__).resolve().parents[2] / "resources" / "jurisdictions"
 SCHEMA_FILE = RULES_DIR / "schema.json"
 ENV_DIRS = "ACCORD_JURISDICTIONS"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-OFFSET_UNITS = ("hours", "days", "business_days", "months")
+OFFSET_UNITS = ("hours", "days", "business_days", "months", "timely")
+# Who may owe an obligation; ``this-cert`` is us, every other role is a party's duty we watch.
+THIS_CERT = "this-cert"
+DUTY_HOLDERS = (
+    THIS_CERT,
+    "manufacturer",
+    "deployer",
+    "essential-entity",
+    "important-entity",
+    "provider-high-risk-ai",
+    "reporter",
+    "coordinator",
+)
+COMPUTATIONS = ("exact", "calendar", "end-of-day", "working-day")
+# The computation a rule uses when its file does not say (what the engine always did).
+DEFAULT_COMPUTATION = {
+    "hours": "exact",
+    "days": "exact",
+    "business_days": "calendar",
+    "months": "calendar",
+    "timely": "exact",
+}
 # Facts that do not start a clock but matter to the engine (embargo conflicts).
 EMBARGO_FACTS = ("embargo-until", "publication-planned")
 
@@ -54,10 +76,25 @@ class Rule:
     met_by: str | None = None
     configurable: bool = False
     due_soon_hours: float = 24.0
+    owed_by: str = THIS_CERT
+    # Every role whose holder owes it (NIS2: an essential or an important entity).
+    holder_roles: tuple[str, ...] = (THIS_CERT,)
+    # The party owing it when the case names none: a programme's own coordinator (JPCERT/CC).
+    holder: str | None = None
+    owed_to: str = ""
+    publishes: bool = False
+    computation: str = "exact"
+    computation_why: str = ""
+    fact_party: str | None = None
 
     @property
     def cited_source(self) -> str:
         return f"{self.source} — {self.url}"
+
+    @property
+    def ours(self) -> bool:
+        """True when this CERT owes it; otherwise it is a party's duty that we watch."""
+        return THIS_CERT in self.holder_roles
 
 
 @dataclass(frozen=True)
@@ -75,6 +112,14 @@ class RuleFile:
     holidays: frozenset[date]
     rules: tuple[Rule, ...]
     path: str
+    text: str = ""
+    origin: str = "built-in"
+    holiday_country: str | None = None
+    holiday_subdiv: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def answers_to(self, code: str) -> bool:
         c = code.strip().upper()
@@ -164,7 +209,7 @@ def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def parse_text(text: str, path: str) -> RuleFile:
+def parse_text(text: str, path: str, origin: str = "built-in") -> RuleFile:
     """Validate and build one rules file; UsageError names the file, the line and the problem."""
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -179,13 +224,15 @@ def parse_text(text: str, path: str) -> RuleFile:
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         err = errors[0]
+        while err.context:  # a oneOf: the alternative that got furthest says what is wrong
+            err = max(err.context, key=lambda e: len(e.absolute_path))
         where = "/".join(str(p) for p in err.absolute_path) or _("top level")
         raise _fail(
             path,
             _line(_node_at(root, list(err.absolute_path))),
             _("{where}: {message}").format(where=where, message=err.message),
         )
-    return _build(data, root, path)
+    return _build(data, root, path, text, origin)
 
 
 def _date(value: str, node: yaml.Node, path: str) -> date:
@@ -195,7 +242,7 @@ def _date(value: str, node: yaml.Node, path: str) -> date:
         raise _fail(path, _line(node), _("{value} is not a date").format(value=value)) from None
 
 
-def _build(data: dict[str, Any], root: yaml.Node, path: str) -> RuleFile:
+def _build(data: dict[str, Any], root: yaml.Node, path: str, text: str, origin: str) -> RuleFile:
     try:
         ZoneInfo(data["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
@@ -220,7 +267,13 @@ def _build(data: dict[str, Any], root: yaml.Node, path: str) -> RuleFile:
                 _("duplicate rule id {rule}").format(rule=r["id"]),
             )
         seen.add(r["id"])
-        unit, amount = next(iter(r["offset"].items()))
+        if r["offset"] == "timely":  # no fixed period: "in a timely manner", "without delay"
+            unit, amount = "timely", 0
+        else:
+            unit, amount = next(iter(r["offset"].items()))
+        owed_to = r.get("owed_to", "")
+        owed = r.get("owed_by", THIS_CERT)
+        holder_roles = tuple(owed) if isinstance(owed, list) else (owed,)
         rules.append(
             Rule(
                 id=r["id"],
@@ -241,6 +294,14 @@ def _build(data: dict[str, Any], root: yaml.Node, path: str) -> RuleFile:
                 met_by=r.get("met_by"),
                 configurable=bool(r.get("configurable", False)),
                 due_soon_hours=float(r.get("due_soon_hours", default_soon)),
+                owed_by=holder_roles[0],
+                holder_roles=holder_roles,
+                holder=r.get("holder"),
+                owed_to=owed_to,
+                publishes=bool(r.get("publishes", owed_to == "public")),
+                computation=r.get("computation", DEFAULT_COMPUTATION[unit]),
+                computation_why=r.get("computation_why", ""),
+                fact_party=r.get("fact_party"),
             )
         )
     return RuleFile(
@@ -255,17 +316,23 @@ def _build(data: dict[str, Any], root: yaml.Node, path: str) -> RuleFile:
         holidays=holidays,
         rules=tuple(rules),
         path=path,
+        text=text,
+        origin=origin,
+        holiday_country=data.get("holiday_country"),
+        holiday_subdiv=data.get("holiday_subdiv"),
     )
 
 
-def load_file(path: Path) -> RuleFile:
+def load_file(path: Path, origin: str | None = None) -> RuleFile:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(
             _("{file}: cannot read: {problem}").format(file=path, problem=exc)
         ) from None
-    return parse_text(text, str(path))
+    if origin is None:
+        origin = "built-in" if path.parent == RULES_DIR else _("file {path}").format(path=path)
+    return parse_text(text, str(path), origin)
 
 
 def _dirs(extra: Sequence[Path]) -> list[Path]:

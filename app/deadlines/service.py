@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,8 +19,8 @@ from app import audit, txcache
 from app.actor import Actor, Permission
 from app.cases import get_case
 from app.concurrency import check_seen, guarded
-from app.deadlines import engine
-from app.deadlines.rules import RuleSet, builtin_rules
+from app.deadlines import casedata, engine
+from app.deadlines.rules import EMBARGO_FACTS, THIS_CERT, RuleSet, builtin_rules
 from app.errors import AccordError, UsageError
 from i18n import _
 from models import (
@@ -38,6 +38,13 @@ from models import (
 )
 
 OVERRIDE_KEY = "deadlines.offset."
+# Facts that name a time still to come (an embargo's end); every other fact is something that
+# happened, and one dated in the future is refused. A minute of clock skew is tolerated.
+FUTURE_FACTS = EMBARGO_FACTS
+SKEW_SECONDS = 60
+# Facts the workflow records (acknowledgement sent, triage decided, advisory published, case
+# disclosed), known even when no loaded rule refers to them.
+WORKFLOW_FACTS = ("acknowledged", "triaged", "published", "disclosed")
 _OVERRIDES = txcache.register("deadline_overrides")
 _INSERT_DEADLINE = insert(Deadline)
 
@@ -60,6 +67,29 @@ class DeadlineView:
     evidence: str | None
     conflict: str | None
     version: int = 0  # what "mark met" from this view passes back (app.concurrency)
+    owed_by: str = THIS_CERT
+    owed_by_party: str | None = None
+    owed_to: str = ""
+    publishes: bool = False
+    reason: str | None = None
+    late_seconds: int | None = None
+    state_text: str = ""
+    recorded_by: str | None = None
+    computation: str = "exact"
+    computation_why: str = ""
+    override: str | None = None
+    provenance: dict[str, object] = field(default_factory=dict, hash=False)
+
+    @property
+    def watch(self) -> bool:
+        """Another party's duty: shown as "owed by X — watch", tracked apart from ours."""
+        return self.owed_by != THIS_CERT
+
+    @property
+    def owner_text(self) -> str:
+        if not self.watch:
+            return _("ours")
+        return _("owed by {party} — watch").format(party=self.owed_by_party or self.owed_by)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -76,6 +106,20 @@ class DeadlineView:
             "met_at": self.met_at.isoformat() if self.met_at else None,
             "evidence": self.evidence,
             "conflict": self.conflict,
+            "owed_by": self.owed_by,
+            "owed_by_party": self.owed_by_party,
+            "owed_to": self.owed_to,
+            "publishes": self.publishes,
+            "watch": self.watch,
+            "owner": self.owner_text,
+            "reason": self.reason,
+            "late_seconds": self.late_seconds,
+            "state_text": self.state_text,
+            "recorded_by": self.recorded_by,
+            "computation": self.computation,
+            "computation_why": self.computation_why,
+            "override": self.override,
+            "provenance": dict(self.provenance),
         }
 
 
@@ -100,9 +144,10 @@ def parse_time(value: str, default_zone: str = "UTC") -> datetime:
 
 
 def _facts(session: Session, case: Case) -> dict[str, datetime]:
-    """The case's recorded facts; ``reported`` defaults to the first report or the case opening."""
+    """The case's recorded facts (a party's own as ``name@party``); ``reported`` defaults to
+    the first report or the case opening."""
     rows = session.scalars(select(CaseFact).where(CaseFact.case_id == case.id)).all()
-    facts = {f.name: f.at for f in rows}
+    facts = {f"{f.name}@{f.party}" if f.party else f.name: f.at for f in rows}
     if "reported" not in facts:
         first = session.scalar(
             select(func.min(Report.received_at)).where(Report.case_id == case.id)
@@ -147,27 +192,41 @@ def _compute(
     now: datetime,
     overrides: dict[str, int],
     recorded: dict[str, datetime | None],
+    roles: dict[str, list[str]] | None = None,
+    per_case: dict[str, casedata.Override] | None = None,
 ) -> list[engine.Computed]:
-    """Every applicable rule applied to the facts, earliest first; ``recorded``: rule id ->
-    the time an analyst recorded it as met."""
-    computed = [
-        engine.compute(
-            rule,
-            f,
-            facts,
-            now,
-            met_at=recorded.get(rule.id),
-            amount=overrides.get(rule.id) if rule.configurable else None,
-        )
-        for f in rules.files_for(codes)
-        for rule in f.rules
-    ]
-    return sorted(computed, key=engine.sort_key)
+    """Every rule applied to the facts, earliest first; ``recorded``: rule id -> the time an
+    analyst recorded it as met; ``per_case``: this case's own period overrides."""
+    per_case = per_case or {}
+    out = []
+    for f in rules.files_for(codes):
+        for rule in f.rules:
+            own = per_case.get(rule.id)
+            amount = overrides.get(rule.id) if rule.configurable else None
+            if own is not None and own.amount is not None:
+                amount = own.amount
+            out.append(
+                engine.compute(
+                    rule,
+                    f,
+                    facts,
+                    now,
+                    met_at=recorded.get(rule.id),
+                    amount=amount,
+                    computation=own.computation if own is not None else None,
+                    roles=roles,
+                )
+            )
+    return sorted(out, key=engine.sort_key)
 
 
 def _values(c: engine.Computed) -> dict[str, Any]:
     """A deadline row's derived columns (met ones are kept by the caller when recorded)."""
     return {
+        "owed_by": THIS_CERT if c.ours else c.rule.owed_by,
+        "owed_by_party": c.owed_by_party,
+        "reason": c.reason,
+        "late_seconds": int(c.late_by.total_seconds()) if c.late_by else None,
         "jurisdiction": c.rule.jurisdiction,
         "obligation": c.rule.obligation,
         "recipient": c.rule.recipient,
@@ -181,7 +240,10 @@ def _values(c: engine.Computed) -> dict[str, Any]:
 def _next_due(status: CaseStatus, computed: list[engine.Computed]) -> datetime | None:
     from app.queue_filters import CLOSED
 
-    open_dues = [c.due_utc for c in computed if c.state in engine.OPEN_STATES and c.due_utc]
+    # Only our own obligations: another party's duty is watched, not ours to meet.
+    open_dues = [
+        c.due_utc for c in computed if c.ours and c.state in engine.OPEN_STATES and c.due_utc
+    ]
     # The queue's next-deadline column: nothing for a case that is closed, rejected or a duplicate.
     return min(open_dues) if open_dues and status not in CLOSED else None
 
@@ -190,14 +252,22 @@ def recompute(
     session: Session, case: Case, rules: RuleSet | None = None, now: datetime | None = None
 ) -> list[Deadline]:
     """Rewrite the case's deadline rows from its facts; returns them earliest first."""
-    rules = rules or builtin_rules()
     now = now or utcnow()
+    codes = _codes(session, case.id)
+    rules, _prov = casedata.case_rules(session, case, rules or builtin_rules(), codes)
     existing = {
         d.rule_id: d for d in session.scalars(select(Deadline).where(Deadline.case_id == case.id))
     }
     recorded = {k: d.met_at for k, d in existing.items() if d.met_by_id is not None}
     computed = _compute(
-        rules, _codes(session, case.id), _facts(session, case), now, _overrides(session), recorded
+        rules,
+        codes,
+        _facts(session, case),
+        now,
+        _overrides(session),
+        recorded,
+        casedata.roles_of(session, case.id),
+        casedata.overrides_of(session, case.id),
     )
     keep: set[str] = set()
     for c in computed:
@@ -209,10 +279,10 @@ def recompute(
             existing[c.rule.id] = row
         for name, value in _values(c).items():
             setattr(row, name, value)
-        if c.state == engine.MET and row.met_by_id is None:
+        if c.state in engine.MET_STATES and row.met_by_id is None:
             row.met_at = c.met_at
-            row.evidence = _("fact {fact} recorded").format(fact=c.rule.met_by)
-        elif c.state != engine.MET:
+            row.evidence = _fact_evidence(session, case, c.rule.met_by, c.rule.fact_party)
+        elif c.state not in engine.MET_STATES:
             row.met_at, row.met_by_id, row.evidence = None, None, None
     for rule_id, row in list(existing.items()):
         if rule_id not in keep:
@@ -220,6 +290,23 @@ def recompute(
     case.next_deadline_utc = _next_due(case.status, computed)
     session.flush()
     return sorted((existing[k] for k in keep), key=lambda d: _row_key(d))
+
+
+def _fact_evidence(session: Session, case: Case, name: str | None, party: str | None) -> str:
+    """ "fact notification-sent recorded by alice (from: e-mail Date: of report 12)"."""
+    rows = session.scalars(
+        select(CaseFact).where(CaseFact.case_id == case.id, CaseFact.name == (name or ""))
+    ).all()
+    row = next((r for r in rows if party and r.party == party), None) or next(
+        (r for r in rows if not r.party), None
+    )
+    who = None
+    if row is not None and row.recorded_by_id is not None:
+        who = session.scalar(select(Analyst.name).where(Analyst.id == row.recorded_by_id))
+    text = _("fact {fact} recorded by {who}").format(fact=name, who=who or _("an unknown analyst"))
+    if row is not None and row.source:
+        text = _("{text} (from {source})").format(text=text, source=row.source)
+    return text
 
 
 @dataclass(frozen=True)
@@ -233,7 +320,7 @@ class FirstClocks:
         """These rows for each of the cases, in one insert."""
         rows = []
         for c in self.computed:
-            met = c.state == engine.MET
+            met = c.state in engine.MET_STATES
             evidence = _("fact {fact} recorded").format(fact=c.rule.met_by) if met else None
             values = {
                 "rule_id": c.rule.id,
@@ -315,23 +402,38 @@ def deadlines(
     rules: RuleSet | None = None,
     now: datetime | None = None,
 ) -> list[DeadlineView]:
-    """The case's obligations, earliest first, with local times and embargo conflicts."""
+    """The case's obligations, earliest first, with local times, who owes each, and
+    conflicts between the embargo and obligations whose recipient publishes."""
     case = get_case(session, key)
     rows = recompute(session, case, rules, now)
+    case_set, prov = casedata.case_rules(
+        session, case, rules or builtin_rules(), _codes(session, case.id)
+    )
+    per_case = casedata.overrides_of(session, case.id)
     embargo = embargo_of(case, _facts(session, case))
     zones = zones_for(session, case, actor)
+    names = {i: n for i, n in session.execute(select(Analyst.id, Analyst.name))}
     out = []
     for d in rows:
+        rule = case_set.rule(d.rule_id)
+        file = case_set.file_of(d.rule_id)
+        own = per_case.get(d.rule_id)
         conflict = None
-        if embargo is not None and engine.embargo_conflict(d.due_utc, d.state, d.binding, embargo):
-            conflict = _("embargo until {embargo} falls after this binding deadline").format(
-                embargo=embargo.isoformat()
-            )
+        if embargo is not None and engine.embargo_conflict(
+            d.due_utc, d.state, d.binding, embargo, rule.publishes
+        ):
+            conflict = _(
+                "embargo until {embargo} falls after this binding deadline, and its recipient "
+                "publishes"
+            ).format(embargo=embargo.isoformat())
+        late = timedelta(seconds=d.late_seconds) if d.late_seconds else None
+        if d.state == engine.MET_LATE and late is None and d.met_at and d.due_utc:
+            late = d.met_at - d.due_utc
         out.append(
             DeadlineView(
                 rule=d.rule_id,
                 jurisdiction=d.jurisdiction,
-                programme=(rules or builtin_rules()).file_of(d.rule_id).code,
+                programme=file.code,
                 obligation=d.obligation,
                 recipient=d.recipient,
                 due_utc=d.due_utc,
@@ -343,9 +445,44 @@ def deadlines(
                 evidence=d.evidence,
                 conflict=conflict,
                 version=d.row_version,
+                owed_by=d.owed_by,
+                owed_by_party=d.owed_by_party,
+                owed_to=rule.owed_to,
+                publishes=rule.publishes,
+                reason=d.reason,
+                late_seconds=int(late.total_seconds()) if late else None,
+                state_text=engine.state_text(d.state, d.reason, late),
+                recorded_by=names.get(d.met_by_id) if d.met_by_id else None,
+                computation=(own.computation if own and own.computation else rule.computation),
+                computation_why=rule.computation_why,
+                override=own.reason if own else None,
+                provenance=prov[file.code].as_json() if file.code in prov else {},
             )
         )
     return out
+
+
+def known_facts(rules: RuleSet) -> list[str]:
+    """Every fact an analyst may record: the rules' facts and the workflow's."""
+    return sorted({*rules.facts(), *WORKFLOW_FACTS})
+
+
+def split_fact(name: str) -> tuple[str, str]:
+    """``vendor-contacted@JPCERT/CC`` -> (``vendor-contacted``, ``JPCERT/CC``)."""
+    fact, _sep, party = name.partition("@")
+    return fact.strip().lower(), party.strip()[:200]
+
+
+def check_not_future(at: datetime | None, name: str, now: datetime | None = None) -> None:
+    """A fact says something happened: one dated in the future is refused (exit 1)."""
+    now = now or utcnow()
+    if at is not None and name not in FUTURE_FACTS and at > now + timedelta(seconds=SKEW_SECONDS):
+        raise AccordError(
+            _(
+                "{fact} at {at} is in the future; a fact records something that has happened "
+                "(it is now {now})"
+            ).format(fact=name, at=at.isoformat(), now=now.replace(microsecond=0).isoformat())
+        )
 
 
 def set_fact(
@@ -356,27 +493,41 @@ def set_fact(
     at: datetime | None,
     rules: RuleSet | None = None,
     now: datetime | None = None,
+    *,
+    party: str = "",
+    source: str | None = None,
 ) -> datetime | None:
-    """Record (or with ``None`` clear) a dated case fact and recompute; returns the old time."""
+    """Record (or with ``None`` clear) a dated case fact and recompute; returns the old time.
+
+    ``name@party`` (or ``party``) records that party's own fact (JPCERT/CC's contact date
+    beside the shared one); ``source`` names the evidence it was read from. A fact dated in
+    the future is refused, except the embargo's end and the planned publication."""
     rules = rules or builtin_rules()
-    name = name.strip().lower()
-    if name not in rules.facts():
+    name, named_party = split_fact(name)
+    party = (party or named_party).strip()[:200]
+    if name not in known_facts(rules):
         raise UsageError(
             _("unknown fact {fact}; facts are: {facts}").format(
-                fact=name, facts=", ".join(rules.facts())
+                fact=name, facts=", ".join(known_facts(rules))
             )
         )
+    check_not_future(at, name, now)
     case = get_case(session, key)
-    row = session.scalar(select(CaseFact).where(CaseFact.case_id == case.id, CaseFact.name == name))
+    row = session.scalar(
+        select(CaseFact).where(
+            CaseFact.case_id == case.id, CaseFact.name == name, CaseFact.party == party
+        )
+    )
     old = row.at if row else None
     if at is None:
         if row is not None:
             session.delete(row)
-    elif row is None:
-        session.add(CaseFact(case_id=case.id, name=name, at=at))
     else:
-        row.at = at
-    if name == "embargo-until":
+        if row is None:
+            row = CaseFact(case_id=case.id, name=name, at=at, party=party)
+            session.add(row)
+        row.at, row.recorded_by_id, row.recorded_at, row.source = at, actor.id, utcnow(), source
+    if name == "embargo-until" and not party:
         case.embargo_until = at
     case.updated_at = utcnow()
     session.flush()
@@ -389,8 +540,10 @@ def set_fact(
         case_key=case.key,
         details={
             "fact": name,
+            "party": party or None,
             "from": old.isoformat() if old else None,
             "to": at.isoformat() if at else None,
+            "source": source,
         },
     )
     recompute(session, case, rules, now)
@@ -493,15 +646,17 @@ def _mark_met(
     )
     if row is None:
         raise UsageError(_("{key} has no deadline {rule}").format(key=case.key, rule=rule_id))
-    if row.due_utc is None:
+    if row.state == engine.NOT_APPLICABLE:
         raise AccordError(
-            _("{rule} does not apply to {key} (its trigger fact is not set)").format(
-                rule=rule_id, key=case.key
+            _("{rule} does not apply to {key}: {reason}").format(
+                rule=rule_id, key=case.key, reason=row.reason or ""
             )
         )
     met = at or utcnow()
-    was_late = met > row.due_utc
-    row.met_at, row.met_by_id, row.evidence, row.state = met, actor.id, evidence, engine.MET
+    check_not_future(met, "met")
+    was_late = row.due_utc is not None and met > row.due_utc
+    row.met_at, row.met_by_id, row.evidence = met, actor.id, evidence
+    row.state = engine.MET_LATE if was_late else engine.MET
     session.flush()
     audit.record(
         session,
@@ -510,7 +665,11 @@ def _mark_met(
         "deadline",
         row.id,
         case_key=case.key,
-        details={"rule": rule_id, "due_utc": row.due_utc.isoformat(), "late": was_late},
+        details={
+            "rule": rule_id,
+            "due_utc": row.due_utc.isoformat() if row.due_utc else None,
+            "late": was_late,
+        },
     )
     recompute(session, case, rules)
     return next(v for v in deadlines(session, actor, key, rules) if v.rule == rule_id)
@@ -551,6 +710,12 @@ def configure(
         if case is not None:
             recompute(session, case, rules)
     return rule.amount if amount is None else amount
+
+
+def deadlines_rules_for_case(session: Session, key: str, rules: RuleSet | None = None) -> RuleSet:
+    """The rules a case is evaluated with: the loaded files and the copies kept with it."""
+    case = get_case(session, key)
+    return casedata.case_rules(session, case, rules or builtin_rules(), _codes(session, case.id))[0]
 
 
 def check_zone(zone: str) -> str:

@@ -14,6 +14,7 @@ from app import trust
 from app.advisories import content as advisory_content
 from app.advisories import csaf_export
 from app.casework import notes as case_notes
+from app.deadlines.casedata import export_rule_sets
 from app.errors import AccordError
 from app.parties import exchange as parties_exchange
 from app.playbooks import joint
@@ -78,8 +79,14 @@ def case_document(session: Session, case: Case, own_fpr: str) -> dict[str, Any]:
         "updated_at": iso(case.updated_at),
         "embargo_until": iso(case.embargo_until),
         "tlp": trust.case_tlp(case),
-        "facts": [{"name": f.name, "at": iso(f.at)} for f in case.facts],
+        "facts": [
+            {"name": f.name, "at": iso(f.at), **({"party": f.party} if f.party else {})}
+            for f in case.facts
+        ],
         "jurisdictions": sorted(j.code for j in case.jurisdictions),
+        # The rule files the case's obligations came from, with their text: a partner
+        # without our team's file still evaluates them (issue 16).
+        "rule_sets": export_rule_sets(session, case),
         "vulnerabilities": [
             {
                 "ref": v.id,

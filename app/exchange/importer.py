@@ -23,6 +23,7 @@ from app import audit, cases, search, trust
 from app.actor import Actor, Permission
 from app.casework import notes as case_notes
 from app.casework import refs as case_refs
+from app.deadlines.casedata import import_rule_sets
 from app.errors import AccordError
 from app.exchange import keys
 from app.exchange.bundle_format import Limits
@@ -271,7 +272,14 @@ class _Merge:
             for fact in doc.get("facts") or []:
                 at = _time(fact.get("at"))
                 if at is not None and fact.get("name"):
-                    case.facts.append(CaseFact(name=str(fact["name"])[:60], at=at))
+                    case.facts.append(
+                        CaseFact(
+                            name=str(fact["name"])[:60],
+                            at=at,
+                            party=str(fact.get("party") or "")[:200],
+                            source=_("bundle from {partner}").format(partner=self.partner.name),
+                        )
+                    )
             for code in doc.get("jurisdictions") or []:
                 case.jurisdictions.append(CaseJurisdiction(code=str(code)[:40]))
             vuln_map = self.vulnerabilities(case, doc.get("vulnerabilities") or [])
@@ -297,6 +305,8 @@ class _Merge:
             embargo_until=_time(doc.get("embargo_until")), partner=self.partner,
             bundle_id=str(self.v.manifest.get("bundle_id")),
         )  # fmt: skip
+        # The partner's rule sets stay with the case, even those this workspace lacks.
+        import_rule_sets(self.s, case, doc.get("rule_sets") or [], self.partner.name)
         self.assessments_of(case, doc.get("assessments") or [], vuln_map)
         self.parties_of(case, doc)
         if isinstance(doc.get("notes"), list):

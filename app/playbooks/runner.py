@@ -536,6 +536,10 @@ def _complete(
         details=details,
     )
     settle(session, actor, run, pb, case)
+    from app.deadlines.evidence import STEP_FACTS, record_event  # deadlines build on cases
+
+    if sd.id in STEP_FACTS:  # acknowledgement sent, triage decided, advisory published
+        record_event(session, actor, case, [STEP_FACTS[sd.id]], f"playbook step {pb.id}/{sd.id}")
     session.flush()  # the versions shown are the ones written
     return snapshot(run, pb, case.key)
 

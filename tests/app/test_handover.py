@@ -22,6 +22,9 @@ def test_handover_cycle(ws: Workspace) -> None:
         a = cases.create_case(s, alice, "first").key
         b = cases.create_case(s, alice, "second").key
         cases.transition(s, alice, a, "triage", "looks real")
+        # The RMSV and CRA duties are the manufacturer's (issue 16): name one on each case.
+        for key in (a, b):
+            dl.set_roles(s, alice, key, [("manufacturer", "Vendor X")], [])
         dl.set_jurisdictions(s, alice, a, ["CN"], [])
         dl.set_fact(s, alice, a, "reported", now - timedelta(days=3))  # RMSV missed
         dl.set_jurisdictions(s, alice, b, ["EU"], [])

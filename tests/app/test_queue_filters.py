@@ -19,13 +19,20 @@ def _seed(ws: Workspace) -> dict[str, str]:
     with ws.session() as s:
         actor = ws.require_actor()
         analysts.add(s, actor, "bob", "analyst")
-        for name in ("overdue", "soon", "later", "mine", "partnered"):
+        for name in ("overdue", "soon", "later", "mine", "partnered", "ours-soon"):
             keys[name] = cases.create_case(s, actor, name).key
         s.flush()
         dl.set_jurisdictions(s, actor, keys["overdue"], ["CN"], [])
         dl.set_fact(s, actor, keys["overdue"], "reported", now - timedelta(days=5))
         dl.set_jurisdictions(s, actor, keys["soon"], ["EU"], [])
+        # The CRA early warning due in 22 h is the manufacturer's duty: watched, not ours.
+        dl.set_roles(s, actor, keys["soon"], [("manufacturer", "Vendor X")], [])
         dl.set_fact(s, actor, keys["soon"], "exploited-aware", now - timedelta(hours=2))
+        # Our own consortium disclosure falls due in 2 h (acknowledged and triaged long ago).
+        ours = keys["ours-soon"]
+        dl.set_fact(s, actor, ours, "reported", now - timedelta(days=90, hours=-2))
+        dl.set_fact(s, actor, ours, "acknowledged", now - timedelta(days=89))
+        dl.set_fact(s, actor, ours, "triaged", now - timedelta(days=89))
         cases.assign(s, actor, keys["mine"], "alice")
         c = cases.get_case(s, keys["later"])
         c.tier, c.tier_rank = "High", 4
@@ -46,7 +53,11 @@ def test_saved_filters(ws: Workspace) -> None:
     assert _keys(ws, "mine") == {k["mine"]}
     assert k["mine"] not in _keys(ws, "unassigned") and k["later"] in _keys(ws, "unassigned")
     assert _keys(ws, "overdue") == {k["overdue"]}
-    assert _keys(ws, "due-24h") == {k["soon"]}
+    assert _keys(ws, "due-24h") == {k["ours-soon"]}
+    # Another party's obligations have their own saved filters (issue 16).
+    assert _keys(ws, "watch-24h") == {k["soon"]}
+    assert _keys(ws, "watch") == {k["soon"]}
+    assert _keys(ws, "watch-overdue") == set()
     assert _keys(ws, "jurisdiction:EU") == {k["soon"]}
     assert _keys(ws, "jurisdiction:cn") == {k["overdue"]}
     assert _keys(ws, "tier:High") == {k["later"]}

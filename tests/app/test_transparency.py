@@ -57,6 +57,7 @@ def _seed(ws: Workspace) -> list[str]:
                     rationale=m[5],
                 )
             )
+            dl.set_roles(s, actor, case.key, [("manufacturer", "Vendor X")], [])  # issue 16
             dl.set_jurisdictions(s, actor, case.key, ["CN"], [])
             dl.set_fact(s, actor, case.key, "reported", case.created_at)
             if i < 2:  # met on time

@@ -13,6 +13,9 @@ def test_cli_facts_jurisdictions_deadlines_met(initialised_cli, tmp_path: Path) 
     r = cli("case", "jurisdictions", "ACC-2026-0001", "--add", "EU", "--add", "JP", "--json")
     assert r.code == 0, r.err
     assert r.json()["jurisdictions"] == ["EU", "JP"]
+    r = cli("case", "roles", "ACC-2026-0001", "--add", "essential-entity=Grid Y", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["roles"] == {"essential-entity": ["Grid Y"]}
     r = cli(
         "case",
         "set",
@@ -52,7 +55,10 @@ def test_cli_facts_jurisdictions_deadlines_met(initialised_cli, tmp_path: Path) 
     )
     assert r.code == 0, r.err
     rows = cli("deadlines", "ACC-2026-0001", "--json").json()
-    assert rows[0]["state"] == "met"  # type: ignore[index]
+    # Recorded today, long after it fell due: met, and late (issue 16).
+    assert rows[0]["state"] == "met-late"  # type: ignore[index]
+    assert str(rows[0]["state_text"]).startswith("met late (by ")  # type: ignore[index]
+    assert rows[0]["recorded_by"] == "alice"  # type: ignore[index]
     text = cli("deadlines", "ACC-2026-0001")
     assert "eu-nis2-23-4b-notification" in text.out
     # Usage errors: a malformed fact, an unknown jurisdiction.

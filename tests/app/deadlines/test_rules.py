@@ -59,7 +59,12 @@ def test_key_facts_of_the_sources() -> None:
 def test_codes_and_aliases() -> None:
     rs = builtin_rules()
     eu = {f.code for f in rs.files_for(["eu"])}
-    assert eu == {"EU-CRA", "EU-NIS2", "ACCORD"}  # the consortium policy always applies
+    assert eu == {
+        "EU-CRA",
+        "EU-NIS2",
+        "EU-AI-ACT",
+        "ACCORD",
+    }  # the consortium policy always applies
     assert {f.code for f in rs.files_for(["JPCERT"])} == {"JP-IPA", "ACCORD"}
 
 

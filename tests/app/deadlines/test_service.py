@@ -15,12 +15,18 @@ from models import Analyst, AuditEvent, Case, CasePartner, Deadline, Partner
 
 AWARE = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 10, 31, tzinfo=UTC)
+
+
+# The duty holders these tests assume on the case: a manufacturer and an essential entity.
+HOLDERS = [("manufacturer", "Vendor X"), ("essential-entity", "Grid Y")]
 
 
 def _case(ws: Workspace, *codes: str) -> str:
     with ws.session() as s:
         actor = ws.require_actor()
         key = cases.create_case(s, actor, "case", created_at=AWARE).key
+        dl.set_roles(s, actor, key, HOLDERS, [])
         if codes:
             dl.set_jurisdictions(s, actor, key, list(codes), [], now=NOW)
     return key
@@ -30,12 +36,16 @@ def test_facts_start_clocks_and_changes_recompute(ws: Workspace) -> None:
     key = _case(ws, "EU")
     with ws.session() as s:
         dl.set_fact(s, ws.require_actor(), key, "exploited-aware", AWARE, now=NOW)
+        views = {v.rule: v.as_json() for v in dl.deadlines(s, ws.actor, key, now=NOW)}
+        assert views["eu-cra-14-2a-early-warning"]["due_utc"] == "2026-10-02T08:00:00+00:00"
         views = {v.rule: v for v in dl.deadlines(s, ws.actor, key, now=NOW)}
         assert views["eu-cra-14-2a-early-warning"].due_utc == datetime(2026, 10, 2, 8, tzinfo=UTC)
         assert views["eu-cra-14-2a-early-warning"].state == "due-soon"
         assert views["eu-cra-14-2c-final-report"].state == "not-applicable"
+        assert views["eu-cra-14-2a-early-warning"].owner_text == "owed by Vendor X — watch"
         case = cases.get_case(s, key)
-        assert case.next_deadline_utc == datetime(2026, 10, 2, 8, tzinfo=UTC)
+        # The CRA duties are the manufacturer's: the queue column keeps our own next one.
+        assert case.next_deadline_utc == datetime(2026, 10, 6, 8, tzinfo=UTC)
     with ws.session() as s:  # the awareness time is corrected: everything moves
         old = dl.set_fact(
             s,
@@ -48,9 +58,14 @@ def test_facts_start_clocks_and_changes_recompute(ws: Workspace) -> None:
         assert old == AWARE
         row = s.scalar(select(Deadline).where(Deadline.rule_id == "eu-cra-14-2b-notification"))
         assert row is not None and row.due_utc == datetime(2026, 10, 4, 6, tzinfo=UTC)
-        assert cases.get_case(s, key).next_deadline_utc == datetime(2026, 10, 2, 6, tzinfo=UTC)
+        assert cases.get_case(s, key).next_deadline_utc == datetime(2026, 10, 6, 8, tzinfo=UTC)
         dl.set_fact(
-            s, ws.require_actor(), key, "fix-available", datetime(2026, 10, 5, tzinfo=UTC), now=NOW
+            s,
+            ws.require_actor(),
+            key,
+            "fix-available",
+            datetime(2026, 10, 5, tzinfo=UTC),
+            now=LATER,  # a fact is recorded once it has happened
         )
         final = s.scalar(select(Deadline).where(Deadline.rule_id == "eu-cra-14-2c-final-report"))
         assert final is not None and final.due_utc == datetime(2026, 10, 19, tzinfo=UTC)
@@ -83,7 +98,7 @@ def test_earliest_first_and_local_times_for_analyst_and_partners(ws: Workspace) 
             key,
             "exploited-aware",
             datetime(2026, 10, 24, 21, 30, tzinfo=UTC),
-            now=NOW,
+            now=LATER,  # a fact is recorded once it has happened
         )
         dl.set_fact(s, ws.require_actor(), key, "vendor-contacted", AWARE, now=NOW)
         views = dl.deadlines(s, ws.actor, key, now=NOW)
@@ -154,7 +169,9 @@ def test_embargo_after_a_binding_deadline_is_a_conflict(ws: Workspace) -> None:
         dl.set_fact(s, actor, key, "embargo-until", datetime(2026, 10, 3, tzinfo=UTC), now=NOW)
         assert cases.get_case(s, key).embargo_until == datetime(2026, 10, 3, tzinfo=UTC)
         views = {v.rule: v for v in dl.deadlines(s, ws.actor, key, now=NOW)}
-    assert views["eu-cra-14-2a-early-warning"].conflict  # due 2 Oct, embargo 3 Oct
+    # Due 2 Oct, embargo 3 Oct, but the early warning goes confidentially to the CSIRT and
+    # ENISA: it can be made under embargo, so it is no conflict (issue 16).
+    assert views["eu-cra-14-2a-early-warning"].conflict is None
     assert views["eu-cra-14-2b-notification"].conflict is None  # due 4 Oct
     assert views["accord-disclosure-90d"].conflict is None  # not binding
 
@@ -185,10 +202,11 @@ def test_configurable_japan_offset(ws: Workspace) -> None:
         dl.set_fact(s, actor, key, "vendor-contacted", AWARE, now=NOW)
         assert dl.configure(s, actor, "jp-partnership-publication", 60) == 60
         row = s.scalar(select(Deadline).where(Deadline.rule_id == "jp-partnership-publication"))
-        assert row is not None and row.due_utc == datetime(2026, 11, 30, 8, tzinfo=UTC)
+        # 17:00 JST on 1 Oct + 60 days: the publication date 30 Nov ends at midnight JST.
+        assert row is not None and row.due_utc == datetime(2026, 11, 30, 15, tzinfo=UTC)
         assert dl.configure(s, actor, "jp-partnership-publication", None) == 45
         s.refresh(row)
-        assert row.due_utc == datetime(2026, 11, 15, 8, tzinfo=UTC)
+        assert row.due_utc == datetime(2026, 11, 15, 15, tzinfo=UTC)
         with pytest.raises(UsageError, match="cannot be configured"):
             dl.configure(s, actor, "eu-cra-14-2a-early-warning", 48)
 
@@ -210,7 +228,9 @@ def test_queue_column_in_step(any_ws: Workspace) -> None:
     with any_ws.session() as s:
         case = s.scalar(select(Case).where(Case.key == key))
         assert case is not None
-        assert case.next_deadline_utc == datetime(2026, 10, 3, 8, tzinfo=UTC)
+        # The MIIT report (3 Oct) is the manufacturer's duty, watched: the queue's column
+        # shows our own next deadline, the consortium's acknowledgement (Tue 6 Oct).
+        assert case.next_deadline_utc == datetime(2026, 10, 6, 8, tzinfo=UTC)
 
 
 def test_recompute_all(ws: Workspace) -> None:
