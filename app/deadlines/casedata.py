@@ -29,7 +29,7 @@ from app.deadlines.rules import (
 )
 from app.errors import AccordError, UsageError
 from i18n import _
-from models import Case, CaseRole, CaseRuleSet, DeadlineOverride, RuleText, utcnow
+from models import Case, CaseParty, CaseRole, CaseRuleSet, DeadlineOverride, RuleText, utcnow
 
 # Roles ---------------------------------------------------------------------------------------
 
@@ -44,6 +44,19 @@ def roles_of(session: Session, case_id: int) -> dict[str, list[str]]:
     )
     for role, party in rows:
         out.setdefault(role, []).append(party)
+    # A vendor party of the case makes the products it names: it is their manufacturer
+    # (CRA Art. 3(13)) unless an analyst recorded the role for that vendor already.
+    vendors = session.scalars(
+        select(CaseParty.name)
+        .where(CaseParty.case_id == case_id, CaseParty.kind == "vendor")
+        .order_by(CaseParty.id)
+    )
+    holders = out.setdefault("manufacturer", [])
+    for name in vendors:
+        if name not in holders:
+            holders.append(name)
+    if not holders:
+        del out["manufacturer"]
     return out
 
 

@@ -503,6 +503,11 @@ def log_contact(
             session, actor, "party.contact", "party", row.id, case_key=case.key,
             details={"contact": entry.id, "direction": direction, "attachments": ids},
         )  # fmt: skip
+        if direction == "sent" and row.kind == "reporter":
+            # Writing to the reporter acknowledges their report: that clock stops (issue 16).
+            from app.deadlines.evidence import record_event  # deadlines build on parties
+
+            record_event(session, actor, case, ["acknowledged"], f"contact sent to party {row.id}")
     return info(session, row)
 
 
