@@ -53,9 +53,13 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
 }
 
-# Every command module once, in the order of its first command: the order of a full build.
+# Every command module once, for a full build: a module that makes a command comes where that
+# command is in the table (so --help keeps the table's order), one that only joins a group after.
 COMMAND_MODULES: tuple[str, ...] = tuple(
-    dict.fromkeys(module for modules, _help in COMMANDS.values() for module in modules)
+    dict.fromkeys(
+        [modules[0] for modules, _help in COMMANDS.values()]
+        + [module for modules, _help in COMMANDS.values() for module in modules[1:]]
+    )
 )
 
 log = logging.getLogger("accord")
