@@ -7,7 +7,6 @@ from typing import Any
 
 from app import cases, queue
 from app.cli.context import CliContext
-from app.cli.intake import attachment_lines
 from app.cli.trust_cmds import add_override, register_case
 from app.intake import records
 from i18n import _
@@ -85,6 +84,8 @@ def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.cli.intake import attachment_lines  # here: the import pipeline is heavy to load
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         info = cases.detail(s, args.id)

@@ -160,3 +160,68 @@ def test_unknown_command_is_a_usage_error(cli) -> None:  # type: ignore[no-untyp
     result = cli("no-such-command")
     assert result.code == 2
     assert "invalid choice" in result.err
+
+
+def test_a_workspace_command_loads_neither_alembic_nor_the_import_pipeline(
+    tmp_path: Path,
+) -> None:
+    """Opening a workspace already at the newest revision skips Alembic; listing cases does
+    not load the importer (parsers, CSAF schemas, worker pool)."""
+    from app import workspace as ws_mod
+    from tests.conftest import PASSPHRASE
+
+    ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
+    ws.engine.dispose()
+    report = tmp_path / "modules.json"
+    probe = PROBE.replace('"pandas")', '"pandas", "alembic") or m == "app.intake.importer"')
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(report), "--workspace", str(tmp_path / "ws"),
+         "cases", "list", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**_clean_env(), "ACCORD_PASSPHRASE": PASSPHRASE},
+    )  # fmt: skip
+    result = json.loads(report.read_text())
+    assert result["code"] == 0, proc.stderr
+    heavy = [m for m in result["heavy"] if m.split(".")[0] != "sqlalchemy"]
+    assert heavy == ["app.workspace"], heavy
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.storage import MIGRATIONS, scripted_head
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert scripted_head() == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def test_migrate_runs_alembic_unless_the_database_is_stamped_with_the_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut only skips a database stamped with the head: a new one, or one stamped
+    with another revision, goes through Alembic as before."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from app.storage import migrate, plain_sqlite_engine
+
+    engine = plain_sqlite_engine(tmp_path / "w.sqlite")
+    migrate(engine)  # a new database: Alembic creates the schema
+    assert "case" in inspect(engine).get_table_names()
+    calls: list[str] = []
+    monkeypatch.setattr(command, "upgrade", lambda _cfg, rev: calls.append(rev))
+    migrate(engine)
+    assert calls == []  # at the head: Alembic not even loaded for it
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    migrate(engine)
+    assert calls == ["head"]
+    engine.dispose()
