@@ -9,7 +9,6 @@ from app import cases, queue
 from app.casework import view as case_view
 from app.cli import casework as casework_cmds
 from app.cli.context import CliContext
-from app.cli.intake import attachment_lines
 from app.cli.parties import register_case as register_parties
 from app.cli.trust_cmds import add_override, register_case
 from app.intake import records
@@ -90,6 +89,8 @@ def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.cli.intake import attachment_lines  # here: the import pipeline is heavy to load
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         info = cases.detail(s, args.id)

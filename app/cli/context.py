@@ -10,14 +10,18 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app import workspace as ws_mod
+from app.env_secrets import take_env_secrets
 from app.errors import LockedError, UsageError
-from app.workspace import Workspace, take_env_secrets
+from i18n import _
+
+# app.workspace brings the whole database stack (SQLAlchemy, Alembic, the models): imported
+# where a workspace is needed, never by commands that open none (score, ssvc, --help).
+if TYPE_CHECKING:
+    from app.workspace import Workspace
 
 __all__ = ["CliContext", "dumps", "take_env_secrets"]
-from i18n import _
 
 
 def _default(obj: object) -> object:
@@ -48,6 +52,8 @@ class CliContext:
 
     @property
     def directory(self) -> Path:
+        from app import workspace as ws_mod
+
         return ws_mod.resolve_dir(getattr(self.args, "workspace", None))
 
     @property
@@ -67,6 +73,8 @@ class CliContext:
             print(_plain(data), file=self.out)
 
     def passphrase(self, *, confirm: bool = False, prompt: str | None = None) -> str:
+        from app import workspace as ws_mod
+
         if self._passphrase is not None:
             return self._passphrase
         env = self.secrets.get("ACCORD_PASSPHRASE")
@@ -88,6 +96,8 @@ class CliContext:
     def new_passphrase(self) -> str | None:
         """The acting analyst's own new passphrase: ACCORD_NEW_PASSPHRASE or asked twice;
         None when there is neither."""
+        from app import workspace as ws_mod
+
         env = self.secrets.get("ACCORD_NEW_PASSPHRASE")
         if env is not None:
             return ws_mod.normalise_passphrase(env)
@@ -105,6 +115,8 @@ class CliContext:
 
     def open_workspace(self, *, act: bool = True) -> Workspace:
         """Unlock the workspace; a workspace file's passphrase says who is acting."""
+        from app import workspace as ws_mod
+
         if self._ws is None:
             url = self.db_url
             # On a team database ACCORD_PASSPHRASE, when set, is the login's password.
