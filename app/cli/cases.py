@@ -55,7 +55,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.set_defaults(handler=cmd_assign)
     register_case(csub, common)
     register_parties(csub, common)
-    casework_cmds.register(csub, common)
+    casework_cmds.register_case(csub, common)
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
