@@ -213,32 +213,40 @@ SECTION_TITLES = {
 }
 
 
-def item_text(section: str, item: dict[str, Any], tz: str | None = None) -> str:
-    """One line of a section: case, title and what is owed, times to the minute with zone."""
-    case = item.get("case", "")
-    title = item.get("title") or ""
-    head = f"{case} {title}".strip() if title else case
+def item_columns(section: str, item: dict[str, Any], tz: str | None = None) -> tuple[str, ...]:
+    """An item as (case, title, what, when): the rule's wording, never its id; times to the
+    minute with their zone, in ``tz`` (UTC when not given)."""
+    case, title = str(item.get("case", "")), str(item.get("title") or "")
     if section in ("overdue", "deadlines_next_24h", "deadlines_missed"):
-        return _("{case}: {rule} ({jurisdiction}), due {due}").format(
-            case=head,
+        what = _("{rule} ({jurisdiction})").format(
             rule=item.get("rule_title") or item.get("rule", ""),
             jurisdiction=item.get("jurisdiction", ""),
-            due=format_cli_time(item.get("due_utc"), tz),
         )
+        return case, title, what, format_cli_time(item.get("due_utc"), tz)
     if section == "unassigned_high":
-        return _("{case}: {tier}, {status}").format(
-            case=head, tier=tier_label(item.get("tier")), status=status_label(item.get("status"))
+        what = _("{tier}, {status}").format(
+            tier=tier_label(item.get("tier")), status=status_label(item.get("status"))
         )
+        return case, title, what, ""
     if section == "transitions":
-        return _("{case}: {src} → {dst}").format(
-            case=head, src=status_label(item.get("from")), dst=status_label(item.get("to"))
+        what = _("{src} → {dst}").format(
+            src=status_label(item.get("from")), dst=status_label(item.get("to"))
         )
+        return case, title, what, ""
     if section == "deadlines_met":
-        text = f"{case}: {item.get('rule', '')}"
-        return text + (_(" (late)") if item.get("late") else "")
+        what = str(item.get("rule", "")) + (_(" (late)") if item.get("late") else "")
+        return case, title, what, ""
     if section == "decisions_pending":
-        return _("{case}: {status}").format(case=head, status=status_label(item.get("status")))
-    return head
+        return case, title, status_label(item.get("status")), ""
+    return case, title, "", ""
+
+
+def item_text(section: str, item: dict[str, Any], tz: str | None = None) -> str:
+    """One line of a section in the text: ``KEY title: what, due TIME``."""
+    case, title, what, when = item_columns(section, item, tz)
+    head = f"{case} {title}".strip()
+    text = _("{case}: {what}").format(case=head, what=what) if what else head
+    return _("{text}, due {due}").format(text=text, due=when) if when else text
 
 
 def section_items(summary: dict[str, Any], section: str) -> list[dict[str, Any]]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateTimeEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,7 +28,9 @@ from app import queue_filters
 from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import _
+from i18n.labels import deadline_state_label, fact_label
 from models import Case
+from views.datetime_field import instant_edit, instant_of
 from views.failures import show_conflict
 
 STATE_COLOURS = {
@@ -83,12 +84,9 @@ class DeadlinesPanel(QWidget):
         self.conflicts.setWordWrap(True)
 
         self.fact = QComboBox()
-        self.fact.addItems(self._rules().facts())
-        self.when = QDateTimeEdit()
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
-        self.when.setTimeZone(QTimeZone(b"UTC"))
-        self.when.setDateTime(QDateTime.currentDateTimeUtc())
+        for name in self._rules().facts():
+            self.fact.addItem(fact_label(name), name)
+        self.when = instant_edit("UTC")
         self.set_button = QPushButton(_("Set fact"))
         self.set_button.clicked.connect(self._on_set_fact)
         self.evidence = QLineEdit()
@@ -125,7 +123,7 @@ class DeadlinesPanel(QWidget):
         for row, v in enumerate(self.views):
             local = "\n".join(f"{z}: {t}" for z, t in v.due_local.items())
             cells = [
-                v.state,
+                deadline_state_label(v.state),
                 v.due_utc.isoformat() if v.due_utc else "—",
                 local,
                 queue_filters.countdown(v.due_utc, now) if v.state != "met" else "",
@@ -155,12 +153,10 @@ class DeadlinesPanel(QWidget):
         return self.views[rows[0].row()].rule if rows else None
 
     def _on_set_fact(self) -> None:
-        at = self.when.dateTime().toSecsSinceEpoch()
-        when = datetime.fromtimestamp(at, UTC)
+        when = instant_of(self.when)
+        fact = str(self.fact.currentData() or self.fact.currentText())
         self._run(
-            lambda s: dl.set_fact(
-                s, self.ws.require_actor(), self.key, self.fact.currentText(), when, self._rules()
-            )
+            lambda s: dl.set_fact(s, self.ws.require_actor(), self.key, fact, when, self._rules())
         )
 
     def _on_met(self) -> None:
