@@ -170,9 +170,10 @@ def summarise(
         )
         .order_by(Case.tier_rank.desc(), Case.next_deadline_utc, Case.id)
     )
-    titles = _titles(session, sorted({k for k in new_cases} | {t["case"] for t in transitions}))
+    keys = {str(k) for k in new_cases} | {str(t["case"]) for t in transitions if t["case"]}
+    titles = _titles(session, sorted(keys))
     for t in transitions:
-        t["title"] = titles.get(t["case"], "")
+        t["title"] = titles.get(str(t["case"]), "")
     open_case = Case.status.not_in(CLOSED)
     return {
         # The summary a tired reader needs first (titles and the rules' own wording) ...

@@ -130,5 +130,11 @@ def format_moment(
     if when is None:
         return "—"
     text = bdates.format_datetime(when, fmt, tzinfo=zone(tz), locale=locale_for(language))
-    # The zone is a Latin token: isolate it so a right-to-left line keeps it after the time.
-    return f"{text} \u2068{zone_label(tz)}\u2069"
+    # Isolated (FSI … PDI) so a right-to-left line neither splits the time from its zone
+    # nor reorders the digits of an ISO-like date (the "UTC18:00" defect).
+    return f"\u2068\u2068{text}\u2069 {zone_label(tz)}\u2069"
+
+
+def isolate_ltr(text: str) -> str:
+    """A left-to-right token (``2026-12-09 00:07 UTC``, a case key) kept whole in any line."""
+    return f"\u2066{text}\u2069" if text else text

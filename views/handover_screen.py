@@ -32,7 +32,7 @@ from app import handover
 from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import _, current_language
-from i18n.formatting import format_moment
+from i18n.formatting import format_moment, isolate_ltr
 from views.failures import show_conflict
 from views.time_zone import reader_zone
 
@@ -255,7 +255,8 @@ class HandoverScreen(QWidget):
             group.setFont(0, font)
             group.setFirstColumnSpanned(True)
             for item in items:
-                columns = handover.item_columns(name, item, zone)
+                case, title, what, when = handover.item_columns(name, item, zone)
+                columns = (case, title, what, isolate_ltr(when))
                 child = QTreeWidgetItem(list(columns))
                 child.setData(0, Qt.ItemDataRole.UserRole, item.get("case", ""))
                 if columns[1]:  # long titles are elided; the whole one is a hover away

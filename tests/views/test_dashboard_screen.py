@@ -70,8 +70,8 @@ def test_click_a_bar_requests_the_filtered_queue(qtbot, ws: Workspace) -> None: 
     _seed(ws)
     screen = _screen(qtbot, ws)
     panel = screen.charts["analyst"]
-    assert [h.filter for h in panel.hits] == ["assignee:bob"]
-    bob = panel.view_point(0, 1)  # the middle of bob's bar (2 cases)
+    assert [h.filter for h in panel.hits] == ["assignee:bob", "unassigned"]  # unassigned count
+    bob = panel.view_point(1, 0)  # the middle of bob's bar (2 cases; names down the side)
     _hover(qtbot, panel, bob)
     assert panel.hover.text() == "bob: 2"
     with qtbot.waitSignal(screen.filter_requested) as sig:
@@ -93,7 +93,8 @@ def test_obligations_and_export(qtbot, ws: Workspace, tmp_path: Path) -> None:  
     screen = _screen(qtbot, ws)
     assert screen.data is not None
     assert next(o.rule for o in screen.data.obligations) == "eu-cra-14-2a-early-warning"
-    assert any("eu-cra-14-2a-early-warning" in h.text for h in screen.charts["obligations"].hits)
+    hits = screen.charts["obligations"].hits
+    assert any("Early warning notification" in h.text for h in hits)  # the rule's wording
     for key, chart in screen.charts.items():
         out = tmp_path / f"{key}.png"
         assert chart.export_png(out) and out.stat().st_size > 0
