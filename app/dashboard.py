@@ -152,28 +152,82 @@ def shift_start(session: Session, now: datetime) -> datetime:
     return now - timedelta(hours=SHIFT_HOURS)  # no recent handover: a shift's length back
 
 
-def headline(session: Session, now: datetime, tz: str | None = None) -> Headline:
-    """Overdue, due before the reader's day ends, unassigned and new, in one statement."""
-    start = shift_start(session, now)
-    day_end = end_of_day(now, tz)
-    row = session.execute(
+@dataclass(frozen=True)
+class _Group:
+    """Open cases of one (tier, status, assignee), with the conditional counts of a scan."""
+
+    tier: str
+    status: str
+    assignee_id: int | None
+    cases: int
+    overdue: int
+    due_today: int
+    new: int
+    ages: tuple[int, ...]
+
+
+def _groups(session: Session, now: datetime, day_end: datetime, start: datetime) -> list[_Group]:
+    """One pass over the open cases (index-only through ``ix_case_dashboard``) that yields
+    every figure of the headline, the tier chart, the age chart and the analyst chart."""
+    edges = [now - timedelta(days=d) for d in AGE_BINS]
+    ages = [
+        _count_if(and_(Case.created_at <= edges[i], Case.created_at > edges[i + 1]))
+        for i in range(len(AGE_BINS) - 1)
+    ]
+    ages[0] = _count_if(Case.created_at > edges[1])  # cases dated ahead of now are new too
+    rows = session.execute(
         select(
+            Case.tier,
+            Case.status,
+            Case.assignee_id,
+            func.count(),
             _count_if(Case.next_deadline_utc < now),
             _count_if(and_(Case.next_deadline_utc >= now, Case.next_deadline_utc < day_end)),
-            _count_if(Case.assignee_id.is_(None)),
             _count_if(Case.created_at >= start),
-        ).where(_open())
-    ).one()
-    return Headline(int(row[0]), int(row[1]), int(row[2]), int(row[3]), start, day_end)
-
-
-def by_tier_status(session: Session) -> StackedChart:
-    rows = session.execute(
-        select(Case.tier, Case.status, func.count()).where(_open()).group_by(Case.tier, Case.status)
+            *ages,
+        )
+        .where(_open())
+        .group_by(Case.assignee_id, Case.tier, Case.status)
     ).all()
+    return [
+        _Group(
+            r[0] or UNSCORED,
+            r[1].value,
+            r[2],
+            int(r[3]),
+            int(r[4]),
+            int(r[5]),
+            int(r[6]),
+            tuple(int(n) for n in r[7:]),
+        )
+        for r in rows
+    ]
+
+
+def headline(session: Session, now: datetime, tz: str | None = None) -> Headline:
+    """Overdue, due before the reader's day ends, unassigned and new this shift."""
+    start, day_end = shift_start(session, now), end_of_day(now, tz)
+    return _headline(_groups(session, now, day_end, start), start, day_end)
+
+
+def _headline(groups: list[_Group], start: datetime, day_end: datetime) -> Headline:
+    return Headline(
+        sum(g.overdue for g in groups),
+        sum(g.due_today for g in groups),
+        sum(g.cases for g in groups if g.assignee_id is None),
+        sum(g.new for g in groups),
+        start,
+        day_end,
+    )
+
+
+def by_tier_status(session: Session, groups: list[_Group] | None = None) -> StackedChart:
+    if groups is None:
+        now = utcnow()
+        groups = _groups(session, now, now, now)
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for tier, status, n in rows:
-        counts[(tier or UNSCORED, status.value)] += int(n)
+    for g in groups:
+        counts[(g.tier, g.status)] += g.cases
     tiers = tuple(t for t in TIERS if any(k[0] == t for k in counts))
     statuses = tuple(sorted({k[1] for k in counts}))
     values = tuple(tuple(counts.get((t, s), 0) for t in tiers) for s in statuses)
@@ -181,21 +235,14 @@ def by_tier_status(session: Session) -> StackedChart:
 
 
 def _age_labels() -> list[str]:
-    return [
-        f"{a}–{b}" if b < AGE_BINS[-1] else f"{a}+"
-        for a, b in itertools.pairwise(AGE_BINS)
-    ]
+    return [f"{a}–{b}" if b < AGE_BINS[-1] else f"{a}+" for a, b in itertools.pairwise(AGE_BINS)]
 
 
-def age_histogram(session: Session, now: datetime) -> Chart:
-    """Open cases per age band (days since opened), counted in one statement."""
-    edges = [now - timedelta(days=d) for d in AGE_BINS]
-    columns = [
-        _count_if(and_(Case.created_at <= edges[i], Case.created_at > edges[i + 1]))
-        for i in range(len(AGE_BINS) - 1)
-    ]
-    columns[0] = _count_if(Case.created_at > edges[1])  # cases dated ahead of now are new too
-    row = session.execute(select(*columns).where(_open())).one()
+def age_histogram(session: Session, now: datetime, groups: list[_Group] | None = None) -> Chart:
+    """Open cases per age band (days since opened)."""
+    if groups is None:
+        groups = _groups(session, now, now, now)
+    row = [sum(g.ages[i] for g in groups) for i in range(len(AGE_BINS) - 1)]
     return Chart(
         "age",
         N_("Case age (days)"),
@@ -276,20 +323,25 @@ def triage_trend(session: Session, now: datetime | None = None) -> tuple[TrendPo
     """Median hours from opening to the first move into triage, per week of opening, for the
     cases opened in the last ``TREND_WEEKS`` weeks."""
     since = (now or utcnow()) - timedelta(weeks=TREND_WEEKS)
-    rows = session.execute(
-        select(AuditEvent.case_key, AuditEvent.action, AuditEvent.at, AuditEvent.details).where(
-            AuditEvent.at >= since,
-            AuditEvent.action.in_(("case.create", "case.transition")),
-            AuditEvent.case_key.is_not(None),
-        )
-    ).all()
     opened: dict[str, datetime] = {}
     triaged: dict[str, datetime] = {}
-    for key, action, at, details in rows:
-        at = _aware(at)
-        if action == "case.create":
+    created = session.execute(  # index-only through ix_audit_event_action_at
+        select(AuditEvent.case_key, AuditEvent.at).where(
+            AuditEvent.action == "case.create", AuditEvent.at >= since
+        )
+    )
+    for key, at in created:
+        if key:
+            at = _aware(at)
             opened[key] = min(at, opened.get(key, at))
-        elif (details or {}).get("to") == "triage":
+    moved = session.execute(
+        select(AuditEvent.case_key, AuditEvent.at, AuditEvent.details).where(
+            AuditEvent.action == "case.transition", AuditEvent.at >= since
+        )
+    )
+    for key, at, details in moved:
+        if key in opened and (details or {}).get("to") == "triage":
+            at = _aware(at)
             triaged[key] = min(at, triaged.get(key, at))
     weeks: dict[datetime, list[float]] = defaultdict(list)
     for key, start in opened.items():
@@ -303,11 +355,17 @@ def triage_trend(session: Session, now: datetime | None = None) -> tuple[TrendPo
     )
 
 
-def per_analyst(session: Session, unassigned_label: str = "Unassigned") -> Chart:
+def per_analyst(
+    session: Session, unassigned_label: str = "Unassigned", groups: list[_Group] | None = None
+) -> Chart:
     """Open cases per analyst, with the unassigned ones as their own bar (they are work too)."""
-    rows = session.execute(
-        select(Case.assignee_id, func.count()).where(_open()).group_by(Case.assignee_id)
-    ).all()
+    if groups is None:
+        now = utcnow()
+        groups = _groups(session, now, now, now)
+    per: dict[int | None, int] = defaultdict(int)
+    for g in groups:
+        per[g.assignee_id] += g.cases
+    rows = list(per.items())
     names = dict(session.execute(select(Analyst.id, Analyst.name)).all())
     bars = [
         Bar(str(names.get(aid, aid)), int(n), f"assignee:{names.get(aid, aid)}")
@@ -344,15 +402,17 @@ def snapshot(
 ) -> Dashboard:
     """Every figure of the dashboard, computed in one read; days end in the zone ``tz``."""
     now = _aware(now or utcnow())
+    start, day_end = shift_start(session, now), end_of_day(now, tz)
+    groups = _groups(session, now, day_end, start)
     return Dashboard(
-        by_tier_status(session),
-        age_histogram(session, now),
+        by_tier_status(session, groups),
+        age_histogram(session, now, groups),
         obligations(session, now),
         triage_trend(session, now),
-        per_analyst(session, unassigned_label),
+        per_analyst(session, unassigned_label, groups),
         per_partner(session),
         now,
-        headline(session, now, tz),
+        _headline(groups, start, day_end),
         obligations_by_day(session, now, tz),
         zone(tz).key,
     )
