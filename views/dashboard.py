@@ -460,7 +460,11 @@ class DashboardScreen(QWidget):
         panel = self.charts["triage"]
         panel.clear()
         if not trend:
-            panel.show_empty(_("No case has been triaged in the last 26 weeks."))
+            panel.show_empty(
+                _("No case opened in the last {weeks} weeks has been triaged.").format(
+                    weeks=dash.TREND_WEEKS
+                )
+            )
             return
         xs = [p.week.timestamp() for p in trend]
         ys = [p.median_hours for p in trend]
