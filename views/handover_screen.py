@@ -242,6 +242,7 @@ class HandoverScreen(QWidget):
         detail_head = QTreeWidgetItem([_("Detail of the shift")])
         font = detail_head.font(0)
         font.setBold(True)
+        groups: list[QTreeWidgetItem] = []
         for name in (*handover.SUMMARY_SECTIONS, *handover.DETAIL_SECTIONS):
             items = handover.section_items(summary, name)
             group = QTreeWidgetItem(
@@ -253,7 +254,7 @@ class HandoverScreen(QWidget):
             )
             group.setData(0, Qt.ItemDataRole.UserRole, name)
             group.setFont(0, font)
-            group.setFirstColumnSpanned(True)
+            groups.append(group)
             for item in items:
                 case, title, what, when = handover.item_columns(name, item, zone)
                 columns = (case, title, what, isolate_ltr(when))
@@ -270,11 +271,9 @@ class HandoverScreen(QWidget):
                 self.sections.addTopLevelItem(group)
         detail_head.setFont(0, font)
         self.sections.addTopLevelItem(detail_head)
+        for group in groups:  # spanning takes effect once the item is in the tree
+            group.setFirstColumnSpanned(True)
         detail_head.setFirstColumnSpanned(True)
-        for i in range(detail_head.childCount()):
-            detail_head.child(i).setFirstColumnSpanned(True)
-        for i in range(self.sections.topLevelItemCount()):
-            self.sections.topLevelItem(i).setFirstColumnSpanned(True)
         self.sections.collapseAll()
 
     def section(self, name: str) -> QTreeWidgetItem | None:
