@@ -40,7 +40,7 @@ test: venv
 
 bench: venv
 	$(BIN)/python bench/queue.py
-	@for b in bench/import.py; do test -f $$b && $(BIN)/python $$b || true; done
+	@for b in bench/import.py bench/dashboard.py; do test -f $$b && $(BIN)/python $$b || true; done
 
 lint: venv
 	$(BIN)/ruff check .
