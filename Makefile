@@ -41,7 +41,7 @@ test: venv
 # Every benchmark, each printing its figures with their targets (bench/out/*.json). One that
 # lacks what it needs (shared data, PostgreSQL binaries) says so and exits 2: reported, and the
 # others still run; any other failure fails the target at the end.
-BENCHES := bench/cli.py bench/queue.py bench/import.py
+BENCHES := bench/cli.py bench/queue.py bench/dashboard.py bench/import.py
 
 bench: venv
 	@failed=0; for b in $(BENCHES); do \

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
 from app.errors import AccordError, LockedError
+from i18n import _
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 # How long a SQLite writer waits for another one to commit before it gives up (the driver's
@@ -101,7 +102,7 @@ def check_key(engine: Engine, label: str) -> None:
             conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
     except DatabaseError as exc:
         engine.dispose()
-        raise LockedError(f"wrong passphrase for workspace {label}") from exc
+        raise LockedError(_("wrong passphrase for workspace {dir}").format(dir=label)) from exc
 
 
 def check_key_readonly(path: Path, passphrase: str, label: str) -> None:
@@ -132,9 +133,9 @@ def check_key_readonly(path: Path, passphrase: str, label: str) -> None:
         except sqlcipher3.OperationalError:
             if i + 1 < len(uris):
                 continue
-            raise AccordError(f"cannot read workspace {label}") from None
+            raise AccordError(_("cannot read workspace {dir}").format(dir=label)) from None
         except sqlcipher3.DatabaseError:
-            raise LockedError(f"wrong passphrase for workspace {label}") from None
+            raise LockedError(_("wrong passphrase for workspace {dir}").format(dir=label)) from None
         finally:
             conn.close()
 

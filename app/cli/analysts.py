@@ -12,6 +12,7 @@ from app.cli.context import CliContext
 from app.errors import UsageError
 from app.identity import team, unlock
 from i18n import _
+from i18n.labels import role_label
 from models import Analyst
 
 
@@ -63,7 +64,7 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
             assert row is not None
             phrase = unlock.issue_slot(ws, s, row)
     data = asdict(info)
-    text = _("Added {name} ({role}).").format(name=info.name, role=info.role)
+    text = _("Added {name} ({role}).").format(name=info.name, role=role_label(info.role))
     if phrase is not None:
         data["one_time_passphrase"] = phrase
         text += "\n" + _(
@@ -173,6 +174,6 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
         rows = analysts.list_all(s)
     ctx.emit(
         [asdict(r) for r in rows],
-        "\n".join(f"{r.name:24} {r.role:12} {r.timezone}" for r in rows),
+        "\n".join(f"{r.name:24} {role_label(r.role):12} {r.timezone}" for r in rows),
     )
     return 0

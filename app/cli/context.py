@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from app.env_secrets import take_env_secrets
 from app.errors import LockedError, UsageError
 from i18n import _
+from i18n.formatting import format_cli_time
 
 # app.workspace brings the whole database stack (SQLAlchemy, Alembic, the models): imported
 # where a workspace is needed, never by commands that open none (score, ssvc, --help).
@@ -151,7 +153,21 @@ class CliContext:
             self._ws = None
 
 
+_ISO_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$"
+)
+
+
+def _plain_value(value: object) -> object:
+    """Instants read by people: to the minute with their zone (``2026-12-09 00:07 UTC``)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_INSTANT.match(value)):
+        return format_cli_time(value)
+    return value
+
+
 def _plain(item: object) -> str:
     if isinstance(item, dict):
-        return "  ".join(f"{k}: {v}" for k, v in item.items() if v not in (None, "", [], {}))
-    return str(item)
+        return "  ".join(
+            f"{k}: {_plain_value(v)}" for k, v in item.items() if v not in (None, "", [], {})
+        )
+    return str(_plain_value(item))
