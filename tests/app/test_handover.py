@@ -103,9 +103,12 @@ def test_summary_first_with_titles_and_rule_wording(ws: Workspace) -> None:
     with ws.session() as s:
         alice = ws.require_actor()
         late = cases.create_case(s, alice, "Prompt injection in Kumo assistant").key
+        # Statutory duties fall on the product's maker (issue 16): the case names it.
+        dl.set_roles(s, alice, late, [("manufacturer", "Kumo")], [])
         dl.set_jurisdictions(s, alice, late, ["CN"], [])
         dl.set_fact(s, alice, late, "reported", now - timedelta(days=3))
         soon = cases.create_case(s, alice, "Model weights exfiltration").key
+        dl.set_roles(s, alice, soon, [("manufacturer", "Weights Inc")], [])
         dl.set_jurisdictions(s, alice, soon, ["EU"], [])
         dl.set_fact(s, alice, soon, "exploited-aware", now - timedelta(hours=12))
         hot = cases.create_case(s, alice, "Unowned critical jailbreak")

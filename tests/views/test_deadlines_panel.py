@@ -87,10 +87,10 @@ def test_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: igno
 def test_the_date_time_field_is_bounded_to_now_for_facts(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     panel = DeadlinesPanel(ws, _case(ws))
     qtbot.addWidget(panel)
-    panel.fact.setCurrentText("early-warning-sent")
+    panel.fact.setCurrentIndex(panel.fact.findData("early-warning-sent"))
     panel.when.setDateTime(QDateTime.currentDateTimeUtc().addDays(30))
     assert panel.when.dateTime() <= QDateTime.currentDateTimeUtc()
-    panel.fact.setCurrentText("embargo-until")  # a planned time may lie ahead
+    panel.fact.setCurrentIndex(panel.fact.findData("embargo-until"))  # may lie ahead
     later = QDateTime.currentDateTimeUtc().addDays(30)
     panel.when.setDateTime(later)
     assert panel.when.dateTime() > QDateTime.currentDateTimeUtc()
