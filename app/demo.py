@@ -472,7 +472,7 @@ def fill(
         from app import demo_showcase
 
         chosen = demo_showcase.choose(replay.keys, plans)
-        shown = demo_showcase.run(session, actor, actors, chosen, now, data.people["org"])
+        shown = demo_showcase.run(session, actor, actors, chosen, now)
     states = Counter(session.scalars(select(Case.status)))
     return DemoSummary(
         workspace=label,

@@ -36,7 +36,7 @@ from app.identity import checkpoints
 from app.impact import inventory
 from app.parties import service as parties
 from app.playbooks import runner
-from models import Case, Deadline, Setting
+from models import Case, Deadline, Reporter, Setting
 
 SHOWCASE_FILE = Path(__file__).resolve().parent.parent / "resources" / "demo" / "showcase.yaml"
 OVERDUE_KEPT = 5  # open cases left with a missed obligation: a plausible handful
@@ -114,11 +114,11 @@ def run(
     actors: dict[str, Actor],
     chosen: dict[str, list[Chosen]],
     now: datetime,
-    org: str,
 ) -> Showcase:
     """Every story, in order; ``chosen`` maps a final state to candidate cases."""
     t = texts()
     out = Showcase()
+    org = org_name(session)  # the workspace's own name, which the partner knows us by
     with audit.clock(session, now - timedelta(hours=30)):
         keys.generate(session, actor)
         own = keys.current_key(session)
@@ -193,11 +193,13 @@ def _casework(
         statement = t["vendor_statements"].get(status, "")
         parties.set_status(session, actor, case.key, party.id, status, statement,
                            at=base + timedelta(days=2 * i))  # fmt: skip
-    parties.add(session, actor, case.key, "cert", cert, partner=cert)
+    peer = parties.add(session, actor, case.key, "cert", cert, partner=cert)
+    parties.set_status(session, actor, case.key, peer.id, "notified", at=base + timedelta(days=3))
     row = session.scalar(select(Case).where(Case.key == case.key))
     assert row is not None
     if row.reporter_id is not None:
-        rep = parties.add(session, actor, case.key, "reporter", "reporter")
+        handle = session.scalar(select(Reporter.handle).where(Reporter.id == row.reporter_id))
+        rep = parties.add(session, actor, case.key, "reporter", handle or "reporter")
         for c in t["contacts"]:
             files: list[tuple[str, bytes]] = []
             if c.get("file"):
