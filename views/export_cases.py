@@ -103,7 +103,8 @@ class CaseChoiceModel(QAbstractListModel):
         if c is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return _("{key}  {title}  ({status})").format(
+            # Status before the title: a long title is elided, the status stays readable.
+            return _("{key}  [{status}]  {title}").format(
                 key=c.key, title=c.title, status=status_label(c.status)
             )
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -163,6 +164,8 @@ class CasesPage(QWizardPage):
         self.list.setObjectName("exportCases")
         self.list.setUniformItemSizes(True)  # fixed row height: no measuring 200,000 rows
         self.list.setModel(self.model)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.matches = QLabel()
         self.matches.setObjectName("exportCaseMatches")
         self.count = QLabel()
@@ -205,7 +208,15 @@ class CasesPage(QWizardPage):
     def _ticked_changed(self) -> None:
         n = len(self.model.ticked)
         shown = format_number(n, current_language())
-        self.count.setText(ngettext("{n} case ticked", "{n} cases ticked", n).format(n=shown))
+        text = ngettext("{n} case ticked", "{n} cases ticked", n).format(n=shown)
+        keys = self.model.keys()
+        if keys:
+            more = len(keys) - 5
+            listed = ", ".join(keys[:5]) + (
+                " " + _("and {n} more").format(n=more) if more > 0 else ""
+            )
+            text = _("{count}: {keys}").format(count=text, keys=listed)
+        self.count.setText(text)
         self.completeChanged.emit()
 
     def values(self) -> list[str]:

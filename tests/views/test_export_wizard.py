@@ -78,7 +78,7 @@ def test_export_through_the_wizard(qtbot, exporting_ws: Workspace, tmp_path: Pat
     nxt = wizard.button(QWizard.WizardButton.NextButton)
     assert not nxt.isEnabled()  # no case chosen yet
     _tick(qtbot, wizard, 0)
-    assert wizard.cases_page.count.text() == "1 case ticked"
+    assert wizard.cases_page.count.text() == "1 case ticked: ACC-2026-0001"
     qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
     plist = wizard.partners_page.list
     texts = [plist.item(i).text() for i in range(plist.count())]
@@ -165,17 +165,31 @@ def test_trust_rule_refusal_shows_in_the_preview(qtbot, exporting_ws: Workspace)
     assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
 
 
-def test_export_wizard_screenshot(qtbot, exporting_ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    wizard = _wizard(qtbot, exporting_ws)
-    wizard.resize(900, 600)
-    _tick(qtbot, wizard, 0)
-    wizard.next()
-    wizard.partners_page.list.item(0).setCheckState(Qt.CheckState.Checked)
-    wizard.next()
-    wizard.next()
-    out = tmp_path / "export_wizard.png"
-    assert wizard.grab().save(str(out))
-    assert out.stat().st_size > 0
+@pytest.mark.parametrize("language", ["en", "ar", "ja"])
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900)])
+def test_export_wizard_screenshot(  # type: ignore[no-untyped-def]
+    qtbot, exporting_ws: Workspace, tmp_path: Path, language: str, size: tuple[int, int]
+) -> None:
+    from views.language import switch_language
+
+    switch_language(language)
+    try:
+        wizard = _wizard(qtbot, exporting_ws)
+        wizard.resize(int(size[0] * 0.6), int(size[1] * 0.7))
+        _tick(qtbot, wizard, 0)
+        for page in ("cases", "partners"):
+            out = tmp_path / f"export_wizard-{page}-{language}-{size[0]}.png"
+            assert wizard.grab().save(str(out))
+            assert out.stat().st_size > 1000
+            wizard.next()
+        wizard.partners_page.list.item(0).setCheckState(Qt.CheckState.Checked)
+        wizard.next()
+        wizard.next()
+        out = tmp_path / f"export_wizard-preview-{language}-{size[0]}.png"
+        assert wizard.grab().save(str(out))
+        assert out.stat().st_size > 1000
+    finally:
+        switch_language("en")
 
 
 def _many_cases(ws: Workspace, n: int) -> None:
@@ -220,7 +234,7 @@ def test_case_list_searches_every_case_fetching_pages(qtbot, exporting_ws: Works
     assert len(model.ids) == 1
     assert model.choice(0).key == "ACC-2025-0007"  # type: ignore[union-attr]
     _tick(qtbot, wizard, 0)
-    assert page.count.text() == "2 cases ticked"
+    assert page.count.text() == "2 cases ticked: ACC-2025-0001, ACC-2025-0007"
     assert page.values() == ["ACC-2025-0001", "ACC-2025-0007"]
     page.search.clear()
     qtbot.keyClicks(page.search, "no such words anywhere")
@@ -246,7 +260,7 @@ def test_queue_selection_is_pre_ticked_and_a_bundle_written(
     chosen = ["ACC-2025-0003", "ACC-2025-0004"]
     wizard = _wizard(qtbot, ws, selection=lambda: chosen)
     assert wizard.cases_page.values() == chosen
-    assert wizard.cases_page.count.text() == "2 cases ticked"
+    assert wizard.cases_page.count.text() == "2 cases ticked: ACC-2025-0003, ACC-2025-0004"
     nxt = wizard.button(QWizard.WizardButton.NextButton)
     qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
     assert wizard.partners_help.isHidden()  # CERT-B is verified: nothing to explain
