@@ -79,13 +79,14 @@ class DemoSummary:
     reporters: int
     audit_events: int
     demo_marker: bool = False
+    showcase: dict[str, object] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         return {
             "workspace": self.workspace, "cases": self.cases, "states": dict(self.states),
             "partners": self.partners, "countries": self.countries, "analysts": self.analysts,
             "reporters": self.reporters, "audit_events": self.audit_events,
-            "demo_marker": self.demo_marker,
+            "demo_marker": self.demo_marker, "showcase": dict(self.showcase),
         }  # fmt: skip
 
 
@@ -439,6 +440,7 @@ def fill(
     count: int = DEFAULT_COUNT,
     label: str = "",
     progress: Callable[[int, int], None] | None = None,
+    showcase: bool = True,
 ) -> DemoSummary:
     """Fill an empty workspace with the demo; refuses a workspace that already has cases."""
     actor.require(Permission.MANAGE_ANALYSTS)
@@ -473,6 +475,12 @@ def fill(
         if progress and n % 200 == 0:
             progress(n, len(events))
     _recompute_deadlines(session, list(replay.case_ids.values()), now)
+    shown = None
+    if showcase:
+        from app import demo_showcase
+
+        chosen = demo_showcase.choose(replay.keys, plans)
+        shown = demo_showcase.run(session, actor, actors, chosen, now)
     states = Counter(session.scalars(select(Case.status)))
     return DemoSummary(
         workspace=label,
@@ -483,6 +491,7 @@ def fill(
         analysts=session.scalar(select(func.count(Analyst.id))) or 0,
         reporters=len(replay.reporter_ids),
         audit_events=session.scalar(select(func.count(AuditEvent.id))) or 0,
+        showcase=shown.as_json() if shown else {},
     )
 
 

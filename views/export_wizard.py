@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,6 +31,7 @@ from app.exchange.bundle_format import ENCRYPTED_TLP, TLP_LEVELS
 from app.workspace import Workspace
 from i18n import N_, _, ngettext
 from views import file_dialogs
+from views.export_cases import CasesPage
 from views.workers import JobHandle, run_job
 
 TLP_HELP = {
@@ -55,6 +57,7 @@ class _ChecklistPage(QWizardPage):
     def __init__(self, title: str, hint: str) -> None:
         super().__init__()
         self.setTitle(title)
+        self.on_init: Callable[[], None] = lambda: None
         self.list = QListWidget()
         self.list.itemChanged.connect(lambda _item: self.completeChanged.emit())
         layout = QVBoxLayout(self)
@@ -80,11 +83,52 @@ class _ChecklistPage(QWizardPage):
             ):
                 item.setCheckState(Qt.CheckState.Checked)
 
+    def initializePage(self) -> None:
+        self.on_init()
+
     def values(self) -> list[str]:
         return _checked(self.list)
 
     def isComplete(self) -> bool:
         return bool(self.values())
+
+
+def partner_help(rows: Sequence[partners.PartnerInfo]) -> str:
+    """Why no partner can be chosen, and the way forward; empty when one can."""
+    if any(p.verified for p in rows):
+        return ""
+    if not rows:
+        return _(
+            "No partner CERT is registered yet. Add one in Tools → Partners with the "
+            "certificate it sent you, then compare its fingerprint with it out of band."
+        )
+
+    def usable(p: partners.PartnerInfo) -> bool:
+        return p.current_key is not None and p.current_key.validity == "valid"
+
+    unverified = [p.name for p in rows if usable(p)]
+    keyless = [p.name for p in rows if not usable(p)]
+    lines = [_("No partner can receive a bundle yet: only a verified partner can.")]
+    if unverified:
+        lines.append(
+            _(
+                "Verify {name}'s fingerprint in Tools → Partners: read it with {name} over "
+                "a channel you trust (a call), type it in and press Verify."
+            ).format(name=unverified[0])
+        )
+        if len(unverified) > 1:
+            lines.append(
+                _("Also waiting for verification: {names}.").format(names=", ".join(unverified[1:]))
+            )
+    if keyless:
+        lines.append(
+            _(
+                "No usable certificate from {names}: ask them for a current one and add it "
+                "in Partners."
+            ).format(names=", ".join(keyless))
+        )
+    lines.append(_("Then press Check again."))
+    return "\n".join(lines)
 
 
 class _Page(QWizardPage):
@@ -109,12 +153,14 @@ class ExportWizard(QWizard):
     export_requested = Signal(list, list, str, list, str)  # cases, partners, tlp, include, out
     exported = Signal(object)  # ExportResult
     export_failed = Signal(str)
+    partners_requested = Signal()  # "Open Partners…": the controller shows the Partners tool
 
     def __init__(
         self,
         workspace: Callable[[], Workspace | None],
         parent: QWidget | None = None,
         case_keys: Sequence[str] = (),
+        selection: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._workspace = workspace
@@ -126,19 +172,32 @@ class ExportWizard(QWizard):
         ws = workspace()
         assert ws is not None
 
-        self.cases_page = _ChecklistPage(_("Cases"), _("Choose the cases to send."))
+        self._selection = selection
+        self.cases_page = CasesPage(workspace)
         self.partners_page = _ChecklistPage(
             _("Partners"), _("Choose the recipients. Only verified partners can receive.")
         )
-        with ws.session() as s:
-            case_rows = export.case_choices(s)
-            partner_rows = partners.list_partners(s)
-        for c in case_rows:
-            self.cases_page.add(c.key, f"{c.key}  {c.title}  ({c.status})")
-        for p in partner_rows:
-            text = p.name if p.verified else _("{name} (not verified)").format(name=p.name)
-            self.partners_page.add(p.name, text, enabled=p.verified)
-        self.cases_page.check(case_keys)
+        self.partners_help = QLabel()
+        self.partners_help.setObjectName("exportPartnersHelp")
+        self.partners_help.setWordWrap(True)
+        self.partners_help.setTextFormat(Qt.TextFormat.PlainText)
+        self.open_partners = QPushButton(_("Open Partners…"))
+        self.open_partners.setObjectName("exportOpenPartners")
+        self.open_partners.clicked.connect(self.partners_requested.emit)
+        recheck = QPushButton(_("Check again"))
+        recheck.setObjectName("exportRecheckPartners")
+        recheck.clicked.connect(self.load_partners)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_partners)
+        buttons.addWidget(recheck)
+        buttons.addStretch(1)
+        page_layout = self.partners_page.layout()
+        assert isinstance(page_layout, QVBoxLayout)
+        page_layout.addWidget(self.partners_help)
+        page_layout.addLayout(buttons)
+        self.partners_page.on_init = self.load_partners
+        self.load_partners()
+        self.cases_page.check([*case_keys, *(selection() if selection else ())])
 
         self.tlp_page = _Page(_("Traffic Light Protocol"))
         self.tlp = QComboBox()
@@ -205,6 +264,40 @@ class ExportWizard(QWizard):
         self._tlp_changed(self.tlp.currentText())
 
     # -- pages ------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        """Opened again from the Tools menu on its first page: the queue's selection now."""
+        if self._selection is not None and self.currentId() in (-1, self.startId()):
+            self.cases_page.check(self._selection())
+        super().showEvent(event)
+
+    def load_partners(self) -> None:
+        """List the partners afresh (one may have been verified meanwhile) and say what to do
+        when none can receive."""
+        ws = self._workspace()
+        if ws is None:
+            return
+        ticked = set(self.partners_page.values())
+        with ws.session() as s:
+            rows = partners.list_partners(s)
+        self.partners_page.list.clear()
+        for p in rows:
+            if p.verified:
+                text = p.name
+            elif p.current_key is None:
+                text = _("{name} (no certificate)").format(name=p.name)
+            elif p.current_key.validity == "revoked":
+                text = _("{name} (key revoked)").format(name=p.name)
+            elif p.current_key.validity == "expired":
+                text = _("{name} (key expired)").format(name=p.name)
+            else:
+                text = _("{name} (not verified)").format(name=p.name)
+            self.partners_page.add(p.name, text, enabled=p.verified)
+        self.partners_page.check(sorted(ticked))
+        self.partners_help.setText(partner_help(rows))
+        self.partners_help.setVisible(bool(self.partners_help.text()))
+        self.open_partners.setVisible(not any(p.verified for p in rows))
+        self.partners_page.completeChanged.emit()
+
     def _tlp_changed(self, tlp: str) -> None:
         self.tlp_help.setText(_(TLP_HELP[tlp]))
 

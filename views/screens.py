@@ -72,8 +72,25 @@ def _install_exchange(window: MainWindow) -> None:
     from views.export_wizard import ExportWizard
     from views.partners_screen import PartnersScreen
 
-    window.add_tool(_("Partners"), lambda: PartnersScreen(lambda: window.workspace))
-    window.add_tool(_("Export bundle…"), lambda: ExportWizard(lambda: window.workspace))
+    partners_action = window.add_tool(
+        _("Partners"), lambda: PartnersScreen(lambda: window.workspace)
+    )
+
+    def selected_keys() -> list[str]:
+        """The queue's selected cases: the wizard opens with them ticked."""
+        keys = []
+        for index in window.queue.table.selectionModel().selectedRows():
+            row = window.model.queue_row(index.row())
+            if row is not None:
+                keys.append(row.key)
+        return keys
+
+    def export_wizard() -> ExportWizard:
+        wizard = ExportWizard(lambda: window.workspace, selection=selected_keys)
+        wizard.partners_requested.connect(lambda: window.open_tool(partners_action))
+        return wizard
+
+    window.add_tool(_("Export bundle…"), export_wizard)
     window.add_tool(_("Import bundle…"), lambda: BundleImportScreen(lambda: window.workspace))
 
 

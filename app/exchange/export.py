@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, cases, trust
+from app import audit, cases, queue, trust
 from app.actor import Actor, Permission
 from app.errors import AccordError, UsageError
 from app.exchange import documents, keys, partners, pgp
@@ -511,6 +511,20 @@ def case_choices(session: Session, limit: int = 1000) -> list[CaseChoice]:
         select(Case.key, Case.title, Case.status).order_by(Case.id.desc()).limit(limit)
     ).all()
     return [CaseChoice(k, t, s.value) for k, t, s in rows]
+
+
+def case_ids(session: Session, text: str = "") -> list[int]:
+    """Every case the wizard can offer, newest first, narrowed by the queue's SQL search
+    (words, identifiers, key prefixes): one statement, no cap, the rows come in pages."""
+    return queue.ids(session, queue.QueueQuery(text=text, sort="id", descending=True))
+
+
+def case_rows(session: Session, ids: Sequence[int]) -> dict[int, CaseChoice]:
+    """The wizard's rows for one page of ids, in one ``WHERE id IN (...)`` query."""
+    rows = session.execute(
+        select(Case.id, Case.key, Case.title, Case.status).where(Case.id.in_(list(ids)))
+    ).all()
+    return {i: CaseChoice(k, t, s.value) for i, k, t, s in rows}
 
 
 def attachment_choices(session: Session, case_keys: Sequence[str]) -> list[AttachmentChoice]:
