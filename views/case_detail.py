@@ -124,7 +124,9 @@ class CaseDetailPane(QWidget):
                 Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
             )
             self.form.addWidget(self.form_labels[key], row, column * 2)
-            self.form.addWidget(self.values[key], row, column * 2 + 1)
+            # The TLP chip keeps its own width (its black background would fill the cell).
+            align = Qt.AlignmentFlag.AlignLeading if key == "tlp" else Qt.AlignmentFlag(0)
+            self.form.addWidget(self.values[key], row, column * 2 + 1, alignment=align)
         self.form.setColumnStretch(1, 1)
         self.form.setColumnStretch(3, 1)
         self.summary: CaseSummary | None = None
@@ -216,12 +218,15 @@ class CaseDetailPane(QWidget):
         )
         self.history.setHorizontalHeaderLabels([_("When"), _("Who"), _("What"), _("Details")])
         if self.detail is not None:
-            self.show_case(self.detail, self._history, self._analysts(), self.summary)
+            self.show_case(
+                self.detail, self._history, self._analysts(), self.summary, reload_tabs=False
+            )
 
     # -- feature tabs -----------------------------------------------------------------------
     def add_tab(self, title: str, factory: TabFactory) -> None:
         """A tab built by ``factory(case_id)`` for each case shown."""
-        self._factories.append((title, factory))
+        # "&" would make the next letter a mnemonic ("Affected_identifiers"): shown as is.
+        self._factories.append((title.replace("&", "&&"), factory))
         if self.case_id:
             self._build_extra_tabs()
 
@@ -251,8 +256,11 @@ class CaseDetailPane(QWidget):
         history: list[dict[str, Any]],
         analysts: list[str],
         summary: CaseSummary | None = None,
+        *,
+        reload_tabs: bool = True,
     ) -> None:
-        """Show ``detail``; the same case again (F5, a change) refreshes every tab in place."""
+        """Show ``detail``; the same case again (F5, a change) refreshes every tab in place
+        (not for a language switch: ``reload_tabs=False`` redoes the strings only)."""
         same_case = detail.id == self.case_id
         self.case_id, self.detail, self._history = detail.id, detail, history
         self.heading.setText(f"{detail.key} — {detail.title}")
@@ -290,7 +298,7 @@ class CaseDetailPane(QWidget):
         self.stack.setCurrentIndex(1)
         if not same_case or len(self._extra) != len(self._factories):
             self._build_extra_tabs()
-        else:
+        elif reload_tabs:
             self.refresh_tabs()
 
     def _show_summary(self, summary: CaseSummary | None) -> None:

@@ -209,14 +209,17 @@ class ImpactPanel(QWidget):
         # Charts at a readable height: the tab scrolls rather than squeeze them to a strip.
         self.table.setMinimumHeight(120)
         chart_box.setMinimumHeight(CHART_HEIGHT)
+        # The inputs come first until there is an estimate; then the result leads and the
+        # inputs follow it (show_result moves them).
         content = QWidget()
         layout = QVBoxLayout(content)
+        layout.addWidget(inputs)
         layout.addWidget(self.summary)
         layout.addWidget(self.users)
         layout.addWidget(self.assumptions)
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
-        layout.addWidget(inputs)
+        self._content_layout, self._inputs = layout, inputs
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -322,6 +325,9 @@ class ImpactPanel(QWidget):
 
     def show_result(self, result: dict[str, Any]) -> None:
         self.result = result
+        if self._content_layout.indexOf(self._inputs) == 0:
+            self._content_layout.removeWidget(self._inputs)
+            self._content_layout.addWidget(self._inputs)
         self.summary.setText(impact.summary(result))
         u = result["users"]
         self.users.setText(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from i18n import _, ngettext
+from i18n import _, is_rtl, ngettext
 from views.queue_model import Formatter
 
 # FIRST TLP 2.0 colours on black, as the standard shows them.
@@ -25,14 +25,18 @@ def zone_name(formatter: Formatter) -> str:
 
 
 def with_zone(formatter: Formatter, value: datetime | None) -> str:
-    """``11/27/26, 6:00 PM Europe/Paris``: the zone is always named (isolated, so a
-    right-to-left line keeps the time and its zone whole and in order)."""
+    """``11/27/26, 6:00 PM Europe/Paris``: the zone is always named. In a right-to-left
+    language the zone is fenced by right-to-left marks so it stays after the time in reading
+    order (Qt drew FSI-isolated text with the zone first and the line left-aligned)."""
     if value is None:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     ZoneInfo(formatter.time_zone or "UTC")  # a bad zone fails here, not half-way
-    return f"\u2068\u2068{formatter.moment(value)}\u2069 {zone_name(formatter)}\u2069"
+    zone = zone_name(formatter)
+    if is_rtl():
+        return f"{formatter.moment(value)} \u200f{zone}\u200f"
+    return f"{formatter.moment(value)} {zone}"
 
 
 def _span(seconds: int) -> str:

@@ -56,8 +56,14 @@ class NewCaseDialog(QDialog):
         for label in trust.TLP_ORDER:
             self.tlp.addItem("TLP:" + label, label)
         self.tlp.setCurrentIndex(trust.TLP_ORDER.index(DEFAULT_TLP))
+        self.description.setMaximumHeight(140)
         self.jurisdictions = QListWidget()
         self.jurisdictions.setObjectName("newCaseJurisdictions")
+        # Long rule-set names are elided (the full name is the item's tooltip), no sideways
+        # scrolling in a form.
+        self.jurisdictions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.jurisdictions.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.jurisdictions.setMinimumHeight(220)
         for j in summary.jurisdictions(rules()):
             item = QListWidgetItem(f"{j.code} — {'; '.join(j.names)}")
             item.setData(Qt.ItemDataRole.UserRole, j.code)

@@ -45,23 +45,35 @@ class ScopePanel(_CasePanel):
 
         self.codes = QListWidget()
         self.codes.setObjectName("caseJurisdictions")
+        self.codes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.codes.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.code_choice = QComboBox()
+        # Long rule-set names must not set the tab's (and the window's) minimum width.
+        self.code_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.code_choice.setMinimumContentsLength(16)
         self.code_add = QPushButton(_("Add jurisdiction"))
         self.code_remove = QPushButton(_("Remove selected"))
         self.code_add.clicked.connect(lambda: self.add_jurisdiction())
         self.code_remove.clicked.connect(self.remove_jurisdiction)
         row = QHBoxLayout()
-        row.addWidget(self.code_choice, 1)
         row.addWidget(self.code_add)
         row.addWidget(self.code_remove)
+        row.addStretch(1)
         codes_box = QGroupBox(_("Jurisdictions and programmes (their deadlines apply)"))
         codes_layout = QVBoxLayout(codes_box)
         codes_layout.addWidget(self.codes)
+        codes_layout.addWidget(self.code_choice)
         codes_layout.addLayout(row)
 
         self.partners = QListWidget()
         self.partners.setObjectName("caseSharing")
         self.partner_choice = QComboBox()
+        self.partner_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.partner_choice.setMinimumContentsLength(12)
         self.share_add = QPushButton(_("Share with partner"))
         self.share_remove = QPushButton(_("Stop sharing"))
         self.share_add.clicked.connect(lambda: self.share())
@@ -69,17 +81,19 @@ class ScopePanel(_CasePanel):
         self.sharing_note = QLabel()
         self.sharing_note.setWordWrap(True)
         prow = QHBoxLayout()
-        prow.addWidget(self.partner_choice, 1)
         prow.addWidget(self.share_add)
         prow.addWidget(self.share_remove)
+        prow.addStretch(1)
         share_box = QGroupBox(_("Sharing list (partners who may receive this case)"))
         share_layout = QVBoxLayout(share_box)
         share_layout.addWidget(self.partners)
+        share_layout.addWidget(self.partner_choice)
         share_layout.addLayout(prow)
         share_layout.addWidget(self.sharing_note)
 
         self.tlp_label = QLabel()
         self.tlp_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.tlp_label.setWordWrap(True)
         self.tlp_choice = QComboBox()
         for label in trust.TLP_ORDER:
             self.tlp_choice.addItem("TLP:" + label, label)
@@ -111,9 +125,10 @@ class ScopePanel(_CasePanel):
             partners = summary.partner_names(s)
         self.codes.clear()
         for code in shown.jurisdictions:
-            item = QListWidgetItem(code)
+            names = self._names.get(code, ())
+            item = QListWidgetItem(f"{code} — {'; '.join(names)}" if names else code)
             item.setData(Qt.ItemDataRole.UserRole, code)
-            item.setToolTip("\n".join(self._names.get(code, ())))
+            item.setToolTip("\n".join(names))
             self.codes.addItem(item)
         self.code_choice.clear()
         for code, names in self._names.items():
