@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from app import workspace as ws_mod
 from app.casework import embargo, notes
 from app.deadlines import service as dl
 from models import Case, CaseJurisdiction, CasePartner, Partner
+from tests.app.test_team_identity import team  # noqa: F401 - the team database fixture
 from tests.conftest import PASSPHRASE, own_passphrase
 from views.case.new_case import NewCaseDialog
 from views.case.scope_panel import ScopePanel
@@ -210,3 +212,42 @@ def test_deadlines_fold_not_applicable_obligations(qtbot, window) -> None:  # ty
     panel.show_na.setChecked(True)
     assert not any(panel.table.isRowHidden(r) for r in folded)
     assert all("T" not in panel.table.item(r, 1).text() for r in range(len(states)))
+
+
+@pytest.mark.postgres
+def test_f5_shows_a_colleagues_change_on_the_team_database(qtbot, team, qsettings) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    """The same on PostgreSQL: bob, through his own login, changes a case alice has open."""
+    from app.casework import summary
+    from tests.app.test_team_identity import _as
+    from views.case_editing import NotesPanel
+    from views.main_window import MainWindow
+    from views.prefs import Prefs
+
+    alice = ws_mod.open_workspace(None, None, db_url=team["url"])
+    with alice.session() as s:
+        key = summary.open_case(s, alice.require_actor(), "Shared case on the team database")
+    url, env = _as(team, "bob")
+    bob = ws_mod.open_workspace(None, env["ACCORD_PASSPHRASE"], db_url=url)
+    window = MainWindow(alice, prefs=Prefs(qsettings))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    with alice.session() as s:
+        case_id = cases.get_case(s, key).id
+    window.queue.select_row(window.model.row_of(case_id))
+    assert window.detail.detail.key == key
+    with bob.session() as s:
+        notes.add(s, bob.require_actor(), key, "Seen by bob on the team database.")
+        dl.set_jurisdictions(s, bob.require_actor(), key, ["US"], [])
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.detail.values["jurisdictions"].text() == "US"
+    notes_tab = _tab(window, NotesPanel)
+    assert any(
+        "Seen by bob" in notes_tab.timeline.item(i).text()
+        for i in range(notes_tab.timeline.count())
+    )
+    window.close()
+    bob.engine.dispose()
+    alice.engine.dispose()

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from app.deadlines.rules import RuleSet, builtin_rules, for_workspace
 from app.errors import AccordError
-from i18n import _
+from i18n import N_, _
+
+NEW_CASE = N_("&New case…")
 
 if TYPE_CHECKING:
     from views.main_window import MainWindow
@@ -22,6 +25,28 @@ def _rules(window: MainWindow) -> RuleSet:
         return for_workspace(ws.directory if ws is not None else None)
     except AccordError:  # a malformed team file: the Deadlines tab says so; use the shipped
         return builtin_rules()
+
+
+class AdminMenu(QMenu):
+    """The Administration menu; it retitles itself and its actions on a language switch."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.titles: list[tuple[QAction, str]] = []  # (action, untranslated title)
+
+    def track(self, action: QAction, title: str) -> QAction:
+        self.titles.append((action, title))
+        return action
+
+    def retranslate(self) -> None:
+        self.setTitle(_("&Administration"))
+        for action, title in self.titles:
+            action.setText(_(title))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
 
 def install(window: MainWindow) -> None:
@@ -48,7 +73,7 @@ def install(window: MainWindow) -> None:
         if row is not None:
             window.queue.select_row(row)
 
-    action = QAction(_("&New case…"), window)
+    action = QAction(_(NEW_CASE), window)
     action.setShortcut(QKeySequence.StandardKey.New)
     action.triggered.connect(lambda _checked=False: new_case())
     window.file_menu.insertAction(window.lock_action, action)
@@ -63,26 +88,27 @@ def install(window: MainWindow) -> None:
 
     window.add_case_tab(_("Jurisdictions & sharing"), scope_tab)
 
-    menu = QMenu(_("&Administration"), window)
+    menu = AdminMenu(window)
     window.menuBar().insertMenu(window.help_menu.menuAction(), menu)
     window.admin_menu = menu  # type: ignore[attr-defined]
+    menu.track(action, NEW_CASE)  # in the File menu, retitled with the rest
 
     def tool(title: str, factory, shortcut: str | None = None) -> QAction:  # type: ignore[no-untyped-def]
         # A Tools-managed window (built once, destroyed on lock), listed under Administration.
-        made = window.add_tool(title, factory, shortcut)
+        made = window.add_tool(_(title), factory, shortcut)
         window.tools_menu.removeAction(made)
         menu.addAction(made)
-        return made
+        return menu.track(made, title)
 
     window.analysts_action = tool(  # type: ignore[attr-defined]
-        _("Analysts…"), lambda: AnalystsScreen(lambda: window.workspace)
+        N_("Analysts…"), lambda: AnalystsScreen(lambda: window.workspace)
     )
     window.backup_action = tool(  # type: ignore[attr-defined]
-        _("Back up workspace…"),
+        N_("Back up workspace…"),
         lambda: BackupScreen(lambda: window.workspace, window.model.formatter),
     )
     window.audit_action = tool(  # type: ignore[attr-defined]
-        _("Audit log…"), lambda: AuditScreen(lambda: window.workspace, window.model.formatter)
+        N_("Audit log…"), lambda: AuditScreen(lambda: window.workspace, window.model.formatter)
     )
 
     def checkpoint_now() -> None:
@@ -90,6 +116,7 @@ def install(window: MainWindow) -> None:
         if isinstance(screen, AuditScreen):
             screen.sign_checkpoint()
 
-    cp = menu.addAction(_("Sign audit checkpoint now"))
+    cp = menu.track(menu.addAction(""), N_("Sign audit checkpoint now"))
     cp.triggered.connect(lambda _checked=False: checkpoint_now())
     window.checkpoint_action = cp  # type: ignore[attr-defined]
+    menu.retranslate()
