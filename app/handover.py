@@ -12,13 +12,29 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.actor import Actor, Permission
+from app.cases import TIER_RANK
 from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError
 from app.identity import checkpoints
-from i18n import _
+from app.queue_filters import CLOSED
+from i18n import N_, _
+from i18n.formatting import format_cli_time
+from i18n.labels import status_label, tier_label
 from models import Analyst, AuditEvent, Case, CaseStatus, Deadline, Handover, utcnow
 
 PENDING_DECISION = (CaseStatus.NEW, CaseStatus.TRIAGE, CaseStatus.NEEDS_INFO)
+HIGH_TIER_RANK = TIER_RANK["High"]  # High and Critical are "high-tier"
+SUMMARY_ITEMS = 15  # per summary section of the text; the rest is counted, not listed
+DETAIL_ITEMS = 100  # per detail section of the text
+SUMMARY_SECTIONS = ("overdue", "deadlines_next_24h", "unassigned_high", "new")
+DETAIL_SECTIONS = ("transitions", "deadlines_met", "deadlines_missed", "decisions_pending")
+
+
+STATE_LABELS = {
+    "draft": N_("draft"),
+    "signed": N_("signed off"),
+    "acknowledged": N_("acknowledged"),
+}
 
 
 def _iso(d: datetime | None) -> str | None:
@@ -56,6 +72,7 @@ class HandoverInfo:
             "signed_off_at": _iso(self.signed_off_at),
             "acknowledged_by": self.acknowledged_by,
             "acknowledged_at": _iso(self.acknowledged_at),
+            "counts": counts(self.summary),
         }
 
 
@@ -80,20 +97,45 @@ def _info(session: Session, h: Handover) -> HandoverInfo:
     )
 
 
-def _deadline_items(session: Session, conds: list[Any]) -> list[dict[str, str]]:
+def _deadline_items(session: Session, conds: list[Any]) -> list[dict[str, Any]]:
+    """Unmet obligations, earliest first, with the case title and the rule's own wording."""
     rows = session.execute(
         select(
-            Case.key, Deadline.rule_id, Deadline.jurisdiction, Deadline.due_utc, Deadline.owed_by
+            Case.key,
+            Case.title,
+            Deadline.rule_id,
+            Deadline.obligation,
+            Deadline.jurisdiction,
+            Deadline.due_utc,
+            Deadline.binding,
+            Deadline.owed_by,
         )
         .join(Case, Case.id == Deadline.case_id)
         .where(Deadline.met_at.is_(None), Deadline.due_utc.is_not(None), *conds)
-        .order_by(Deadline.due_utc)
+        .order_by(Deadline.due_utc, Case.id)
     )
     # owed_by: "this-cert", or the role of the party whose duty it is (watched, issue 16).
     return [
-        {"case": k, "rule": r, "jurisdiction": j, "due_utc": _iso(d) or "", "owed_by": o}
-        for k, r, j, d, o in rows
+        {
+            "case": k,
+            "title": t,
+            "rule": r,
+            "rule_title": o or r,
+            "jurisdiction": j,
+            "due_utc": _iso(d) or "",
+            "binding": bool(b),
+            "owed_by": ob,
+        }
+        for k, t, r, o, j, d, b, ob in rows
     ]
+
+
+def _titles(session: Session, keys: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 500):  # stay under every driver's parameter limit
+        chunk = keys[start : start + 500]
+        found.update(session.execute(select(Case.key, Case.title).where(Case.key.in_(chunk))).all())
+    return found
 
 
 def summarise(
@@ -118,57 +160,132 @@ def summarise(
     if since is not None:
         missed_conds.append(Deadline.due_utc > since)
     pending = session.execute(
-        select(Case.key, Case.status).where(Case.status.in_(PENDING_DECISION)).order_by(Case.id)
+        select(Case.key, Case.title, Case.status)
+        .where(Case.status.in_(PENDING_DECISION))
+        .order_by(Case.id)
     )
+    unassigned_high = session.execute(
+        select(Case.key, Case.title, Case.tier, Case.status)
+        .where(
+            Case.assignee_id.is_(None),
+            Case.tier_rank >= HIGH_TIER_RANK,
+            Case.status.not_in(CLOSED),
+        )
+        .order_by(Case.tier_rank.desc(), Case.next_deadline_utc, Case.id)
+    )
+    keys = {str(k) for k in new_cases} | {str(t["case"]) for t in transitions if t["case"]}
+    titles = _titles(session, sorted(keys))
+    for t in transitions:
+        t["title"] = titles.get(str(t["case"]), "")
+    open_case = Case.status.not_in(CLOSED)
     return {
+        # The summary a tired reader needs first (titles and the rules' own wording) ...
+        "overdue": _deadline_items(session, [Deadline.due_utc <= now, open_case]),
+        "deadlines_next_24h": _deadline_items(
+            session,
+            [Deadline.due_utc > now, Deadline.due_utc <= now + timedelta(hours=24), open_case],
+        ),
+        "unassigned_high": [
+            {"case": k, "title": t, "tier": tier, "status": st.value}
+            for k, t, tier, st in unassigned_high
+        ],
+        "new": [{"case": k, "title": titles.get(k, "")} for k in new_cases],
+        # ... then the detail of the shift.
         "new_cases": new_cases,
         "transitions": transitions,
         "deadlines_met": met,
         "deadlines_missed": _deadline_items(session, missed_conds),
-        "deadlines_next_24h": _deadline_items(
-            session, [Deadline.due_utc > now, Deadline.due_utc <= now + timedelta(hours=24)]
-        ),
-        "decisions_pending": [{"case": k, "status": s.value} for k, s in pending],
+        "decisions_pending": [{"case": k, "title": t, "status": st.value} for k, t, st in pending],
         "events": len(events),
     }
 
 
-def render(summary: dict[str, Any]) -> str:
-    """The draft text the outgoing lead starts from."""
-    lines = [_("Shift handover"), ""]
+def counts(summary: dict[str, Any]) -> dict[str, int]:
+    """How many items each section holds (summary sections first), for headlines."""
+    return {name: len(summary.get(name, [])) for name in (*SUMMARY_SECTIONS, *DETAIL_SECTIONS)}
 
-    def section(title: str, items: list[str]) -> None:
-        lines.append(f"{title} ({len(items)})")
-        lines.extend(f"  - {i}" for i in items)
+
+SECTION_TITLES = {
+    "overdue": N_("Overdue"),
+    "deadlines_next_24h": N_("Due in the next 24 hours"),
+    "unassigned_high": N_("Unassigned high-tier cases"),
+    "new": N_("New since the last handover"),
+    "transitions": N_("Transitions"),
+    "deadlines_met": N_("Deadlines met"),
+    "deadlines_missed": N_("Deadlines missed this shift"),
+    "decisions_pending": N_("Decisions pending"),
+}
+
+
+def item_columns(section: str, item: dict[str, Any], tz: str | None = None) -> tuple[str, ...]:
+    """An item as (case, title, what, when): the rule's wording, never its id; times to the
+    minute with their zone, in ``tz`` (UTC when not given)."""
+    case, title = str(item.get("case", "")), str(item.get("title") or "")
+    if section in ("overdue", "deadlines_next_24h", "deadlines_missed"):
+        what = _("{rule} ({jurisdiction})").format(
+            rule=item.get("rule_title") or item.get("rule", ""),
+            jurisdiction=item.get("jurisdiction", ""),
+        )
+        return case, title, what, format_cli_time(item.get("due_utc"), tz)
+    if section == "unassigned_high":
+        what = _("{tier}, {status}").format(
+            tier=tier_label(item.get("tier")), status=status_label(item.get("status"))
+        )
+        return case, title, what, ""
+    if section == "transitions":
+        what = _("{src} → {dst}").format(
+            src=status_label(item.get("from")), dst=status_label(item.get("to"))
+        )
+        return case, title, what, ""
+    if section == "deadlines_met":
+        what = str(item.get("rule", "")) + (_(" (late)") if item.get("late") else "")
+        return case, title, what, ""
+    if section == "decisions_pending":
+        return case, title, status_label(item.get("status")), ""
+    return case, title, "", ""
+
+
+def item_text(section: str, item: dict[str, Any], tz: str | None = None) -> str:
+    """One line of a section in the text: ``KEY title: what, due TIME``."""
+    case, title, what, when = item_columns(section, item, tz)
+    head = f"{case} {title}".strip()
+    text = _("{case}: {what}").format(case=head, what=what) if what else head
+    return _("{text}, due {due}").format(text=text, due=when) if when else text
+
+
+def section_items(summary: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    """A section's items; drafts made before a section existed give what they can."""
+    items = summary.get(section)
+    if items is None and section == "new":
+        items = [{"case": k} for k in summary.get("new_cases", [])]
+    return list(items or [])
+
+
+def render(summary: dict[str, Any], tz: str | None = None) -> str:
+    """The draft text the outgoing lead starts from: the summary, their notes, the detail."""
+    lines = [_("Shift handover"), "", _("Summary")]
+    for name in SUMMARY_SECTIONS:
+        lines.append(
+            _("  {section}: {n}").format(
+                section=_(SECTION_TITLES[name]), n=len(section_items(summary, name))
+            )
+        )
+    lines.append("")
+
+    def section(name: str, limit: int) -> None:
+        items = section_items(summary, name)
+        lines.append(f"{_(SECTION_TITLES[name])} ({len(items)})")
+        lines.extend(f"  - {item_text(name, i, tz)}" for i in items[:limit])
+        if len(items) > limit:
+            lines.append("  " + _("… and {n} more").format(n=len(items) - limit))
         lines.append("")
 
-    section(_("New cases"), list(summary["new_cases"]))
-    section(
-        _("Transitions"),
-        [
-            _("{case}: {src} → {dst}").format(case=t["case"], src=t["from"], dst=t["to"])
-            for t in summary["transitions"]
-        ],
-    )
-    section(
-        _("Deadlines met"),
-        [
-            f"{m['case']}: {m['rule']}" + (_(" (late)") if m["late"] else "")
-            for m in summary["deadlines_met"]
-        ],
-    )
-    section(
-        _("Deadlines missed"),
-        [f"{d['case']}: {d['rule']} ({d['due_utc']})" for d in summary["deadlines_missed"]],
-    )
-    section(
-        _("Due in the next 24 hours"),
-        [f"{d['case']}: {d['rule']} ({d['due_utc']})" for d in summary["deadlines_next_24h"]],
-    )
-    section(
-        _("Decisions pending"),
-        [f"{d['case']}: {d['status']}" for d in summary["decisions_pending"]],
-    )
+    for name in SUMMARY_SECTIONS:
+        section(name, SUMMARY_ITEMS)
+    lines.append(_("Detail"))
+    lines.append("")
+    for name in DETAIL_SECTIONS:
+        section(name, DETAIL_ITEMS)
     lines.append(_("Notes:"))
     return "\n".join(lines)
 

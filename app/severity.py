@@ -4,22 +4,22 @@ evaluate the shared model and store assessments (history kept, never overwritten
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from app import audit
-from app.actor import Actor
-from app.cases import TIER_RANK, get_case
 from app.errors import AccordError, UsageError
 from i18n import N_, _
-from models import Analyst, Assessment
 from taxonomy import ai, ssvc
 from taxonomy.cvss_scores import CvssError, parse, split_vector
 from taxonomy.model import ModelError, SeverityModel, default_model, model_for
 from taxonomy.severity import InputError, Inputs, Result
 from taxonomy.severity import evaluate as evaluate_model
+
+# Scoring, SSVC and the taxonomy need no database: `accord score` must not pay for SQLAlchemy
+# and the models, so only assess() and history() import them.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.actor import Actor
 
 AI_KEYS = {
     "access": "access",
@@ -229,6 +229,10 @@ def assess(
 ) -> dict[str, Any]:
     """Evaluate and store a new Assessment for a case (earlier ones are kept), update the
     case's denormalised tier for the queue, and audit it."""
+    from app import audit
+    from app.cases import TIER_RANK, get_case
+    from models import Assessment
+
     model = model or _default_model()
     result = _run(inputs, model)
     case = get_case(session, case_key)
@@ -280,6 +284,11 @@ def _ai_factors(inputs: Inputs) -> dict[str, Any]:
 
 def history(session: Session, case_key: str) -> list[dict[str, Any]]:
     """A case's assessments, oldest first, with who, when, and the model they used."""
+    from sqlalchemy import select
+
+    from app.cases import get_case
+    from models import Analyst, Assessment
+
     case = get_case(session, case_key)
     rows = session.execute(
         select(Assessment, Analyst.name)

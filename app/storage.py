@@ -6,18 +6,18 @@ desktop file and the team server stay identical.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
 from app.errors import AccordError, LockedError
+from i18n import _
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 # How long a SQLite writer waits for another one to commit before it gives up (the driver's
@@ -102,7 +102,7 @@ def check_key(engine: Engine, label: str) -> None:
             conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
     except DatabaseError as exc:
         engine.dispose()
-        raise LockedError(f"wrong passphrase for workspace {label}") from exc
+        raise LockedError(_("wrong passphrase for workspace {dir}").format(dir=label)) from exc
 
 
 def check_key_readonly(path: Path, passphrase: str, label: str) -> None:
@@ -133,20 +133,65 @@ def check_key_readonly(path: Path, passphrase: str, label: str) -> None:
         except sqlcipher3.OperationalError:
             if i + 1 < len(uris):
                 continue
-            raise AccordError(f"cannot read workspace {label}") from None
+            raise AccordError(_("cannot read workspace {dir}").format(dir=label)) from None
         except sqlcipher3.DatabaseError:
-            raise LockedError(f"wrong passphrase for workspace {label}") from None
+            raise LockedError(_("wrong passphrase for workspace {dir}").format(dir=label)) from None
         finally:
             conn.close()
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (both backends share the same revisions)."""
+    """Bring the schema to the newest revision (both backends share the same revisions).
+    A database already there is left alone without loading Alembic, which would cost every
+    command that opens a workspace a good part of a second for nothing."""
+    head = scripted_head()
+    if head is not None and _stamped(engine) == head:
+        return
+    from alembic import command
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+_REVISION = re.compile(
+    r"""^(revision|down_revision)\b[^=\n]*=\s*(?:None|(["'])([^"'\n]+)\2)\s*$""", re.MULTILINE
+)
+
+
+def scripted_head() -> str | None:
+    """The newest revision, read from the migration files without Alembic; None whenever
+    that reading is not plainly right (a merge, a branch, a file in another shape), and then
+    Alembic decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found: dict[str, str | None] = {}
+        for match in _REVISION.finditer(path.read_text(encoding="utf-8")):
+            if match.group(1) in found:
+                return None
+            found[match.group(1)] = match.group(3)
+        revision = found.get("revision")
+        if revision is None or "down_revision" not in found or revision in revisions:
+            return None
+        revisions.add(revision)
+        if found["down_revision"] is not None:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def _stamped(engine: Engine) -> str | None:
+    """The revision recorded in the database, or None (a new database, or several heads)."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except DatabaseError:
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def is_busy(exc: BaseException) -> bool:

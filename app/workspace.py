@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit, files
 from app.actor import Actor, Permission
+from app.env_secrets import SECRET_ENV as SECRET_ENV  # re-exported: callers import them here
+from app.env_secrets import take_env_secrets as take_env_secrets
 from app.errors import AccordError, LockedError, NotFound, UsageError
 from app.identity import team, unlock
 from app.storage import (
@@ -35,7 +37,6 @@ DB_FILE = "workspace.accord"
 DEMO_MARKER = "DEMO"
 DEMO_PASSPHRASE = "accord-demo"
 MIN_PASSPHRASE = 10
-SECRET_ENV = ("ACCORD_PASSPHRASE", "ACCORD_NEW_PASSPHRASE")
 
 
 def default_dir() -> Path:
@@ -50,12 +51,6 @@ def resolve_dir(workspace: str | os.PathLike[str] | None) -> Path:
 def is_demo(directory: Path) -> bool:
     """The demo marker is public (its passphrase is in the README); real workspaces have none."""
     return (directory / DEMO_MARKER).exists()
-
-
-def take_env_secrets() -> dict[str, str]:
-    """Read the passphrase variables once and remove them from the environment, so that no
-    child process (gpg, gpg-agent, import workers) inherits them."""
-    return {name: os.environ.pop(name) for name in SECRET_ENV if name in os.environ}
 
 
 def normalise_passphrase(passphrase: str) -> str:

@@ -71,8 +71,7 @@ def variant(doc: dict[str, Any], n: int) -> dict[str, Any]:
     return d
 
 
-def write_corpus(folder: Path, count: int) -> list[Path]:
-    base = corpus()
+def write_corpus(folder: Path, count: int, base: list[dict[str, Any]]) -> list[Path]:
     paths = []
     for n in range(count):
         doc = base[n % len(base)] if n < len(base) else variant(base[n % len(base)], n)
@@ -102,6 +101,8 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 4))
     args = ap.parse_args()
+    if args.count < 1 or args.workers < 1:
+        ap.error("--count and --workers must be at least 1")
     if not corpus_files():
         print(
             f"bench/import.py needs the shared CSAF corpus in {SHARED} "
@@ -109,11 +110,19 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    base = corpus()
+    if not base:
+        print(
+            f"bench/import.py needs CSAF documents that parse in {SHARED}; of "
+            f"{len(corpus_files())} files there, none does",
+            file=sys.stderr,
+        )
+        return 2
     load_before = _load_average()
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
         folder = Path(tmp) / "corpus"
         folder.mkdir()
-        paths = write_corpus(folder, args.count)
+        paths = write_corpus(folder, args.count, base)
         opts = ParseOptions()
         t0 = time.perf_counter()
         for p in paths:

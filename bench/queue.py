@@ -26,8 +26,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common
-from common import OUT, PASSPHRASE, Timer
+import needs  # before common: it names a missing dependency instead of a traceback
+
+needs.module("bench/queue.py", "sqlcipher3", "the encrypted workspace; `make venv` installs it")
+needs.module("bench/queue.py", "PySide6", "the queue is measured through the GUI's Qt model")
+
+import common  # noqa: E402
+from common import OUT, PASSPHRASE, Timer  # noqa: E402
 
 WS_DIR = OUT / "queue-ws"
 META = WS_DIR / "bench-meta.json"

@@ -88,3 +88,53 @@ def format_percent(value: float, language: str) -> str:
 def format_list(items: list[str], language: str) -> str:
     """``a, b and c`` in the language's own conjunction and punctuation (``a، b و c``)."""
     return _format_list(items, locale=locale_for(language)) if items else ""
+
+
+def zone_label(tz: str | None) -> str:
+    """The name shown beside a time: ``UTC`` or the IANA zone (``Europe/Paris``)."""
+    z = zone(tz)
+    return "UTC" if z.key in ("UTC", "Etc/UTC", "Z") else z.key
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return _aware(value)
+
+
+def format_cli_time(value: datetime | str | None, tz: str | None = None) -> str:
+    """Human CLI output: an instant to the minute with its zone, ``2026-12-09 00:07 UTC``.
+
+    The same digits in every language (people paste it into tickets and e-mails); ``tz`` is
+    the reader's zone, UTC when not given. ISO strings (as in ``--json``) are accepted too;
+    anything that is not an instant comes back as it is, ``-`` for nothing.
+    """
+    when = _instant(value)
+    if when is None:
+        return "-" if value in (None, "") else str(value)
+    local = when.astimezone(zone(tz))
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(tz)}"
+
+
+def format_moment(
+    value: datetime | str | None, language: str, tz: str | None = None, fmt: str = "short"
+) -> str:
+    """A time on screen: date and time in ``language`` with its zone always named, in the
+    reader's zone ``tz`` (UTC when not given): ``11/27/26, 6:00 PM Europe/Paris``."""
+    when = _instant(value)
+    if when is None:
+        return "—"
+    text = bdates.format_datetime(when, fmt, tzinfo=zone(tz), locale=locale_for(language))
+    # Isolated (FSI … PDI) so a right-to-left line neither splits the time from its zone
+    # nor reorders the digits of an ISO-like date (the "UTC18:00" defect).
+    return f"\u2068\u2068{text}\u2069 {zone_label(tz)}\u2069"
+
+
+def isolate_ltr(text: str) -> str:
+    """A left-to-right token (``2026-12-09 00:07 UTC``, a case key) kept whole in any line."""
+    return f"\u2066{text}\u2069" if text else text

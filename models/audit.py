@@ -15,7 +15,11 @@ class AuditEvent(Base):
     """``hash`` covers the canonical JSON of the event and ``prev_hash``; ids, never content."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_case", "case_key"), Index("ix_audit_event_at", "at"))
+    __table_args__ = (
+        Index("ix_audit_event_case", "case_key"),
+        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_action_at", "action", "at", "case_key"),  # dashboard triage trend
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(unique=True)

@@ -54,6 +54,10 @@ class Case(Base):
         # sort in key order, and key order for full-text hits without reading the wide rows.
         Index("ix_case_status_key", "status", "year", "number"),
         Index("ix_case_id_key", "id", "year", "number"),
+        # The dashboard's one index-only pass over open cases (app/dashboard.py).
+        Index(
+            "ix_case_dashboard", "assignee_id", "tier", "status", "created_at", "next_deadline_utc"
+        ),
         UniqueConstraint("year", "number", name="uq_case_year_number"),
     )
 

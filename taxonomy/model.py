@@ -15,9 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
 from taxonomy import ai, ssvc
 from taxonomy.data import resource_path
 
@@ -93,6 +90,8 @@ def _schema() -> dict[str, Any]:
 
 def validate(data: Any) -> SeverityModel:
     """Check a parsed model; raise ModelError naming the first bad field."""
+    import jsonschema  # imported here: scoring a vector never loads a model file
+
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.path), list(e.path)))
     if errors:
@@ -173,6 +172,8 @@ def _check_ssvc(section: dict[str, Any], tier_names: set[str]) -> None:
 
 def load_model(path: str | Path | None = None) -> SeverityModel:
     """Load and validate a model file (default: the shipped accord-severity 1.0)."""
+    import yaml
+
     file = Path(path) if path is not None else resource_path("severity", DEFAULT_MODEL)
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))

@@ -101,4 +101,7 @@ def run_gui(args: argparse.Namespace) -> int:
     )
     dialog = gui.start()
     dialog.rejected.connect(qapp.quit)
+    from views.fonts import warn_if_unrenderable
+
+    gui.font_warning = warn_if_unrenderable(dialog)  # type: ignore[attr-defined]
     return int(qapp.exec())

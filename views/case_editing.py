@@ -149,7 +149,7 @@ class AffectedPanel(_CasePanel):
         self.purl.setPlaceholderText("pkg:pypi/name@1.0")
         self.kind = QComboBox()
         for k in affected.KINDS:
-            self.kind.addItem(_(k), k)
+            self.kind.addItem(_(affected.KIND_LABELS[k]), k)
         self.kind.setCurrentIndex(affected.KINDS.index("system"))
         self.product_add = QPushButton(_("Add product"))
         self.product_remove = QPushButton(_("Remove selected product"))
@@ -229,14 +229,17 @@ class AffectedPanel(_CasePanel):
         self.product_rows = products
         self.products.setRowCount(len(products))
         for row, p in enumerate(products):
-            values = (str(p.id), _(p.kind), p.vendor, p.name, p.version or p.version_range,
+            kind = _(affected.KIND_LABELS.get(p.kind, p.kind))
+            values = (str(p.id), kind, p.vendor, p.name, p.version or p.version_range,
                       p.hash, p.purl)  # fmt: skip
             for col, text in enumerate(values):
                 self.products.setItem(row, col, _cell(text))
         self.trust_label.setText(
             _("TLP:{tlp} · embargo until {until}").format(
-                tlp=tlp, until=f"{end:%Y-%m-%d %H:%M} UTC" if end else _("none")
+                tlp=tlp, until=f"{end:%Y-%m-%d %H:%M} UTC"
             )
+            if end
+            else _("TLP:{tlp} · no embargo").format(tlp=tlp)
         )
 
     def add_identifier(self) -> None:

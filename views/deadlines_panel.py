@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +30,9 @@ from app import queue_filters
 from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import _
+from i18n.labels import deadline_state_label, fact_label
 from models import Case
+from views.datetime_field import instant_edit, instant_of
 from views.failures import show_conflict
 
 STATE_COLOURS = {
@@ -100,14 +101,11 @@ class DeadlinesPanel(QWidget):
         self.conflicts.setWordWrap(True)
 
         self.fact = QComboBox()
-        self.fact.addItems(dl.known_facts(self._rules()))
-        self.when = QDateTimeEdit()
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
-        self.when.setTimeZone(QTimeZone(b"UTC"))
-        self.when.setDateTime(QDateTime.currentDateTimeUtc())
-        self.fact.currentTextChanged.connect(self._bound_when)
-        self._bound_when(self.fact.currentText())
+        for name in dl.known_facts(self._rules()):
+            self.fact.addItem(fact_label(name), name)
+        self.when = instant_edit("UTC")
+        self.fact.currentIndexChanged.connect(lambda _i: self._bound_when(self._fact_code()))
+        self._bound_when(self._fact_code())
         self.set_button = QPushButton(_("Set fact"))
         self.set_button.clicked.connect(self._on_set_fact)
         self.evidence = QLineEdit()
@@ -150,7 +148,9 @@ class DeadlinesPanel(QWidget):
             if v.watch:
                 obligation = f"[{v.owner_text}] {obligation}"
             cells = [
-                v.state_text or v.state,
+                v.state_text
+                if v.state_text and v.state_text != v.state
+                else deadline_state_label(v.state),
                 f"{v.due_utc.astimezone(UTC):%Y-%m-%d %H:%M}" if v.due_utc else "—",
                 local,
                 queue_filters.countdown(v.due_utc, now)
@@ -194,6 +194,9 @@ class DeadlinesPanel(QWidget):
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
 
+    def _fact_code(self) -> str:
+        return str(self.fact.currentData() or self.fact.currentText())
+
     def _bound_when(self, fact: str) -> None:
         """A fact records something that happened: the field stops at now, except for the
         embargo's end and a planned publication (the service refuses the same)."""
@@ -217,13 +220,11 @@ class DeadlinesPanel(QWidget):
         return self.views[rows[0].row()].rule if rows else None
 
     def _on_set_fact(self) -> None:
-        self._bound_when(self.fact.currentText())  # "now" has moved on since it was bounded
-        at = self.when.dateTime().toSecsSinceEpoch()
-        when = datetime.fromtimestamp(at, UTC)
+        fact = self._fact_code()
+        self._bound_when(fact)  # "now" has moved on since it was bounded
+        when = instant_of(self.when)
         self._run(
-            lambda s: dl.set_fact(
-                s, self.ws.require_actor(), self.key, self.fact.currentText(), when, self._rules()
-            )
+            lambda s: dl.set_fact(s, self.ws.require_actor(), self.key, fact, when, self._rules())
         )
 
     def _on_met(self) -> None:

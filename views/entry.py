@@ -6,19 +6,21 @@ import sys
 from collections.abc import Sequence
 
 from app.cli.context import take_env_secrets
-from app.cli.main import build_parser
+from app.cli.main import build_parser, command_of
 from app.cli.main import main as cli_main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        from views.application import run_gui
+    if command_of(argv) is None:
+        # Global options only (or --help): a parser that imports no command module.
+        args = build_parser(argv).parse_args(argv)
+        if args.command is None:
+            from views.application import run_gui
 
-        # The GUI asks for the passphrase; the variables must not reach its child processes.
-        take_env_secrets()
-        return run_gui(args)
+            # The GUI asks for the passphrase; the variables must not reach its child processes.
+            take_env_secrets()
+            return run_gui(args)
     return cli_main(argv)
 
 

@@ -30,7 +30,13 @@ def switch_language(language: str) -> None:
     app.setLayoutDirection(
         Qt.LayoutDirection.RightToLeft if is_rtl(language) else Qt.LayoutDirection.LeftToRight
     )
+    from views.fonts import missing_script
+
+    problem = missing_script(language)
     for widget in app.topLevelWidgets():
+        status = getattr(widget, "statusBar", None)
+        if problem and callable(status):
+            status().showMessage(problem, 30000)
         retranslate = getattr(widget, "retranslate", None)
         if callable(retranslate):
             retranslate()

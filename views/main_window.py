@@ -31,6 +31,7 @@ from app.errors import AccordError, ConflictError
 from app.settings import Settings
 from app.workspace import Workspace
 from i18n import _, current_language
+from i18n.labels import role_label
 from views import screens
 from views.autolock import IdleWatcher
 from views.case_detail import CaseDetailPane
@@ -209,7 +210,9 @@ class MainWindow(QMainWindow):
             self.analyst_label.setText(_("locked"))
         else:
             self.analyst_label.setText(
-                _("{analyst} ({role})").format(analyst=actor.name, role=_(actor.role.value))
+                _("{analyst} ({role})").format(
+                    analyst=actor.name, role=role_label(actor.role.value)
+                )
             )
 
     # -- settings ---------------------------------------------------------------------------

@@ -14,10 +14,12 @@ from app.casework.editing import edit, record, reindex
 from app.errors import NotFound, UsageError
 from app.versions import ranges, sources
 from app.versions import text as version_text
-from i18n import _
+from i18n import N_, _
 from models import AffectedProduct, Case, Vulnerability
 
 KINDS = ("model", "system", "product")
+# Their names on screen (marked for the catalogs; the stored value stays the code above).
+KIND_LABELS = {"model": N_("AI model"), "system": N_("system"), "product": N_("product")}
 _HASH = re.compile(r"^(sha256|sha384|sha512|sha1|md5):([0-9a-f]+)$", re.I)
 _HASH_HEX = {"sha256": 64, "sha384": 96, "sha512": 128, "sha1": 40, "md5": 32}
 _PURL = re.compile(r"^pkg:[a-z][a-z0-9.+-]*/\S+$", re.I)

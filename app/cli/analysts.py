@@ -12,6 +12,7 @@ from app.cli.context import CliContext
 from app.errors import UsageError
 from app.identity import admin, team, unlock
 from i18n import _
+from i18n.labels import role_label
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -56,7 +57,7 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
         # On a team database an analyst is a login: created (one-time password) or mapped.
         data["db_login"] = added.db_login
         text = _("Added {name} ({role}) as login {login}.").format(
-            name=info.name, role=info.role, login=added.db_login
+            name=info.name, role=role_label(info.role), login=added.db_login
         )
         if added.one_time_passphrase is not None:
             data["one_time_passphrase"] = added.one_time_passphrase
@@ -66,7 +67,7 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
             ).format(name=info.name, passphrase=added.one_time_passphrase)
         ctx.emit(data, text)
         return 0
-    text = _("Added {name} ({role}).").format(name=info.name, role=info.role)
+    text = _("Added {name} ({role}).").format(name=info.name, role=role_label(info.role))
     if added.one_time_passphrase is not None:
         data["one_time_passphrase"] = added.one_time_passphrase
         text += "\n" + _(
@@ -149,6 +150,6 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
         rows = analysts.list_all(s)
     ctx.emit(
         [asdict(r) for r in rows],
-        "\n".join(f"{r.name:24} {r.role:12} {r.timezone}" for r in rows),
+        "\n".join(f"{r.name:24} {role_label(r.role):12} {r.timezone}" for r in rows),
     )
     return 0

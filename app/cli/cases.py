@@ -6,12 +6,9 @@ import argparse
 from typing import Any
 
 from app import cases, queue
-from app.casework import summary as case_summary
 from app.casework import view as case_view
 from app.cli import casework as casework_cmds
 from app.cli.context import CliContext
-from app.cli.deadlines import rules_for
-from app.cli.intake import attachment_lines
 from app.cli.parties import register_case as register_parties
 from app.cli.trust_cmds import add_override, register_case
 from app.intake import records
@@ -63,7 +60,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.set_defaults(handler=cmd_assign)
     register_case(csub, common)
     register_parties(csub, common)
-    casework_cmds.register(csub, common)
+    casework_cmds.register_case(csub, common)
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -88,6 +85,9 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.casework import summary as case_summary  # here: the rule sets load on demand
+    from app.cli.deadlines import rules_for
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         key = case_summary.open_case(
@@ -100,6 +100,8 @@ def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.cli.intake import attachment_lines  # here: the import pipeline is heavy to load
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         info = cases.detail(s, args.id)

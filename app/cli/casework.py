@@ -14,7 +14,7 @@ from i18n import _
 MAX_NOTE_FILE = 1_000_000
 
 
-def register(csub: Any, common: argparse.ArgumentParser) -> None:
+def register_case(csub: Any, common: argparse.ArgumentParser) -> None:
     """The case-editing actions, under the ``case`` command."""
     ids = csub.add_parser("id", help=_("add or remove a case's identifiers (CVE, CWE, GHSA …)"))
     isub = ids.add_subparsers(dest="id_command", metavar="ACTION", required=True)

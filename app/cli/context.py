@@ -6,18 +6,24 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app import workspace as ws_mod
+from app.env_secrets import take_env_secrets
 from app.errors import LockedError, UsageError
-from app.workspace import Workspace, take_env_secrets
+from i18n import _
+from i18n.formatting import format_cli_time
+
+# app.workspace brings the whole database stack (SQLAlchemy, Alembic, the models): imported
+# where a workspace is needed, never by commands that open none (score, ssvc, --help).
+if TYPE_CHECKING:
+    from app.workspace import Workspace
 
 __all__ = ["CliContext", "dumps", "take_env_secrets"]
-from i18n import _
 
 
 def _default(obj: object) -> object:
@@ -48,6 +54,8 @@ class CliContext:
 
     @property
     def directory(self) -> Path:
+        from app import workspace as ws_mod
+
         return ws_mod.resolve_dir(getattr(self.args, "workspace", None))
 
     @property
@@ -67,6 +75,8 @@ class CliContext:
             print(_plain(data), file=self.out)
 
     def passphrase(self, *, confirm: bool = False, prompt: str | None = None) -> str:
+        from app import workspace as ws_mod
+
         if self._passphrase is not None:
             return self._passphrase
         env = self.secrets.get("ACCORD_PASSPHRASE")
@@ -88,6 +98,8 @@ class CliContext:
     def new_passphrase(self) -> str | None:
         """The acting analyst's own new passphrase: ACCORD_NEW_PASSPHRASE or asked twice;
         None when there is neither."""
+        from app import workspace as ws_mod
+
         env = self.secrets.get("ACCORD_NEW_PASSPHRASE")
         if env is not None:
             return ws_mod.normalise_passphrase(env)
@@ -105,6 +117,8 @@ class CliContext:
 
     def open_workspace(self, *, act: bool = True) -> Workspace:
         """Unlock the workspace; a workspace file's passphrase says who is acting."""
+        from app import workspace as ws_mod
+
         if self._ws is None:
             url = self.db_url
             # On a team database ACCORD_PASSPHRASE, when set, is the login's password.
@@ -139,7 +153,21 @@ class CliContext:
             self._ws = None
 
 
+_ISO_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$"
+)
+
+
+def _plain_value(value: object) -> object:
+    """Instants read by people: to the minute with their zone (``2026-12-09 00:07 UTC``)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_INSTANT.match(value)):
+        return format_cli_time(value)
+    return value
+
+
 def _plain(item: object) -> str:
     if isinstance(item, dict):
-        return "  ".join(f"{k}: {v}" for k, v in item.items() if v not in (None, "", [], {}))
-    return str(item)
+        return "  ".join(
+            f"{k}: {_plain_value(v)}" for k, v in item.items() if v not in (None, "", [], {})
+        )
+    return str(_plain_value(item))

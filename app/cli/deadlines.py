@@ -13,6 +13,8 @@ from app.deadlines.rules import for_workspace
 from app.errors import UsageError
 from app.workspace import Workspace
 from i18n import _
+from i18n.formatting import format_cli_time
+from i18n.labels import deadline_state_label
 
 
 def group(sub: Any, name: str, help_text: str, dest: str) -> Any:
@@ -153,7 +155,7 @@ def cmd_set(ctx: CliContext, args: argparse.Namespace) -> int:
         {"id": args.id.upper(), "facts": out, "deadlines": [v.as_json() for v in views]},
         "\n".join(
             _("{key}: {fact} = {at}").format(
-                key=args.id.upper(), fact=f["fact"], at=f["to"].isoformat() if f["to"] else "-"
+                key=args.id.upper(), fact=f["fact"], at=format_cli_time(f["to"])
             )
             for f in out
         ),
@@ -177,9 +179,9 @@ def cmd_jurisdictions(ctx: CliContext, args: argparse.Namespace) -> int:
 def _text(views: list[dl.DeadlineView]) -> str:
     lines = []
     for v in views:
-        local = "  ".join(f"{z}: {t}" for z, t in v.due_local.items())
+        local = "  ".join(format_cli_time(t, z) for z, t in v.due_local.items())
         lines.append(
-            f"{v.state:15} {v.due_utc.isoformat() if v.due_utc else '-':26} "
+            f"{deadline_state_label(v.state):15} {format_cli_time(v.due_utc):20} "
             f"{v.jurisdiction:7} {v.rule}  [{v.owner_text}]"
         )
         if v.state_text and v.state_text != v.state:

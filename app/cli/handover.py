@@ -10,6 +10,7 @@ from typing import Any
 from app import handover
 from app.cli.context import CliContext
 from i18n import _
+from i18n.formatting import format_cli_time
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -37,7 +38,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _line(h: handover.HandoverInfo) -> str:
-    return f"#{h.id:<4} {h.state:12} {h.period_end.isoformat():32} {h.author or '-'}"
+    state = _(handover.STATE_LABELS[h.state])
+    return f"#{h.id:<4} {state:12} {format_cli_time(h.period_end):20} {h.author or '-'}"
 
 
 def _emit(ctx: CliContext, h: handover.HandoverInfo) -> int:

@@ -8,32 +8,58 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-
-from sqlalchemy.orm.exc import StaleDataError
+from typing import Any
 
 from app.cli.context import CliContext, take_env_secrets
 from app.errors import AccordError, describe_unexpected
-from app.storage import BUSY_SECONDS, is_busy
-from i18n import _
+from i18n import N_, _
 
-# Each module registers its own sub-commands: register(subparsers, common).
-COMMAND_MODULES: tuple[str, ...] = (
-    "workspace_cmds",
-    "analysts",
-    "cases",
-    "audit_cmds",
-    "demo",
-    "severity",
-    "intake",
-    "mapping",
-    "deadlines",
-    "queues",
-    "handover",
-    "transparency",
-    "advisories",
-    "exchange",
-    "playbooks",
-    "impact",
+# Every top-level command: the app.cli modules that register it (in this order: a later one
+# adds sub-commands to the group the first made) and its one-line help. `accord --help` is
+# built from this table alone and a command imports only its own modules, so that a call
+# such as `accord score` never loads the database stack. A module's register(sub, common)
+# adds its commands; tests/app/test_cli_startup.py checks the table against what each
+# module registers, so a command missing here fails the tests.
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "init": (("workspace_cmds",), N_("create a workspace")),
+    "workspace": (("workspace_cmds",), N_("rekey, back up or restore a workspace")),
+    "analyst": (("analysts",), N_("manage analysts")),
+    "cases": (("cases",), N_("list cases")),
+    "case": (("cases", "deadlines"), N_("open, show, move and assign cases")),
+    "audit": (("audit_cmds",), N_("verify, read and export the audit log")),
+    "demo": (("demo",), N_("fill a workspace with demo cases (creating it if missing)")),
+    "score": (("severity",), N_("score CVSS 3.0/3.1/4.0 vectors")),
+    "ssvc": (("severity",), N_("evaluate an SSVC decision table")),
+    "taxonomy": (("severity",), N_("the AI vulnerability taxonomy")),
+    "assess": (("severity",), N_("assess a case with the shared severity model")),
+    "assessments": (("severity",), N_("a case's assessment history")),
+    "import": (("intake",), N_("import report files, folders, zips")),
+    "quarantine": (("intake",), N_("documents refused at import")),
+    "duplicates": (("intake",), N_("review near-duplicate reports")),
+    "report": (("intake", "transparency"), N_("imported reports")),
+    "mapping": (("mapping",), N_("column mapping of CSV/XLSX imports, per source")),
+    "deadlines": (("deadlines",), N_("a case's obligations, earliest first")),
+    "deadline": (("deadlines",), N_("record and configure deadlines")),
+    "queue": (("queues",), N_("the case queue through a saved filter")),
+    "handover": (("handover",), N_("shift handover")),
+    "advisory": (("advisories",), N_("draft, translate, review and export advisories")),
+    "org": (("exchange",), N_("the organisation's OpenPGP key")),
+    "partner": (("exchange",), N_("partner CERTs and their keys")),
+    "bundle": (("exchange",), N_("signed bundles for partners")),
+    "playbook": (("playbooks",), N_("run joint triage and impact playbooks on a case")),
+    "impact": (
+        ("impact",),
+        N_("estimate who is affected, from deployment inventories and AI-BOMs"),
+    ),
+}
+
+# Every command module once, for a full build: a module that makes a command comes where that
+# command is in the table (so --help keeps the table's order), one that only joins a group after.
+COMMAND_MODULES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [modules[0] for modules, _help in COMMANDS.values()]
+        + [module for modules, _help in COMMANDS.values() for module in modules[1:]]
+    )
 )
 
 log = logging.getLogger("accord")
@@ -47,7 +73,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, Any]:
+    """The parser with the global options, the ``common`` parent of every sub-command, and
+    the sub-command action, still empty."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help=_("print JSON"))
     parser = _Parser(
@@ -59,7 +87,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--as", dest="as_analyst", metavar="NAME", help=_("acting analyst"))
     parser.add_argument("--lang", metavar="LANG", help=_("interface language"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    return parser, common, sub
+
+
+def command_of(argv: Sequence[str], parser: argparse.ArgumentParser | None = None) -> str | None:
+    """The command word of ``argv``: its first word that is neither a global option nor the
+    value of one (``--workspace DIR``, ``--as=NAME``, an abbreviation such as ``--work``)."""
+    options = (parser or _top_parser()[0])._option_string_actions
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if not word.startswith("-") or word == "-":
+            return word
+        name, eq, _value = word.partition("=")
+        hits = [name] if name in options else [o for o in options if o.startswith(name)]
+        if not eq and len(hits) == 1 and options[hits[0]].nargs != 0:
+            next(words, None)  # the option's value, not a command
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``accord`` parser. For ``argv``, only the modules of its command are imported and
+    every other command is a bare entry for ``--help``; without ``argv``, every module."""
+    parser, common, sub = _top_parser()
+    if argv is None:
+        modules: Sequence[str] = COMMAND_MODULES
+    else:
+        command = command_of(argv, parser)
+        modules = COMMANDS[command][0] if command in COMMANDS else ()
+    for name in modules:
         try:
             module = importlib.import_module(f"app.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -67,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub, common)
+    for command, (_modules, help_text) in COMMANDS.items():
+        if command not in sub.choices:
+            sub.add_parser(command, help=_(help_text))
     return parser
 
 
@@ -100,7 +160,8 @@ def _silence_stdout() -> None:
 
 
 def _run(argv: Sequence[str] | None, secrets: dict[str, str]) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.lang:
         from i18n import set_language
@@ -121,21 +182,22 @@ def _run(argv: Sequence[str] | None, secrets: dict[str, str]) -> int:
         return 130
     except BrokenPipeError:
         raise
-    except StaleDataError:
-        # A change the service did not guard itself (app.concurrency guards the known ones).
-        print(
-            "accord: " + _("a record was changed by someone else meanwhile; reload and try again"),
-            file=sys.stderr,
-        )
-        return 1
     except Exception as exc:
-        if is_busy(exc):
+        if _is_stale(exc):
+            # A change the service did not guard itself (app.concurrency guards the known ones).
+            print(
+                "accord: "
+                + _("a record was changed by someone else meanwhile; reload and try again"),
+                file=sys.stderr,
+            )
+            return 1
+        if busy := _busy_seconds(exc):
             print(
                 "accord: "
                 + _(
                     "the workspace is busy: another program kept writing to it for more than "
                     "{n} seconds; try again"
-                ).format(n=int(BUSY_SECONDS)),
+                ).format(n=busy),
                 file=sys.stderr,
             )
             return 1
@@ -147,6 +209,25 @@ def _run(argv: Sequence[str] | None, secrets: dict[str, str]) -> int:
             ctx.close()
         except Exception as exc:  # closing must not print what a failed close carries
             log.error("closing the workspace failed: %s", type(exc).__name__)
+
+
+def _is_stale(exc: BaseException) -> bool:
+    """A StaleDataError; without SQLAlchemy loaded (``accord score``) there can be none, and
+    checking must not load it."""
+    if "sqlalchemy" not in sys.modules:
+        return False
+    from sqlalchemy.orm.exc import StaleDataError
+
+    return isinstance(exc, StaleDataError)
+
+
+def _busy_seconds(exc: BaseException) -> int:
+    """The busy timeout when ``exc`` says another writer held the database that long, else 0."""
+    if "sqlalchemy" not in sys.modules:
+        return 0
+    from app.storage import BUSY_SECONDS, is_busy
+
+    return int(BUSY_SECONDS) if is_busy(exc) else 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from app.errors import UsageError
 from app.playbooks import runner
 from app.playbooks.runner import RunStatus
 from i18n import _
+from i18n.formatting import format_cli_time
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -69,7 +70,7 @@ def render(st: RunStatus) -> str:
         )
     ]
     for s in st.steps:
-        due = s.due_utc.strftime("%Y-%m-%d %H:%M UTC") if s.due_utc else "-"
+        due = format_cli_time(s.due_utc)
         who = s.completed_by or ""
         lines.append(f"  [{s.state:14}] {s.id:22} {s.owner:16} {due:20} {who}  {s.title}")
     return "\n".join(lines)

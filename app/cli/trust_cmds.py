@@ -9,6 +9,7 @@ from typing import Any
 from app import trust
 from app.cli.context import CliContext
 from i18n import _
+from i18n.formatting import format_cli_time
 
 
 def add_override(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +50,7 @@ def _text(info: trust.TlpInfo) -> str:
             )
         )
     if info.embargo_until:
-        lines.append(_("embargo until {end}").format(end=info.embargo_until.isoformat()))
+        lines.append(_("embargo until {end}").format(end=format_cli_time(info.embargo_until)))
     lines.append(_("sharing list: {names}").format(names=", ".join(info.sharing) or "-"))
     return "\n".join(lines)
 

@@ -15,9 +15,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -55,6 +52,10 @@ def is_team(engine: Engine) -> bool:
 
 # -- schema and grants ------------------------------------------------------------------------
 def _head() -> str | None:
+    # Alembic is loaded here, not at import: commands on a workspace file never need it.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(cfg).get_current_head()
@@ -85,6 +86,8 @@ def _login_refused(exc: OperationalError) -> LockedError | None:
 def prepare(engine: Engine, *, new: bool = False) -> None:
     """Bring the schema to the newest revision and (re)apply the grants. Only the owner can;
     anyone else is told the owner must upgrade first. ``new``: a database being created."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     if current == _head() and not new:

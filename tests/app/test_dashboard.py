@@ -61,6 +61,7 @@ def test_snapshot(ws: Workspace) -> None:
     assert [(b.label, b.value, b.filter) for b in d.per_analyst.bars] == [
         ("bob", 2, "assignee:bob"),
         ("alice", 1, "assignee:alice"),
+        ("Unassigned", 1, "unassigned"),  # open cases nobody holds are counted too
     ]
     assert [(b.label, b.value) for b in d.per_partner.bars] == [("CERT-X", 1)]
     assert len(d.triage_trend) == 1 and d.triage_trend[0].cases == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -34,13 +35,13 @@ def test_handover_cycle(ws: Workspace) -> None:
     assert h.state == "draft" and h.period_start is None
     sm = h.summary
     assert sm["new_cases"] == [a, b]
-    assert sm["transitions"] == [{"case": a, "from": "new", "to": "triage"}]
+    assert sm["transitions"] == [{"case": a, "from": "new", "to": "triage", "title": "first"}]
     assert sm["deadlines_met"] == [{"case": b, "rule": "eu-cra-14-2a-early-warning", "late": False}]
     missed = [d["rule"] for d in sm["deadlines_missed"]]
     assert "cn-rmsv-7-2-miit-report" in missed and "eu-cra-14-2b-notification" not in missed
     assert "eu-cra-14-2b-notification" not in [d["rule"] for d in sm["deadlines_next_24h"]]
     assert {d["case"] for d in sm["decisions_pending"]} == {a, b}
-    assert "cn-rmsv-7-2-miit-report" in h.body and "Decisions pending (2)" in h.body
+    assert "Decisions pending (2)" in h.body
 
     with ws.session() as s:
         with pytest.raises(AccordError, match="still a draft"):
@@ -93,3 +94,65 @@ def test_cli_handover(initialised_cli) -> None:  # type: ignore[no-untyped-def]
     assert r.json()["state"] == "acknowledged"  # type: ignore[index]
     assert cli("handover", "show", hid).out.count("All quiet.") == 1
     assert len(cli("handover", "list", "--json").json()) == 1  # type: ignore[arg-type]
+
+
+def test_summary_first_with_titles_and_rule_wording(ws: Workspace) -> None:
+    """Issue 15 item 3: overdue, due in 24 h (rule wording and case title), unassigned
+    high-tier and new cases come first; the long detail lists are cut with a count."""
+    now = utcnow()
+    with ws.session() as s:
+        alice = ws.require_actor()
+        late = cases.create_case(s, alice, "Prompt injection in Kumo assistant").key
+        # Statutory duties fall on the product's maker (issue 16): the case names it.
+        dl.set_roles(s, alice, late, [("manufacturer", "Kumo")], [])
+        dl.set_jurisdictions(s, alice, late, ["CN"], [])
+        dl.set_fact(s, alice, late, "reported", now - timedelta(days=3))
+        soon = cases.create_case(s, alice, "Model weights exfiltration").key
+        dl.set_roles(s, alice, soon, [("manufacturer", "Weights Inc")], [])
+        dl.set_jurisdictions(s, alice, soon, ["EU"], [])
+        dl.set_fact(s, alice, soon, "exploited-aware", now - timedelta(hours=12))
+        hot = cases.create_case(s, alice, "Unowned critical jailbreak")
+        hot.tier, hot.tier_rank = "Critical", 5
+        for i in range(40):
+            cases.create_case(s, alice, f"backlog {i}")
+        h = handover.new(s, alice)
+    sm = h.summary
+    overdue = {(d["case"], d["title"]) for d in sm["overdue"]}
+    assert (late, "Prompt injection in Kumo assistant") in overdue
+    rules = {d["rule"]: d for d in sm["overdue"]}
+    miit = rules["cn-rmsv-7-2-miit-report"]
+    assert miit["rule_title"] != miit["rule"] and "MIIT" in miit["rule_title"]
+    due = [d for d in sm["deadlines_next_24h"] if d["case"] == soon]
+    assert due and due[0]["title"] == "Model weights exfiltration"
+    assert due[0]["rule_title"].startswith("Early warning")
+    assert [u["case"] for u in sm["unassigned_high"]] == [hot.key]
+    assert sm["new"][0] == {"case": late, "title": "Prompt injection in Kumo assistant"}
+
+    body = h.body
+    lines = body.splitlines()
+    # The summary is on the first screen; rule ids stay out of the reader's way.
+    head = "\n".join(lines[:40])
+    assert "Overdue" in head and "Prompt injection in Kumo assistant" in head
+    assert miit["rule_title"] in head and "cn-rmsv-7-2-miit-report" not in body
+    assert "Early warning" in head and "Unowned critical jailbreak" in head
+    assert body.index("Unassigned high-tier cases") < body.index("Decisions pending")
+    assert " UTC" in head and "T" not in miit["due_utc"][:10]
+    assert "… and 28 more" in body  # 43 new cases, 15 listed in the summary
+    assert len(lines) < 260
+    assert h.as_json()["counts"]["new"] == 43  # type: ignore[index]
+
+
+def test_cli_show_prints_the_summary_with_times_to_the_minute(initialised_cli) -> None:  # type: ignore[no-untyped-def]
+    cli = initialised_cli
+    cli("case", "new", "--title", "Calendar invitation injection")
+    r = cli("handover", "new", "--json")
+    hid = str(r.json()["id"])  # type: ignore[index]
+    out = cli("handover", "show", hid).out
+    first = out.splitlines()[0]
+    assert re.search(r" \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC ", first), first
+    assert "Calendar invitation injection" in out
+    assert out.index("Summary") < out.index("Detail")
+    data = cli("handover", "show", hid, "--json").json()
+    assert {"id", "state", "period_end", "body", "summary", "counts"} <= set(data)  # type: ignore[arg-type]
+    assert data["summary"]["new_cases"] and data["counts"]["new"] == 1  # type: ignore[index]
+    assert cli("handover", "list").out.count(" UTC ") == 1

@@ -70,8 +70,8 @@ def test_click_a_bar_requests_the_filtered_queue(qtbot, ws: Workspace) -> None: 
     _seed(ws)
     screen = _screen(qtbot, ws)
     panel = screen.charts["analyst"]
-    assert [h.filter for h in panel.hits] == ["assignee:bob"]
-    bob = panel.view_point(0, 1)  # the middle of bob's bar (2 cases)
+    assert [h.filter for h in panel.hits] == ["assignee:bob", "unassigned"]  # unassigned count
+    bob = panel.view_point(1, 0)  # the middle of bob's bar (2 cases; names down the side)
     _hover(qtbot, panel, bob)
     assert panel.hover.text() == "bob: 2"
     with qtbot.waitSignal(screen.filter_requested) as sig:
@@ -93,7 +93,8 @@ def test_obligations_and_export(qtbot, ws: Workspace, tmp_path: Path) -> None:  
     screen = _screen(qtbot, ws)
     assert screen.data is not None
     assert next(o.rule for o in screen.data.obligations) == "eu-cra-14-2a-early-warning"
-    assert any("eu-cra-14-2a-early-warning" in h.text for h in screen.charts["obligations"].hits)
+    hits = screen.charts["obligations"].hits
+    assert any("Early warning notification" in h.text for h in hits)  # the rule's wording
     for key, chart in screen.charts.items():
         out = tmp_path / f"{key}.png"
         assert chart.export_png(out) and out.stat().st_size > 0
@@ -122,3 +123,32 @@ def test_loads_on_the_thread_pool_from_an_encrypted_workspace(qtbot, cipher_dir:
         assert sum(sum(r) for r in screen.data.by_tier_status.values) == 6
     finally:
         ws.engine.dispose()
+
+
+def test_headline_figures_first_and_clickable(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """Item 4: overdue, due today, unassigned and new this shift, read first; a click on a
+    figure asks for the queue filtered to it; "new" opens nothing it could not show."""
+    _seed(ws)
+    with ws.session() as s:
+        c = cases.get_case(s, "ACC-2026-0004")
+        c.next_deadline_utc = utcnow() - timedelta(hours=3)  # overdue
+        now = utcnow()
+        overdue = sum(
+            1
+            for k in ("ACC-2026-0001", "ACC-2026-0002", "ACC-2026-0003", "ACC-2026-0004")
+            if (d := cases.get_case(s, k).next_deadline_utc) is not None and d < now
+        )
+    screen = _screen(qtbot, ws)
+    figures = screen.figures
+    assert overdue >= 1 and figures["overdue"].value == overdue
+    assert figures["unassigned"].value == 2
+    assert figures["new"].value == 1 and not figures["new"].isEnabled()  # opened in 12 h
+    assert "UTC" in figures["due_today"].toolTip()
+    with qtbot.waitSignal(screen.filter_requested) as sig:
+        qtbot.mouseClick(figures["overdue"], Qt.MouseButton.LeftButton)
+    assert sig.args == ["overdue"]
+    with qtbot.waitSignal(screen.filter_requested) as sig:
+        figures["unassigned"].setFocus()
+        qtbot.keyClick(figures["unassigned"], Qt.Key.Key_Space)
+    assert sig.args == ["unassigned"]
+    assert "UTC" in screen.status.text()  # "As of …" names its zone

@@ -38,8 +38,8 @@ def test_dashboard_click_opens_the_filtered_queue(qtbot, window) -> None:  # typ
     qtbot.waitUntil(lambda: screen.data is not None, timeout=10000)
     qtbot.wait(50)
     panel = screen.charts["analyst"]
-    assert [h.filter for h in panel.hits] == ["assignee:bob"]
-    qtbot.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=panel.view_point(0, 1))
+    assert [h.filter for h in panel.hits] == ["assignee:bob", "unassigned"]
+    qtbot.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=panel.view_point(1, 0))
     qtbot.waitUntil(lambda: _shown(window) == {"ACC-2026-0001", "ACC-2026-0003"})
     assert window.saved_filters.filters.currentText() == "assignee:bob"
 

@@ -34,7 +34,7 @@ def test_set_fact_mark_met_and_conflict(qtbot, ws: Workspace) -> None:  # type: 
     case_id = _case(ws)
     panel = DeadlinesPanel(ws, case_id)
     qtbot.addWidget(panel)
-    panel.fact.setCurrentText("exploited-aware")
+    panel.fact.setCurrentIndex(panel.fact.findData("exploited-aware"))
     aware = QDateTime.fromString("2026-11-27T10:00:00Z", Qt.DateFormat.ISODate)
     panel.when.setDateTime(aware.toTimeZone(QTimeZone(b"UTC")))
     with qtbot.waitSignal(panel.changed):
@@ -56,7 +56,7 @@ def test_set_fact_mark_met_and_conflict(qtbot, ws: Workspace) -> None:  # type: 
         assert row.evidence == "ENISA SRP 4711"
 
     assert panel.conflicts.isHidden()
-    panel.fact.setCurrentText("embargo-until")
+    panel.fact.setCurrentIndex(panel.fact.findData("embargo-until"))
     panel.when.setDateTime(QDateTime.fromString("2027-01-10T00:00:00Z", Qt.DateFormat.ISODate))
     with qtbot.waitSignal(panel.changed):
         qtbot.mouseClick(panel.set_button, Qt.MouseButton.LeftButton)
@@ -87,10 +87,10 @@ def test_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: igno
 def test_the_date_time_field_is_bounded_to_now_for_facts(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     panel = DeadlinesPanel(ws, _case(ws))
     qtbot.addWidget(panel)
-    panel.fact.setCurrentText("early-warning-sent")
+    panel.fact.setCurrentIndex(panel.fact.findData("early-warning-sent"))
     panel.when.setDateTime(QDateTime.currentDateTimeUtc().addDays(30))
     assert panel.when.dateTime() <= QDateTime.currentDateTimeUtc()
-    panel.fact.setCurrentText("embargo-until")  # a planned time may lie ahead
+    panel.fact.setCurrentIndex(panel.fact.findData("embargo-until"))  # may lie ahead
     later = QDateTime.currentDateTimeUtc().addDays(30)
     panel.when.setDateTime(later)
     assert panel.when.dateTime() > QDateTime.currentDateTimeUtc()

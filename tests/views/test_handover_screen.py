@@ -73,3 +73,42 @@ def test_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: igno
     screen.resize(900, 600)
     out = tmp_path / "handover.png"
     assert screen.grab().save(str(out)) and out.stat().st_size > 0
+
+
+def test_summary_first_sections_collapsed_and_opened_by_keyboard(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """Item 3: four headline figures, then sections collapsed by default; the shift lead
+    opens one with the keyboard and reads case titles and the rules' own wording."""
+    from datetime import timedelta
+
+    from app import deadlines as dl
+    from models import utcnow
+
+    with ws.session() as s:
+        a = ws.require_actor()
+        key = cases.create_case(s, a, "Exfiltration through the summariser").key
+        dl.set_jurisdictions(s, a, key, ["EU"], [])
+        dl.set_fact(s, a, key, "exploited-aware", utcnow() - timedelta(hours=30))
+    screen = HandoverScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    screen.show()
+    with qtbot.waitSignal(screen.changed):
+        qtbot.mouseClick(screen.new_button, Qt.MouseButton.LeftButton)
+    assert screen.figures["overdue"].number.text() == "1"
+    assert screen.figures["new"].number.text() == "1"
+    tree = screen.sections
+    tops = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert [t.data(0, Qt.ItemDataRole.UserRole) for t in tops][:4] == list(
+        handover.SUMMARY_SECTIONS
+    )
+    assert not any(t.isExpanded() for t in tops)  # collapsed by default
+    tree.setFocus()
+    tree.setCurrentItem(tops[0])
+    qtbot.keyClick(tree, Qt.Key.Key_Right)  # open "Overdue"
+    assert tops[0].isExpanded()
+    row = tops[0].child(0)
+    assert row.text(0) == key and row.text(1) == "Exfiltration through the summariser"
+    assert row.text(2).startswith("Early warning notification") and "(EU)" in row.text(2)
+    assert row.text(3).strip("\u2066\u2069").endswith(" UTC")
+    with ws.session() as s:
+        stored = handover.history(s)[0]
+    assert stored.summary["overdue"][0]["case"] == key

@@ -1,0 +1,19 @@
+"""Which zone a screen shows times in: the preference when set, else the acting analyst's
+profile zone, else UTC. Every time shown names its zone (i18n.formatting.format_moment)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.workspace import Workspace
+from models import Analyst
+
+
+def reader_zone(ws: Workspace | None, preference: str = "") -> str:
+    if preference:
+        return preference
+    actor = ws.actor if ws is not None else None
+    if ws is None or actor is None:
+        return "UTC"
+    with ws.session() as s:
+        return s.scalar(select(Analyst.timezone).where(Analyst.id == actor.id)) or "UTC"
