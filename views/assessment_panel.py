@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -108,8 +107,8 @@ class AssessmentPanel(QWidget):
         self.recorded_label.setWordWrap(True)
         self.explanation = QPlainTextEdit()
         self.explanation.setReadOnly(True)
-        self.explanation.setMinimumHeight(70)
-        self.explanation.setMaximumHeight(130)
+        self.explanation.setMinimumHeight(48)
+        self.explanation.setMaximumHeight(72)
         self.rationale = QLineEdit()
         self.save_button = QPushButton()
         self.status = QLabel()
@@ -132,17 +131,18 @@ class AssessmentPanel(QWidget):
         result.addWidget(self.ssvc_note)
         result.addWidget(self.recorded_label)
         result.addWidget(self.explanation)
-        form = QFormLayout()
-        form.addRow(self.rationale_label, self.rationale)
-        result.addLayout(form)
         save_row = QHBoxLayout()
-        save_row.addWidget(self.status, 1)
+        save_row.addWidget(self.rationale_label)
+        save_row.addWidget(self.rationale, 1)
         save_row.addWidget(self.save_button)
         result.addLayout(save_row)
+        result.addWidget(self.status)
 
+        # The result and its Save button stay on top, above the scrolling inputs: the tier
+        # follows every change below without scrolling down to it.
         content = QWidget()
         column = QVBoxLayout(content)
-        for key in ("cvss", "ssvc", "ai", "result", "history"):
+        for key in ("cvss", "ssvc", "ai", "history"):
             column.addWidget(self.boxes[key])
         column.addStretch(1)
         self.scroll_area = QScrollArea()
@@ -151,7 +151,8 @@ class AssessmentPanel(QWidget):
         self.scroll_area.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroll_area)
+        outer.addWidget(self.boxes["result"])
+        outer.addWidget(self.scroll_area, 1)
 
         self.calculator.vector_changed.connect(self.update_preview)
         self.walkthrough.table_combo.currentIndexChanged.connect(self._on_table)
@@ -164,6 +165,13 @@ class AssessmentPanel(QWidget):
         if history:
             self.load(history[-1])
         self.update_preview()
+
+    def reload(self) -> None:
+        """Refresh the history (a colleague's assessment appears on F5); inputs stay as typed."""
+        if not self._built:
+            return
+        with self.workspace.session() as s:
+            self.history.set_rows(severity.history(s, self.case_key))
 
     def retranslate(self) -> None:
         titles = {

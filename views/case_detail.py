@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -32,11 +33,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.cases import CaseDetail
+from app.casework.summary import CaseSummary
 from i18n import N_, _
 from views.queue_model import Formatter, status_label, tier_label
+from views.times import TLP_STYLES, embargo_countdown, with_zone
 
 TabFactory = Callable[[int], QWidget]
 UNASSIGNED = "\x00unassigned"
+HEADER_FIELDS = (
+    "status", "tier", "assignee", "deadline", "tlp", "embargo", "reporter", "jurisdictions",
+    "partners", "opened", "updated",
+)  # fmt: skip
 
 ACTION_LABELS = {
     "case.create": N_("opened"),
@@ -78,6 +85,7 @@ class CaseDetailPane(QWidget):
 
     transition_requested = Signal(int, str, str, str)  # case id, key, state, reason
     assign_requested = Signal(int, str, object)  # case id, key, analyst name or None
+    tab_changed = Signal()  # a feature tab changed the case: the header and other tabs reload
 
     def __init__(self, formatter: Formatter | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,17 +107,29 @@ class CaseDetailPane(QWidget):
         font.setBold(True)
         self.heading.setFont(font)
 
-        self.values = {
-            k: QLabel()
-            for k in ("status", "tier", "assignee", "partners", "deadline", "opened", "updated")
-        }
+        # Two columns of label/value pairs: the header stays short enough to leave the tabs
+        # room at 1366x768 while it names everything a shift lead checks first.
+        self.values = {k: QLabel() for k in HEADER_FIELDS}
         for label in self.values.values():
             label.setTextFormat(Qt.TextFormat.PlainText)  # names and times from the data
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.form = QFormLayout()
+            label.setWordWrap(True)
+        self.form = QGridLayout()
+        self.form.setHorizontalSpacing(12)
+        self.form.setVerticalSpacing(2)
         self.form_labels = {k: QLabel() for k in self.values}
-        for key, value in self.values.items():
-            self.form.addRow(self.form_labels[key], value)
+        for i, key in enumerate(HEADER_FIELDS):
+            row, column = divmod(i, 2)
+            self.form_labels[key].setAlignment(
+                Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
+            )
+            self.form.addWidget(self.form_labels[key], row, column * 2)
+            # The TLP chip keeps its own width (its black background would fill the cell).
+            align = Qt.AlignmentFlag.AlignLeading if key == "tlp" else Qt.AlignmentFlag(0)
+            self.form.addWidget(self.values[key], row, column * 2 + 1, alignment=align)
+        self.form.setColumnStretch(1, 1)
+        self.form.setColumnStretch(3, 1)
+        self.summary: CaseSummary | None = None
 
         self.actions_box = QGroupBox()
         self.move_label, self.assign_label = QLabel(), QLabel()
@@ -173,10 +193,14 @@ class CaseDetailPane(QWidget):
             "status": _("Status"),
             "tier": _("Tier"),
             "assignee": _("Assignee"),
-            "partners": _("Partners"),
+            "partners": _("Shared with"),
             "deadline": _("Next deadline"),
             "opened": _("Opened"),
             "updated": _("Updated"),
+            "tlp": _("TLP"),
+            "embargo": _("Embargo until"),
+            "reporter": _("Reporter"),
+            "jurisdictions": _("Jurisdictions"),
         }
         for key, text in labels.items():
             self.form_labels[key].setText(text)
@@ -187,19 +211,22 @@ class CaseDetailPane(QWidget):
         self.move_button.setText(_("Move"))
         self.assign_button.setText(_("Assign"))
         self.tabs.setTabText(0, _("Description"))
-        self.tabs.setTabText(1, _("Reports"))
+        self.tabs.setTabText(1, _("Reports received"))
         self.tabs.setTabText(2, _("History"))
         self.reports.setHorizontalHeaderLabels(
             [_("Received"), _("Title"), _("Source"), _("Format")]
         )
         self.history.setHorizontalHeaderLabels([_("When"), _("Who"), _("What"), _("Details")])
         if self.detail is not None:
-            self.show_case(self.detail, self._history, self._analysts())
+            self.show_case(
+                self.detail, self._history, self._analysts(), self.summary, reload_tabs=False
+            )
 
     # -- feature tabs -----------------------------------------------------------------------
     def add_tab(self, title: str, factory: TabFactory) -> None:
         """A tab built by ``factory(case_id)`` for each case shown."""
-        self._factories.append((title, factory))
+        # "&" would make the next letter a mnemonic ("Affected_identifiers"): shown as is.
+        self._factories.append((title.replace("&", "&&"), factory))
         if self.case_id:
             self._build_extra_tabs()
 
@@ -218,13 +245,22 @@ class CaseDetailPane(QWidget):
         self._drop_extra_tabs()
         for title, factory in self._factories:
             widget = factory(self.case_id)
+            self._connect_tab(widget)
             self._extra.append(widget)
             self.tabs.addTab(widget, title)
 
     # -- content ----------------------------------------------------------------------------
     def show_case(
-        self, detail: CaseDetail, history: list[dict[str, Any]], analysts: list[str]
+        self,
+        detail: CaseDetail,
+        history: list[dict[str, Any]],
+        analysts: list[str],
+        summary: CaseSummary | None = None,
+        *,
+        reload_tabs: bool = True,
     ) -> None:
+        """Show ``detail``; the same case again (F5, a change) refreshes every tab in place
+        (not for a language switch: ``reload_tabs=False`` redoes the strings only)."""
         same_case = detail.id == self.case_id
         self.case_id, self.detail, self._history = detail.id, detail, history
         self.heading.setText(f"{detail.key} — {detail.title}")
@@ -233,13 +269,14 @@ class CaseDetailPane(QWidget):
         self.values["tier"].setText(tier_label(detail.tier))
         self.values["assignee"].setText(detail.assignee or _("unassigned"))
         self.values["partners"].setText(detail.partners or "—")
-        self.values["deadline"].setText(fmt.moment(detail.next_deadline_utc))
+        self.values["deadline"].setText(with_zone(fmt, detail.next_deadline_utc))
+        self._show_summary(summary)
         self.values["opened"].setText(
             _("{when} ({age} ago)").format(
-                when=fmt.moment(detail.created_at), age=fmt.age(detail.created_at)
+                when=with_zone(fmt, detail.created_at), age=fmt.age(detail.created_at)
             )
         )
-        self.values["updated"].setText(fmt.moment(detail.updated_at))
+        self.values["updated"].setText(with_zone(fmt, detail.updated_at))
         self.description.setPlainText(detail.description)
 
         self.target.clear()
@@ -261,11 +298,79 @@ class CaseDetailPane(QWidget):
         self.stack.setCurrentIndex(1)
         if not same_case or len(self._extra) != len(self._factories):
             self._build_extra_tabs()
+        elif reload_tabs:
+            self.refresh_tabs()
+
+    def _show_summary(self, summary: CaseSummary | None) -> None:
+        """TLP, embargo with its countdown, reporter, jurisdictions and sharing list, by name."""
+        self.summary = summary
+        for key in ("tlp", "embargo", "reporter", "jurisdictions"):
+            self.values[key].setText("—")
+            self.values[key].setToolTip("")
+            self.values[key].setStyleSheet("")
+        if summary is None:
+            return
+        tlp = self.values["tlp"]
+        tlp.setText("TLP:" + summary.tlp)
+        tlp.setStyleSheet(TLP_STYLES.get(summary.tlp, ""))
+        if summary.tlp_floor_partner:
+            tlp.setToolTip(
+                _("at least TLP:{tlp} as received from {partner}").format(
+                    tlp=summary.tlp, partner=summary.tlp_floor_partner
+                )
+            )
+        if summary.embargo_until is not None:
+            self.values["embargo"].setText(
+                _("{when} ({countdown})").format(
+                    when=with_zone(self.formatter, summary.embargo_until),
+                    countdown=embargo_countdown(summary.embargo_until),
+                )
+            )
+        else:
+            self.values["embargo"].setText(_("no embargo"))
+        if summary.reporter:
+            text = summary.reporter
+            if summary.reporter_pseudonymous:
+                text = _("{name} (pseudonymous)").format(name=text)
+            self.values["reporter"].setText(text)
+        if summary.jurisdictions:
+            self.values["jurisdictions"].setText(", ".join(summary.jurisdictions))
+        self.values["partners"].setText(", ".join(summary.sharing) or _("nobody yet"))
+
+    def refresh_tabs(self) -> None:
+        """Reload every feature tab of the shown case (the one refresh path: F5 and changes).
+
+        A tab with ``reload()`` reloads in place (keeping what is typed elsewhere in it);
+        one without is rebuilt by its factory, at the same place."""
+        if not self.case_id:
+            return
+        current = self.tabs.currentIndex()
+        for i, widget in enumerate(list(self._extra)):
+            reload = getattr(widget, "reload", None)
+            if callable(reload):
+                reload()
+                continue
+            title, factory = self._factories[i]
+            index = self.tabs.indexOf(widget)
+            fresh = factory(self.case_id)
+            self._connect_tab(fresh)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, fresh, title)
+            widget.deleteLater()
+            self._extra[i] = fresh
+        self.tabs.setCurrentIndex(current)
+
+    def _connect_tab(self, widget: QWidget) -> None:
+        """A tab that changes the case tells the pane, which has every other part reload."""
+        changed = getattr(widget, "changed", None)
+        if changed is not None and hasattr(changed, "connect"):
+            changed.connect(self.tab_changed)
 
     def clear(self) -> None:
         """Forget the case entirely (on lock, or when nothing is selected)."""
         self._drop_extra_tabs()
         self.case_id, self.detail, self._history = 0, None, []
+        self.summary = None
         self.heading.clear()
         for label in self.values.values():
             label.clear()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -191,11 +193,23 @@ class AffectedPanel(_CasePanel):
         emb_layout.addWidget(self.trust_label)
         emb_layout.addLayout(emb_row)
 
-        layout = QVBoxLayout(self)
+        # Scrolls inside the tab: the product form is taller than the pane at 1366x768, and
+        # a tab's minimum height would otherwise push the whole window past the screen.
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(self.error)
         layout.addWidget(id_box, 2)
         layout.addWidget(product_box, 3)
         layout.addWidget(emb_box)
+        self.ids.setMinimumHeight(90)
+        self.products.setMinimumHeight(110)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.reload()
 
     def reload(self) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -41,6 +42,20 @@ STATE_COLOURS = {
     "met-late": QColor("#e4ecc8"),
     "not-applicable": QColor("#eeeeee"),
 }
+
+
+def _local_line(due_local: dict[str, str]) -> str:
+    """``Berlin 10-29 15:00 · Tokyo 10-29 23:00``: one line; the full times are in the
+    tooltip."""
+    parts = []
+    for zone, text in due_local.items():
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            parts.append(f"{zone} {text}")
+            continue
+        parts.append(f"{zone.rsplit('/', 1)[-1].replace('_', ' ')} {at:%m-%d %H:%M}")
+    return " · ".join(parts)
 
 
 class DeadlinesPanel(QWidget):
@@ -107,9 +122,12 @@ class DeadlinesPanel(QWidget):
         met = QHBoxLayout()
         met.addWidget(self.evidence, 1)
         met.addWidget(self.met_button)
+        self.show_na = QCheckBox()
+        self.show_na.toggled.connect(lambda _on: self._fold())
         lay = QVBoxLayout(self)
         lay.addWidget(self.conflicts)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.show_na)
         lay.addLayout(facts)
         lay.addLayout(met)
         lay.addWidget(self.message)
@@ -125,7 +143,7 @@ class DeadlinesPanel(QWidget):
         now = datetime.now(UTC)
         self.table.setRowCount(len(self.views))
         for row, v in enumerate(self.views):
-            local = "\n".join(f"{z}: {t}" for z, t in v.due_local.items())
+            local = _local_line(v.due_local)
             obligation = f"{v.obligation} — {v.recipient}"
             if v.watch:
                 obligation = f"[{v.owner_text}] {obligation}"
@@ -133,7 +151,7 @@ class DeadlinesPanel(QWidget):
                 v.state_text
                 if v.state_text and v.state_text != v.state
                 else deadline_state_label(v.state),
-                v.due_utc.isoformat() if v.due_utc else "—",
+                f"{v.due_utc.astimezone(UTC):%Y-%m-%d %H:%M}" if v.due_utc else "—",
                 local,
                 queue_filters.countdown(v.due_utc, now)
                 if v.state not in ("met", "met-late")
@@ -154,13 +172,27 @@ class DeadlinesPanel(QWidget):
                             sha=str(v.provenance.get("sha256"))[:12],
                         )
                     )
+                tip.extend(f"{z}: {when}" for z, when in v.due_local.items())
                 item.setToolTip("\n".join(t for t in tip if t))
                 if v.state in STATE_COLOURS:
                     item.setBackground(QBrush(STATE_COLOURS[v.state]))
                 self.table.setItem(row, col, item)
+        self._fold()
         conflicts = [f"{v.rule}: {v.conflict}" for v in self.views if v.conflict]
         self.conflicts.setText("\n".join(conflicts))
         self.conflicts.setVisible(bool(conflicts))
+
+    def _fold(self) -> None:
+        """Not-applicable obligations are folded away behind a count; columns fit their text
+        (a case has tens of obligations, not thousands)."""
+        hidden = [v.state == "not-applicable" for v in self.views]
+        for row, fold in enumerate(hidden):
+            self.table.setRowHidden(row, fold and not self.show_na.isChecked())
+        self.show_na.setText(_("Show not-applicable obligations ({n})").format(n=sum(hidden)))
+        self.show_na.setVisible(any(hidden))
+        for column in range(self.table.columnCount() - 1):
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
 
     def _fact_code(self) -> str:
         return str(self.fact.currentData() or self.fact.currentText())

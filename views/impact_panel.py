@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from views.main_window import MainWindow
 
 ERROR_STYLE = "color: #b00020;"
+CHART_HEIGHT = 240  # px: bars and their labels readable at 1366x768
 HEADERS = (
     N_("Organisation"),
     N_("Deployment"),
@@ -203,13 +206,27 @@ class ImpactPanel(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
 
-        layout = QVBoxLayout(self)
+        # Charts at a readable height: the tab scrolls rather than squeeze them to a strip.
+        self.table.setMinimumHeight(120)
+        chart_box.setMinimumHeight(CHART_HEIGHT)
+        # The inputs come first until there is an estimate; then the result leads and the
+        # inputs follow it (show_result moves them).
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(inputs)
         layout.addWidget(self.summary)
         layout.addWidget(self.users)
         layout.addWidget(self.assumptions)
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
+        self._content_layout, self._inputs = layout, inputs
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll_area)
 
         self.add_button.clicked.connect(self._on_add_clicked)
         self.remove_button.clicked.connect(self._on_remove_clicked)
@@ -301,8 +318,16 @@ class ImpactPanel(QWidget):
         if latest is not None:
             self.show_result(latest)
 
+    def reload(self) -> None:
+        """The case's latest estimate (a colleague's included), e.g. on F5."""
+        if self.job is None or not self.job.running:
+            self._load_latest()
+
     def show_result(self, result: dict[str, Any]) -> None:
         self.result = result
+        if self._content_layout.indexOf(self._inputs) == 0:
+            self._content_layout.removeWidget(self._inputs)
+            self._content_layout.addWidget(self._inputs)
         self.summary.setText(impact.summary(result))
         u = result["users"]
         self.users.setText(

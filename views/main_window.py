@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app import analysts, cases
 from app import settings as settings_mod
+from app.casework import summary as case_summary
 from app.errors import AccordError, ConflictError
 from app.settings import Settings
 from app.workspace import Workspace
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.queue.case_selected.connect(self._on_case_selected)
         self.detail.transition_requested.connect(self._on_transition_requested)
         self.detail.assign_requested.connect(self._on_assign_requested)
+        self.detail.tab_changed.connect(self._after_change)
 
         self._build_menus()
         self.retranslate()
@@ -278,11 +280,12 @@ class MainWindow(QMainWindow):
             with self._ws.session() as s:
                 info = cases.detail(s, key)
                 history = cases.history(s, key)
+                summary = case_summary.summary(s, self._ws.actor, key)
         except AccordError as exc:
             self.detail.clear()
             self.statusBar().showMessage(str(exc), 5000)
             return
-        self.detail.show_case(info, history, self._analysts)
+        self.detail.show_case(info, history, self._analysts, summary)
 
     def _run(self, command: CaseCommand) -> bool:
         try:

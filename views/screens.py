@@ -29,6 +29,9 @@ def install(window: MainWindow) -> None:
     from views import case_editing
 
     case_editing.install(window)  # affected & identifiers, notes, merge (issue 14.1)
+    from views.admin import install as install_admin
+
+    install_admin(window)  # new case, jurisdictions & sharing, analysts, backup, audit (15.2)
     return None
 
 
@@ -62,7 +65,8 @@ def _install_intake(window: MainWindow) -> None:
         assert ws is not None
         return CaseReportsTab(ws, case_id)
 
-    window.add_case_tab(_("Reports"), reports_tab)
+    # "Original documents", not a second "Reports": the pane's own list is "Reports received".
+    window.add_case_tab(_("Original documents"), reports_tab)
 
 
 def _install_exchange(window: MainWindow) -> None:

@@ -10,10 +10,9 @@ from app import analysts
 from app import workspace as ws_mod
 from app.cli.context import CliContext
 from app.errors import UsageError
-from app.identity import team, unlock
+from app.identity import admin, team, unlock
 from i18n import _
 from i18n.labels import role_label
-from models import Analyst
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -51,47 +50,30 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
-    if ws.login is not None:
-        return _add_login(ctx, args)
-    if args.login:
-        raise UsageError(_("--login is for a team database (--db)"))
-    phrase = None
-    with ws.session() as s:
-        info = analysts.add(s, ws.require_actor(), args.name, args.role, args.tz)
-        if ws.keys is not None:
-            # Written before the analyst's row commits: no analyst without a slot.
-            row = s.get(Analyst, info.id)
-            assert row is not None
-            phrase = unlock.issue_slot(ws, s, row)
-    data = asdict(info)
-    text = _("Added {name} ({role}).").format(name=info.name, role=role_label(info.role))
-    if phrase is not None:
-        data["one_time_passphrase"] = phrase
-        text += "\n" + _(
-            "One-time passphrase (shown once; {name} chooses their own at first unlock): "
-            "{passphrase}"
-        ).format(name=info.name, passphrase=phrase)
-    ctx.emit(data, text)
-    return 0
-
-
-def _add_login(ctx: CliContext, args: argparse.Namespace) -> int:
-    """On a team database an analyst is a login: created (one-time password) or mapped."""
-    ws = ctx.open_workspace()
-    with ws.session() as s:
-        added = team.add_analyst(
-            s, ws.require_actor(), args.name, args.role, args.tz, login=args.login
+    added = admin.add(ws, args.name, args.role, args.tz, login=args.login)
+    info = added.info
+    data: dict[str, Any] = asdict(info)
+    if added.db_login is not None:
+        # On a team database an analyst is a login: created (one-time password) or mapped.
+        data["db_login"] = added.db_login
+        text = _("Added {name} ({role}) as login {login}.").format(
+            name=info.name, role=role_label(info.role), login=added.db_login
         )
-    data: dict[str, Any] = {**asdict(added.info), "db_login": added.login}
-    text = _("Added {name} ({role}) as login {login}.").format(
-        name=added.info.name, role=added.info.role, login=added.login
-    )
+        if added.one_time_passphrase is not None:
+            data["one_time_passphrase"] = added.one_time_passphrase
+            text += "\n" + _(
+                "One-time password of the login (shown once; {name} changes it with "
+                "'accord analyst passphrase'): {passphrase}"
+            ).format(name=info.name, passphrase=added.one_time_passphrase)
+        ctx.emit(data, text)
+        return 0
+    text = _("Added {name} ({role}).").format(name=info.name, role=role_label(info.role))
     if added.one_time_passphrase is not None:
         data["one_time_passphrase"] = added.one_time_passphrase
         text += "\n" + _(
-            "One-time password of the login (shown once; {name} changes it with "
-            "'accord analyst passphrase'): {passphrase}"
-        ).format(name=added.info.name, passphrase=added.one_time_passphrase)
+            "One-time passphrase (shown once; {name} chooses their own at first unlock): "
+            "{passphrase}"
+        ).format(name=info.name, passphrase=added.one_time_passphrase)
     ctx.emit(data, text)
     return 0
 
@@ -136,17 +118,15 @@ def _required(phrase: str | None) -> str:
 
 def cmd_deactivate(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
+    done = admin.deactivate(ws, args.name)
     if ws.login is not None:
-        with ws.session() as s:
-            login = team.deactivate(s, ws.require_actor(), args.name)
         ctx.emit(
-            {"analyst": args.name, "active": False, "rekeyed": False, "db_login": login},
+            {"analyst": args.name, "active": False, "rekeyed": False, "db_login": done.db_login},
             _("{name} is deactivated; their login may no longer connect.").format(name=args.name),
         )
         return 0
-    unlock.deactivate(ws, args.name)
     ctx.emit(
-        {"analyst": args.name, "active": False, "rekeyed": ws.keys is not None},
+        {"analyst": args.name, "active": False, "rekeyed": done.rekeyed},
         _("{name} is deactivated; the workspace key was rotated.").format(name=args.name),
     )
     return 0
@@ -154,11 +134,7 @@ def cmd_deactivate(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_reset(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
-    if ws.login is not None:
-        with ws.session() as s:
-            phrase = team.reset_password(s, ws.require_actor(), args.name)
-    else:
-        phrase = unlock.reset_slot(ws, args.name)
+    phrase = admin.reset(ws, args.name)
     ctx.emit(
         {"analyst": args.name, "one_time_passphrase": phrase},
         _("One-time passphrase for {name} (shown once): {passphrase}").format(

@@ -39,6 +39,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     n = csub.add_parser("new", parents=[common], help=_("open a case"))
     n.add_argument("--title", required=True)
     n.add_argument("--description", default="")
+    n.add_argument("--tlp", help=_("the case's TLP (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)"))
+    n.add_argument(
+        "--jurisdiction", action="append", default=[], metavar="CODE",
+        help=_("a jurisdiction or programme whose clocks apply (repeatable)"),
+    )  # fmt: skip
     n.set_defaults(handler=cmd_new)
     sh = csub.add_parser("show", parents=[common], help=_("show a case"))
     sh.add_argument("id")
@@ -80,10 +85,16 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.casework import summary as case_summary  # here: the rule sets load on demand
+    from app.cli.deadlines import rules_for
+
     ws = ctx.open_workspace()
     with ws.session() as s:
-        case = cases.create_case(s, ws.require_actor(), args.title, args.description)
-        info = cases.detail(s, case.key)
+        key = case_summary.open_case(
+            s, ws.require_actor(), args.title, args.description,
+            tlp=args.tlp, codes=args.jurisdiction, rules=rules_for(ws),
+        )  # fmt: skip
+        info = cases.detail(s, key)
     ctx.emit(info.as_json(), _("Opened {key}.").format(key=info.key))
     return 0
 

@@ -1,0 +1,200 @@
+"""The audit log's health: verify the chain (hashes, the analysts' signatures, the signed
+checkpoints) in a worker and show signed and unsigned counts, checkpoints, and the first bad
+event if any; sign a checkpoint of the chain's head on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import AccordError, describe_unexpected
+from app.identity import chain_report
+from app.identity.chain_report import ChainReport
+from app.workspace import Workspace
+from i18n import _
+from views.queue_model import Formatter
+from views.times import with_zone
+from views.workers import JobHandle, run_job
+
+ERROR_STYLE = "color: #b00020; font-weight: bold;"
+OK_STYLE = "color: #1b5e20; font-weight: bold;"
+ROWS = ("result", "events", "signed", "unsigned", "checkpoints", "last", "bad", "problem")
+
+
+def verify_job(ws: Workspace) -> ChainReport:
+    with ws.session() as s:
+        return chain_report.check(s)
+
+
+class AuditScreen(QWidget):
+    def __init__(
+        self,
+        workspace: Callable[[], Workspace | None],
+        formatter: Formatter | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self.formatter = formatter or Formatter()
+        self.job: JobHandle | None = None
+        self.report: ChainReport | None = None
+        self._note = ""  # said before the next verification's result (a checkpoint signed)
+
+        self.intro = QLabel(
+            _(
+                "Every change is an event in a hash chain, signed by the analyst who made it; "
+                "checkpoints signed with the organisation key anchor the chain's head."
+            )
+        )
+        self.intro.setWordWrap(True)
+        self.verify_button = QPushButton(_("Verify now"))
+        self.verify_button.clicked.connect(lambda: self.verify())
+        self.checkpoint_button = QPushButton(_("Sign a checkpoint now"))
+        self.checkpoint_button.clicked.connect(lambda: self.sign_checkpoint())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.verify_button)
+        buttons.addWidget(self.checkpoint_button)
+        buttons.addStretch(1)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setTextVisible(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.values = {k: QLabel() for k in ROWS}
+        for label in self.values.values():
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.labels = {
+            "result": QLabel(_("Result")),
+            "events": QLabel(_("Events")),
+            "signed": QLabel(_("Signed")),
+            "unsigned": QLabel(_("Unsigned")),
+            "checkpoints": QLabel(_("Checkpoints")),
+            "last": QLabel(_("Latest checkpoint")),
+            "bad": QLabel(_("First bad event")),
+            "problem": QLabel(_("Why")),
+        }
+        form = QFormLayout()
+        for key in ROWS:
+            form.addRow(self.labels[key], self.values[key])
+        self.result_box = QGroupBox(_("Verification"))
+        self.result_box.setLayout(form)
+        self.result_box.hide()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.result_box)
+        layout.addStretch(1)
+        self.resize(680, 440)
+
+    def verify(self) -> JobHandle | None:
+        ws = self._ws()
+        if ws is None or (self.job is not None and self.job.running):
+            return None
+        self.status.setStyleSheet("")
+        self.status.setText(_("Verifying the audit chain…"))
+        self.progress.setRange(0, 0)
+        self.verify_button.setEnabled(False)
+        self.job = run_job(lambda _progress, _cancel: verify_job(ws), self)
+        self.job.succeeded.connect(self.show_report)
+        self.job.failed.connect(self._on_failed)
+        return self.job
+
+    def _stop(self) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.verify_button.setEnabled(True)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._stop()
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setText(
+            str(exc) if isinstance(exc, AccordError) else describe_unexpected(exc, "audit verify")
+        )
+
+    def show_report(self, report: ChainReport) -> None:
+        self._stop()
+        self.report = report
+        v = self.values
+        if report.ok:
+            v["result"].setText(_("intact"))
+            v["result"].setStyleSheet(OK_STYLE)
+        else:
+            v["result"].setText(_("BROKEN — the audit log was changed"))
+            v["result"].setStyleSheet(ERROR_STYLE)
+        v["events"].setText(str(report.events))
+        v["signed"].setText(str(report.signed))
+        v["unsigned"].setText(
+            str(report.unsigned)
+            + (" " + _("(made before signing keys, or by the system)") if report.unsigned else "")
+        )
+        v["checkpoints"].setText(str(report.checkpoints))
+        if report.last_checkpoint_at is not None:
+            v["last"].setText(
+                _("{when}, vouching for {n} events").format(
+                    when=with_zone(self.formatter, report.last_checkpoint_at),
+                    n=report.last_checkpoint_events,
+                )
+            )
+        else:
+            v["last"].setText(_("none yet"))
+        bad = report.bad
+        if bad is not None:
+            parts = [_("event {seq}").format(seq=bad.seq)]
+            if bad.action:
+                parts.append(bad.action)
+            if bad.actor:
+                parts.append(_("by {actor}").format(actor=bad.actor))
+            if bad.at is not None:
+                parts.append(with_zone(self.formatter, bad.at))
+            if bad.case:
+                parts.append(bad.case)
+            v["bad"].setText(" · ".join(parts))
+        for key, shown in (("bad", bad is not None), ("problem", bool(report.problem))):
+            self.labels[key].setVisible(shown)
+            v[key].setVisible(shown)
+        v["problem"].setText(report.problem or "")
+        self.result_box.show()
+        self.status.setStyleSheet("" if report.ok else ERROR_STYLE)
+        verdict = (
+            _("The audit chain verifies end to end.")
+            if report.ok
+            else _("The audit chain does not verify; keep this workspace as it is and report it.")
+        )
+        note, self._note = self._note, ""
+        self.status.setText(f"{note}\n{verdict}" if note else verdict)
+
+    def sign_checkpoint(self) -> int | None:
+        """Sign the chain's head with the organisation key now, then verify again."""
+        ws = self._ws()
+        if ws is None:
+            return None
+        try:
+            with ws.session() as s:
+                seq = chain_report.checkpoint(s, ws.require_actor())
+        except AccordError as exc:
+            self.status.setStyleSheet(ERROR_STYLE)
+            self.status.setText(str(exc))
+            return None
+        self._note = _("Checkpoint signed at event {n}.").format(n=seq)
+        self.status.setStyleSheet("")
+        self.status.setText(self._note)
+        self.verify()
+        return seq
