@@ -118,7 +118,6 @@ class AdvisoryContent:
     credits: tuple[str, ...] = ()
     # Each vendor party's statement with its latest determination, (folded vendor name, text).
     vendor_statements: tuple[tuple[str, str], ...] = ()
-    case_ref: str | None = None
 
 
 def _score(a: Assessment) -> ScoreInfo:
@@ -249,7 +248,9 @@ def _ids(
     found: dict[str, tuple[str, str]] = {}
     for scheme, value in session.execute(q):
         if scheme in _ID_SYSTEMS:
-            found.setdefault(value.upper(), (_ID_SYSTEMS[scheme], value))
+            # GitHub spells its ids GHSA-xxxx-xxxx-xxxx; intake stores them upper-case.
+            text = "GHSA" + value[4:].lower() if scheme == "GHSA" else value
+            found.setdefault(value.upper(), (_ID_SYSTEMS[scheme], text))
     if not found and not any(v.cve for v in group):
         return ((org, case.ref or case.key),)
     return tuple(found.values())
@@ -397,5 +398,4 @@ def load(session: Session, case_key: str, language: str | None = None) -> Adviso
         fixed_for=tuple((a, f.product_id) for a, (_k, f) in fixed_for.items()),
         credits=credited,
         vendor_statements=tuple(sorted(parties.vendor_statements(session, case.id).items())),
-        case_ref=case.ref,
     )  # fmt: skip

@@ -200,7 +200,7 @@ def test_three_organisation_exercise(three: tuple[OrgCli, OrgCli, OrgCli], tmp_p
         assert (*gateway, "vers:generic/>=3.2.0|<=3.4.1") not in by_label  # one range, once
         [vuln] = doc["vulnerabilities"]  # four reports of one issue: one vulnerability
         assert vuln["cve"] == CVE
-        assert {"system_name": "GitHub Security Advisories", "text": "GHSA-4F7M-9W2Q-X8C3"} in (
+        assert {"system_name": "GitHub Security Advisories", "text": "GHSA-4f7m-9w2q-x8c3"} in (
             vuln["ids"]
         )
         cwe = vuln["cwes"][0] if version == "2.1" else vuln["cwe"]
