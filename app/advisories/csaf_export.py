@@ -25,6 +25,9 @@ from app.versions import sources
 from i18n import _, bcp47, gettext_in
 
 VERSIONS = ("2.0", "2.1")
+# CSAF profiles (section 4): a security advisory, or VEX (the product statuses alone, each
+# affected product with an action statement, each unaffected one with an impact statement).
+PROFILES = {"advisory": "csaf_security_advisory", "vex": "csaf_vex"}
 SCHEMA_21 = "https://docs.oasis-open.org/csaf/csaf/v2.1/schema/csaf.json"
 TLP_URL = "https://www.first.org/tlp/"
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -251,10 +254,16 @@ def _distribution(c: AdvisoryContent, tx: Callable[[str], str]) -> str:
     return text
 
 
-def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
+def build(c: AdvisoryContent, version: str = "2.0", profile: str = "advisory") -> dict[str, Any]:
     """The CSAF document of an advisory in one language (not yet validated)."""
     if version not in VERSIONS:
         raise UsageError(_("unknown CSAF version {v}; choose 2.0 or 2.1").format(v=version))
+    if profile not in PROFILES:
+        raise UsageError(
+            _("unknown CSAF profile {p}; choose {choices}").format(
+                p=profile, choices=", ".join(PROFILES)
+            )
+        )
     if not c.vulnerabilities:
         raise AccordError(
             _("case {key} has no vulnerability recorded; CSAF needs at least one").format(
@@ -277,7 +286,7 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
     all_pids = tuple(p.product_id for p in c.products if p.product_id not in fixed_ids)
     tlp = c.tlp if v21 else {"CLEAR": "WHITE", "AMBER+STRICT": "AMBER"}.get(c.tlp, c.tlp)
     document: dict[str, Any] = {
-        "category": "csaf_security_advisory",
+        "category": PROFILES[profile],
         "csaf_version": version,
         "lang": bcp47(c.language),
         "title": texts["title"] or c.case_key,
@@ -334,48 +343,10 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
             "text": tx(TIER_LABELS.get(c.severity.tier, c.severity.tier))
         }
 
-    vulnerabilities = []
-    for v in c.vulnerabilities:
-        pids = list(v.product_ids or all_pids)
-        item: dict[str, Any] = {}
-        if v.cve:
-            item["cve"] = v.cve
-        if v.cwe and (cwe_name := _cwe_name(v.cwe)):
-            cwe = {"id": v.cwe.upper(), "name": cwe_name}
-            if v21:
-                cwe["version"] = _cwe_catalog_version()
-            item["cwes" if v21 else "cwe"] = [cwe] if v21 else cwe
-        if v.title:
-            item["title"] = v.title
-        description = texts["description"] if len(c.vulnerabilities) == 1 else v.description
-        if description.strip():
-            item["notes"] = [
-                {"category": "description", "text": description, "title": tx("Description")}
-            ]
-        item["product_status"] = product_status(pids, c)
-        # A fix or workaround for a product that is not affected contradicts its status.
-        fixable = [p for p in pids if p not in item["product_status"].get("known_not_affected", ())]
-        remediations = []
-        if texts["remediation"].strip() and fixable:
-            remediations.append(
-                {"category": "vendor_fix", "details": texts["remediation"], "product_ids": fixable}
-            )
-        if texts["mitigation"].strip() and fixable:
-            remediations.append(
-                {"category": "workaround", "details": texts["mitigation"], "product_ids": fixable}
-            )
-        if remediations:
-            item["remediations"] = remediations
-        scores = _scores(v, pids, v21)
-        if scores:
-            item["metrics" if v21 else "scores"] = scores
-        if texts["impact"].strip():
-            item["threats"] = [
-                {"category": "impact", "details": texts["impact"], "product_ids": pids}
-            ]
-        if texts["credits"].strip():
-            item["acknowledgments"] = acknowledgments(c, texts["credits"])
-        vulnerabilities.append(item)
+    vulnerabilities = [
+        _vulnerability(c, v, list(v.product_ids or all_pids), tx, v21, profile)
+        for v in c.vulnerabilities
+    ]
 
     doc: dict[str, Any] = {}
     if v21:
@@ -384,6 +355,134 @@ def build(c: AdvisoryContent, version: str = "2.0") -> dict[str, Any]:
     doc["product_tree"] = product_tree(c.products, tx, v21)
     doc["vulnerabilities"] = vulnerabilities
     return doc
+
+
+def _vulnerability(
+    c: AdvisoryContent,
+    v: VulnInfo,
+    pids: list[str],
+    tx: Callable[[str], str],
+    v21: bool,
+    profile: str,
+) -> dict[str, Any]:
+    """One vulnerability (3.2.3): ids, CWE, notes, product statuses, remediations, scores,
+    threats and acknowledgments."""
+    texts = c.texts
+    item: dict[str, Any] = {}
+    if v.cve:
+        item["cve"] = v.cve
+    if v.ids:
+        item["ids"] = [{"system_name": system, "text": text} for system, text in v.ids]
+    if v.cwe and (cwe_name := _cwe_name(v.cwe)):
+        cwe = {"id": v.cwe.upper(), "name": cwe_name}
+        if v21:
+            cwe["version"] = _cwe_catalog_version()
+        item["cwes" if v21 else "cwe"] = [cwe] if v21 else cwe
+    if v.title:
+        item["title"] = v.title
+    description = texts["description"] if len(c.vulnerabilities) == 1 else v.description
+    notes = []
+    if description.strip():
+        notes.append({"category": "description", "text": description, "title": tx("Description")})
+    if not v21 and v.cvss4 and not v.cvss3:
+        notes.append(_cvss4_only_note(v.cvss4, tx))
+    if notes:
+        item["notes"] = notes
+    status = item["product_status"] = product_status(pids, c)
+    remediations = _remediations(c, status, tx, profile)
+    if remediations:
+        item["remediations"] = remediations
+    scores = _scores(v, pids, v21)
+    if scores:
+        item["metrics" if v21 else "scores"] = scores
+    threats = _threats(c, status, pids, tx, profile)
+    if threats:
+        item["threats"] = threats
+    if texts["credits"].strip():
+        item["acknowledgments"] = acknowledgments(c, texts["credits"])
+    return item
+
+
+def _cvss4_only_note(score: ScoreInfo, tx: Callable[[str], str]) -> dict[str, Any]:
+    """Say so where the only score is CVSS 4.0, which CSAF 2.0 cannot carry."""
+    text = tx(
+        "Scored with CVSS 4.0 ({vector}, base score {score}). CSAF 2.0 cannot carry CVSS 4.0 "
+        "scores; the CSAF 2.1 version of this advisory does."
+    ).format(vector=score.cvss_vector or "", score=score.cvss_score)
+    return {"category": "other", "title": tx("Score"), "text": text}
+
+
+def _fixing(c: AdvisoryContent, affected: list[str]) -> dict[str, list[str]]:
+    """Fixed product id → the affected product ids it fixes (a vendor named the version)."""
+    out: dict[str, list[str]] = {}
+    for pid, fixed in c.fixed_for:
+        if pid in affected:
+            out.setdefault(fixed, []).append(pid)
+    return out
+
+
+def _remediations(
+    c: AdvisoryContent, status: dict[str, list[str]], tx: Callable[[str], str], profile: str
+) -> list[dict[str, Any]]:
+    """A vendor fix naming the fixed version for the products it fixes, the advisory's own
+    remediation and workaround texts; a fix or workaround for a product that is not affected
+    contradicts its status, so those get none. A VEX document gives every affected product an
+    action statement, "none available" where nothing else is known (test 6.1.27.10)."""
+    texts = c.texts
+    fixable = [p for g in ("known_affected", "under_investigation") for p in status.get(g, [])]
+    names = {p.product_id: p.label for p in c.products}
+    out: list[dict[str, Any]] = []
+    for fixed, pids in _fixing(c, status.get("known_affected", [])).items():
+        details = tx("Update to {product}, which fixes it.").format(product=names[fixed])
+        if texts["remediation"].strip():
+            details += "\n\n" + texts["remediation"]
+        out.append({"category": "vendor_fix", "details": details, "product_ids": pids})
+    covered = {p for r in out for p in r["product_ids"]}
+    rest = [p for p in fixable if p not in covered]
+    if texts["remediation"].strip() and rest:
+        out.append({"category": "vendor_fix", "details": texts["remediation"], "product_ids": rest})
+    if texts["mitigation"].strip() and fixable:
+        out.append(
+            {"category": "workaround", "details": texts["mitigation"], "product_ids": fixable}
+        )
+    covered = {p for r in out for p in r["product_ids"]}
+    bare = [p for p in status.get("known_affected", []) if p not in covered]
+    if profile == "vex" and bare:
+        out.append(
+            {"category": "none_available", "details": tx("No remediation is known yet."),
+             "product_ids": bare}
+        )  # fmt: skip
+    return out
+
+
+def _threats(
+    c: AdvisoryContent,
+    status: dict[str, list[str]],
+    pids: list[str],
+    tx: Callable[[str], str],
+    profile: str,
+) -> list[dict[str, Any]]:
+    """The impact text for the affected products; in VEX, each product that is not affected
+    with its vendor's statement as the impact statement (test 6.1.27.9)."""
+    out: list[dict[str, Any]] = []
+    unaffected = status.get("known_not_affected", [])
+    affected = [p for p in pids if p not in unaffected]
+    if c.texts["impact"].strip() and affected:
+        out.append({"category": "impact", "details": c.texts["impact"], "product_ids": affected})
+    if profile != "vex" or not unaffected:
+        return out
+    said = dict(c.vendor_statements)
+    vendor_of = {p.product_id: p.vendor or "" for p in c.products}
+    by_vendor: dict[str, list[str]] = {}
+    for pid in unaffected:
+        by_vendor.setdefault(vendor_of.get(pid, ""), []).append(pid)
+    for vendor, group in by_vendor.items():
+        statement = said.get(name_key(vendor)) if vendor else None
+        details = statement or tx("{vendor} states that these products are not affected.").format(
+            vendor=vendor or tx("The vendor")
+        )
+        out.append({"category": "impact", "details": details, "product_ids": group})
+    return out
 
 
 # A vendor party's determination (app.parties) as a CSAF product status group (3.2.3.9).
@@ -471,9 +570,11 @@ def dumps(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def export(c: AdvisoryContent, out: Path, version: str = "2.0") -> dict[str, Any]:
+def export(
+    c: AdvisoryContent, out: Path, version: str = "2.0", profile: str = "advisory"
+) -> dict[str, Any]:
     """Build, validate and only then write; an invalid document is refused, naming the test."""
-    doc = build(c, version)
+    doc = build(c, version, profile)
     findings = validate(doc, version)
     if findings:
         raise refusal(findings)

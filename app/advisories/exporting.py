@@ -41,6 +41,7 @@ def export(
     csaf_version: str = "2.0",
     reader_tz: str | None = None,
     override: str | None = None,
+    profile: str = "advisory",
 ) -> dict[str, Any]:
     """Write the advisory of ``case_key``; a CSAF document is written only when it validates."""
     if fmt not in FORMATS:
@@ -49,6 +50,8 @@ def export(
                 fmt=fmt, formats=", ".join(FORMATS)
             )
         )
+    if profile != "advisory" and fmt != "csaf":
+        raise UsageError(_("--profile {profile} needs --format csaf").format(profile=profile))
     data = content.load(session, case_key, language)
     # Nothing leaves below the case's TLP, nor at TLP:CLEAR while the embargo runs.
     case = get_case(session, case_key)
@@ -62,14 +65,14 @@ def export(
         reader_tz = analyst.timezone if analyst else None
     version = None
     if fmt == "csaf":
-        doc = csaf_export.export(data, out, csaf_version)
+        doc = csaf_export.export(data, out, csaf_version, profile)
         version = doc["document"]["tracking"]["version"]
     else:
         render.write(data, fmt, out, reader_tz)
     adv = get_advisory(session, case_key)
     details: dict[str, Any] = {"format": fmt, "language": data.language}
     if fmt == "csaf":
-        details.update({"csaf_version": csaf_version, "version": version})
+        details.update({"csaf_version": csaf_version, "version": version, "profile": profile})
     audit.record(
         session, actor, "advisory.export", "advisory", adv.id, case_key=data.case_key,
         details=details,
@@ -80,6 +83,7 @@ def export(
         "language": data.language,
         "out": str(out),
         "csaf_version": csaf_version if fmt == "csaf" else None,
+        "csaf_profile": profile if fmt == "csaf" else None,
         "tracking_version": version,
         "fallback_fields": list(data.fallback_fields),
     }

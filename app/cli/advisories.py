@@ -78,6 +78,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     e.add_argument("--lang", dest="language", default=None, help=", ".join(LANGUAGES))
     e.add_argument("--out", type=Path, required=True)
     e.add_argument("--csaf-version", default="2.0", choices=csaf_export.VERSIONS)
+    e.add_argument(
+        "--profile",
+        default="advisory",
+        choices=tuple(csaf_export.PROFILES),
+        help=_("CSAF profile: a security advisory, or VEX (product statuses only)"),
+    )
     e.add_argument("--tz", default=None, help=_("reader's time zone (default: yours)"))
     add_override(e)
     e.set_defaults(handler=cmd_export)
@@ -193,6 +199,7 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
         result = exporting.export(
             s, ws.require_actor(), args.case, args.fmt, args.out, language=args.language,
             csaf_version=args.csaf_version, reader_tz=args.tz, override=args.override,
+            profile=args.profile,
         )  # fmt: skip
     ctx.emit(result, _("Wrote {out}.").format(out=args.out))
     return 0

@@ -12,6 +12,7 @@ from app.parties.service import (
     log_contact,
     set_status,
     update,
+    vendor_statements,
     vendor_statuses,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "log_contact",
     "set_status",
     "update",
+    "vendor_statements",
     "vendor_statuses",
 ]

@@ -563,11 +563,10 @@ def get(session: Session, case_key: str, party: str | int) -> PartyInfo:
     return info(session, find(session, get_case(session, case_key), party))
 
 
-def vendor_statuses(session: Session, case_id: int) -> dict[str, tuple[str, str | None]]:
-    """Each vendor's (folded name) latest determination about its products, with the fixed
-    version when it said "fixed": ours, or when we recorded none, the latest a partner sent.
-    What CSAF product statuses are made from."""
-    out: dict[str, tuple[str, str | None]] = {}
+def _determinations(session: Session, case_id: int) -> dict[str, PartyStatus]:
+    """Each vendor's (folded name) latest determination: ours, or when we recorded none, the
+    latest a partner sent."""
+    out: dict[str, PartyStatus] = {}
     rows = session.scalars(
         select(CaseParty).where(CaseParty.case_id == case_id, CaseParty.kind == "vendor")
     ).all()
@@ -578,8 +577,24 @@ def vendor_statuses(session: Session, case_id: int) -> dict[str, tuple[str, str 
         own = [s for s in said if s.origin_fingerprint is None]
         chosen = own or said
         if chosen:
-            out[row.name_key] = (chosen[-1].status, chosen[-1].fixed_version)
+            out[row.name_key] = chosen[-1]
     return out
+
+
+def vendor_statuses(session: Session, case_id: int) -> dict[str, tuple[str, str | None]]:
+    """Each vendor's (folded name) latest determination about its products, with the fixed
+    version when it said "fixed". What CSAF product statuses are made from."""
+    return {k: (s.status, s.fixed_version) for k, s in _determinations(session, case_id).items()}
+
+
+def vendor_statements(session: Session, case_id: int) -> dict[str, str]:
+    """The statement each vendor (folded name) gave with its latest determination, where it
+    gave one (a VEX "not affected" carries it as its impact statement)."""
+    return {
+        k: s.statement
+        for k, s in _determinations(session, case_id).items()
+        if (s.statement or "").strip()
+    }
 
 
 def credits(session: Session, case_id: int) -> list[str]:
