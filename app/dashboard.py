@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import workflow
 from app.cases import TIER_RANK
 from app.queue_filters import CLOSED
 from i18n import N_
@@ -79,7 +80,7 @@ class Dashboard:
 
 def _open_cases(session: Session) -> pd.DataFrame:
     rows = session.execute(
-        select(Case.id, Case.tier, Case.status, Case.created_at).where(Case.status.not_in(CLOSED))
+        select(Case.id, Case.tier, Case.status, Case.created_at).where(workflow.is_open())
     ).all()
     df = pd.DataFrame(rows, columns=["id", "tier", "status", "created_at"])
     df["tier"] = df["tier"].fillna(UNSCORED)
@@ -162,7 +163,7 @@ def per_analyst(session: Session) -> Chart:
     rows = session.execute(
         select(Analyst.name, func.count(Case.id))
         .join(Case, Case.assignee_id == Analyst.id)
-        .where(Case.status.not_in(CLOSED))
+        .where(workflow.is_open())
         .group_by(Analyst.name)
     ).all()
     df = pd.DataFrame(rows, columns=["name", "n"]).sort_values(
@@ -180,7 +181,7 @@ def per_partner(session: Session) -> Chart:
         select(Partner.name, func.count(CasePartner.case_id))
         .join(CasePartner, CasePartner.partner_id == Partner.id)
         .join(Case, Case.id == CasePartner.case_id)
-        .where(Case.status.not_in(CLOSED))
+        .where(workflow.is_open())
         .group_by(Partner.name)
     ).all()
     df = pd.DataFrame(rows, columns=["name", "n"]).sort_values(

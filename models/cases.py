@@ -54,6 +54,8 @@ class Case(Base):
         # sort in key order, and key order for full-text hits without reading the wide rows.
         Index("ix_case_status_key", "status", "year", "number"),
         Index("ix_case_id_key", "id", "year", "number"),
+        # The queue opens on open cases by next deadline: one covering range per state.
+        Index("ix_case_status_deadline", "status", "next_deadline_utc"),
         UniqueConstraint("year", "number", name="uq_case_year_number"),
     )
 
