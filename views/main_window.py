@@ -42,14 +42,9 @@ from views.prefs import Prefs
 from views.queue_model import Formatter, QueueModel, status_label
 from views.queue_view import QueuePanel
 from views.undo_commands import AssignCommand, CaseCommand, TransitionCommand, execute
-from views.unlock_dialog import UnlockDialog
+from views.unlock_dialog import ROLE_LABELS, UnlockDialog
 
 ToolFactory = Callable[[], QWidget]
-ROLE_LABELS = {
-    "analyst": N_("analyst"),
-    "shift-lead": N_("shift lead"),
-    "coordinator": N_("coordinator"),
-}
 
 
 class MainWindow(QMainWindow):

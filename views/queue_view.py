@@ -62,7 +62,7 @@ from views.queue_model import TIER_ROLE, TLP_ROLE, QueueModel, status_label
 ROW_HEIGHT = 24
 # Key, Title, Status, Tier, Next deadline, Assignee fit in 860 px (a 1366 px screen keeps
 # about 500 for the detail pane); TLP, Age and Partners follow.
-COLUMN_WIDTHS = (118, 300, 104, 96, 118, 112, 110, 90, 160)
+COLUMN_WIDTHS = (118, 290, 104, 96, 130, 110, 110, 90, 160)
 KEY_COLUMNS = 6
 ALL, OPEN = "", "@open"
 ANYONE = ""
@@ -164,7 +164,7 @@ class QueueView(QTableView):
         hh.setSectionsMovable(True)
 
     def selectionCommand(
-        self, index: QModelIndex, event: QEvent | None = None
+        self, index: QModelIndex | QPersistentModelIndex, event: QEvent | None = None
     ) -> QItemSelectionModel.SelectionFlag:
         # In extended mode Qt moves only the cursor on Ctrl+Home/End; jumping to the first or
         # last case should select it (and show its detail), as plain arrow keys do.

@@ -113,7 +113,9 @@ class SavedFiltersBar(QWidget):
             self.filters.addItem(_(label), name)
         self.filters.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.filters.activated.connect(self._apply_current)
-        self.filters.lineEdit().returnPressed.connect(self._apply_current)
+        line = self.filters.lineEdit()
+        assert line is not None  # the combo box is editable
+        line.returnPressed.connect(self._apply_current)
         self.assignee = QComboBox()
         self.assignee.setObjectName("bulkAssignee")
         self.assign_button = QPushButton(_("Assign selected"))

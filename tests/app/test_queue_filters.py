@@ -181,3 +181,17 @@ def test_cli_open_status(initialised_cli) -> None:  # type: ignore[no-untyped-de
     rows = cli("cases", "list", "--status", "open", "--json").json()
     assert [x["id"] for x in rows] == ["ACC-2026-0001"]  # type: ignore[index]
     assert rows[0]["tlp"] == "CLEAR"  # type: ignore[index]
+
+
+@pytest.mark.postgres
+def test_analyst_list_needs_no_as_on_a_team_database(cli, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli("--db", pg_url, "init", "--org", "Team", "--analyst", "alice").code == 0
+    added = cli("--db", pg_url, "--as", "alice", "analyst", "add", "bob", "--role", "analyst")
+    assert added.code == 0, added.err
+    assert cli("--db", pg_url, "case", "new", "--title", "x").code == 2  # others still need it
+    listed = cli("--db", pg_url, "analyst", "list", "--json")
+    assert listed.code == 0, listed.err
+    assert [(a["name"], a["role"]) for a in listed.json()] == [  # type: ignore[index]
+        ("alice", "coordinator"),
+        ("bob", "analyst"),
+    ]

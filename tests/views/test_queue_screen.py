@@ -36,8 +36,11 @@ def _deadlines(ws: Workspace) -> dict[str, str]:
             "disclosed": (rows[4], now - timedelta(days=9), CaseStatus.DISCLOSED),
             "closed": (rows[5], None, CaseStatus.CLOSED),
         }
-        for case, due, status in plan.values():
+        tiers = ("High", "Critical", "Medium", None, "Low", "Informational")
+        tlps = ("AMBER", "RED", "GREEN", "CLEAR", "AMBER+STRICT", "CLEAR")
+        for (case, due, status), tier, tlp in zip(plan.values(), tiers, tlps, strict=True):
             case.next_deadline_utc = due
+            case.tier, case.tlp = tier, tlp
             if status is not None:
                 case.status = status
         return {name: case.key for name, (case, _due, _status) in plan.items()}
@@ -101,7 +104,7 @@ def test_queue_opens_on_open_cases_most_urgent_first(qtbot, case_ws, qsettings) 
     assert "overdue" in cell.data(Qt.ItemDataRole.AccessibleTextRole)
     tier = w.model.index(0, COLUMN_KEYS.index("tier"))
     assert tier.data(Qt.ItemDataRole.AccessibleTextRole).startswith("Tier: ")
-    assert w.model.index(0, COLUMN_KEYS.index("tlp")).data() == "TLP:CLEAR"
+    assert w.model.index(0, COLUMN_KEYS.index("tlp")).data() == "TLP:RED"
 
 
 def test_key_columns_fit_at_1366(qtbot, case_ws, qsettings) -> None:  # type: ignore[no-untyped-def]

@@ -195,7 +195,12 @@ def test_team_database_needs_no_passphrase(qtbot, pg_url) -> None:  # type: igno
     assert "@" not in dialog.location.text() and dialog.location.isReadOnly()
     dialog.submit()
     assert not dialog.analyst.isHidden()
-    dialog.analyst.setCurrentIndex(dialog.analyst.findText("carol"))
+    # Nobody is preselected; each name shows its role.
+    assert dialog.analyst.currentData() is None
+    dialog.submit()
+    assert not dialog.error.isHidden() and gui.window is None
+    dialog.analyst.setCurrentIndex(dialog.analyst.findData("carol"))
+    assert dialog.analyst.currentText() == "carol — shift lead"
     dialog.submit()
     assert gui.window is not None and gui.window.model.rowCount() == 6
     assert gui.window.workspace.dialect == "postgresql"
