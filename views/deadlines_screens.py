@@ -11,12 +11,12 @@ from app import queue_filters
 from app.deadlines.rules import builtin_rules, for_workspace
 from app.errors import AccordError
 from i18n import _
-from views.dashboard import DashboardScreen
 from views.deadlines_panel import DeadlinesPanel
 from views.handover_screen import HandoverScreen
 from views.saved_filters import SavedFiltersBar
 
 if TYPE_CHECKING:
+    from views.dashboard import DashboardScreen
     from views.main_window import MainWindow
 
 
@@ -77,6 +77,10 @@ def install(window: MainWindow) -> None:
     )
 
     def dashboard() -> DashboardScreen:
+        # Imported when first opened: its charting libraries cost seconds at start-up, before
+        # the queue's first rows (bench/queue.py, window open to first rows).
+        from views.dashboard import DashboardScreen
+
         screen = DashboardScreen(lambda: window.workspace)
 
         def open_queue(spec: str) -> None:

@@ -494,9 +494,14 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            if self.model.rowCount() and not self.queue.selected_case_id():
-                self.queue.select_row(0)
+            # The rows paint first; the most urgent case's detail (its tabs take a while)
+            # follows right after.
+            QTimer.singleShot(0, self._select_first)
             self.queue.table.setFocus()
+
+    def _select_first(self) -> None:
+        if self._ws is not None and self.model.rowCount() and not self.queue.selected_case_id():
+            self.queue.select_row(0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._ws is not None:

@@ -84,8 +84,8 @@ def test_queue_opens_on_open_cases_most_urgent_first(qtbot, case_ws, qsettings) 
     assert w.queue.status_filter.currentData() == "@open"
     assert w.saved_filters.filters.currentData() == "open"
     assert w.queue.count_label.text() == "4 cases"
-    # The most urgent case is selected and shown.
-    assert w.queue.selected_case_id() == w.model.case_id(0)
+    # The most urgent case is selected and shown (right after the rows first paint).
+    qtbot.waitUntil(lambda: w.queue.selected_case_id() == w.model.case_id(0), timeout=3000)
     assert w.detail.detail is not None and w.detail.detail.key == keys["overdue"]
     header = w.queue.table.horizontalHeader()
     assert header.sortIndicatorSection() == DEADLINE

@@ -49,7 +49,7 @@ def test_queue_screenshot(qtbot, case_ws, tmp_path, language, size) -> None:  # 
     w.show()
     qtbot.waitExposed(w)
     w.fit_queue()
-    qtbot.wait(30)
+    qtbot.waitUntil(lambda: w.detail.detail is not None, timeout=3000)
     table = w.queue.table
     last = KEY_COLUMNS - 1
     if table.isRightToLeft():
