@@ -180,8 +180,12 @@ class QueueView(QTableView):
         return super().selectionCommand(index, event)
 
     def apply_default_widths(self) -> None:
+        """The default widths, widened where a translated header (and its sort arrow) needs
+        more, e.g. Arabic "Next deadline"."""
+        header = self.horizontalHeader()
         for column, width in enumerate(COLUMN_WIDTHS):
-            self.setColumnWidth(column, width)
+            needed = header.sectionSizeFromContents(column).width() if self.model() else 0
+            self.setColumnWidth(column, max(width, needed))
 
     def key_columns_width(self) -> int:
         """The width the key columns need (Key … Assignee), with frame and scroll bar."""
