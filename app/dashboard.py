@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from app import workflow
 from app.cases import TIER_RANK
 from app.queue_filters import CLOSED
 from i18n import N_
@@ -126,6 +127,12 @@ class Dashboard:
 
 
 def _open() -> Any:
+    """Open as the queue, saved filters and CLI mean it (app.workflow.OPEN_STATES)."""
+    return workflow.is_open()
+
+
+def _owing() -> Any:
+    """Cases that still owe obligations: a disclosed case may (publication, final reports)."""
     return Case.status.not_in(CLOSED)
 
 
@@ -266,7 +273,7 @@ def _due_rows(now: datetime, until: datetime) -> Any:
             Deadline.met_at.is_(None),
             Deadline.due_utc >= now,
             Deadline.due_utc <= until,
-            _open(),
+            _owing(),
         )
     )
 
@@ -312,7 +319,7 @@ def obligations_by_day(
             Deadline.met_at.is_(None),
             Deadline.due_utc >= now,
             Deadline.due_utc < starts[-1].astimezone(UTC),
-            _open(),
+            _owing(),
         )
     ).one()
     return tuple(

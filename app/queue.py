@@ -12,21 +12,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from app import search
+from app import search, trust, workflow
 from app.actor import Actor
 from i18n import N_
 from models import Analyst, Case, CaseStatus
 
+# The key columns come first, so they stay visible on a 1366 px screen.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", N_("Case")),
     ("title", N_("Title")),
     ("status", N_("Status")),
     ("tier", N_("Tier")),
-    ("assignee", N_("Assignee")),
     ("next_deadline", N_("Next deadline")),
+    ("assignee", N_("Assignee")),
+    ("tlp", N_("TLP")),
     ("age", N_("Age")),
     ("partners", N_("Partners")),
 )
@@ -43,6 +45,8 @@ _SORT = {
     "age": (Case.created_at,),
     "partners": (Case.partners_label,),
 }
+# TLP (the higher of a case's own label and a received floor) has no index: not sortable.
+SORTABLE = tuple(k for k in COLUMN_KEYS if k in _SORT)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,12 @@ class QueueQuery:
     sort: str = "id"
     descending: bool = False
     extra: tuple[ColumnElement[bool], ...] = field(default=(), compare=False)
+    terms: tuple[str, ...] = ()  # the saved-filter terms ``extra`` stands for (for display)
+
+
+def default_query() -> QueueQuery:
+    """What the queue opens on: the open cases, next binding deadline first (overdue on top)."""
+    return QueueQuery(statuses=workflow.open_values(), sort="next_deadline")
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class QueueRow:
     next_deadline_utc: datetime | None
     created_at: datetime
     partners: str
+    tlp: str = "CLEAR"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -79,6 +90,7 @@ class QueueRow:
             ),
             "created_at": self.created_at.isoformat(),
             "partners": [p for p in self.partners.split(", ") if p],
+            "tlp": self.tlp,
         }
 
 
@@ -131,10 +143,29 @@ def ids(session: Session, q: QueueQuery, actor: Actor | None = None) -> list[int
     conds = _where(session, q, actor)
     if q.sort == "assignee":
         return _ids_by_assignee(session, q, conds)
+    if q.sort == "next_deadline":
+        return _ids_by_deadline(session, q, conds)
     stmt = _ordered(select(Case.id), q)
+    if conds and session.get_bind().dialect.name == "sqlite" and not q.text.strip():
+        return _walk_and_keep(session, stmt, conds)
     if conds:
         stmt = stmt.where(and_(*conds))
     return _fetch(session, stmt)
+
+
+def _walk_and_keep(
+    session: Session, ordered: Select[tuple[int]], conds: list[ColumnElement[bool]]
+) -> list[int]:
+    """Order from one index walk, membership from another. With ``status IN (…)`` SQLite
+    would walk the sort column's index and read every wide row to test the state (seconds
+    at 200,000 cases); both walks here read indexes only. Few matches sort directly."""
+    wanted = set(_fetch(session, select(Case.id).where(and_(*conds))))
+    if len(wanted) < SMALL:
+        return _fetch(session, ordered.where(and_(*conds))) if wanted else []
+    return [i for i in _fetch(session, ordered) if i in wanted]
+
+
+SMALL = 2000  # below this many matches, one sorted query is cheaper than a full walk
 
 
 def _ids_by_assignee(
@@ -146,10 +177,65 @@ def _ids_by_assignee(
     if q.descending:
         order.reverse()
     by_id = Case.id.desc() if q.descending else Case.id.asc()
+    groups = [*(Case.assignee_id == a for a in order), Case.assignee_id.is_(None)]
     out: list[int] = []
-    for group in [*(Case.assignee_id == a for a in order), Case.assignee_id.is_(None)]:
+    if conds and session.get_bind().dialect.name == "sqlite" and not q.text.strip():
+        # As in _walk_and_keep: index-only walks, the states tested in Python.
+        wanted = set(_fetch(session, select(Case.id).where(and_(*conds))))
+        for group in groups:
+            walk = _fetch(session, select(Case.id).where(group).order_by(by_id))
+            out += [i for i in walk if i in wanted]
+        return out
+    for group in groups:
         out += _fetch(session, select(Case.id).where(group, *conds).order_by(by_id))
     return out
+
+
+def _ids_by_deadline(
+    session: Session, q: QueueQuery, conds: list[ColumnElement[bool]]
+) -> list[int]:
+    """By next deadline, cases without one last: two index walks (dated, then undated by id)
+    instead of one sort, whose NULLS LAST no index serves. Same order as
+    ``ORDER BY next_deadline_utc NULLS LAST, id``."""
+    due = Case.next_deadline_utc
+    by_id = Case.id.desc() if q.descending else Case.id.asc()
+    dated = select(Case.id).where(due.is_not(None), *conds)
+    dated = dated.order_by(due.desc() if q.descending else due.asc(), by_id)
+    undated = select(Case.id).where(due.is_(None), *conds).order_by(by_id)
+    if session.get_bind().dialect.name == "sqlite" and _plain(q):
+        return _sqlite_by_deadline(session, q, dated=True) + _sqlite_by_deadline(
+            session, q, dated=False
+        )
+    return _fetch(session, dated) + _fetch(session, undated)
+
+
+def _sqlite_by_deadline(session: Session, q: QueueQuery, *, dated: bool) -> list[int]:
+    """One part (dated, or undated by id) through a named index. SQLite's planner walks
+    ix_case_next_deadline and reads each wide row to check its state (about 1 s at 200,000
+    cases); the covering (status, deadline) index needs no row. SQLAlchemy renders no SQLite
+    index hint, hence text."""
+    index = "ix_case_status_deadline" if q.statuses else "ix_case_next_deadline"
+    way = "DESC" if q.descending else "ASC"
+    where = "next_deadline_utc IS NOT NULL" if dated else "next_deadline_utc IS NULL"
+    order = f"next_deadline_utc {way}, id {way}" if dated else f"id {way}"
+    stmt = text(
+        f'SELECT group_concat(id) FROM (SELECT id FROM "case" INDEXED BY {index} '
+        f"WHERE {where}{' AND status IN :states' if q.statuses else ''} "
+        f"ORDER BY {order} LIMIT -1)"
+    )
+    params: dict[str, object] = {}
+    if q.statuses:
+        states = Case.__table__.c.status.type
+        stmt = stmt.bindparams(bindparam("states", expanding=True, type_=states))
+        params["states"] = [CaseStatus(v) for v in q.statuses]
+    joined = session.execute(stmt, params).scalar()
+    found: list[int] = json.loads(f"[{joined}]") if joined else []
+    return found
+
+
+def _plain(q: QueueQuery) -> bool:
+    """No search, assignee or saved-filter condition: only states (if any) narrow the query."""
+    return not (q.text.strip() or q.assignee or q.extra)
 
 
 def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
@@ -167,13 +253,18 @@ def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
             Case.next_deadline_utc,
             Case.created_at,
             Case.partners_label,
+            Case.tlp,
+            Case.tlp_floor,
         )
         .outerjoin(Analyst, Analyst.id == Case.assignee_id)
         .where(Case.id.in_(list(case_ids)))
     )
     out = {}
     for r in session.execute(stmt):
-        out[r[0]] = QueueRow(r[0], r[1], r[2], r[3].value, r[4], r[5], r[6], r[7], r[8] or "")
+        shown = trust.highest(r[9], r[10])
+        out[r[0]] = QueueRow(
+            r[0], r[1], r[2], r[3].value, r[4], r[5], r[6], r[7], r[8] or "", shown
+        )
     return out
 
 

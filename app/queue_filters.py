@@ -3,7 +3,8 @@
 A filter spec is one or more terms joined by ``+``: a name (``mine``, ``unassigned``,
 ``due-24h``, ``overdue``, ``open``; ``watch``, ``watch-24h``, ``watch-overdue`` for obligations
 other parties owe) or ``key:value`` (``jurisdiction:EU``, ``tier:High``,
-``partner:NAME``, ``status:triage``, ``assignee:NAME``).
+``partner:NAME``, ``status:triage``, ``status:all``, ``assignee:NAME``). "Open" is
+``app.workflow.OPEN_STATES``, the same everywhere.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from app import audit, cases
+from app import audit, cases, workflow
 from app.actor import Actor, Permission
 from app.cases import parse_status
 from app.errors import UsageError
@@ -23,18 +24,22 @@ from app.queue import QueueQuery
 from i18n import N_, _, ngettext
 from models import Case, CaseJurisdiction, CasePartner, CaseStatus, Deadline, Partner, utcnow
 
-CLOSED = (CaseStatus.CLOSED, CaseStatus.DUPLICATE, CaseStatus.REJECTED)
+# Where no clock runs any more (kept for the deadline engine and dashboard's obligations).
+CLOSED = tuple(s for s in CaseStatus if s in workflow.ENDED_STATES)
 SAVED: tuple[tuple[str, str], ...] = (
+    ("open", N_("All open cases")),
     ("mine", N_("My cases")),
     ("unassigned", N_("Unassigned")),
     ("due-24h", N_("Due within 24 hours")),
     ("overdue", N_("Overdue")),
-    ("open", N_("All open cases")),
     ("watch", N_("Watch: obligations others owe")),
 )
 # Obligations of other parties (a manufacturer's CRA report): tracked apart from ours.
 WATCH_TERMS = ("watch", "watch-24h", "watch-overdue")
 KEYED = ("jurisdiction", "tier", "partner", "status", "assignee")
+ALL_STATES = "all"  # status:all — every state, also where a term implies open ones
+# Terms that bring the open states with them (a deadline filter is about work still to do).
+_IMPLY_OPEN = ("unassigned", "due-24h", "overdue")
 
 
 @dataclass(frozen=True)
@@ -46,34 +51,38 @@ class FilterSpec:
 
 
 def _open() -> ColumnElement[bool]:
-    return Case.status.not_in(CLOSED)
+    return workflow.is_open()
 
 
 def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnElement[bool]]]:
+    """One term's query fields (``statuses``, ``assignee``, ``sort``) and extra SQL conditions;
+    a condition that no combo box can show is named in ``terms``."""
     name, sep, value = term.partition(":")
     name = name.strip().lower()
     value = value.strip()
+    opened = workflow.open_values()
     if not sep:
         if name == "mine":
             return {"assignee": "me"}, []
         if name == "unassigned":
-            return {"assignee": "unassigned"}, [_open()]
+            return {"assignee": "unassigned", "statuses": opened}, []
         if name in ("due-24h", "due"):
-            return {"sort": "next_deadline"}, [
-                _open(),
+            return {"sort": "next_deadline", "statuses": opened, "terms": "due-24h"}, [
                 Case.next_deadline_utc >= now,
                 Case.next_deadline_utc <= now + timedelta(hours=24),
             ]
         if name == "overdue":
-            return {"sort": "next_deadline"}, [_open(), Case.next_deadline_utc < now]
+            return {"sort": "next_deadline", "statuses": opened, "terms": "overdue"}, [
+                Case.next_deadline_utc < now
+            ]
         if name == "open":
-            return {}, [_open()]
+            return {"statuses": opened}, []
         if name in WATCH_TERMS:
-            return {}, [_open(), Case.id.in_(_watched(name, now))]
+            return {"statuses": opened}, [Case.id.in_(_watched(name, now))]
     elif value:
         if name == "jurisdiction":
             code = value.upper()
-            return {}, [
+            return {"terms": f"jurisdiction:{code}"}, [
                 or_(
                     Case.id.in_(
                         select(CaseJurisdiction.case_id).where(CaseJurisdiction.code == code)
@@ -83,10 +92,10 @@ def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnEleme
             ]
         if name == "tier":
             if value.lower() == "none":
-                return {}, [Case.tier.is_(None)]
-            return {}, [Case.tier == value.capitalize()]
+                return {"terms": "tier:none"}, [Case.tier.is_(None)]
+            return {"terms": f"tier:{value.capitalize()}"}, [Case.tier == value.capitalize()]
         if name == "partner":
-            return {}, [
+            return {"terms": f"partner:{value}"}, [
                 Case.id.in_(
                     select(CasePartner.case_id)
                     .join(Partner, Partner.id == CasePartner.partner_id)
@@ -94,7 +103,9 @@ def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnEleme
                 )
             ]
         if name == "status":
-            return {}, [Case.status == parse_status(value)]
+            if value.lower() == ALL_STATES:
+                return {"all": True}, []
+            return {"statuses": (parse_status(value).value,)}, []
         if name == "assignee":
             return {"assignee": value}, []
     raise UsageError(
@@ -119,23 +130,70 @@ def _watched(name: str, now: datetime) -> Select[int]:
 
 
 def parse(spec: str, now: datetime | None = None) -> FilterSpec:
-    """Turn ``mine+overdue`` or ``tier:High+status:triage`` into one ``QueueQuery``."""
+    """Turn ``mine+overdue`` or ``tier:High+status:triage`` into one ``QueueQuery``.
+
+    States narrow each other (``open+status:triage`` is triage); ``status:all`` lifts them."""
     now = now or utcnow()
     terms = [t for t in spec.split("+") if t.strip()]
     if not terms:
         raise UsageError(_("an empty filter"))
     fields: dict[str, object] = {}
     extra: list[ColumnElement[bool]] = []
+    named: list[str] = []
+    statuses: tuple[str, ...] | None = None
+    every_state = False
     for t in terms:
         f, conds = _term(t, now)
+        if f.pop("all", False):
+            every_state = True
+        wanted = f.pop("statuses", None)
+        if isinstance(wanted, tuple):
+            statuses = wanted if statuses is None else tuple(x for x in statuses if x in wanted)
+        term_name = f.pop("terms", None)
+        if isinstance(term_name, str) and term_name not in named:
+            named.append(term_name)
         fields.update(f)
         extra.extend(conds)
+    if every_state:
+        statuses = ()
+    elif statuses == ():
+        extra.append(false())  # states that exclude each other: nothing matches
     query = QueueQuery(
+        statuses=statuses or (),
         assignee=fields.get("assignee"),  # type: ignore[arg-type]
-        sort=str(fields.get("sort", "id")),
+        # Saved filters show work first, like the queue's default view.
+        sort=str(fields.get("sort", "next_deadline")),
         extra=tuple(extra),
+        terms=tuple(named),
     )
     return FilterSpec("+".join(t.strip() for t in terms), query)
+
+
+def spec_of(query: QueueQuery) -> str:
+    """The filter spec a query stands for (the inverse of ``parse`` for what it can express):
+    ``open``, ``unassigned``, ``overdue+status:triage``, ``tier:High+mine``; "" for everything."""
+    parts = list(query.terms)
+    states = set(query.statuses)
+    opened = set(workflow.open_values())
+    implied = any(t in _IMPLY_OPEN for t in parts)
+    assignee = query.assignee
+    if assignee == "unassigned" and states == opened:
+        parts.append("unassigned")
+        implied = True
+    elif assignee == "unassigned":
+        parts.append("assignee:unassigned")
+    elif assignee == "me":
+        parts.append("mine")
+    elif assignee:
+        parts.append(f"assignee:{assignee}")
+    if states == opened:
+        if not implied:
+            parts.insert(0, "open")
+    elif len(states) == 1:
+        parts.insert(0, f"status:{next(iter(states))}")
+    elif not states and implied:
+        parts.insert(0, f"status:{ALL_STATES}")
+    return "+".join(parts)
 
 
 def bulk_assign(
@@ -173,24 +231,36 @@ def restore_assignees(session: Session, actor: Actor, previous: dict[str, str | 
 
 
 def countdown(due: datetime | None, now: datetime | None = None) -> str:
-    """ "in 2 d 3 h", "in 45 min" or "overdue by 5 h": the queue's next-deadline countdown."""
+    """ "overdue 3 d", "due in 5 h", "due in 40 min": the queue's readable countdown, in the
+    largest unit that still says enough (days from two days on, hours from one hour on)."""
     if due is None:
         return ""
     now = now or utcnow()
-    delta = due - now
-    seconds = abs(int(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        span = _("{d} d {h} h").format(d=days, h=hours)
-    elif hours:
-        span = _("{h} h {m} min").format(h=hours, m=minutes)
+    seconds = int((due - now).total_seconds())
+    span = abs(seconds)
+    if span >= 2 * 86400:
+        n = span // 86400
+        late = ngettext("overdue {n} d", "overdue {n} d", n)
+        soon = ngettext("due in {n} d", "due in {n} d", n)
+    elif span >= 3600:
+        n = span // 3600
+        late = ngettext("overdue {n} h", "overdue {n} h", n)
+        soon = ngettext("due in {n} h", "due in {n} h", n)
     else:
-        span = ngettext("{m} minute", "{m} minutes", minutes).format(m=minutes)
-    if delta.total_seconds() < 0:
-        return _("overdue by {span}").format(span=span)
-    return _("in {span}").format(span=span)
+        n = max(span // 60, 1)
+        late = ngettext("overdue {n} min", "overdue {n} min", n)
+        soon = ngettext("due in {n} min", "due in {n} min", n)
+    return (late if seconds < 0 else soon).format(n=n)
+
+
+def urgency(due: datetime | None, now: datetime | None = None) -> str:
+    """The queue's colour scale: ``overdue``, ``due-24h`` (within a day), ``later`` or ""."""
+    if due is None:
+        return ""
+    left = (due - (now or utcnow())).total_seconds()
+    if left < 0:
+        return "overdue"
+    return "due-24h" if left <= 86400 else "later"
 
 
 def is_overdue(due: datetime | None, now: datetime | None = None) -> bool:

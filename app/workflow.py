@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement
+
+from models import Case
 from models import CaseStatus as S
 
 ALLOWED: dict[S, tuple[S, ...]] = {
@@ -17,7 +20,21 @@ ALLOWED: dict[S, tuple[S, ...]] = {
     S.REJECTED: (S.TRIAGE, S.CLOSED),
 }
 
+# The one definition of an open case: work still to do before disclosure. The queue's
+# default view and status filter, the saved filter "open", the dashboard and the CLI use it.
 OPEN_STATES = frozenset({S.NEW, S.TRIAGE, S.ACCEPTED, S.COORDINATING, S.REMEDIATION, S.NEEDS_INFO})
+# Where no clock runs any more; a disclosed case is not open, but may still owe a report.
+ENDED_STATES = frozenset({S.CLOSED, S.DUPLICATE, S.REJECTED})
+
+
+def open_values() -> tuple[str, ...]:
+    """The open states' values in workflow order (for ``QueueQuery.statuses``)."""
+    return tuple(s.value for s in S if s in OPEN_STATES)
+
+
+def is_open() -> ColumnElement[bool]:
+    """SQL: the case is open (see ``OPEN_STATES``)."""
+    return Case.status.in_([s for s in S if s in OPEN_STATES])
 
 
 def allowed_from(state: S) -> tuple[S, ...]:

@@ -58,6 +58,8 @@ class Case(Base):
         Index(
             "ix_case_dashboard", "assignee_id", "tier", "status", "created_at", "next_deadline_utc"
         ),
+        # The queue opens on open cases by next deadline: one covering range per state.
+        Index("ix_case_status_deadline", "status", "next_deadline_utc"),
         UniqueConstraint("year", "number", name="uq_case_year_number"),
     )
 

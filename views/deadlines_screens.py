@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QToolBar
 
+from app import queue_filters
 from app.deadlines.rules import builtin_rules, for_workspace
 from app.errors import AccordError
 from i18n import _
-from views import deadlines_delegate
-from views.dashboard import DashboardScreen
 from views.deadlines_panel import DeadlinesPanel
 from views.handover_screen import HandoverScreen
 from views.saved_filters import SavedFiltersBar
 
 if TYPE_CHECKING:
+    from views.dashboard import DashboardScreen
     from views.main_window import MainWindow
 
 
@@ -55,7 +55,7 @@ def install(window: MainWindow) -> None:
 
     bar = SavedFiltersBar(
         lambda: window.workspace,
-        window.model,
+        window.queue,
         lambda: _selected_keys(window),
         window.undo_stack,
         on_change=window.refresh_queue,
@@ -66,16 +66,21 @@ def install(window: MainWindow) -> None:
     toolbar.addWidget(bar)
     window.addToolBar(toolbar)
     window.unlocked.connect(bar.reload_analysts)
+    # The queue's own filter boxes and this bar say the same (issue 15); the queue paints
+    # its deadline countdown and chips itself (views/queue_view.py).
+    window.queue.filters_changed.connect(bar.show_spec)
+    bar.show_spec(queue_filters.spec_of(window.model.query))
     window.saved_filters = bar  # type: ignore[attr-defined]
-    window.deadline_delegate = deadlines_delegate.install(  # type: ignore[attr-defined]
-        window.queue.table, window.model
-    )
 
     window.add_tool(
         _("Shift handover"), lambda: HandoverScreen(lambda: window.workspace), "Ctrl+Shift+H"
     )
 
     def dashboard() -> DashboardScreen:
+        # Imported when first opened: its charting libraries cost seconds at start-up, before
+        # the queue's first rows (bench/queue.py, window open to first rows).
+        from views.dashboard import DashboardScreen
+
         screen = DashboardScreen(lambda: window.workspace)
 
         def open_queue(spec: str) -> None:

@@ -11,33 +11,37 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QWidget,
 )
 
-from app import analysts, cases
+from app import about as about_mod
+from app import analysts, cases, queue_filters
 from app import settings as settings_mod
 from app.casework import summary as case_summary
 from app.errors import AccordError, ConflictError
 from app.settings import Settings
 from app.workspace import Workspace
-from i18n import _, current_language
+from i18n import N_, _, current_language
 from i18n.labels import role_label
 from views import screens
 from views.autolock import IdleWatcher
 from views.case_detail import CaseDetailPane
 from views.failures import show_conflict
 from views.prefs import Prefs
-from views.queue_model import Formatter, QueueModel
+from views.queue_model import Formatter, QueueModel, status_label
 from views.queue_view import QueuePanel
 from views.undo_commands import AssignCommand, CaseCommand, TransitionCommand, execute
 from views.unlock_dialog import UnlockDialog
@@ -76,18 +80,35 @@ class MainWindow(QMainWindow):
         self.model = QueueModel(workspace, self._formatter(), parent=self)
         self.queue = QueuePanel(self.model, self.settings.search_delay_ms)
         self.detail = CaseDetailPane(self.model.formatter)
+        # The detail pane gives way to the queue's key columns: narrower than its content, it
+        # scrolls instead of pushing Tier, Next deadline and Assignee off screen.
+        self.detail_area = QScrollArea()
+        self.detail_area.setWidget(self.detail)
+        self.detail_area.setWidgetResizable(True)
+        self.detail_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail_area.setMinimumWidth(240)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.queue)
-        self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(self.detail_area)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setCollapsible(0, False)
         self.setCentralWidget(self.splitter)
+        # The user's split is kept (geometry only) shortly after each drag.
+        self._save_layout = QTimer(self)
+        self._save_layout.setSingleShot(True)
+        self._save_layout.setInterval(400)
+        self._save_layout.timeout.connect(self._remember_layout)
+        self.splitter.splitterMoved.connect(lambda _pos, _index: self._save_layout.start())
         self.analyst_label = QLabel()
         self.statusBar().addPermanentWidget(self.analyst_label)
 
         self.idle = IdleWatcher(IdleWatcher.minutes(self.settings.autolock_minutes), self)
         self.idle.idle.connect(self.lock)
         self.queue.case_selected.connect(self._on_case_selected)
+        self.queue.open_requested.connect(self._on_open_requested)
+        self.queue.assign_to_me_requested.connect(self._on_assign_to_me)
+        self.queue.move_requested.connect(self._on_move_requested)
         self.detail.transition_requested.connect(self._on_transition_requested)
         self.detail.assign_requested.connect(self._on_assign_requested)
         self.detail.tab_changed.connect(self._after_change)
@@ -95,7 +116,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.retranslate()
         self.resize(1280, 800)
-        self.prefs.restore_window(self, self.splitter, self.queue.table.horizontalHeader())
+        self._analysts: list[str] = []
+        # Column widths and order come back; the sort does not: the queue opens on work.
+        header = self.queue.table.horizontalHeader()
+        header.blockSignals(True)
+        restored = self.prefs.restore_window(self, self.splitter, header)
+        header.blockSignals(False)
+        self.queue.sync_sort_indicator()
+        if not restored:
+            self.fit_queue()
         self._load_analysts()
         self.model.refresh()
         self.idle.start()
@@ -148,6 +177,12 @@ class MainWindow(QMainWindow):
             return widget
         return None
 
+    def fit_queue(self) -> None:
+        """Give the queue the width of its key columns; the detail pane gets the rest."""
+        total = max(self.splitter.width(), self.width())
+        need = self.queue.table.key_columns_width()
+        self.splitter.setSizes([need, max(total - need, 0)])
+
     def refresh_queue(self) -> None:
         """Re-run the queue query (after a change elsewhere) and reload the shown case."""
         self.model.refresh()
@@ -172,6 +207,9 @@ class MainWindow(QMainWindow):
         self.refresh_action.setText(_("&Refresh queue"))
         self.find_action.setText(_("&Find cases"))
         self.about_action.setText(_("&About Accord"))
+        self.filters_menu.setTitle(_("Saved &filters"))
+        for action, (_name, label) in zip(self.filter_actions, self._filter_entries(), strict=True):
+            action.setText(_(label))
         self._update_formatter()
         self.queue.retranslate()
         self.detail.retranslate()
@@ -203,6 +241,19 @@ class MainWindow(QMainWindow):
         self.refresh_action = self.view_menu.addAction("", QKeySequence("F5"), self.refresh_queue)
         self.find_action = self.view_menu.addAction("", self.queue.focus_search)
         self.about_action = self.help_menu.addAction("", self._about)
+        # Ctrl+1 … Ctrl+9: the saved filters, shown beside their names in View.
+        self.filters_menu = self.view_menu.addMenu("")
+        self.filter_actions: list[QAction] = []
+        for number, (name, _label) in enumerate(self._filter_entries()[:9], start=1):
+            action = self.filters_menu.addAction("")
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setData(name)
+            action.triggered.connect(lambda _checked=False, n=name: self.queue.apply_spec(n))
+            self.filter_actions.append(action)
+
+    @staticmethod
+    def _filter_entries() -> list[tuple[str, str]]:
+        return [*queue_filters.SAVED, (f"status:{queue_filters.ALL_STATES}", N_("All cases"))]
 
     def _update_status(self) -> None:
         actor = self._ws.actor if self._ws else None
@@ -210,7 +261,7 @@ class MainWindow(QMainWindow):
             self.analyst_label.setText(_("locked"))
         else:
             self.analyst_label.setText(
-                _("{analyst} ({role})").format(
+                _("Unlocked by {analyst} · {role}").format(
                     analyst=actor.name, role=role_label(actor.role.value)
                 )
             )
@@ -262,7 +313,13 @@ class MainWindow(QMainWindow):
         self.queue.set_analysts(names)
 
     def _on_case_selected(self, case_id: int) -> None:
-        if not case_id or case_id == self.detail.case_id:
+        if not case_id:
+            # The shown case left the list (a filter, a search, a change): no stale pane
+            # with live buttons for a case the queue no longer shows.
+            if self.detail.case_id and self.model.row_of(self.detail.case_id) is None:
+                self.detail.clear()
+            return
+        if case_id == self.detail.case_id:
             return
         row = self.model.row_of(case_id)
         found = self.model.queue_row(row) if row is not None else None
@@ -339,6 +396,63 @@ class MainWindow(QMainWindow):
             )
         )
 
+    # -- the queue's context menu -------------------------------------------------------
+    def _on_open_requested(self, case_id: int) -> None:
+        self._on_case_selected(case_id)
+        self.detail.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_assign_to_me(self, keys: list[str]) -> None:
+        actor = self._ws.actor if self._ws else None
+        if actor is None or not keys:
+            return
+        # Several cases are one undo step; each is its own change (an analyst may take cases).
+        self.undo_stack.beginMacro(
+            _("assign {n} cases to {analyst}").format(n=len(keys), analyst=actor.name)
+        )
+        try:
+            for key in keys:
+                if not self._run(
+                    AssignCommand(
+                        lambda: self._ws,
+                        key,
+                        actor.name,
+                        on_change=self._after_change,
+                        on_error=self._show_error,
+                    )
+                ):
+                    break
+        finally:
+            self.undo_stack.endMacro()
+
+    def ask_reason(self, key: str, state: str) -> str | None:
+        """The reason a move needs (audited); None when the user cancels."""
+        text, ok = QInputDialog.getText(
+            self,
+            _("Move {key}").format(key=key),
+            _("Why does {key} move to {state}?").format(key=key, state=status_label(state)),
+            QLineEdit.EchoMode.Normal,
+        )
+        return text.strip() if ok and text.strip() else None
+
+    def _on_move_requested(self, key: str, state: str) -> None:
+        reason = self.ask_reason(key, state)
+        if reason is None:
+            return
+        self._run(
+            TransitionCommand(
+                lambda: self._ws,
+                key,
+                state,
+                reason,
+                on_change=self._after_change,
+                on_error=self._show_error,
+            )
+        )
+
+    def _remember_layout(self) -> None:
+        if self._ws is not None:
+            self.prefs.save_window(self, self.splitter, self.queue.table.horizontalHeader())
+
     # -- lock and unlock ------------------------------------------------------------------
     def lock(self) -> None:
         """Clear every case view, forget the key, and ask for the passphrase again."""
@@ -385,9 +499,14 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            if self.model.rowCount() and not self.queue.selected_case_id():
-                self.queue.select_row(0)
+            # The rows paint first; the most urgent case's detail (its tabs take a while)
+            # follows right after.
+            QTimer.singleShot(0, self._select_first)
             self.queue.table.setFocus()
+
+    def _select_first(self) -> None:
+        if self._ws is not None and self.model.rowCount() and not self.queue.selected_case_id():
+            self.queue.select_row(0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._ws is not None:
@@ -402,9 +521,19 @@ class MainWindow(QMainWindow):
             dialog.deleteLater()
         super().closeEvent(event)
 
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            _("About Accord"),
+    def about_text(self) -> str:
+        """Help → About: what Accord is, its version, the workspace and its schema revision."""
+        lines = [
             _("Accord coordinates the disclosure of vulnerabilities in AI systems, offline."),
-        )
+            _("Version {version}").format(version=about_mod.version()),
+        ]
+        if self._ws is not None:
+            info = about_mod.about(self._ws)
+            lines.append(_("Workspace: {place}").format(place=info.workspace))
+            lines.append(
+                _("Schema revision: {revision}").format(revision=info.schema_revision or "—")
+            )
+        return "\n".join(lines)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, _("About Accord"), self.about_text())

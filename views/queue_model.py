@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_datetime, format_timedelta
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
 
-from app import queue
+from app import queue, queue_filters
 from app.queue import COLUMN_KEYS, COLUMNS, QueueQuery, QueueRow
 from app.workspace import Workspace
 from i18n import N_, _
@@ -43,6 +44,23 @@ TIER_LABELS: dict[str, str] = {
     "Medium": N_("Medium"),
     "Low": N_("Low"),
     "Informational": N_("Informational"),
+}
+
+
+# Roles the queue's delegate paints from: chips for tier and TLP, the deadline's urgency.
+TIER_ROLE = Qt.ItemDataRole.UserRole + 1
+TLP_ROLE = Qt.ItemDataRole.UserRole + 2
+URGENCY_ROLE = Qt.ItemDataRole.UserRole + 3
+# The deadline column's colour scale (text, background): overdue, due within 24 h, later.
+URGENCY_COLOURS: dict[str, tuple[str, str]] = {
+    "overdue": ("#ffffff", "#b3261e"),
+    "due-24h": ("#3d2c00", "#ffd166"),
+    "later": ("#1b4d2b", "#dff3e4"),
+}
+URGENCY_LABELS: dict[str, str] = {
+    "overdue": N_("overdue"),
+    "due-24h": N_("due within 24 hours"),
+    "later": N_("due later"),
 }
 
 
@@ -74,6 +92,20 @@ class Formatter:
             value, format="short", tzinfo=ZoneInfo(self.time_zone or "UTC"), locale=self._locale()
         )
 
+    def exact(self, value: datetime | None) -> str:
+        """The full date and time with its zone, e.g. for a tooltip: "9 Dec 2026, 01:07 CET
+        (Europe/Berlin) · 00:07 UTC"."""
+        if value is None:
+            return "—"
+        zone = self.time_zone or "UTC"
+        local = format_datetime(
+            value, format="medium", tzinfo=ZoneInfo(zone), locale=self._locale()
+        )
+        if zone == "UTC":
+            return _("{time} UTC").format(time=local)
+        utc = format_datetime(value, format="HH:mm", tzinfo=ZoneInfo("UTC"), locale=self._locale())
+        return _("{time} ({zone}) · {utc} UTC").format(time=local, zone=zone, utc=utc)
+
     def age(self, since: datetime, now: datetime | None = None) -> str:
         delta = (now or datetime.now(UTC)) - since
         return format_timedelta(delta, threshold=1.0, locale=self._locale())
@@ -83,6 +115,7 @@ class QueueModel(QAbstractTableModel):
     """Read-only table of cases. Holds ids and at most ``cache_size`` fetched rows."""
 
     PAGE = 200
+    query_changed = Signal()  # after a new filter, search or sort (not after a refresh)
 
     def __init__(
         self,
@@ -96,7 +129,8 @@ class QueueModel(QAbstractTableModel):
         self._ws: Workspace | None = workspace
         self.formatter = formatter or Formatter()
         self.cache_size = max(cache_size, self.PAGE)
-        self._query = QueueQuery()
+        self._query = queue.default_query()
+        self.now: datetime | None = None  # fixed in tests; None means the wall clock
         self._ids: list[int] = []
         self._cache: OrderedDict[int, QueueRow] = OrderedDict()
         self.queries = 0  # row-page queries run (for tests and the benchmark)
@@ -114,6 +148,7 @@ class QueueModel(QAbstractTableModel):
         """Run a new filter/search/sort in SQL and show its ids."""
         self._query = query
         self.refresh()
+        self.query_changed.emit()
 
     def update_query(self, **changes: Any) -> None:
         self.set_query(replace(self._query, **changes))
@@ -157,6 +192,10 @@ class QueueModel(QAbstractTableModel):
         self._fetch_page(row)
         return self._cache.get(case_id)
 
+    def has_workspace(self) -> bool:
+        """Whether an analyst has the workspace unlocked (a locked queue is not "empty")."""
+        return self._ws is not None and self._ws.actor is not None
+
     def cached_rows(self) -> int:
         return len(self._cache)
 
@@ -178,12 +217,21 @@ class QueueModel(QAbstractTableModel):
             return str(section + 1)
         return None
 
+    _ROLES = (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.UserRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.FontRole,
+        TIER_ROLE,
+        TLP_ROLE,
+        URGENCY_ROLE,
+    )
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.UserRole,
-        ):
+        if not index.isValid() or role not in self._ROLES:
             return None
         row = self.queue_row(index.row())
         if row is None:
@@ -191,17 +239,27 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return row.id
         key = COLUMN_KEYS[index.column()]
+        if role == TIER_ROLE:
+            return row.tier or ""
+        if role == TLP_ROLE:
+            return row.tlp
+        urgency = queue_filters.urgency(row.next_deadline_utc, self.now)
+        if role == URGENCY_ROLE:
+            return urgency
+        if role in (
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.FontRole,
+        ):
+            return self._deadline_style(role, urgency) if key == "next_deadline" else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            if key == "next_deadline" and row.next_deadline_utc:
-                return row.next_deadline_utc.isoformat()
-            if key == "age":
-                return self.formatter.moment(row.created_at)
-            # Qt guesses whether a tooltip is rich text: a title is escaped into one.
-            return f"<p>{html.escape(row.title)}</p>" if key == "title" else None
+            return self._tooltip(row, key, urgency)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._accessible(row, key, urgency)
         return self._display(row, key)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMN_KEYS):
+        if not 0 <= column < len(COLUMN_KEYS) or COLUMN_KEYS[column] not in queue.SORTABLE:
             return
         self.set_query(
             replace(
@@ -224,10 +282,55 @@ class QueueModel(QAbstractTableModel):
         if key == "assignee":
             return row.assignee or "—"
         if key == "next_deadline":
-            return self.formatter.moment(row.next_deadline_utc)
+            return queue_filters.countdown(row.next_deadline_utc, self.now) or "—"
+        if key == "tlp":
+            return f"TLP:{row.tlp}"
         if key == "age":
             return self.formatter.age(row.created_at)
         return row.partners
+
+    def _tooltip(self, row: QueueRow, key: str, urgency: str) -> str | None:
+        if key == "next_deadline" and row.next_deadline_utc:
+            return "\n".join(
+                (self.formatter.exact(row.next_deadline_utc), _(URGENCY_LABELS[urgency]))
+            )
+        if key == "next_deadline":
+            return _("No deadline is running for this case.")
+        if key == "age":
+            return self.formatter.exact(row.created_at)
+        if key == "tlp":
+            return _("Traffic Light Protocol: who may receive this case")
+        # Qt guesses whether a tooltip is rich text: a title is escaped into one.
+        return f"<p>{html.escape(row.title)}</p>" if key == "title" else None
+
+    def _accessible(self, row: QueueRow, key: str, urgency: str) -> str:
+        """What a screen reader says for a cell whose meaning is partly a colour."""
+        shown = self._display(row, key)
+        if key == "tier":
+            return _("Tier: {tier}").format(tier=shown)
+        if key == "tlp":
+            return shown
+        if key == "next_deadline" and urgency:
+            return _("{countdown}, {urgency}, {time}").format(
+                countdown=shown,
+                urgency=_(URGENCY_LABELS[urgency]),
+                time=self.formatter.exact(row.next_deadline_utc),
+            )
+        return shown
+
+    @staticmethod
+    def _deadline_style(role: int, urgency: str) -> Any:
+        if not urgency:
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if urgency != "overdue":
+                return None
+            bold = QFont()
+            bold.setBold(True)
+            return bold
+        text, background = URGENCY_COLOURS[urgency]
+        colour = text if role == Qt.ItemDataRole.ForegroundRole else background
+        return QBrush(QColor(colour))
 
     def _fetch_page(self, row: int) -> None:
         if self._ws is None or self._ws.actor is None:

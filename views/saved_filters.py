@@ -1,7 +1,9 @@
 """Saved queue filters and bulk assignment for shift leads: an add-on bar for the queue.
 
-The bar drives the main window's queue model through its public ``set_query`` and reads the
-selection through a callable; bulk assignment is one undo step (one transaction each way).
+The bar drives the queue panel through its public ``set_query`` (the panel's own filter
+boxes follow) and shows whatever the panel reports through ``show_spec``, so the two bars
+always say the same. It reads the selection through a callable; bulk assignment of more than
+one case asks first (default No) and is one undo step (one transaction each way).
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from typing import Protocol
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from app import queue_filters
 from app.errors import AccordError
-from app.queue import QueueQuery
+from app.queue import QueueQuery, default_query
 from app.workspace import Workspace
-from i18n import _
+from i18n import _, ngettext
 
 WorkspaceGetter = Callable[[], Workspace | None]
 
@@ -111,7 +113,9 @@ class SavedFiltersBar(QWidget):
             self.filters.addItem(_(label), name)
         self.filters.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.filters.activated.connect(self._apply_current)
-        self.filters.lineEdit().returnPressed.connect(self._apply_current)
+        line = self.filters.lineEdit()
+        assert line is not None  # the combo box is editable
+        line.returnPressed.connect(self._apply_current)
         self.assignee = QComboBox()
         self.assignee.setObjectName("bulkAssignee")
         self.assign_button = QPushButton(_("Assign selected"))
@@ -129,6 +133,7 @@ class SavedFiltersBar(QWidget):
         lay.addWidget(self.assign_button)
         lay.addWidget(self.assign_all_button)
         lay.addWidget(self.message, 2)
+        self.confirm: Callable[[int, str], bool] = self._ask
         self.reload_analysts()
 
     def reload_analysts(self) -> None:
@@ -146,7 +151,8 @@ class SavedFiltersBar(QWidget):
     def apply(self, spec: str) -> bool:
         """Filter the queue by ``spec``; an unknown spec shows why and changes nothing."""
         try:
-            query = queue_filters.parse(spec).query if spec else QueueQuery()
+            # "(no filter)": every state, still most urgent first.
+            query = queue_filters.parse(spec).query if spec else everything()
         except AccordError as exc:
             self.message.setText(str(exc))
             self.error.emit(str(exc))
@@ -157,6 +163,15 @@ class SavedFiltersBar(QWidget):
         self.message.setText("")
         self.filter_applied.emit(spec)
         return True
+
+    def show_spec(self, spec: str) -> None:
+        """Show the filter the queue now stands for (after a change in the queue's own bar)."""
+        index = self.filters.findData(spec)
+        if index >= 0:
+            self.filters.setCurrentIndex(index)
+        else:
+            self.filters.setCurrentIndex(-1)
+            self.filters.setEditText(spec)
 
     def _apply_current(self, *_args: object) -> None:
         """A chosen item applies its filter; typed text is read as a filter spec."""
@@ -176,6 +191,9 @@ class SavedFiltersBar(QWidget):
             self.message.setText(_("select cases in the queue first"))
             return False
         analyst = self.assignee.currentData()
+        if len(keys) > 1 and not self.confirm(len(keys), self.assignee.currentText()):
+            self.message.setText(_("nothing assigned"))
+            return False
         cmd = BulkAssignCommand(self._workspace, keys, analyst, self._on_change)
         try:
             cmd.execute()
@@ -186,3 +204,24 @@ class SavedFiltersBar(QWidget):
         self.undo_stack.push(cmd)
         self.message.setText(cmd.text())
         return True
+
+    def _ask(self, n: int, target: str) -> bool:
+        """Ask before a change to many cases, naming the count and the target; No by default."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            _("Assign cases"),
+            ngettext("Assign {n} case to {target}?", "Assign {n} cases to {target}?", n).format(
+                n=n, target=target
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("confirmBulkAssign")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setInformativeText(_("Undo (Ctrl+Z) gives every case its previous assignee back."))
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def everything() -> QueueQuery:
+    """Every case in every state, next deadline first."""
+    return QueueQuery(sort=default_query().sort)

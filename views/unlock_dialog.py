@@ -28,14 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import analysts
 from app import workspace as ws_mod
 from app.errors import AccordError
 from app.identity.unlock import PassphraseChangeRequired
 from app.workspace import Workspace
-from i18n import _
+from i18n import N_, _
 from views import file_dialogs
 
 Opener = Callable[..., Workspace]
+ROLE_LABELS = {
+    "analyst": N_("analyst"),
+    "shift-lead": N_("shift lead"),
+    "coordinator": N_("coordinator"),
+}
 
 
 def default_opener(db_url: str | None, analyst: str | None = None) -> Opener:
@@ -183,7 +189,11 @@ class UnlockDialog(QDialog):
         """The default button: unlock, choose one's own passphrase, or (a team database) act
         as the chosen analyst."""
         if self._choosing_analyst:
-            self._act(self.analyst.currentText())
+            chosen = self.analyst.currentData()
+            if not chosen:
+                self.show_error(_("choose who you are first"))
+                return
+            self._act(str(chosen))
         elif self._one_time is not None:
             self.choose_own_passphrase()
         else:
@@ -197,7 +207,9 @@ class UnlockDialog(QDialog):
                 None if self.db_url else self.directory,
                 ws_mod.normalise_passphrase(self.passphrase.text()),
             )
-            names = ws.analyst_names() if ws.actor is None else []
+            # A team database has no key slots: who is working is chosen, with roles shown.
+            team = self._team(ws) if ws.actor is None else []
+            names = [name for name, _role in team]
         except PassphraseChangeRequired:
             # Right passphrase, but a one-time one: ask for the analyst's own.
             self._one_time = self.passphrase.text()
@@ -222,10 +234,20 @@ class UnlockDialog(QDialog):
         if len(names) == 1:
             return self._act(names[0])
         self.analyst.clear()
-        self.analyst.addItems(names)
+        # No one is preselected (the alphabetically first name was a trap on a shared desk).
+        self.analyst.addItem(_("Choose who you are…"), None)
+        for name, role in team:
+            label = _(ROLE_LABELS.get(role, role))
+            self.analyst.addItem(_("{name} — {role}").format(name=name, role=label), name)
         self._set_stage(choosing_analyst=True)
         self.analyst.setFocus()
         return True
+
+    @staticmethod
+    def _team(ws: Workspace) -> list[tuple[str, str]]:
+        """The active analysts of a team database with their roles, by name."""
+        with ws.session() as s:
+            return [(a.name, a.role) for a in analysts.list_all(s) if a.active]
 
     def choose_own_passphrase(self) -> bool:
         """The second step of a first unlock: re-wrap the slot under the analyst's own."""

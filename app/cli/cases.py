@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app import cases, queue
+from app import cases, queue, workflow
 from app.casework import view as case_view
 from app.cli import casework as casework_cmds
 from app.cli.context import CliContext
@@ -24,12 +24,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--status",
         action="append",
         default=[],
-        choices=[s.value for s in CaseStatus],
-        help=_("repeatable"),
+        choices=["open", *(s.value for s in CaseStatus)],
+        help=_("repeatable; 'open' is every state with work still to do"),
     )
     lp.add_argument("--assignee", help=_("an analyst, 'me' or 'unassigned'"))
     lp.add_argument("--search", default="", help=_("full-text search"))
-    lp.add_argument("--sort", default="id", choices=queue.COLUMN_KEYS)
+    lp.add_argument("--sort", default="id", choices=queue.SORTABLE)
     lp.add_argument("--desc", action="store_true")
     lp.add_argument("--limit", type=int, default=100)
     lp.set_defaults(handler=cmd_list)
@@ -65,8 +65,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
+    wanted: list[str] = []
+    for status in args.status:
+        wanted += workflow.open_values() if status == "open" else [status]
     q = queue.QueueQuery(
-        statuses=tuple(args.status),
+        statuses=tuple(dict.fromkeys(wanted)),  # in order, once each
         assignee=args.assignee,
         text=args.search,
         sort=args.sort,

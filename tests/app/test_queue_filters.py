@@ -90,10 +90,16 @@ def test_bulk_assign_needs_a_shift_lead(ws: Workspace) -> None:
 
 def test_countdown() -> None:
     now = datetime(2026, 11, 27, 12, tzinfo=UTC)
-    assert queue_filters.countdown(now + timedelta(days=2, hours=3), now) == "in 2 d 3 h"
-    assert queue_filters.countdown(now + timedelta(minutes=45), now) == "in 45 minutes"
-    assert queue_filters.countdown(now - timedelta(hours=5), now) == "overdue by 5 h 0 min"
+    assert queue_filters.countdown(now + timedelta(days=2, hours=3), now) == "due in 2 d"
+    assert queue_filters.countdown(now + timedelta(hours=30), now) == "due in 30 h"
+    assert queue_filters.countdown(now + timedelta(minutes=45), now) == "due in 45 min"
+    assert queue_filters.countdown(now - timedelta(hours=5), now) == "overdue 5 h"
+    assert queue_filters.countdown(now - timedelta(days=3, hours=1), now) == "overdue 3 d"
     assert queue_filters.countdown(None, now) == ""
+    assert queue_filters.urgency(now - timedelta(minutes=1), now) == "overdue"
+    assert queue_filters.urgency(now + timedelta(hours=23), now) == "due-24h"
+    assert queue_filters.urgency(now + timedelta(hours=25), now) == "later"
+    assert queue_filters.urgency(None, now) == ""
 
 
 def test_cli_queue(initialised_cli) -> None:  # type: ignore[no-untyped-def]
@@ -112,3 +118,91 @@ def test_cli_queue(initialised_cli) -> None:  # type: ignore[no-untyped-def]
     assert r.json()["assigned"] == ["ACC-2026-0001", "ACC-2026-0002"]  # type: ignore[index]
     assert len(cli("queue", "--filter", "mine", "--json").json()) == 2  # type: ignore[arg-type]
     assert cli("queue", "--filter", "nonsense").code == 2
+
+
+def test_one_definition_of_open(ws: Workspace) -> None:
+    """The status filter's "open", the saved filter "open" and the dashboard agree: a disclosed
+    case is not open (issue 15 listed 138, 154 and a third count for one workspace)."""
+    from app import dashboard, workflow
+    from models import CaseStatus
+
+    with ws.session() as s:
+        actor = ws.require_actor()
+        for status in CaseStatus:
+            cases.create_case(s, actor, f"a {status.value} case", status=status)
+    open_keys = _keys(ws, "open")
+    with ws.session() as s:
+        by_status = {
+            r.key
+            for r in queue.page(s, queue.QueueQuery(statuses=workflow.open_values()), ws.actor)
+        }
+        default = {r.key for r in queue.page(s, queue.default_query(), ws.actor)}
+        chart = dashboard.by_tier_status(s)
+    assert open_keys == by_status == default
+    assert len(open_keys) == len(workflow.OPEN_STATES) == 6
+    assert sum(sum(row) for row in chart.values) == 6
+    assert "disclosed" not in chart.series
+
+
+def test_spec_round_trip() -> None:
+    """Each saved filter's query describes itself again, so the two filter bars agree."""
+    for name, _label in queue_filters.SAVED:
+        assert queue_filters.spec_of(queue_filters.parse(name).query) == name
+    for spec in ("overdue+status:triage", "tier:High+mine", "status:all+overdue", "open"):
+        query = queue_filters.parse(spec).query
+        again = queue_filters.parse(queue_filters.spec_of(query)).query
+        assert (again.statuses, again.assignee, again.terms) == (
+            query.statuses,
+            query.assignee,
+            query.terms,
+        )
+    assert queue_filters.spec_of(queue.QueueQuery()) == ""
+    assert queue_filters.spec_of(queue.default_query()) == "open"
+    assert queue_filters.parse("open+status:triage").query.statuses == ("triage",)
+    assert queue_filters.parse("open+status:closed").query.statuses == ()  # nothing matches
+
+
+def test_default_order_is_overdue_first(any_ws: Workspace) -> None:
+    """Next deadline first, cases without one last, on every backend."""
+    ws = any_ws
+    now = utcnow()
+    with ws.session() as s:
+        actor = ws.require_actor()
+        made = {}
+        for name, hours in (("none", None), ("later", 50), ("overdue", -30), ("soon", 3)):
+            c = cases.create_case(s, actor, name)
+            c.next_deadline_utc = now + timedelta(hours=hours) if hours is not None else None
+            made[name] = c.key
+        s.flush()
+    for query in (queue.default_query(), queue.QueueQuery(sort="next_deadline")):
+        with ws.session() as s:
+            order = [r.key for r in queue.page(s, query, ws.actor)]
+        assert order == [made[n] for n in ("overdue", "soon", "later", "none")]
+    with ws.session() as s:
+        desc = queue.QueueQuery(sort="next_deadline", descending=True)
+        order = [r.key for r in queue.page(s, desc, ws.actor)]
+    assert order == [made[n] for n in ("later", "soon", "overdue", "none")]
+
+
+def test_cli_open_status(initialised_cli) -> None:  # type: ignore[no-untyped-def]
+    cli = initialised_cli
+    cli("case", "new", "--title", "a")
+    cli("case", "new", "--title", "b")
+    assert cli("case", "transition", "ACC-2026-0002", "rejected", "--reason", "spam").code == 0
+    rows = cli("cases", "list", "--status", "open", "--json").json()
+    assert [x["id"] for x in rows] == ["ACC-2026-0001"]  # type: ignore[index]
+    assert rows[0]["tlp"] == "CLEAR"  # type: ignore[index]
+
+
+@pytest.mark.postgres
+def test_analyst_list_needs_no_as_on_a_team_database(cli, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli("--db", pg_url, "init", "--org", "Team", "--analyst", "alice").code == 0
+    added = cli("--db", pg_url, "--as", "alice", "analyst", "add", "bob", "--role", "analyst")
+    assert added.code == 0, added.err
+    assert cli("--db", pg_url, "case", "new", "--title", "x").code == 2  # others still need it
+    listed = cli("--db", pg_url, "analyst", "list", "--json")
+    assert listed.code == 0, listed.err
+    assert [(a["name"], a["role"]) for a in listed.json()] == [  # type: ignore[index]
+        ("alice", "coordinator"),
+        ("bob", "analyst"),
+    ]

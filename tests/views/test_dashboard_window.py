@@ -79,11 +79,11 @@ def test_deadlines_tab_and_handover_tool(qtbot, window, tmp_path: Path) -> None:
 def test_queue_countdown_and_overdue_highlight(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
+    from app.queue import COLUMN_KEYS
     from models import utcnow
-    from views.deadlines_delegate import DEADLINE_COLUMN, OVERDUE
+    from views.queue_model import URGENCY_COLOURS, URGENCY_ROLE
 
+    column = COLUMN_KEYS.index("next_deadline")
     ws = window.workspace
     with ws.session() as s:
         dl.set_jurisdictions(s, ws.require_actor(), "ACC-2026-0001", ["CN"], [])
@@ -93,21 +93,19 @@ def test_queue_countdown_and_overdue_highlight(qtbot, window) -> None:  # type: 
             s, ws.require_actor(), "ACC-2026-0001", "reported", utcnow() - timedelta(days=14)
         )
     window.refresh_queue()
-    row = window.model.row_of(window.model.queue_row(0).id)  # rows are sorted by case id
-    assert window.model.queue_row(row).key == "ACC-2026-0001"
-    delegate = window.deadline_delegate
-    assert delegate.state(row) == "overdue"
-    option = QStyleOptionViewItem()
-    delegate.initStyleOption(option, window.model.index(row, DEADLINE_COLUMN))
-    assert "overdue by" in option.text
-    assert option.backgroundBrush.color() == OVERDUE
-    # A case without clocks (e.g. one loaded in bulk before any recompute) shows nothing.
+    model = window.model
+    row = next(r for r in range(model.rowCount()) if model.queue_row(r).key == "ACC-2026-0001")
+    cell = window.model.index(row, column)
+    assert cell.data(URGENCY_ROLE) == "overdue"
+    assert cell.data().startswith("overdue ")
+    background = cell.data(Qt.ItemDataRole.BackgroundRole).color().name()
+    assert background == URGENCY_COLOURS["overdue"][1]
+    # A case without clocks (e.g. one loaded in bulk before any recompute) shows a dash.
     from app import cases
 
     with ws.session() as s:
         cases.get_case(s, window.model.queue_row(1).key).next_deadline_utc = None
     window.refresh_queue()
-    other = QStyleOptionViewItem()
-    delegate.initStyleOption(other, window.model.index(1, DEADLINE_COLUMN))
-    assert delegate.state(1) == ""
-    assert "·" not in other.text
+    last = window.model.rowCount() - 1  # undated cases come last
+    assert window.model.index(last, column).data(URGENCY_ROLE) == ""
+    assert window.model.index(last, column).data() == "—"

@@ -39,6 +39,7 @@ def test_ctrl_click_three_rows_and_assign(qtbot, window) -> None:  # type: ignor
     assert window.queue.selected_case_id() == window.model.case_id(2)
 
     bar = window.saved_filters
+    bar.confirm = lambda _n, _target: True  # the dialog itself: test_queue_screen.py
     bar.assignee.setCurrentIndex(bar.assignee.findData("bob"))
     depth = window.undo_stack.count()
     qtbot.mouseClick(bar.assign_button, Qt.MouseButton.LeftButton)

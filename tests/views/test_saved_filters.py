@@ -56,6 +56,8 @@ def _bar(qtbot, ws: Workspace):  # type: ignore[no-untyped-def]
         lambda: ws, fake, lambda: list(fake.selection), stack, all_keys=lambda: sorted(fake.keys())
     )
     qtbot.addWidget(bar)
+    # Bulk changes ask first; tests/views/test_queue_screen.py answers the real dialog.
+    bar.confirm = lambda _n, _target: True
     return bar, fake, stack
 
 
