@@ -78,7 +78,7 @@ def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnEleme
         if name == "open":
             return {"statuses": opened}, []
         if name in WATCH_TERMS:
-            return {"statuses": opened}, [Case.id.in_(_watched(name, now))]
+            return {"statuses": opened, "terms": name}, [Case.id.in_(_watched(name, now))]
     elif value:
         if name == "jurisdiction":
             code = value.upper()
@@ -175,7 +175,7 @@ def spec_of(query: QueueQuery) -> str:
     parts = list(query.terms)
     states = set(query.statuses)
     opened = set(workflow.open_values())
-    implied = any(t in _IMPLY_OPEN for t in parts)
+    implied = any(t in _IMPLY_OPEN or t in WATCH_TERMS for t in parts)
     assignee = query.assignee
     if assignee == "unassigned" and states == opened:
         parts.append("unassigned")

@@ -30,6 +30,7 @@ def _seed(ws: Workspace) -> dict[str, str]:
         s.add(p)
         s.flush()
         s.add(CasePartner(case_id=cases.get_case(s, k["c1"]).id, partner_id=p.id))
+        dl.set_roles(s, a, k["c1"], [("manufacturer", "Vendor X")], [])  # the CRA's holder
         dl.set_jurisdictions(s, a, k["c1"], ["EU"], [], now=NOW)
         dl.set_fact(s, a, k["c1"], "exploited-aware", NOW - timedelta(hours=1), now=NOW)
         closed = cases.create_case(s, a, "closed", created_at=NOW - timedelta(days=1))

@@ -104,6 +104,7 @@ def test_deadline_met_from_a_stale_view_is_refused(ws: Workspace) -> None:
     reported = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
     rule = "cn-rmsv-7-2-miit-report"
     with ws.session() as s:
+        dl.set_roles(s, alice, key, [("manufacturer", "Vendor X")], [])  # the MIIT's holder
         dl.set_jurisdictions(s, alice, key, ["CN"], [])
         dl.set_fact(s, alice, key, "reported", reported)
         view = next(v for v in dl.deadlines(s, alice, key) if v.rule == rule)

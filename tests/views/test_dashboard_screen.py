@@ -32,6 +32,7 @@ def _seed(ws: Workspace) -> None:
         cases.assign(s, a, "ACC-2026-0001", "bob")
         cases.assign(s, a, "ACC-2026-0002", "bob")
         cases.transition(s, a, "ACC-2026-0002", "triage", "go")
+        dl.set_roles(s, a, "ACC-2026-0003", [("manufacturer", "Vendor X")], [])  # the CRA's holder
         dl.set_jurisdictions(s, a, "ACC-2026-0003", ["EU"], [])
         dl.set_fact(s, a, "ACC-2026-0003", "exploited-aware", now - timedelta(hours=1))
 

@@ -86,6 +86,7 @@ def test_summary_first_sections_collapsed_and_opened_by_keyboard(qtbot, ws: Work
     with ws.session() as s:
         a = ws.require_actor()
         key = cases.create_case(s, a, "Exfiltration through the summariser").key
+        dl.set_roles(s, a, key, [("manufacturer", "Vendor X")], [])  # the CRA's holder
         dl.set_jurisdictions(s, a, key, ["EU"], [])
         dl.set_fact(s, a, key, "exploited-aware", utcnow() - timedelta(hours=30))
     screen = HandoverScreen(lambda: ws)

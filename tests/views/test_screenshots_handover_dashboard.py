@@ -47,8 +47,12 @@ def _seed(ws: Workspace) -> None:
         for i in range(6):
             c = cases.create_case(s, a, f"Prompt injection through a shared calendar invite {i}")
             c.tier, c.tier_rank = ("High", 4) if i % 2 else ("Critical", 5)
+        dl.set_roles(s, a, "ACC-2026-0001", [("manufacturer", "Vendor X")], [])
         dl.set_jurisdictions(s, a, "ACC-2026-0001", ["EU"], [])
         dl.set_fact(s, a, "ACC-2026-0001", "exploited-aware", now - timedelta(hours=30))
+        # Our own acknowledgement is overdue too (the CRA's reports are the maker's to file).
+        dl.set_fact(s, a, "ACC-2026-0001", "reported", now - timedelta(days=14))
+        dl.set_roles(s, a, "ACC-2026-0002", [("manufacturer", "Vendor X")], [])
         dl.set_jurisdictions(s, a, "ACC-2026-0002", ["EU"], [])
         dl.set_fact(s, a, "ACC-2026-0002", "exploited-aware", now - timedelta(hours=2))
         handover.new(s, a)
