@@ -54,7 +54,8 @@ def demo_workspace(count: int) -> Workspace:
                 ws.require_actor(),
                 count=count,
                 label="demo",
-                now=datetime(2026, 11, 27, 9, 0, tzinfo=UTC),
+                # Today: the queue's countdowns are computed against the real clock.
+                now=datetime.now(UTC).replace(second=0, microsecond=0),
             )
         return ws
     ws = ws_mod.create(None, None, "CERT-Demo", "alice", db_url="sqlite://")
