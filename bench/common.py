@@ -141,7 +141,8 @@ class Chain:
         case_key: str | None, details: dict[str, Any],
     ) -> dict[str, Any]:  # fmt: skip
         self.seq += 1
-        ev = {"seq": self.seq, "at": at.isoformat(), "actor": actor, "action": action,
+        ev: dict[str, Any] = {"seq": self.seq, "at": at.isoformat(), "actor": actor,
+              "action": action,
               "entity": entity, "entity_id": str(entity_id), "case": case_key,
               "details": details, "prev_hash": self.prev}  # fmt: skip
         ev["hash"] = audit.event_hash(ev)
@@ -158,10 +159,14 @@ def fill(
     seed: int = 7,
     batch: int = 5000,
     progress: Callable[[int], None] | None = None,
+    staff: tuple[list[int], list[str]] | None = None,
+    actor: str = FIRST,
 ) -> float:
     """Insert ``n`` cases (with reports, search documents and audit events) into a migrated,
-    empty workspace; returns the seconds spent inserting (row generation excluded)."""
-    analysts, partners = people(engine)
+    empty workspace; returns the seconds spent inserting (row generation excluded).
+    ``staff``: (analyst ids, partner names) already there (else the demo's are added);
+    ``actor``: the analyst named in the audit events."""
+    analysts, partners = staff if staff is not None else people(engine)
     with engine.connect() as conn:
         last = conn.execute(
             select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -178,8 +183,8 @@ def fill(
             reports.append(report)
         for c in cases:
             at = c["created_at"]
-            events.append(chain.event(at, FIRST, "case.create", "case", c["id"], c["key"], {}))
-            events.append(chain.event(at, FIRST, "report.import", "case", c["id"], c["key"],
+            events.append(chain.event(at, actor, "case.create", "case", c["id"], c["key"], {}))
+            events.append(chain.event(at, actor, "report.import", "case", c["id"], c["key"],
                                       {"report": c["id"]}))  # fmt: skip
         t0 = time.perf_counter()
         with engine.begin() as conn:
@@ -191,6 +196,14 @@ def fill(
         done += len(cases)
         if progress:
             progress(done)
+    if engine.dialect.name == "postgresql":
+        # Ids were given explicitly: move the sequences past them for the rows made later.
+        with engine.begin() as conn:
+            for table in ("case", "report"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f'(SELECT max(id) FROM "{table}"))'
+                )
     return spent
 
 
@@ -200,7 +213,8 @@ def build(engine: Engine, n: int, progress: Callable[[int], None] | None = None)
     seconds = fill(engine, n, progress=progress)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("PRAGMA optimize")
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA optimize")
     return seconds
 
 
