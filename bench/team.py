@@ -84,14 +84,18 @@ def _pct(values: list[float], q: float) -> float | None:
 
 # -- the analyst processes --------------------------------------------------------------------
 class LockClock:
-    """Time spent in the audit chain's advisory lock statement, measured around it."""
+    """Time spent waiting for the audit chain's advisory lock (measured around the statement
+    that takes it), and how long it was then held (to the end of the commit)."""
 
     def __init__(self, engine: Any) -> None:
         from sqlalchemy import event
 
         self.waits: list[float] = []
+        self.holds: list[float] = []
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "commit", self._end)
+        event.listen(engine, "rollback", self._end)
 
     def _before(self, conn: Any, cursor: Any, statement: str, *a: Any) -> None:
         if ADVISORY_LOCK in statement:
@@ -100,7 +104,15 @@ class LockClock:
     def _after(self, conn: Any, cursor: Any, statement: str, *a: Any) -> None:
         t0 = conn.info.pop("lock_t0", None)
         if t0 is not None:
-            self.waits.append((time.perf_counter() - t0) * 1000)
+            now = time.perf_counter()
+            self.waits.append((now - t0) * 1000)
+            conn.info["lock_held"] = now
+
+    def _end(self, conn: Any) -> None:
+        # Fired before the COMMIT is sent: the commit's own time is not counted.
+        t0 = conn.info.pop("lock_held", None)
+        if t0 is not None:
+            self.holds.append((time.perf_counter() - t0) * 1000)
 
 
 def _chain_mode(mode: str) -> None:
@@ -210,7 +222,7 @@ def run_analyst(url: str, seconds: float, think: float, seed: int) -> dict[str, 
     return {
         "analyst": actor.name, "latencies_ms": lat, "done": done, "conflicts": conflicts,
         "errors": errors, "transitions": transitions, "notes": notes_added,
-        "lock_waits_ms": clock.waits,
+        "lock_waits_ms": clock.waits, "lock_holds_ms": clock.holds,
     }  # fmt: skip
 
 
@@ -231,7 +243,7 @@ def run_importer(url: str, folder: str) -> dict[str, Any]:
         "documents": result.total, "imported": result.imported,
         "duplicates": result.duplicates, "rejected": len(result.rejected),
         "seconds": round(seconds, 2), "documents_per_second": round(result.total / seconds, 1),
-        "lock_waits_ms": clock.waits,
+        "lock_waits_ms": clock.waits, "lock_holds_ms": clock.holds,
     }  # fmt: skip
 
 
@@ -439,6 +451,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
                        "conflicts": sum(r["conflicts"].get(kind, 0) for r in results)}  # fmt: skip
     every = [x for k in INTERACTIVE for x in per.get(k, [])]
     waits = [w for r in results for w in r["lock_waits_ms"]]
+    holds = [h for r in results for h in r["lock_holds_ms"]]
     errors: collections.Counter[str] = collections.Counter()
     for r in results:
         errors.update(r["errors"])
@@ -450,6 +463,8 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
                                "p50": _pct(waits, 50), "p95": _pct(waits, 95),
                                "p99": _pct(waits, 99),
                                "max": round(max(waits), 1) if waits else None},
+        "audit_lock_held_ms": {"n": len(holds), "p50": _pct(holds, 50), "p95": _pct(holds, 95),
+                               "max": round(max(holds), 1) if holds else None},
         "errors": dict(errors),
     }  # fmt: skip
 
@@ -472,12 +487,16 @@ def report(fig: dict[str, Any]) -> None:
     w = s["audit_lock_wait_ms"]
     print(f"audit lock (ms, around pg_advisory_xact_lock): n={w['n']} p50={w['p50']} "
           f"p95={w['p95']} p99={w['p99']} max={w['max']} total={w['total_s']} s")  # fmt: skip
+    h = s["audit_lock_held_ms"]
+    print(f"audit lock held by analysts (ms, to the commit): n={h['n']} p50={h['p50']} "
+          f"p95={h['p95']} max={h['max']}")  # fmt: skip
     print(f"pg_stat_activity samples: {fig['locks']}")
     if fig.get("import"):
         im = fig["import"]
         print(f"import: {im.get('documents')} documents in {im.get('seconds')} s "
               f"({im.get('documents_per_second')}/s), imported {im.get('imported')}, "
-              f"audit lock waited {im.get('lock_wait_total_s')} s")  # fmt: skip
+              f"audit lock waited {im.get('lock_wait_total_s')} s, "
+              f"held {im.get('lock_held')}")  # fmt: skip
     else:
         print(f"import: skipped ({fig.get('import_skipped')})")
     if s["errors"]:
@@ -575,6 +594,10 @@ def main(argv: list[str] | None = None) -> int:
             waits = imported.pop("lock_waits_ms")
             imported["lock_wait_total_s"] = round(sum(waits) / 1000, 2)
             imported["lock_wait_max_ms"] = round(max(waits), 1) if waits else None
+            holds = imported.pop("lock_holds_ms")
+            imported["lock_held"] = {"n": len(holds), "p50_ms": _pct(holds, 50),
+                                     "p95_ms": _pct(holds, 95),
+                                     "max_ms": round(max(holds), 1) if holds else None}  # fmt: skip
         wall = time.perf_counter() - t0
         sampler.stop.set()
         sampler.join()
