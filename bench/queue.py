@@ -31,7 +31,7 @@ from common import OUT, PASSPHRASE, Timer
 
 WS_DIR = OUT / "queue-ws"
 META = WS_DIR / "bench-meta.json"
-BUILDER_VERSION = 2
+BUILDER_VERSION = 3
 VISIBLE = 40  # rows on a tall screen
 TARGETS = {"first_rows_ms": 300, "sort_ms": 150, "filter_ms": 150, "search_ms": 100,
            "scroll_end_ms": 150, "peak_rss_mb": 500, "cipher_ratio": 1.5}  # fmt: skip
