@@ -241,10 +241,16 @@ def fill(
     return spent
 
 
-def build(engine: Engine, n: int, progress: Callable[[int], None] | None = None) -> float:
+def build(
+    engine: Engine,
+    n: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    reports_per_case: int = 1,
+) -> float:
     """Migrate a fresh engine and fill it; returns the insert seconds."""
     migrate(engine)
-    seconds = fill(engine, n, progress=progress)
+    seconds = fill(engine, n, progress=progress, reports_per_case=reports_per_case)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
         if engine.dialect.name == "sqlite":
