@@ -3,7 +3,9 @@
 On a team server every appender serialises on one advisory lock while it reads the chain's
 tail and appends after it. The lock is taken at commit, not at the first event: events are
 kept in the session until then and chained in one insert, so the lock is held for that insert
-and the commit only, not for a whole import batch (bench/team.py measures both).
+and the commit only, not for a whole import batch (bench/team.py measures both). An event's
+``at`` is when it was recorded, its ``seq`` the order of the commits: across writers ``at``
+may step back by as long as a transaction took.
 """
 
 from __future__ import annotations

@@ -33,10 +33,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# This file is named like the standard library's queue (which psycopg's pool and
+# multiprocessing import): load that one first, before bench/ is on the path for ``common``.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+import queue as _stdlib_queue  # noqa: E402, F401
 
-import common
-from common import OUT, PASSPHRASE, Timer
+sys.path.insert(0, str(_BENCH))
+import common  # noqa: E402
+from common import OUT, PASSPHRASE, Timer  # noqa: E402
 
 WS_DIR = OUT / "queue-ws"
 META = WS_DIR / "bench-meta.json"
