@@ -45,8 +45,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_status_updated", "status", "updated_at"),
         Index("ix_case_tier_rank", "tier_rank"),
-        # With the status: the overdue and due-24h filters are answered from the index alone.
-        Index("ix_case_next_deadline_status", "next_deadline_utc", "status"),
+        # The overdue and due-24h filters are answered from these alone, in their order (the
+        # id is spelled out for PostgreSQL; SQLite has it in every index anyway).
+        Index("ix_case_next_deadline_status", "next_deadline_utc", "id", "status"),
         Index("ix_case_created", "created_at"),
         Index("ix_case_title", "title"),
         Index("ix_case_assignee", "assignee_id"),
@@ -54,7 +55,7 @@ class Case(Base):
         # Covering indexes for the 200,000-case queue (bench/queue.py): the status filter and
         # sort in key order, and key order for full-text hits without reading the wide rows.
         Index("ix_case_status_key", "status", "year", "number"),
-        Index("ix_case_tier_key", "tier", "year", "number"),
+        Index("ix_case_tier_key", "tier", "year", "number", "id"),
         Index("ix_case_id_key", "id", "year", "number"),
         UniqueConstraint("year", "number", name="uq_case_year_number"),
     )
