@@ -20,8 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event, insert, select, text
+from sqlalchemy import ClauseElement, Table, event, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql import util as sql_util
 
 from app import files, txcache
 from app.actor import Actor
@@ -244,8 +245,19 @@ def _drop_at_end(session: Session, ended: SessionTransaction) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _write_before_reading(state: ORMExecuteState) -> None:
     """A read of the chain in the transaction sees the events it recorded, chained."""
-    if state.session.info.get(_PENDING) and any(m.class_ is AuditEvent for m in state.all_mappers):
+    if state.session.info.get(_PENDING) and _reads_chain(state):
         write_pending(state.session)
+
+
+def _reads_chain(state: ORMExecuteState) -> bool:
+    """The statement reads events: as entities, or a column of them anywhere (an aggregate,
+    a subquery)."""
+    if any(m.class_ is AuditEvent for m in state.all_mappers):
+        return True
+    stmt = state.statement
+    if not isinstance(stmt, ClauseElement):
+        return False
+    return any(getattr(t, "name", None) == _EVENTS.name for t in sql_util.find_tables(stmt))
 
 
 def _append(session: Session, dated: list[tuple[Actor, Event, datetime]]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import audit, cases
 from app import workspace as ws_mod
@@ -112,6 +112,9 @@ def test_reads_in_the_transaction_see_its_events(team_ws: Workspace) -> None:
         assert [e["action"] for e in cases.history(s, key)][:1] == ["case.transition"]
         seq, head = audit.head(s)
         assert s.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq)) == head
+        audit.record(s, actor, "bench.counted", "case", 1)
+        # Also inside an aggregate (the handover's "since" reads max(seq)).
+        assert s.scalar(select(func.max(AuditEvent.seq))) == seq + 1
         details = {"from": "triage", "to": "accepted", "reason": "x"}
         audit.record(s, actor, "bench.mutated", "case", 1, details=details)
         details["to"] = "changed after recording"  # the event keeps what was recorded
