@@ -76,6 +76,18 @@ def _meta_ok(path: Path, n: int, per_case: int) -> bool:
                 and meta.get("head") == _head() and meta.get("complete"))  # fmt: skip
 
 
+def _file_key() -> str:
+    """The built file's key: the passphrase until the first measure gave it key slots (as
+    ``open_workspace`` does for a coordinator), then the random key the bench's slot opens."""
+    from app.identity import keyslots
+
+    slots = keyslots.read(WS_DIR / keyslots.SLOTS_FILE)
+    if slots is None:
+        return PASSPHRASE
+    opened = keyslots.open_slots(slots, PASSPHRASE)
+    return keyslots.raw_key_literal(opened.db_key) if opened is not None else PASSPHRASE
+
+
 def _valid(n: int, per_case: int = 1) -> bool:
     db = WS_DIR / "workspace.accord"
     if not (db.exists() and _meta_ok(META, n, per_case)):
@@ -84,7 +96,7 @@ def _valid(n: int, per_case: int = 1) -> bool:
     from app.storage import sqlcipher_engine
     from models import Base
 
-    engine = sqlcipher_engine(db, PASSPHRASE)
+    engine = sqlcipher_engine(db, _file_key())
     try:
         with engine.connect() as conn:
             have = set(conn.exec_driver_sql(
@@ -270,7 +282,12 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
 
     _app = QApplication.instance() or QApplication([])
     from app import queue_filters
+    from app.identity import keyslots
 
+    if not url and not (WS_DIR / keyslots.SLOTS_FILE).exists():
+        # Built with the passphrase as its key: the coordinator's first unlock gives it key
+        # slots (and rekeys it) once, untimed, as it would on a real workstation.
+        ws_mod.open_workspace(WS_DIR, PASSPHRASE, analyst=common.FIRST).lock()
     with Timer() as unlock:
         if url:
             ws = _open_pg(url)
