@@ -221,7 +221,10 @@ def _inside(savepoint: SessionTransaction | None, ended: SessionTransaction) -> 
 
 @event.listens_for(Session, "before_commit")
 def _chain_at_commit(session: Session) -> None:
-    if not session.in_nested_transaction():  # the outermost commit: the events are final
+    if not session.in_nested_transaction() and session.info.get(_PENDING):
+        # The outermost commit: the events are final. The rows go first, so that waiting for
+        # another writer's row lock never happens while this one holds the chain.
+        session.flush()
         write_pending(session)
 
 
