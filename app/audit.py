@@ -1,18 +1,28 @@
-"""The audit hash chain: append, verify, export. Events carry ids and states, never content."""
+"""The audit hash chain: append, verify, export. Events carry ids and states, never content.
+
+On a team server every appender serialises on one advisory lock while it reads the chain's
+tail and appends after it. The lock is taken at commit, not at the first event: events are
+kept in the session until then and chained in one insert, so the lock is held for that insert
+and the commit only, not for a whole import batch (bench/team.py measures both). An event's
+``at`` is when it was recorded, its ``seq`` the order of the commits: across writers ``at``
+may step back by as long as a transaction took.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ClauseElement, Table, event, insert, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql import util as sql_util
 
 from app import files, txcache
 from app.actor import Actor
@@ -25,6 +35,11 @@ _TAIL = txcache.register("audit_tail")
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENTS)  # built once: a statement built per call costs more than its run
 _CLOCK = "audit_clock"
+_PENDING = "audit_pending"  # events recorded, chained at commit (team servers)
+_LOCK_KEY = 7263001
+# Chain a team server's events at commit (True), or take the lock at the first event (False,
+# as before; kept for bench/team.py's before-and-after figures).
+CHAIN_AT_COMMIT = True
 
 
 # Details that hold free text (a transition's reason, a deadline's evidence, a note): the
@@ -109,7 +124,7 @@ def _tail(session: Session) -> tuple[int, str]:
         return cached  # type: ignore[no-any-return]
     if session.get_bind().dialect.name == "postgresql":
         # Serialise appenders on a team server so the chain never forks.
-        session.execute(text("SELECT pg_advisory_xact_lock(7263001)"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"))
     else:
         conn = session.connection()
         raw: Any = conn.connection.dbapi_connection
@@ -124,7 +139,9 @@ def _tail(session: Session) -> tuple[int, str]:
 
 
 def head(session: Session) -> tuple[int, str]:
-    """(seq, hash) of the newest event, GENESIS for an empty chain (seen by this session)."""
+    """(seq, hash) of the newest event, GENESIS for an empty chain (seen by this session),
+    counting the events this session has recorded but not yet chained."""
+    write_pending(session)
     return _tail(session)
 
 
@@ -158,16 +175,106 @@ def record(
 def record_all(session: Session, actor: Actor, events: Iterable[Event]) -> None:
     """Append events to the chain, in order, with one insert.
 
-    A Core insert, written at once: events only ever append and are read back by ``seq``, so
-    the unit of work has nothing to track (intake records two for every document)."""
-    seq, prev = _tail(session)
+    A Core insert: events only ever append and are read back by ``seq``, so the unit of work
+    has nothing to track (intake records two for every document). In a workspace file it is
+    written at once; on a team server at commit (``write_pending``)."""
     now = session.info.get(_CLOCK) or utcnow()
-    signer = actor.signing_key
-    key_id = signing.key_id(signer) if signer is not None else None
+    dated = [(e, e.at or now) for e in events]
+    if CHAIN_AT_COMMIT and session.get_bind().dialect.name == "postgresql":
+        pending: list[_Pending] = session.info.setdefault(_PENDING, [])
+        where = session.get_nested_transaction()
+        # A copy of the details: the caller may change its dict before the commit.
+        pending.extend(
+            _Pending(actor, replace(e, details=copy.deepcopy(e.details)), when, where)
+            for e, when in dated
+        )
+        return
+    write_pending(session)
+    _append(session, [(actor, e, when) for e, when in dated])
+
+
+@dataclass(frozen=True)
+class _Pending:
+    actor: Actor
+    event: Event
+    at: datetime
+    savepoint: SessionTransaction | None  # recorded inside it: gone if it is rolled back
+
+
+def write_pending(session: Session) -> None:
+    """Chain and insert the events this session recorded and has not written yet (at commit,
+    and before anything in the transaction reads the chain)."""
+    pending: list[_Pending] | None = session.info.pop(_PENDING, None)
+    if pending:
+        _append(session, [(p.actor, p.event, p.at) for p in pending])
+
+
+def _inside(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    """Whether an event recorded in ``savepoint`` was in the transaction ``ended``."""
+    t = savepoint
+    while t is not None:
+        if t is ended:
+            return True
+        t = t.parent
+    return False
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_at_commit(session: Session) -> None:
+    if not session.in_nested_transaction() and session.info.get(_PENDING):
+        # The outermost commit: the events are final. The rows go first, so that waiting for
+        # another writer's row lock never happens while this one holds the chain.
+        session.flush()
+        write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, ended: SessionTransaction) -> None:
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    if ended.parent is None:
+        session.info.pop(_PENDING, None)
+    else:  # a savepoint: only the events recorded inside it are gone
+        pending[:] = [p for p in pending if not _inside(p.savepoint, ended)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, ended: SessionTransaction) -> None:
+    if ended.parent is None:  # committed (already written) or rolled back
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state: ORMExecuteState) -> None:
+    """A read of the chain in the transaction sees the events it recorded, chained."""
+    if state.session.info.get(_PENDING) and _reads_chain(state):
+        write_pending(state.session)
+
+
+def _reads_chain(state: ORMExecuteState) -> bool:
+    """The statement reads events: as entities, or a column of them anywhere (an aggregate,
+    a subquery)."""
+    if any(m.class_ is AuditEvent for m in state.all_mappers):
+        return True
+    stmt = state.statement
+    if not isinstance(stmt, ClauseElement):
+        return False
+    return any(getattr(t, "name", None) == _EVENTS.name for t in sql_util.find_tables(stmt))
+
+
+def _append(session: Session, dated: list[tuple[Actor, Event, datetime]]) -> None:
+    if not dated:
+        return
+    seq, prev = _tail(session)
     rows = []
-    for e in events:
+    keys: dict[int, tuple[Any, str | None]] = {}
+    for actor, e, when in dated:
+        signer = actor.signing_key
+        if id(actor) not in keys:
+            keys[id(actor)] = (signer, signing.key_id(signer) if signer is not None else None)
+        key_id = keys[id(actor)][1]
         seq += 1
-        when = e.at or now
         body = {
             "seq": seq,
             "at": when.isoformat(),

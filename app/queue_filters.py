@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select, union
 from sqlalchemy.orm import Session
 
 from app import audit, cases, workflow
@@ -82,12 +82,13 @@ def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnEleme
     elif value:
         if name == "jurisdiction":
             code = value.upper()
+            # One set of ids (both indexed by code), not two IN tests OR-ed row by row.
             return {"terms": f"jurisdiction:{code}"}, [
-                or_(
-                    Case.id.in_(
-                        select(CaseJurisdiction.case_id).where(CaseJurisdiction.code == code)
-                    ),
-                    Case.id.in_(select(Deadline.case_id).where(Deadline.jurisdiction == code)),
+                Case.id.in_(
+                    union(
+                        select(CaseJurisdiction.case_id).where(CaseJurisdiction.code == code),
+                        select(Deadline.case_id).where(Deadline.jurisdiction == code),
+                    )
                 )
             ]
         if name == "tier":

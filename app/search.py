@@ -88,7 +88,10 @@ def case_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
         for word in words[1:]:
             tsquery = tsquery.op("&&")(_pg_phrase(word))
         vector = func.to_tsvector("simple", CaseSearch.document)
-        fts = select(CaseSearch.case_id).where(vector.op("@@")(tsquery))
+        # As a scalar subquery the server parses the query once (an InitPlan); inline, a
+        # sequential scan (the planner's choice on a small table) re-parsed it for every row.
+        once = select(tsquery).scalar_subquery()
+        fts = select(CaseSearch.case_id).where(vector.op("@@")(once))
     if not is_identifier(text):
         return Case.id.in_(fts)
     return Case.id.in_(union(fts, *_exact(text.strip())))

@@ -31,8 +31,11 @@ from models import (  # noqa: E402
     Analyst,
     AuditEvent,
     Case,
+    CaseJurisdiction,
+    CasePartner,
     CaseSearch,
     CaseStatus,
+    Deadline,
     Partner,
     Report,
     Role,
@@ -46,6 +49,8 @@ FIRST = "Mara Lindqvist"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TIERS = (("Critical", 5, 6), ("High", 4, 18), ("Medium", 3, 34), ("Low", 2, 22),
          ("Informational", 1, 6), (None, 0, 14))  # fmt: skip
+# Jurisdictions of the saved filters, most common first (weights come from repeats).
+JURISDICTIONS = ("EU", "EU", "EU", "US", "US", "UK", "JP", "DE", "SG", "AU")
 STATUS_WEIGHTS = {
     CaseStatus.NEW: 8, CaseStatus.TRIAGE: 10, CaseStatus.ACCEPTED: 8,
     CaseStatus.COORDINATING: 12, CaseStatus.REMEDIATION: 10, CaseStatus.DISCLOSED: 8,
@@ -141,7 +146,8 @@ class Chain:
         case_key: str | None, details: dict[str, Any],
     ) -> dict[str, Any]:  # fmt: skip
         self.seq += 1
-        ev = {"seq": self.seq, "at": at.isoformat(), "actor": actor, "action": action,
+        ev: dict[str, Any] = {"seq": self.seq, "at": at.isoformat(), "actor": actor,
+              "action": action,
               "entity": entity, "entity_id": str(entity_id), "case": case_key,
               "details": details, "prev_hash": self.prev}  # fmt: skip
         ev["hash"] = audit.event_hash(ev)
@@ -158,10 +164,20 @@ def fill(
     seed: int = 7,
     batch: int = 5000,
     progress: Callable[[int], None] | None = None,
+    staff: tuple[list[int], list[str]] | None = None,
+    actor: str = FIRST,
+    reports_per_case: int = 1,
 ) -> float:
     """Insert ``n`` cases (with reports, search documents and audit events) into a migrated,
-    empty workspace; returns the seconds spent inserting (row generation excluded)."""
-    analysts, partners = people(engine)
+    empty workspace; returns the seconds spent inserting (row generation excluded).
+    ``staff``: (analyst ids, partner names) already there (else the demo's are added);
+    ``actor``: the analyst named in the audit events. Each case also gets its partners, one
+    or two jurisdictions and, with a next deadline, a deadline per jurisdiction (what the saved
+    filters read); ``reports_per_case`` > 1 adds further reports (1M reports for 200k cases)."""
+    analysts, partners = staff if staff is not None else people(engine)
+    with engine.connect() as conn:
+        partner_ids = dict(conn.execute(select(Partner.name, Partner.id)).all())
+    extra = random.Random(seed + 1)
     with engine.connect() as conn:
         last = conn.execute(
             select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -172,35 +188,73 @@ def fill(
     done = 0
     while done < n:
         cases, docs, reports, events = [], [], [], []
+        links: list[dict[str, Any]] = []
+        places: list[dict[str, Any]] = []
+        deadlines: list[dict[str, Any]] = []
         for case, doc, report in (next(rows) for _ in range(min(batch, n - done))):
             cases.append(case)
             docs.append(doc)
             reports.append(report)
+            for i in range(1, reports_per_case):
+                reports.append(dict(report, filename=f"report-{case['id']}-{i}.txt"))
         for c in cases:
             at = c["created_at"]
-            events.append(chain.event(at, FIRST, "case.create", "case", c["id"], c["key"], {}))
-            events.append(chain.event(at, FIRST, "report.import", "case", c["id"], c["key"],
-                                      {"report": c["id"]}))  # fmt: skip
+            events.append(chain.event(at, actor, "case.create", "case", c["id"], c["key"], {}))
+            for _i in range(reports_per_case):
+                events.append(chain.event(at, actor, "report.import", "case", c["id"],
+                                          c["key"], {"report": c["id"]}))  # fmt: skip
+            for name in filter(None, c["partners_label"].split(", ")):
+                links.append({"case_id": c["id"], "partner_id": partner_ids[name]})
+            codes = sorted(set(extra.sample(JURISDICTIONS, extra.choice((1, 1, 2)))))
+            places += [{"case_id": c["id"], "code": code} for code in codes]
+            if c["next_deadline_utc"] is not None:
+                deadlines += [
+                    {"case_id": c["id"], "rule_id": f"bench-{code.lower()}-notify",
+                     "jurisdiction": code, "obligation": "notify", "recipient": "",
+                     "due_utc": c["next_deadline_utc"], "state": "pending", "binding": True,
+                     "source": "", "met_at": None, "met_by_id": None, "evidence": None}
+                    for code in codes
+                ]  # fmt: skip
         t0 = time.perf_counter()
         with engine.begin() as conn:
             conn.execute(insert(Case), cases)
             conn.execute(insert(CaseSearch), docs)
             conn.execute(insert(Report), reports)
             conn.execute(insert(AuditEvent), events)
+            if links:
+                conn.execute(insert(CasePartner), links)
+            conn.execute(insert(CaseJurisdiction), places)
+            if deadlines:
+                conn.execute(insert(Deadline), deadlines)
         spent += time.perf_counter() - t0
         done += len(cases)
         if progress:
             progress(done)
+    if engine.dialect.name == "postgresql":
+        # Ids were given explicitly: move the sequences past them for the rows made later.
+        with engine.begin() as conn:
+            for table in ("case", "report"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f'(SELECT max(id) FROM "{table}"))'
+                )
     return spent
 
 
-def build(engine: Engine, n: int, progress: Callable[[int], None] | None = None) -> float:
+def build(
+    engine: Engine,
+    n: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    reports_per_case: int = 1,
+) -> float:
     """Migrate a fresh engine and fill it; returns the insert seconds."""
     migrate(engine)
-    seconds = fill(engine, n, progress=progress)
+    seconds = fill(engine, n, progress=progress, reports_per_case=reports_per_case)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("PRAGMA optimize")
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA optimize")
     return seconds
 
 

@@ -45,7 +45,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_status_updated", "status", "updated_at"),
         Index("ix_case_tier_rank", "tier_rank"),
-        Index("ix_case_next_deadline", "next_deadline_utc"),
+        # The overdue and due-24h filters are answered from these alone, in their order (the
+        # id is spelled out for PostgreSQL; SQLite has it in every index anyway).
+        Index("ix_case_next_deadline_status", "next_deadline_utc", "id", "status"),
         Index("ix_case_created", "created_at"),
         Index("ix_case_title", "title"),
         Index("ix_case_assignee", "assignee_id"),
@@ -53,6 +55,7 @@ class Case(Base):
         # Covering indexes for the 200,000-case queue (bench/queue.py): the status filter and
         # sort in key order, and key order for full-text hits without reading the wide rows.
         Index("ix_case_status_key", "status", "year", "number"),
+        Index("ix_case_tier_key", "tier", "year", "number", "id"),
         Index("ix_case_id_key", "id", "year", "number"),
         # The dashboard's one index-only pass over open cases (app/dashboard.py).
         Index(
@@ -123,7 +126,10 @@ class CaseFact(Base):
 
 class CaseJurisdiction(Base):
     __tablename__ = "case_jurisdiction"
-    __table_args__ = (UniqueConstraint("case_id", "code", name="uq_case_jurisdiction_case_code"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "code", name="uq_case_jurisdiction_case_code"),
+        Index("ix_case_jurisdiction_code", "code", "case_id"),  # the jurisdiction filter
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))

@@ -18,6 +18,7 @@ class Deadline(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "rule_id", name="uq_deadline_case_rule"),
         Index("ix_deadline_due", "due_utc"),
+        Index("ix_deadline_jurisdiction", "jurisdiction", "case_id"),  # the jurisdiction filter
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

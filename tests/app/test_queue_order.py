@@ -1,0 +1,33 @@
+"""The queue's ids come back in display order on every backend (PostgreSQL hands them over as
+one array, SQLite as one string: issue 17)."""
+
+from __future__ import annotations
+
+import random
+
+from app import cases, queue, queue_filters
+from app.queue import QueueQuery
+from app.workspace import Workspace
+from models import Case
+
+
+def test_ids_in_display_order(any_ws: Workspace) -> None:
+    actor = any_ws.require_actor()
+    rng = random.Random(3)
+    titles = [f"{rng.choice('MKAZB')} case {rng.randint(1, 9)}" for _ in range(25)]
+    with any_ws.session() as s:
+        made = [cases.create_case(s, actor, t) for t in titles]
+        by_title = sorted(made, key=lambda c: (c.title, c.id))
+        expected = {
+            ("id", False): [c.id for c in made],
+            ("title", False): [c.id for c in by_title],
+            ("title", True): [c.id for c in reversed(by_title)],
+        }
+        for (sort, desc), want in expected.items():
+            assert queue.ids(s, QueueQuery(sort=sort, descending=desc), actor) == want
+        cases.transition(s, actor, made[4].key, "triage", "look")
+        got = queue.ids(s, QueueQuery(statuses=("triage",)), actor)
+        assert got == [made[4].id]
+        # A saved filter with no match is an empty list, not None.
+        assert queue.ids(s, queue_filters.parse("jurisdiction:ZZ").query, actor) == []
+        assert s.get(Case, made[0].id) is not None
