@@ -220,7 +220,7 @@ def _sqlite_by_deadline(session: Session, q: QueueQuery, *, dated: bool) -> list
     ix_case_next_deadline and reads each wide row to check its state (about 1 s at 200,000
     cases); the covering (status, deadline) index needs no row. SQLAlchemy renders no SQLite
     index hint, hence text."""
-    index = "ix_case_status_deadline" if q.statuses else "ix_case_next_deadline"
+    index = "ix_case_status_deadline" if q.statuses else "ix_case_next_deadline_status"
     way = "DESC" if q.descending else "ASC"
     where = "next_deadline_utc IS NOT NULL" if dated else "next_deadline_utc IS NULL"
     order = f"next_deadline_utc {way}, id {way}" if dated else f"id {way}"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, union
+from sqlalchemy import ColumnElement, Select, false, select, union
 from sqlalchemy.orm import Session
 
 from app import audit, cases, workflow
