@@ -20,6 +20,8 @@ def _boxes() -> list[QMessageBox]:
 def test_a_transition_from_a_stale_view_is_refused_and_reloads(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     ws = window.workspace
     key = _new_case_key(ws)
+    # Every state on screen: a rejected case leaves the default (open) view, and with it the pane.
+    window.saved_filters.apply("status:all")
     _select(window, key)
     pane = window.detail
     with ws.session() as s:  # another analyst moves the case while it is on screen
