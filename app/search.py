@@ -174,14 +174,22 @@ def unique_texts(texts: Iterable[str | None]) -> list[str]:
     return out
 
 
-def index_new(session: Session, documents: list[tuple[int, tuple[str, ...]]]) -> None:
+def index_new(
+    session: Session, documents: list[tuple[int, tuple[str, ...], tuple[str, ...]]]
+) -> None:
     """The search documents of cases opened in this transaction, in one insert: for each
     case id, its key, title and description, then the title and description of each report
     it is opened for and their identifiers and products, as ``reindex`` would compose them,
-    without reading anything back."""
+    without reading anything back. The third part of each holds texts already ``plain`` and
+    not empty (intake's parser processes prepare a report's)."""
     session.execute(
         _INSERT,
-        [{"case_id": case_id, "document": _compose(texts)} for case_id, texts in documents],
+        [
+            {"case_id": case_id, "document": "\n".join([_compose(texts), *plained])}
+            if plained
+            else {"case_id": case_id, "document": _compose(texts)}
+            for case_id, texts, plained in documents
+        ],
     )
 
 
