@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app import audit, search, trust, txcache, workflow
 from app.actor import Actor, Permission
 from app.concurrency import check_seen, guarded
+from app.driver import IdsInOrder
 from app.errors import AccordError, NotFound, UsageError
-from app.inserts import IdsInOrder
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 

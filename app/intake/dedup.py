@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, utils
 from sqlalchemy import (
-    CompoundSelect,
-    Connection,
     bindparam,
+    func,
     insert,
     literal_column,
     select,
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, search, workflow
 from app.actor import Actor
+from app.driver import DriverQuery
 from app.errors import AccordError, NotFound, UsageError
 from app.intake import ids
 from i18n import _
@@ -55,7 +55,7 @@ MAX_PRODUCTS = 50
 
 
 @functools.lru_cache(maxsize=MAX_PRODUCTS)
-def _same_product(n: int) -> CompoundSelect[int, int, str]:
+def _same_product(n: int) -> DriverQuery:
     """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names in
     other cases, by reports older than ``before``: (report id, its case, the name). One bounded
     walk of the (name, id) index per name, so the cost does not grow with the workspace (a
@@ -75,12 +75,15 @@ def _same_product(n: int) -> CompoundSelect[int, int, str]:
             .subquery()
         )
         parts.append(select(newest.c.report_id, newest.c.case_id, newest.c.name))
-    return union_all(*parts)
+    return DriverQuery(union_all(*parts))
 
 
 INSERT_CANDIDATES = insert(DuplicateCandidate)
-_TEXTS = select(Report.id, Report.title, Report.description).where(
-    Report.id.in_(bindparam("ids", expanding=True))
+# What is compared of each (the description's first TEXT_CHARS characters).
+_TEXTS = DriverQuery(
+    select(Report.id, Report.title, func.substr(Report.description, 1, TEXT_CHARS)).where(
+        Report.id.in_(bindparam("ids", expanding=True))
+    )
 )
 # The look-ups for shared identifiers, in one statement built once (four statements built
 # per document cost more than running them): reports and vulnerabilities older than the new
@@ -104,10 +107,12 @@ _SHARED_PARTS = (
         Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
     ),
 )
-_SHARED = union_all(
-    *(
-        select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
-        for n, q in enumerate(_SHARED_PARTS)
+_SHARED = DriverQuery(
+    union_all(
+        *(
+            select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
+            for n, q in enumerate(_SHARED_PARTS)
+        )
     )
 )
 
@@ -162,21 +167,18 @@ def candidate_rows(
 
 def rows_for(s: Session, report_id: int, case_id: int, c: Compared) -> list[dict[str, object]]:
     """``candidate_rows`` for what the report is compared by (``compared``)."""
-    conn = s.connection()
-    shared = _shared_identifiers(conn, report_id, case_id, c)
+    shared = _shared_identifiers(s, report_id, case_id, c)
     if not c.names:
         return shared
     params: dict[str, object] = {f"name{i}": name for i, name in enumerate(c.names)}
-    found = conn.execute(
-        _same_product(len(c.names)), {**params, "case_id": case_id, "before": report_id}
-    ).all()
+    found = _same_product(len(c.names)).all(s, {**params, "case_id": case_id, "before": report_id})
     compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
     for rid, other_id, product in sorted(found, key=lambda r: -r[0]):  # newest reports first
         if rid not in compared and len(compared) < MAX_COMPARED:
             compared[rid] = (other_id, product)
     if not compared:
         return []
-    texts = {rid: (t, d) for rid, t, d in conn.execute(_TEXTS, {"ids": list(compared)})}
+    texts = {rid: (t, d) for rid, t, d in _TEXTS.all(s, {"ids": list(compared)})}
     mine = c.text
     best: dict[int, tuple[float, str]] = {}
     for rid, (other_id, product) in compared.items():
@@ -213,14 +215,14 @@ def _keys(name: str, vendor: str | None) -> list[str]:
 
 
 def _shared_identifiers(
-    conn: Connection, report_id: int, case_id: int, c: Compared
+    s: Session, report_id: int, case_id: int, c: Compared
 ) -> list[dict[str, object]]:
     """Candidates that share a CVE, GHSA or other identifier, or the document id, with the
     report: the strongest sign of one issue reported twice, proposed whatever the text."""
     found: dict[int, str] = {}
     if c.values or c.document_id:
         params = {"values": list(c.values), "document_id": c.document_id, "before": report_id}
-        for _part, other, value in sorted(conn.execute(_SHARED, params), key=lambda r: r[0]):
+        for _part, other, value in sorted(_SHARED.all(s, params), key=lambda r: r[0]):
             if other is not None and other != case_id and len(found) < MAX_CANDIDATES:
                 found.setdefault(other, str(value))
     return [

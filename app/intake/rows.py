@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
-from sqlalchemy.orm import Session
 
 from app import search
-from app.inserts import IdsInOrder
+from app.driver import IdsInOrder, PlainInsert
 from app.intake import dedup, hazard, ids
 from app.intake.model import ParsedDoc, Prepared
 from app.intake.model import Scores as Scores  # re-exported: where storing code finds it
@@ -34,44 +33,6 @@ INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id, sort_by_parameter_order=
 INSERT_ATTACHMENTS = insert(Attachment.__table__)  # type: ignore[arg-type]
 INSERT_REPORTS = IdsInOrder(_REPORT)  # many rows, their ids in row order
 INSERT_VULNS = IdsInOrder(_VULN)
-
-
-class PlainInsert:
-    """A multi-row insert of plain values (text, numbers, NULL: nothing for SQLAlchemy to
-    convert, no column default left to fill) run with the driver's ``executemany``. A CSAF
-    document has tens of affected products: SQLAlchemy's per-row parameter processing cost
-    more than the insert itself, in the single writer. The statement is compiled once per
-    dialect; rows are tuples in ``columns`` order."""
-
-    def __init__(self, table: Any, columns: tuple[str, ...]) -> None:
-        self.table: Table = table
-        self.columns = columns
-        self._sql: dict[str, tuple[str, tuple[int, ...] | None]] = {}
-
-    def _compiled(self, dialect: Any) -> tuple[str, tuple[int, ...] | None]:
-        found = self._sql.get(dialect.name)
-        if found is None:
-            compiled = insert(self.table).compile(dialect=dialect, column_keys=list(self.columns))
-            order = (
-                tuple(self.columns.index(k) for k in compiled.positiontup or ())
-                if compiled.positional
-                else None
-            )
-            found = self._sql[dialect.name] = (compiled.string, order)
-        return found
-
-    def run(self, s: Session, rows: Sequence[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        conn = s.connection()
-        sql, order = self._compiled(conn.dialect)
-        if order is None:  # a named paramstyle (psycopg)
-            params: list[Any] = [dict(zip(self.columns, r, strict=True)) for r in rows]
-        elif order == tuple(range(len(self.columns))):
-            params = list(rows)
-        else:
-            params = [tuple(r[i] for i in order) for r in rows]
-        conn.exec_driver_sql(sql, params)
 
 
 _PRODUCT_COLUMNS = (
