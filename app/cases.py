@@ -6,19 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit, search, trust, txcache, workflow
 from app.actor import Actor, Permission
 from app.concurrency import check_seen, guarded
+from app.driver import IdsInOrder
 from app.errors import AccordError, NotFound, UsageError
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 
 TIER_RANK = {"Critical": 5, "High": 4, "Medium": 3, "Low": 2, "Informational": 1}
 _NUMBERS = txcache.register("case_numbers")  # year -> last number drawn in this transaction
-_INSERT_CASE = insert(Case).returning(Case.id, sort_by_parameter_order=True)
+_INSERT_CASES = IdsInOrder(Case.__table__)  # their ids in row order
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,14 @@ def key_for_id(session: Session, case_id: int) -> str:
 @dataclass(frozen=True)
 class NewCase:
     """A case to open: ``search_text`` is more text for its search document (the reports
-    it is opened for, so a new case is indexed once)."""
+    it is opened for, so a new case is indexed once). ``indexed``, when given, is instead its
+    whole search document after the key, already ``search.plain`` with no empty part: the
+    title, the description and the rest, as intake's parser processes prepare them."""
 
     title: str
     description: str = ""
     search_text: tuple[str, ...] = ()
+    indexed: tuple[str, ...] | None = None
 
 
 def open_cases(
@@ -159,12 +163,14 @@ def open_cases(
                 "updated_at": at,
             }
         )
-    ids = list(session.scalars(_INSERT_CASE, rows))
+    ids = _INSERT_CASES.run(session, rows)
     clocks.insert(session, ids)
     search.index_new(
         session,
         [
-            (case_id, (key, n.title.strip(), n.description, *n.search_text))
+            (case_id, (key, n.title.strip(), n.description, *n.search_text), ())
+            if n.indexed is None
+            else (case_id, (key,), n.indexed)
             for case_id, key, n in zip(ids, keys, new, strict=True)
         ],
     )

@@ -7,15 +7,19 @@ document ids (CSAF tracking ids), product names, vendors and purls.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Integer,
     Select,
     Text,
     and_,
+    bindparam,
     cast,
     column,
     func,
@@ -123,44 +127,56 @@ def _exact(value: str) -> list[Select[Any]]:
     ]
 
 
+# A case is reindexed whenever a report lands in it: during an import the same report texts
+# go through ``plain`` again and again (a case of many reports costs more each time).
+_plain_again = functools.lru_cache(maxsize=4096)(plain)
+
+
 def _compose(parts: Iterable[str | None]) -> str:
-    return "\n".join(plain(p) for p in parts if p)
+    return "\n".join(_plain_again(p) for p in parts if p)
+
+
+# What a case's search document is made of, read with statements built once (a case is
+# reindexed whenever a report lands in it, thousands of times in a big import).
+_CASE: BindParameter[int] = bindparam("case_id", type_=Integer)
+_REPORT_TEXTS = (
+    select(Report.title, Report.description, Report.document_id)
+    .where(Report.case_id == _CASE)
+    .order_by(Report.id)
+)
+_REPORT_IDENTIFIERS = (
+    select(Identifier.value)
+    .join(Report, Report.id == Identifier.report_id)
+    .where(Report.case_id == _CASE)
+    .order_by(Identifier.id)
+)
+_CVES = select(Vulnerability.cve).where(Vulnerability.case_id == _CASE).order_by(Vulnerability.id)
+# What analysts set on the case itself (app/casework): its own identifiers.
+_CASE_IDENTIFIERS = (
+    select(Identifier.value).where(Identifier.case_id == _CASE).order_by(Identifier.id)
+)
+_PRODUCTS = (
+    select(AffectedProduct.name, AffectedProduct.vendor, AffectedProduct.purl)
+    .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
+    .where(Vulnerability.case_id == _CASE)
+    .order_by(AffectedProduct.id)
+)
 
 
 def document_for(session: Session, case: Case) -> str:
     """The case's key, title and description, each report's title and description, then
     the identifiers and products of its reports and vulnerabilities."""
+    conn = session.connection()
+    params = {"case_id": case.id}
     parts: list[str | None] = [case.key, case.title, case.description]
-    report_ids: list[int] = []
-    document_ids: list[str | None] = []
-    for report_id, title, desc, document_id in session.execute(
-        select(Report.id, Report.title, Report.description, Report.document_id)
-        .where(Report.case_id == case.id)
-        .order_by(Report.id)
-    ):
-        report_ids.append(report_id)
-        document_ids.append(document_id)
+    found: list[str | None] = []
+    for title, desc, document_id in conn.execute(_REPORT_TEXTS, params):
+        found.append(document_id)
         parts += [title, desc]
-    found: list[str | None] = list(document_ids)
-    if report_ids:
-        found += session.scalars(
-            select(Identifier.value)
-            .where(Identifier.report_id.in_(report_ids))
-            .order_by(Identifier.id)
-        )
-    found += session.scalars(
-        select(Vulnerability.cve).where(Vulnerability.case_id == case.id).order_by(Vulnerability.id)
-    )
-    # What analysts set on the case itself (app/casework): its own identifiers.
-    found += session.scalars(
-        select(Identifier.value).where(Identifier.case_id == case.id).order_by(Identifier.id)
-    )
-    for name, vendor, purl in session.execute(
-        select(AffectedProduct.name, AffectedProduct.vendor, AffectedProduct.purl)
-        .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
-        .where(Vulnerability.case_id == case.id)
-        .order_by(AffectedProduct.id)
-    ):
+    found += conn.execute(_REPORT_IDENTIFIERS, params).scalars()
+    found += conn.execute(_CVES, params).scalars()
+    found += conn.execute(_CASE_IDENTIFIERS, params).scalars()
+    for name, vendor, purl in conn.execute(_PRODUCTS, params):
         found += [name, vendor, purl]
     return _compose([*parts, *unique_texts(found)])
 
@@ -177,14 +193,22 @@ def unique_texts(texts: Iterable[str | None]) -> list[str]:
     return out
 
 
-def index_new(session: Session, documents: list[tuple[int, tuple[str, ...]]]) -> None:
+def index_new(
+    session: Session, documents: list[tuple[int, tuple[str, ...], tuple[str, ...]]]
+) -> None:
     """The search documents of cases opened in this transaction, in one insert: for each
     case id, its key, title and description, then the title and description of each report
     it is opened for and their identifiers and products, as ``reindex`` would compose them,
-    without reading anything back."""
+    without reading anything back. The third part of each holds texts already ``plain`` and
+    not empty (intake's parser processes prepare a report's)."""
     session.execute(
         _INSERT,
-        [{"case_id": case_id, "document": _compose(texts)} for case_id, texts in documents],
+        [
+            {"case_id": case_id, "document": "\n".join([_compose(texts), *plained])}
+            if plained
+            else {"case_id": case_id, "document": _compose(texts)}
+            for case_id, texts, plained in documents
+        ],
     )
 
 

@@ -14,17 +14,17 @@ so that a bad document is still refused alone.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import audit, cases, search
 from app.actor import Actor
-from app.intake import dedup, ids, rows
+from app.intake import dedup, rows
 from app.intake.model import ParsedDoc
 from app.intake.store import StoreOutcome, cases_by_identifier, known_shas
 from i18n import _
@@ -60,7 +60,7 @@ def _title(doc: ParsedDoc) -> str:
 
 
 def _values(doc: ParsedDoc) -> list[str]:
-    return [ids.normalise(v) for _scheme, v in doc.identifiers]
+    return [v for _scheme, v in rows.prepared(doc).identifiers]
 
 
 def _lookups(
@@ -79,7 +79,7 @@ def _lookups(
 
 def plan(s: Session, items: Sequence[Item]) -> list[_Planned]:
     """The longest leading run of ``items`` that can be written together, planned."""
-    shas = [hashlib.sha256(i.doc.raw).hexdigest() for i in items]
+    shas = [rows.prepared(i.doc).sha for i in items]
     known_shas, known_ids, stored = _lookups(s, items, shas)
     planned: list[_Planned] = []
     seen_shas: set[str] = set()
@@ -136,11 +136,10 @@ def write(
     for p in stored:
         if p.opens is not None:
             openers.setdefault(p.opens, p)
-    texts: dict[int, list[str]] = {n: [] for n in openers}
+    reports: dict[int, list[ParsedDoc]] = {n: [] for n in openers}
     for p in stored:
         if p.opens is not None:
-            texts[p.opens] += [p.item.doc.title[:500], p.item.doc.description]
-            texts[p.opens] += rows.search_texts(p.item.doc)
+            reports[p.opens].append(p.item.doc)
     order = sorted(openers)
     opened = cases.open_cases(
         s,
@@ -149,7 +148,7 @@ def write(
             cases.NewCase(
                 _title(openers[n].item.doc),
                 openers[n].item.doc.description[:20000],
-                tuple(texts[n]),
+                indexed=rows.case_search_text(openers[n].item.doc, reports[n]),
             )
             for n in order
         ],
@@ -163,13 +162,13 @@ def write(
         assert p.opens is not None
         return new_cases[p.opens]
 
-    scores = [rows.scores_of(p.item.doc) for p in stored]
+    scores = [rows.prepared(p.item.doc).scores for p in stored]
     warnings = [[*p.item.doc.warnings, *sc.warnings] for p, sc in zip(stored, scores, strict=True)]
     report_rows = [
         rows.report_row(p.item.doc, p.sha, p.item.path, source, case_of(p)[0], w)
         for p, w in zip(stored, warnings, strict=True)
     ]
-    report_ids = list(s.scalars(rows.INSERT_REPORT, report_rows)) if report_rows else []
+    report_ids = rows.INSERT_REPORTS.run(s, report_rows)
     _write_children(s, stored, scores, report_ids, case_of)
     for case_id in sorted({p.existing[0] for p in stored if p.existing is not None}):
         case = s.get(Case, case_id)
@@ -180,10 +179,8 @@ def write(
     for p, report_id in zip(stored, report_ids, strict=True):
         found: list[dict[str, object]] = []
         if p.opens is not None and openers[p.opens] is p:  # it opened its case
-            doc = p.item.doc
-            found = dedup.candidate_rows(
-                s, report_id, case_of(p)[0], doc.title[:500], doc.description, doc
-            )
+            compared = rows.prepared(p.item.doc).compared
+            found = dedup.rows_for(s, report_id, case_of(p)[0], compared)
         near.append(len(found))
         candidates += found
     if candidates:
@@ -226,7 +223,7 @@ def _write_children(
 ) -> None:
     """Identifiers, attachments, vulnerabilities, affected products and references of the
     run's reports, one multi-row insert per table."""
-    identifiers: list[rows.Row] = []
+    identifiers: list[tuple[Any, ...]] = []
     attachments: list[rows.Row] = []
     vulns: list[rows.Row] = []
     for p, sc, report_id in zip(stored, scores, report_ids, strict=True):
@@ -235,19 +232,19 @@ def _write_children(
         attachments += rows.attachment_rows(report_id, case_id, p.item.doc)
         vulns += rows.vuln_rows(report_id, case_id, p.item.doc, sc)
     if identifiers:
-        s.execute(rows.INSERT_IDENTIFIERS, identifiers)
+        rows.INSERT_IDENTIFIERS.run(s, identifiers)
     if attachments:
         s.execute(rows.INSERT_ATTACHMENTS, attachments)
     if not vulns:
         return
-    vuln_ids = iter(list(s.scalars(rows.INSERT_VULNS, vulns)))
-    products: list[rows.Row] = []
-    refs: list[rows.Row] = []
+    vuln_ids = iter(rows.INSERT_VULNS.run(s, vulns))
+    products: list[tuple[Any, ...]] = []
+    refs: list[tuple[Any, ...]] = []
     for p in stored:
         mine = [next(vuln_ids) for _v in p.item.doc.vulns]
         products += rows.product_rows(mine, p.item.doc)
         refs += rows.reference_rows(mine, p.item.doc)
     if products:
-        s.execute(rows.INSERT_PRODUCTS, products)
+        rows.INSERT_PRODUCTS.run(s, products)
     if refs:
-        s.execute(rows.INSERT_REFERENCES, refs)
+        rows.INSERT_REFERENCES.run(s, refs)

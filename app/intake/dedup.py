@@ -12,11 +12,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, utils
-from sqlalchemy import CompoundSelect, bindparam, insert, select, union_all
+from sqlalchemy import (
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app import audit, search, workflow
 from app.actor import Actor
+from app.driver import DriverQuery
 from app.errors import AccordError, NotFound, UsageError
 from app.intake import ids
 from i18n import _
@@ -47,7 +55,7 @@ MAX_PRODUCTS = 50
 
 
 @functools.lru_cache(maxsize=MAX_PRODUCTS)
-def _same_product(n: int) -> CompoundSelect[int, int, str]:
+def _same_product(n: int) -> DriverQuery:
     """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names in
     other cases, by reports older than ``before``: (report id, its case, the name). One bounded
     walk of the (name, id) index per name, so the cost does not grow with the workspace (a
@@ -67,17 +75,75 @@ def _same_product(n: int) -> CompoundSelect[int, int, str]:
             .subquery()
         )
         parts.append(select(newest.c.report_id, newest.c.case_id, newest.c.name))
-    return union_all(*parts)
+    return DriverQuery(union_all(*parts))
 
 
 INSERT_CANDIDATES = insert(DuplicateCandidate)
-_TEXTS = select(Report.id, Report.title, Report.description).where(
-    Report.id.in_(bindparam("ids", expanding=True))
+# What is compared of each (the description's first TEXT_CHARS characters).
+_TEXTS = DriverQuery(
+    select(Report.id, Report.title, func.substr(Report.description, 1, TEXT_CHARS)).where(
+        Report.id.in_(bindparam("ids", expanding=True))
+    )
+)
+# The look-ups for shared identifiers, in one statement built once (four statements built
+# per document cost more than running them): reports and vulnerabilities older than the new
+# report, and cases' own identifiers, that share a value; then reports with the same document
+# id. Each part is bounded on its own and numbered: its rows are read in that order.
+_SHARED_PARTS = (
+    select(Report.case_id, Identifier.value)
+    .join(Identifier, Identifier.report_id == Report.id)
+    .where(
+        Identifier.value.in_(bindparam("values", expanding=True)),
+        Report.id < bindparam("before"),
+    ),
+    select(Identifier.case_id, Identifier.value).where(
+        Identifier.value.in_(bindparam("values", expanding=True))
+    ),
+    select(Vulnerability.case_id, Vulnerability.cve).where(
+        Vulnerability.cve.in_(bindparam("values", expanding=True)),
+        Vulnerability.report_id < bindparam("before"),
+    ),
+    select(Report.case_id, Report.document_id).where(
+        Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
+    ),
+)
+_SHARED = DriverQuery(
+    union_all(
+        *(
+            select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
+            for n, q in enumerate(_SHARED_PARTS)
+        )
+    )
 )
 
 
 def _text(title: str, description: str) -> str:
     return utils.default_process(f"{title} {description[:TEXT_CHARS]}")
+
+
+@dataclass(frozen=True)
+class Compared:
+    """What a new report is compared by, computed without a session (in the process that
+    parsed it): its product names' compared forms, its processed text, its identifier
+    values and document id."""
+
+    names: tuple[str, ...]
+    text: str
+    values: tuple[str, ...]
+    document_id: str | None
+
+
+def compared(title: str, description: str, doc: ParsedDoc) -> Compared:
+    names = sorted({k for v in doc.vulns for p in v.products for k in _keys(p.name, p.vendor)})
+    values = {ids.normalise(v) for _scheme, v in doc.identifiers}
+    values |= {ids.normalise(v.cve) for v in doc.vulns if v.cve}
+    values.discard("")
+    return Compared(
+        tuple(names[:MAX_PRODUCTS]),
+        _text(title, description),
+        tuple(sorted(values)[:MAX_PRODUCTS]),
+        doc.document_id,
+    )
 
 
 def find_near_duplicates(
@@ -96,23 +162,24 @@ def candidate_rows(
 ) -> list[dict[str, object]]:
     """The duplicate candidates of report ``report_id``, compared with the reports stored
     before it, as rows to insert (``INSERT_CANDIDATES``)."""
-    shared = _shared_identifiers(s, report_id, case_id, doc)
-    names = sorted({k for v in doc.vulns for p in v.products for k in _keys(p.name, p.vendor)})
-    names = names[:MAX_PRODUCTS]
-    if not names:
+    return rows_for(s, report_id, case_id, compared(title, description, doc))
+
+
+def rows_for(s: Session, report_id: int, case_id: int, c: Compared) -> list[dict[str, object]]:
+    """``candidate_rows`` for what the report is compared by (``compared``)."""
+    shared = _shared_identifiers(s, report_id, case_id, c)
+    if not c.names:
         return shared
-    params: dict[str, object] = {f"name{i}": name for i, name in enumerate(names)}
-    found = s.execute(
-        _same_product(len(names)), {**params, "case_id": case_id, "before": report_id}
-    ).all()
+    params: dict[str, object] = {f"name{i}": name for i, name in enumerate(c.names)}
+    found = _same_product(len(c.names)).all(s, {**params, "case_id": case_id, "before": report_id})
     compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
     for rid, other_id, product in sorted(found, key=lambda r: -r[0]):  # newest reports first
         if rid not in compared and len(compared) < MAX_COMPARED:
             compared[rid] = (other_id, product)
     if not compared:
         return []
-    texts = {rid: (t, d) for rid, t, d in s.execute(_TEXTS, {"ids": list(compared)})}
-    mine = _text(title, description)
+    texts = {rid: (t, d) for rid, t, d in _TEXTS.all(s, {"ids": list(compared)})}
+    mine = c.text
     best: dict[int, tuple[float, str]] = {}
     for rid, (other_id, product) in compared.items():
         score = fuzz.token_set_ratio(mine, _text(*texts[rid]), processor=None)
@@ -148,34 +215,14 @@ def _keys(name: str, vendor: str | None) -> list[str]:
 
 
 def _shared_identifiers(
-    s: Session, report_id: int, case_id: int, doc: ParsedDoc
+    s: Session, report_id: int, case_id: int, c: Compared
 ) -> list[dict[str, object]]:
     """Candidates that share a CVE, GHSA or other identifier, or the document id, with the
     report: the strongest sign of one issue reported twice, proposed whatever the text."""
-    values = {ids.normalise(v) for _scheme, v in doc.identifiers}
-    values |= {ids.normalise(v.cve) for v in doc.vulns if v.cve}
-    values.discard("")
     found: dict[int, str] = {}
-    queries = []
-    if values:
-        vals = sorted(values)[:MAX_PRODUCTS]
-        queries += [
-            select(Report.case_id, Identifier.value)
-            .join(Identifier, Identifier.report_id == Report.id)
-            .where(Identifier.value.in_(vals), Report.id < report_id),
-            select(Identifier.case_id, Identifier.value).where(Identifier.value.in_(vals)),
-            select(Vulnerability.case_id, Vulnerability.cve).where(
-                Vulnerability.cve.in_(vals), Vulnerability.report_id < report_id
-            ),
-        ]
-    if doc.document_id:
-        queries.append(
-            select(Report.case_id, Report.document_id).where(
-                Report.document_id == doc.document_id, Report.id < report_id
-            )
-        )
-    for q in queries:
-        for other, value in s.execute(q.limit(MAX_COMPARED)):
+    if c.values or c.document_id:
+        params = {"values": list(c.values), "document_id": c.document_id, "before": report_id}
+        for _part, other, value in sorted(_SHARED.all(s, params), key=lambda r: r[0]):
             if other is not None and other != case_id and len(found) < MAX_CANDIDATES:
                 found.setdefault(other, str(value))
     return [

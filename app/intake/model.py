@@ -122,6 +122,35 @@ class ParsedDoc:
     warnings: tuple[str, ...] = ()
     attachments: tuple[ParsedAttachment, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
+    # What storing needs beyond the document, computed where it was parsed (``rows.prepare``).
+    prepared: Prepared | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A document's recomputed scores: as stored per vulnerability, the disagreeing ones,
+    and the warnings they give the report."""
+
+    stored: tuple[list[dict[str, Any]], ...]
+    disagreeing: tuple[Scored, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The pure part of storing a document, done in the process that parsed it so that the
+    single writer only looks up, inserts and audits: the SHA-256 of its bytes, its normalised
+    identifiers, recomputed scores, the text it adds to its case's search document (already
+    ``search.plain``), what near-duplicate detection compares (``dedup.Compared``), and each
+    vulnerability's affected-product rows without their vulnerability id (``rows.py``)."""
+
+    sha: str
+    identifiers: tuple[tuple[str, str], ...]
+    scores: Scores
+    case_text: tuple[str, ...]  # a case it opens: its title and description, as search text
+    search_text: tuple[str, ...]
+    compared: Any  # dedup.Compared (dedup needs the database layer; this module does not)
+    products: tuple[tuple[tuple[Any, ...], ...], ...]
 
 
 @dataclass(frozen=True)

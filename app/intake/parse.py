@@ -5,10 +5,10 @@ Pure and Qt-free; safe to run in a worker process (nothing here touches the data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from app.intake import avid, csaf, cve5, detect, mail, osv, scores, spreadsheet, text
+from app.intake import avid, csaf, cve5, detect, mail, osv, rows, scores, spreadsheet, text
 from app.intake.model import Limits, ParsedDoc, Rejected
 from i18n import _
 
@@ -29,9 +29,12 @@ class Parsed:
 
 
 def parse_document(name: str, data: bytes, opts: ParseOptions) -> Parsed:
-    """Parse one file's bytes, scores recomputed; raise Rejected with a one-line reason."""
+    """Parse one file's bytes, scores recomputed and the pure part of storing done
+    (``rows.prepare``: in a worker process, not in the single writer); raise Rejected with a
+    one-line reason."""
     parsed = _parse(name, data, opts)
-    return Parsed(tuple(scores.recompute_doc(d) for d in parsed.docs), parsed.mapping)
+    docs = (scores.recompute_doc(d) for d in parsed.docs)
+    return Parsed(tuple(replace(d, prepared=rows.prepare(d)) for d in docs), parsed.mapping)
 
 
 def _parse(name: str, data: bytes, opts: ParseOptions) -> Parsed:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, insert
 
 from app import search
-from app.intake import hazard, ids
-from app.intake.model import ParsedDoc
+from app.driver import IdsInOrder, PlainInsert
+from app.intake import dedup, hazard, ids
+from app.intake.model import ParsedDoc, Prepared
+from app.intake.model import Scores as Scores  # re-exported: where storing code finds it
 from app.intake.scores import Scored, recompute
 from i18n import _
 from models import AffectedProduct, Attachment, Identifier, Reference, Report, Vulnerability
@@ -29,21 +30,65 @@ Row = dict[str, Any]
 _REPORT: Table = Report.__table__  # type: ignore[assignment]
 _VULN: Table = Vulnerability.__table__  # type: ignore[assignment]
 INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id, sort_by_parameter_order=True)
-INSERT_IDENTIFIERS = insert(Identifier.__table__)  # type: ignore[arg-type]
 INSERT_ATTACHMENTS = insert(Attachment.__table__)  # type: ignore[arg-type]
-INSERT_VULNS = insert(_VULN).returning(_VULN.c.id, sort_by_parameter_order=True)
-INSERT_PRODUCTS = insert(AffectedProduct.__table__)  # type: ignore[arg-type]
-INSERT_REFERENCES = insert(Reference.__table__)  # type: ignore[arg-type]
+INSERT_REPORTS = IdsInOrder(_REPORT)  # many rows, their ids in row order
+INSERT_VULNS = IdsInOrder(_VULN)
 
 
-@dataclass(frozen=True)
-class Scores:
-    """A document's recomputed scores: as stored per vulnerability, the disagreeing ones,
-    and the warnings they give the report."""
+_PRODUCT_COLUMNS = (
+    "kind", "name", "vendor", "version", "version_range", "hash", "purl", "name_key",
+)  # fmt: skip
+INSERT_IDENTIFIERS = PlainInsert(Identifier.__table__, ("report_id", "scheme", "value"))
+INSERT_PRODUCTS = PlainInsert(AffectedProduct.__table__, ("vulnerability_id", *_PRODUCT_COLUMNS))
+INSERT_REFERENCES = PlainInsert(
+    Reference.__table__, ("vulnerability_id", "url", "summary", "category")
+)
 
-    stored: tuple[list[dict[str, Any]], ...]
-    disagreeing: tuple[Scored, ...]
-    warnings: tuple[str, ...]
+
+def prepare(doc: ParsedDoc) -> Prepared:
+    """Everything about storing ``doc`` that needs no database, for the parser processes to
+    compute (``parse_document``) while the single writer stores earlier documents."""
+    return Prepared(
+        sha=hashlib.sha256(doc.raw).hexdigest(),
+        identifiers=tuple((scheme[:40], ids.normalise(value)) for scheme, value in doc.identifiers),
+        scores=scores_of(doc),
+        case_text=tuple(search.plain(t) for t in (doc.title.strip(), doc.description[:20000]) if t),
+        search_text=tuple(
+            search.plain(t) for t in (doc.title[:500], doc.description, *search_texts(doc)) if t
+        ),
+        compared=dedup.compared(doc.title[:500], doc.description, doc),
+        products=tuple(
+            tuple(
+                (
+                    p.kind,
+                    p.name,
+                    p.vendor,
+                    p.version,
+                    p.version_range,
+                    p.hash,
+                    p.purl,
+                    product_key(p.name, p.vendor),
+                )
+                for p in v.products
+            )
+            for v in doc.vulns
+        ),
+    )
+
+
+def case_search_text(doc: ParsedDoc, reports: Sequence[ParsedDoc]) -> tuple[str, ...]:
+    """The search document (after its key) of the case ``doc`` opens for ``reports``, ``doc``
+    first: what ``NewCase.indexed`` takes."""
+    own = prepared(doc).case_text
+    if not doc.title:  # the case is titled "untitled report"
+        own = (search.plain(_("untitled report")), *own)
+    return (*own, *(t for r in reports for t in prepared(r).search_text))
+
+
+def prepared(doc: ParsedDoc) -> Prepared:
+    """``doc.prepared``, or computed here for a document that was not parsed by
+    ``parse_document`` (e.g. built by a test)."""
+    return doc.prepared if doc.prepared is not None else prepare(doc)
 
 
 def scores_of(doc: ParsedDoc) -> Scores:
@@ -85,11 +130,9 @@ def report_row(
     }
 
 
-def identifier_rows(report_id: int, doc: ParsedDoc) -> list[Row]:
-    return [
-        {"report_id": report_id, "scheme": scheme[:40], "value": ids.normalise(value)}
-        for scheme, value in doc.identifiers
-    ]
+def identifier_rows(report_id: int, doc: ParsedDoc) -> list[tuple[Any, ...]]:
+    """``INSERT_IDENTIFIERS`` rows."""
+    return [(report_id, scheme, value) for scheme, value in prepared(doc).identifiers]
 
 
 def attachment_rows(report_id: int, case_id: int, doc: ParsedDoc) -> list[Row]:
@@ -130,28 +173,20 @@ def vuln_rows(report_id: int, case_id: int, doc: ParsedDoc, scores: Scores) -> l
     ]
 
 
-def product_rows(vuln_ids: Sequence[int], doc: ParsedDoc) -> list[Row]:
-    """The affected products of each vulnerability (``vuln_ids`` in ``doc.vulns`` order)."""
+def product_rows(vuln_ids: Sequence[int], doc: ParsedDoc) -> list[tuple[Any, ...]]:
+    """``INSERT_PRODUCTS`` rows: the affected products of each vulnerability (``vuln_ids`` in
+    ``doc.vulns`` order)."""
     return [
-        {
-            "vulnerability_id": vuln_id,
-            "kind": p.kind,
-            "name": p.name,
-            "vendor": p.vendor,
-            "version": p.version,
-            "version_range": p.version_range,
-            "hash": p.hash,
-            "purl": p.purl,
-            "name_key": product_key(p.name, p.vendor),
-        }
-        for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
-        for p in v.products
+        (vuln_id, *p)
+        for vuln_id, products in zip(vuln_ids, prepared(doc).products, strict=True)
+        for p in products
     ]
 
 
-def reference_rows(vuln_ids: Sequence[int], doc: ParsedDoc) -> list[Row]:
+def reference_rows(vuln_ids: Sequence[int], doc: ParsedDoc) -> list[tuple[Any, ...]]:
+    """``INSERT_REFERENCES`` rows."""
     return [
-        {"vulnerability_id": vuln_id, "url": r.url, "summary": r.summary, "category": r.category}
+        (vuln_id, r.url, r.summary, r.category)
         for vuln_id, v in zip(vuln_ids, doc.vulns, strict=True)
         for r in v.references
     ]

@@ -3,7 +3,6 @@ lands in, its vulnerabilities with recomputed scores, and near-duplicate candida
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import audit, cases, search
 from app.actor import Actor
 from app.intake import dedup, ids, rows
-from app.intake.model import ParsedDoc
+from app.intake.model import ParsedDoc, Prepared
 from app.intake.scores import Scored
 from i18n import _
 from models import (
@@ -52,13 +51,13 @@ def _add_vulns(
     vulns = rows.vuln_rows(report_id, case_id, doc, scores)
     if not vulns:
         return
-    vuln_ids = list(s.scalars(rows.INSERT_VULNS, vulns))
+    vuln_ids = rows.INSERT_VULNS.run(s, vulns)
     products = rows.product_rows(vuln_ids, doc)
     if products:
-        s.execute(rows.INSERT_PRODUCTS, products)
+        rows.INSERT_PRODUCTS.run(s, products)
     refs = rows.reference_rows(vuln_ids, doc)
     if refs:
-        s.execute(rows.INSERT_REFERENCES, refs)
+        rows.INSERT_REFERENCES.run(s, refs)
 
 
 def _same_content(a: bytes, b: bytes) -> bool:
@@ -122,9 +121,9 @@ def cases_by_identifier(s: Session, values: list[str]) -> dict[str, tuple[int, i
     return {v: (rid, *cases_of[rid]) for v, rid in oldest.items() if rid in cases_of}
 
 
-def _case_by_identifiers(s: Session, doc: ParsedDoc) -> tuple[int, str] | None:
+def _case_by_identifiers(s: Session, prep: Prepared) -> tuple[int, str] | None:
     """The id and key of the case of the oldest report sharing an identifier, if any."""
-    found = cases_by_identifier(s, sorted({ids.normalise(v) for _scheme, v in doc.identifiers}))
+    found = cases_by_identifier(s, sorted({v for _scheme, v in prep.identifiers}))
     if not found:
         return None
     _rid, case_id, key = min(found.values())
@@ -135,7 +134,8 @@ def store_document(
     s: Session, actor: Actor, doc: ParsedDoc, path: str, source: str
 ) -> StoreOutcome:
     """Insert or update one report; the caller commits (or rolls back) the transaction."""
-    sha = hashlib.sha256(doc.raw).hexdigest()
+    prep = rows.prepared(doc)
+    sha = prep.sha
     if known_shas(s, [sha]):
         return StoreOutcome("duplicate", None, None)
     if doc.document_id:
@@ -156,6 +156,7 @@ def store_document(
             # Same id and revision, different content: a publisher error; keep both.
             doc = replace(
                 doc,
+                prepared=prep,
                 warnings=(
                     *doc.warnings,
                     _("same document id and revision as report {id}, but different content").format(
@@ -163,7 +164,7 @@ def store_document(
                     ),
                 ),
             )
-    found = _case_by_identifiers(s, doc)
+    found = _case_by_identifiers(s, prep)
     new_case = found is None
     if found is None:
         [(case_id, case_key)] = cases.open_cases(
@@ -173,21 +174,22 @@ def store_document(
                 cases.NewCase(
                     doc.title or _("untitled report"),
                     doc.description[:20000],
-                    (doc.title[:500], doc.description, *rows.search_texts(doc)),
+                    indexed=rows.case_search_text(doc, [doc]),
                 )
             ],
         )
     else:
         case_id, case_key = found
-    scores = rows.scores_of(doc)
+    scores = prep.scores
     all_warnings = [*doc.warnings, *scores.warnings]
     report_id = _new_report(s, doc, sha, path, source, case_id, all_warnings)
     _add_vulns(s, report_id, case_id, doc, scores)
-    near = (
-        dedup.find_near_duplicates(s, report_id, case_id, doc.title[:500], doc.description, doc)
-        if new_case
-        else 0
-    )
+    near = 0
+    if new_case:
+        candidates = dedup.rows_for(s, report_id, case_id, prep.compared)
+        if candidates:
+            s.execute(dedup.INSERT_CANDIDATES, candidates)
+        near = len(candidates)
     if not new_case:  # a new case was indexed with this report's text when it opened
         case = s.get(Case, case_id)
         assert case is not None
@@ -218,7 +220,7 @@ def _new_report(
     report_id: int = s.execute(rows.INSERT_REPORT, row).scalar_one()
     identifiers = rows.identifier_rows(report_id, doc)
     if identifiers:
-        s.execute(rows.INSERT_IDENTIFIERS, identifiers)
+        rows.INSERT_IDENTIFIERS.run(s, identifiers)
     attachments = rows.attachment_rows(report_id, case_id, doc)
     if attachments:
         s.execute(rows.INSERT_ATTACHMENTS, attachments)
@@ -262,7 +264,7 @@ def _update(
         else:
             s.delete(v)
     s.flush()
-    scores = rows.scores_of(doc)
+    scores = rows.prepared(doc).scores
     _add_vulns(s, report.id, case_id, doc, scores)
     report.warnings = [*doc.warnings, *scores.warnings]
     case = s.get(Case, case_id)

@@ -1,0 +1,105 @@
+"""Statements the single intake writer runs for every document, with less of SQLAlchemy's
+per-execution work (which cost as much as running them): multi-row inserts that return ids
+in row order, plain multi-row inserts and look-ups on the driver's cursor.
+
+Ids in row order: SQLAlchemy batches an ``INSERT … RETURNING`` of many rows
+("insertmanyvalues"), but when the ids must come back in row order
+(``sort_by_parameter_order``) it has no way to tell on SQLite and falls back to one statement
+per row: about six statements per imported document. SQLite gives a new row of a rowid table
+without AUTOINCREMENT the largest rowid plus one (the documented algorithm, "ROWIDs and the
+INTEGER PRIMARY KEY"), so one statement's rows get increasing ids in the order they are
+inserted: sorting the returned ids puts them in row order. Other backends keep SQLAlchemy's
+ordered batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Insert, Table, insert
+from sqlalchemy.orm import Session
+
+
+class IdsInOrder:
+    """``run(session, rows)`` inserts ``rows`` (dicts) into ``table``, returning their ids in
+    row order."""
+
+    def __init__(self, table: Any) -> None:
+        t: Table = table
+        self.ordered: Insert = insert(t).returning(t.c.id, sort_by_parameter_order=True)
+        self.batched: Insert = insert(t).returning(t.c.id)
+
+    def run(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        if session.get_bind().dialect.name != "sqlite":
+            return list(session.scalars(self.ordered, rows))
+        ids = sorted(session.scalars(self.batched, rows))
+        if len(ids) != len(rows) or ids[-1] - ids[0] != len(ids) - 1:
+            # Not one consecutive block (the rowid space is exhausted): no order to rely on.
+            raise RuntimeError("inserted rows did not receive consecutive ids")
+        return ids
+
+
+class PlainInsert:
+    """A multi-row insert of plain values (text, numbers, NULL: nothing for SQLAlchemy to
+    convert, no column default left to fill) run with the driver's ``executemany``. A CSAF
+    document has tens of affected products: SQLAlchemy's per-row parameter processing cost
+    more than the insert itself, in the single writer. The statement is compiled once per
+    dialect; rows are tuples in ``columns`` order."""
+
+    def __init__(self, table: Any, columns: tuple[str, ...]) -> None:
+        self.table: Table = table
+        self.columns = columns
+        self._sql: dict[str, tuple[str, tuple[int, ...] | None]] = {}
+
+    def _compiled(self, dialect: Any) -> tuple[str, tuple[int, ...] | None]:
+        found = self._sql.get(dialect.name)
+        if found is None:
+            compiled = insert(self.table).compile(dialect=dialect, column_keys=list(self.columns))
+            order = (
+                tuple(self.columns.index(k) for k in compiled.positiontup or ())
+                if compiled.positional
+                else None
+            )
+            found = self._sql[dialect.name] = (compiled.string, order)
+        return found
+
+    def run(self, s: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        conn = s.connection()
+        sql, order = self._compiled(conn.dialect)
+        if order is None:  # a named paramstyle (psycopg)
+            params: list[Any] = [dict(zip(self.columns, r, strict=True)) for r in rows]
+        elif order == tuple(range(len(self.columns))):
+            params = list(rows)
+        else:
+            params = [tuple(r[i] for i in order) for r in rows]
+        conn.exec_driver_sql(sql, params)
+
+
+class DriverQuery:
+    """A select compiled once per dialect and run on the driver's cursor, in the session's
+    transaction; its list parameters are expanded by SQLAlchemy's compiled form
+    (``construct_expanded_state``). For look-ups of plain values (text, numbers) only: rows
+    come back as the driver gives them, with no result processing."""
+
+    def __init__(self, stmt: Any) -> None:
+        self.stmt = stmt
+        self._compiled: dict[str, Any] = {}
+
+    def all(self, session: Session, params: dict[str, Any]) -> list[Any]:
+        conn = session.connection()
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            compiled = self._compiled[conn.dialect.name] = self.stmt.compile(dialect=conn.dialect)
+        state = compiled.construct_expanded_state(params)
+        args = state.positional_parameters if compiled.positional else state.parameters
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(state.statement, args)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
