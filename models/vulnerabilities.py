@@ -37,11 +37,9 @@ class AffectedProduct(Base):
     """An affected AI model, system or classic product, with version (or range) and hash."""
 
     __tablename__ = "affected_product"
-    # (name, id): the newest mentions of a product name, in index order (near-duplicates).
-    __table_args__ = (
-        Index("ix_affected_product_name_id", "name", "id"),
-        Index("ix_affected_product_name_key_id", "name_key", "id"),
-    )
+    # (name_key, id): the newest mentions of a product name as compared, in index order
+    # (near-duplicates, app/intake/dedup.py).
+    __table_args__ = (Index("ix_affected_product_name_key_id", "name_key", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vulnerability_id: Mapped[int] = mapped_column(
