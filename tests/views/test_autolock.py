@@ -70,14 +70,17 @@ def test_idle_locks_clears_and_unlock_brings_the_queue_back(qtbot, cipher_dir) -
 
 def test_activity_postpones_the_lock(qtbot, cipher_dir) -> None:  # type: ignore[no-untyped-def]
     window = _unlocked_window(qtbot, cipher_dir)
-    window.idle.set_interval_ms(400)
+    # Activity every 300 ms for 1.8 s outlasts a 1.5 s idle interval: only activity can have
+    # postponed the lock. (Each Down loads a case's tabs: on a loaded machine that alone can
+    # take longer than a shorter interval, which made this test flaky.)
+    window.idle.set_interval_ms(1500)
     window.idle.start()
-    for _ in range(4):
-        qtbot.wait(150)
+    for _ in range(6):
+        qtbot.wait(300)
         qtbot.keyClick(window.queue.table, Qt.Key.Key_Down)
         qtbot.mouseMove(window.queue.table, QPoint(10, 10))
     assert window.workspace is not None
-    qtbot.waitUntil(lambda: window.workspace is None, timeout=3000)
+    qtbot.waitUntil(lambda: window.workspace is None, timeout=6000)
     qtbot.addWidget(window.unlock_dialog)
     window.unlock_dialog.reject()
 
