@@ -23,29 +23,9 @@ from app import queue, queue_filters
 from app.queue import COLUMN_KEYS, COLUMNS, QueueQuery, QueueRow
 from app.workspace import Workspace
 from i18n import N_, _
+from i18n.labels import STATUS_LABELS, TIER_LABELS
 
 Index = QModelIndex | QPersistentModelIndex
-
-STATUS_LABELS: dict[str, str] = {
-    "new": N_("new"),
-    "triage": N_("triage"),
-    "accepted": N_("accepted"),
-    "coordinating": N_("coordinating"),
-    "remediation": N_("remediation"),
-    "disclosed": N_("disclosed"),
-    "closed": N_("closed"),
-    "needs-info": N_("needs info"),
-    "duplicate": N_("duplicate"),
-    "rejected": N_("rejected"),
-}
-TIER_LABELS: dict[str, str] = {
-    "Critical": N_("Critical"),
-    "High": N_("High"),
-    "Medium": N_("Medium"),
-    "Low": N_("Low"),
-    "Informational": N_("Informational"),
-}
-
 
 # Roles the queue's delegate paints from: chips for tier and TLP, the deadline's urgency.
 TIER_ROLE = Qt.ItemDataRole.UserRole + 1
