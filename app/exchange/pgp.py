@@ -149,6 +149,15 @@ def generate_key(user_id: str) -> tuple[str, str | None, str]:
             validity_seconds=KEY_VALIDITY_SECONDS,
         )
         return str(tsk), None, str(tsk.extract_certificate())
+    try:
+        return _generate_with_gpg(user_id)
+    except AccordError:
+        # gpg-agent occasionally fails a fresh home ("Corrupted protection") while other
+        # GnuPG processes start on a busy machine; a second, new home has always succeeded.
+        return _generate_with_gpg(user_id)
+
+
+def _generate_with_gpg(user_id: str) -> tuple[str, str, str]:
     passphrase = secrets.token_urlsafe(32)
     pw = passphrase.encode() + b"\n"
     # RAM-backed where the system has it: the (passphrase-protected) key never reaches a disk.
