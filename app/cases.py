@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, search, trust, txcache, workflow
 from app.actor import Actor, Permission
-from app.concurrency import check_seen, guarded
+from app.concurrency import check_seen, guarded, hold_writer_lock
 from app.driver import IdsInOrder
 from app.errors import AccordError, NotFound, UsageError
 from i18n import _
@@ -19,6 +19,7 @@ from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 
 TIER_RANK = {"Critical": 5, "High": 4, "Medium": 3, "Low": 2, "Informational": 1}
 _NUMBERS = txcache.register("case_numbers")  # year -> last number drawn in this transaction
+_NUMBER_LOCK = 7263002  # the advisory lock that serialises case numbering (audit: 7263001)
 _INSERT_CASES = IdsInOrder(Case.__table__)  # their ids in row order
 
 
@@ -87,6 +88,8 @@ def next_key(session: Session, year: int) -> tuple[str, int]:
     drawn: dict[int, int] = session.info.setdefault(_NUMBERS, {})
     last = drawn.get(year)
     if last is None:
+        # Two analysts opening cases at once must not both read the same maximum.
+        hold_writer_lock(session, _NUMBER_LOCK)
         last = session.scalar(select(func.max(Case.number)).where(Case.year == year)) or 0
     drawn[year] = last + 1
     return f"ACC-{year}-{last + 1:04d}", last + 1

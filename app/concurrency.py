@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -89,3 +90,19 @@ def check_seen(
     is at ``current`` now; ``None``: the caller read it in this transaction."""
     if seen is not None and seen != current:
         raise conflict(session, label, case_key=case_key, entity=entity, entity_id=entity_id)
+
+
+def hold_writer_lock(session: Session, key: int) -> None:
+    """Serialise this transaction with every other one that takes ``key``, until it ends.
+
+    For values read and then written on the strength of that read (the next case number):
+    PostgreSQL takes the transaction-scoped advisory lock ``key``; SQLite, which has one
+    writer lock, starts the write transaction now, as pysqlite would only at the first
+    write, after another writer may have committed the same number."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return
+    conn = session.connection()
+    raw: Any = conn.connection.dbapi_connection
+    if not raw.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
