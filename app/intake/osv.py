@@ -21,13 +21,18 @@ def parse(obj: dict[str, Any], raw: bytes, media_type: str) -> ParsedDoc:
         if not pkg.get("name"):
             continue
         version, version_range = sources.from_osv(a)
+        # The ecosystem (PyPI, npm) is where the package is published, not who makes it: it
+        # becomes the purl's type, and the vendor stays unknown until someone records it.
+        purl = pkg.get("purl") or sources.purl_for_osv(
+            str(pkg.get("ecosystem") or ""), str(pkg["name"])
+        )
         products.append(
             Product(
                 name=str(pkg["name"])[:300],
-                vendor=str(pkg.get("ecosystem") or "")[:300] or None,
+                vendor=None,
                 version=version[:100] if version else None,
                 version_range=version_range,
-                purl=str(pkg["purl"])[:500] if pkg.get("purl") else None,
+                purl=str(purl)[:500] if purl else None,
             )
         )
     scores = [

@@ -93,6 +93,40 @@ def scheme_of_purl(purl: str | None) -> str:
     return PURL_TYPES.get(purl[4:].split("/", 1)[0].lower(), "generic")
 
 
+# Package types whose purl is the ecosystem's type, a name and, split off the name, the
+# namespace the purl spec gives it (https://github.com/package-url/purl-spec, PURL-TYPES).
+_NAMESPACE_SPLIT = {"npm": "/", "golang": "/", "composer": "/", "maven": ":"}
+_LANGUAGE_TYPES = {
+    "pypi",
+    "npm",
+    "golang",
+    "cargo",
+    "maven",
+    "gem",
+    "nuget",
+    "composer",
+    "hex",
+    "pub",
+}
+
+
+def purl_for_osv(ecosystem: str, name: str) -> str | None:
+    """The package URL an OSV ``package`` (ecosystem and name) denotes, for the language
+    ecosystems; None for distributions (whose purl needs a release the record may not name)."""
+    kind = OSV_ECOSYSTEMS.get(ecosystem.split(":")[0].strip().lower())
+    if kind not in _LANGUAGE_TYPES or not name.strip():
+        return None
+    from packageurl import PackageURL  # only OSV intake needs it
+
+    namespace, sep = None, _NAMESPACE_SPLIT.get(kind)
+    if sep and sep in name:
+        namespace, name = name.rsplit(sep, 1)
+    try:
+        return str(PackageURL(type=kind, namespace=namespace, name=name).to_string())
+    except ValueError:
+        return None
+
+
 def _columns(rng: VersionRange | None) -> Columns:
     if rng is None:
         return None, None

@@ -116,6 +116,33 @@ def test_osv_yaml_and_json(ws):
     assert "PYSEC" in schemes
 
 
+def test_osv_ecosystem_becomes_the_purl_not_the_vendor(ws):
+    """PyPA's Jinja2 record: PyPI publishes the package, it does not make it. The product keeps
+    no vendor (so it can match an inventory row naming the real one) and gains its purl."""
+    path = shared_data("osv", "pypa", "vulns", "jinja2", "PYSEC-2019-217.yaml")
+    assert import_paths(ws, [path]).rejected == ()
+    with ws.session() as s:
+        rows = s.execute(select(AffectedProduct.vendor, AffectedProduct.purl)).all()
+    assert set(rows) == {(None, "pkg:pypi/jinja2")}
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "name", "purl"),
+    [
+        ("npm", "@llm/gateway", "pkg:npm/%40llm/gateway"),
+        ("Maven", "org.example:model-server", "pkg:maven/org.example/model-server"),
+        ("Go", "github.com/example/agent", "pkg:golang/github.com/example/agent"),
+        ("crates.io", "tokenizers", "pkg:cargo/tokenizers"),
+        ("Debian:12", "python3-torch", None),  # a distribution's purl needs its release
+        ("Unknown", "thing", None),
+    ],
+)
+def test_osv_purls_per_ecosystem(ecosystem, name, purl):
+    from app.versions.sources import purl_for_osv
+
+    assert purl_for_osv(ecosystem, name) == purl
+
+
 def test_osv_record_with_malformed_commit_is_refused(ws):
     path = shared_data("osv", "pypa", "vulns", "matrix-synapse", "PYSEC-2021-424.yaml")
     result = import_paths(ws, [path])
