@@ -26,10 +26,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.errors import AccordError, UsageError
+from app.identity.actor import Actor
 from app.impact import matching
 from app.impact.inventory import Inventory, Item
 from app.impact.matching import CONFIRMED, Target

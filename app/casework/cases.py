@@ -9,11 +9,15 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, search, trust, txcache, workflow
-from app.actor import Actor, Permission
+from app import trust
+from app.auditing import chain as audit
+from app.casework import workflow
 from app.concurrency import check_seen, guarded
-from app.driver import IdsInOrder
 from app.errors import AccordError, NotFound, UsageError
+from app.identity.actor import Actor, Permission
+from app.queueing import search
+from app.workspaces import txcache
+from app.workspaces.driver import IdsInOrder
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 
