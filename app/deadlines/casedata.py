@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
-from app.casework.cases import get_case
+from app.casework.lookup import get_case
 from app.deadlines.rules import (
     COMPUTATIONS,
     DUTY_HOLDERS,

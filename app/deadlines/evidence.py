@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
-from app.casework.cases import get_case
+from app.casework.lookup import get_case
 from app.deadlines.rules import RuleSet
 from app.errors import AccordError, UsageError
 from app.identity.actor import Actor

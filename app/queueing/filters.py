@@ -23,10 +23,9 @@ from app.errors import UsageError
 from app.identity.actor import Actor, Permission
 from app.queueing.queue import QueueQuery
 from i18n import N_, _, ngettext
-from models import Case, CaseJurisdiction, CasePartner, CaseStatus, Deadline, Partner, utcnow
+from models import Case, CaseJurisdiction, CasePartner, Deadline, Partner, utcnow
 
-# Where no clock runs any more (kept for the deadline engine and dashboard's obligations).
-CLOSED = tuple(s for s in CaseStatus if s in workflow.ENDED_STATES)
+CLOSED = workflow.CLOSED  # where no clock runs any more (the handover's and dashboard's name)
 SAVED: tuple[tuple[str, str], ...] = (
     ("open", N_("All open cases")),
     ("mine", N_("My cases")),
