@@ -16,6 +16,7 @@ from app.advisories.fields import (
     source_hash,
     state_of,
 )
+from app.advisories.impact_text import latest, summary
 from app.auditing import chain as audit
 from app.casework.cases import get_case
 from app.concurrency import check_seen, guarded
@@ -156,8 +157,6 @@ def seed_impact(session: Session, actor: Actor, case_key: str) -> bool:
 
     Returns whether it wrote anything; text an analyst wrote is never replaced.
     """
-    from app.impact.estimate import latest, summary
-
     case = get_case(session, case_key)
     adv = session.scalar(select(Advisory).where(Advisory.case_id == case.id))
     estimate = latest(session, case.key) if adv is not None else None
