@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from alembic.runtime.migration import MigrationContext
 
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from taxonomy.severity import evaluate as evaluate_model
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from app.actor import Actor
+    from app.identity.actor import Actor
 
 AI_KEYS = {
     "access": "access",
@@ -229,8 +229,8 @@ def assess(
 ) -> dict[str, Any]:
     """Evaluate and store a new Assessment for a case (earlier ones are kept), update the
     case's denormalised tier for the queue, and audit it."""
-    from app import audit
-    from app.cases import TIER_RANK, get_case
+    from app.auditing import chain as audit
+    from app.casework.cases import TIER_RANK, get_case
     from models import Assessment
 
     model = model or _default_model()
@@ -286,7 +286,7 @@ def history(session: Session, case_key: str) -> list[dict[str, Any]]:
     """A case's assessments, oldest first, with who, when, and the model they used."""
     from sqlalchemy import select
 
-    from app.cases import get_case
+    from app.casework.cases import get_case
     from models import Analyst, Assessment
 
     case = get_case(session, case_key)

@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import AccordError, NotFound, UsageError
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import Case, CaseFact, CasePartner, CaseStatus, Partner, Setting, utcnow
 

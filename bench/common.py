@@ -1,7 +1,7 @@
 """Shared benchmark helpers: a big, valid workspace built fast with SQLAlchemy Core.
 
 Rows go in with ``executemany`` in batches; each case gets its report (raw text kept) and
-two audit events whose hash chain is computed here with ``app.audit.event_hash``, so the
+two audit events whose hash chain is computed here with ``app.auditing.chain.event_hash``, so the
 result passes ``accord audit verify`` like any workspace built through the use cases.
 """
 
@@ -24,9 +24,9 @@ if str(REPO) not in sys.path:
 
 from sqlalchemy import Engine, func, insert, select  # noqa: E402
 
-from app import audit  # noqa: E402
-from app.demo_text import compose, load  # noqa: E402
-from app.storage import migrate  # noqa: E402
+from app.auditing import chain as audit  # noqa: E402
+from app.demos.text import compose, load  # noqa: E402
+from app.workspaces.engines import migrate  # noqa: E402
 from models import (  # noqa: E402
     Analyst,
     AuditEvent,

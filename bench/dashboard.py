@@ -7,7 +7,7 @@ is migrated in place, as a real workspace would be), adds once one deadline row 
 a next deadline (the queue builder writes none), then in a fresh process opens
 ``views.dashboard.DashboardScreen`` offscreen at 1440×900 and times ``reload`` until
 ``loaded``: the first open (cold caches) and the median of the next ones, and the core's
-``app.dashboard.snapshot`` alone. Prints the figures beside their target and writes
+``app.shift.dashboard.snapshot`` alone. Prints the figures beside their target and writes
 bench/out/dashboard.json. A benchmark, not a test: it never fails the build.
 """
 
@@ -44,7 +44,7 @@ def _queue_bench() -> Any:
 
 
 def _open(ws_dir: Path) -> Any:
-    from app import workspace as ws_mod
+    from app.workspaces import lifecycle as ws_mod
 
     ws = ws_mod.open_workspace(ws_dir, PASSPHRASE, analyst=FIRST)
     ws.act_as(FIRST)
@@ -55,7 +55,7 @@ def do_prepare(n: int) -> dict[str, Any]:
     """Migrate the queue workspace to the current schema and give it deadline rows (once)."""
     from sqlalchemy import func, insert, select
 
-    from app.storage import migrate
+    from app.workspaces.engines import migrate
     from models import Case, Deadline
 
     qb = _queue_bench()
@@ -95,7 +95,7 @@ def do_measure(repeat: int) -> dict[str, Any]:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app import dashboard as dash
+    from app.shift import dashboard as dash
     from views.dashboard import DashboardScreen
 
     _app = QApplication.instance() or QApplication([])
@@ -167,7 +167,7 @@ def report(figures: dict[str, Any]) -> None:
     print(f"{'figure':34} {'value':>10} {'target':>10}")
     for key, name in (("dashboard_open_ms", "dashboard open (first, cold)"),
                       ("dashboard_open_warm_ms", "dashboard open (median, warm)"),
-                      ("snapshot_ms", "figures alone (app.dashboard)")):  # fmt: skip
+                      ("snapshot_ms", "figures alone (app.shift.dashboard)")):  # fmt: skip
         value, target = m[key], TARGETS[key]
         print(f"{name:34} {value:>7} ms {'≤ ' + str(target):>7} ms  "
               f"{'ok' if value <= target else 'MISSED'}")  # fmt: skip

@@ -125,9 +125,9 @@ def child(folder: Path, workers: int) -> dict[str, Any]:
 
     CPU of this process is the writer's (parsing too when ``workers`` is 1); the parser
     processes' CPU is read from /proc just before their pool shuts down, when they are done."""
-    from app import workspace as ws_mod
     from app.intake import import_paths
     from app.intake import workers as workers_mod
+    from app.workspaces import lifecycle as ws_mod
 
     parsers = [0.0]
     make_pool = workers_mod.pool

@@ -66,7 +66,7 @@ def _head() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from app.storage import MIGRATIONS
+    from app.workspaces.engines import MIGRATIONS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -99,7 +99,7 @@ def _valid(n: int, per_case: int = 1) -> bool:
     if not (db.exists() and _meta_ok(META, n, per_case)):
         return False
     # A revision edited after the build (a new index in the same slot) also invalidates it.
-    from app.storage import sqlcipher_engine
+    from app.workspaces.engines import sqlcipher_engine
     from models import Base
 
     engine = sqlcipher_engine(db, _file_key())
@@ -161,7 +161,7 @@ def do_build_pg(base: str, n: int, per_case: int) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
-    from app import audit
+    from app.auditing import chain as audit
 
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -197,8 +197,8 @@ def _progress(n: int) -> Any:
 def do_build(n: int, per_case: int = 1) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
-    from app import audit
-    from app.storage import sqlcipher_engine
+    from app.auditing import chain as audit
+    from app.workspaces.engines import sqlcipher_engine
 
     if WS_DIR.exists():
         shutil.rmtree(WS_DIR)
@@ -221,7 +221,7 @@ def do_build(n: int, per_case: int = 1) -> dict[str, Any]:
 def do_ratio(m: int) -> dict[str, Any]:
     """The same inserts into a SQLCipher file and a plain SQLite file (best of three, taken
     in turns so that a busy machine slows both alike)."""
-    from app.storage import plain_sqlite_engine, sqlcipher_engine
+    from app.workspaces.engines import plain_sqlite_engine, sqlcipher_engine
 
     tmp = OUT / "ratio"
     result: dict[str, list[float]] = {"sqlcipher_s": [], "sqlite_s": []}
@@ -232,7 +232,7 @@ def do_ratio(m: int) -> dict[str, Any]:
                 shutil.rmtree(tmp)
             tmp.mkdir(parents=True)
             engine = make(tmp / "ws.db")
-            from app.storage import migrate
+            from app.workspaces.engines import migrate
 
             migrate(engine)
             result[name].append(common.fill(engine, m))
@@ -262,8 +262,8 @@ def _open_pg(url: str) -> Any:
     builder made the analysts without logins, and the queue reads only)."""
     from sqlalchemy import create_engine, select
 
-    from app.actor import Actor
-    from app.workspace import Workspace
+    from app.identity.actor import Actor
+    from app.workspaces.lifecycle import Workspace
     from models import Analyst, Role
 
     ws = Workspace(create_engine(url), "bench")
@@ -278,17 +278,17 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from app import workspace as ws_mod
-    from app.queue import COLUMN_KEYS, SORTABLE, QueueQuery
+    from app.queueing.queue import COLUMN_KEYS, SORTABLE, QueueQuery
+    from app.workspaces import lifecycle as ws_mod
 
     try:
         from views.queue_model import QueueModel
-    except ImportError:  # before the GUI's model exists, measure app.queue alone
+    except ImportError:  # before the GUI's model exists, measure app.queueing.queue alone
         QueueModel = None  # type: ignore[assignment,misc]
 
     _app = QApplication.instance() or QApplication([])
-    from app import queue_filters
     from app.identity import keyslots
+    from app.queueing import filters as queue_filters
 
     if not url and not (WS_DIR / keyslots.SLOTS_FILE).exists():
         # Built with the passphrase as its key: the coordinator's first unlock gives it key
@@ -332,7 +332,7 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
     model.set_query(QueueQuery())
     out["filter_ms"] = timed(lambda: model.set_query(QueueQuery(statuses=("triage",))))
     out["filter_rows"] = model.rowCount()
-    from app.demo_text import load
+    from app.demos.text import load
 
     partner = load().people["partners"][0]["name"]
     saved: dict[str, float] = {}

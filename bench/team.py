@@ -116,7 +116,7 @@ class LockClock:
 
 
 def _chain_mode(mode: str) -> None:
-    from app import audit
+    from app.auditing import chain as audit
 
     audit.CHAIN_AT_COMMIT = mode == "commit"
 
@@ -125,11 +125,13 @@ def run_analyst(url: str, seconds: float, think: float, seed: int) -> dict[str, 
     """One analyst's session: a random mix of actions until the time is up."""
     from sqlalchemy import select
 
-    from app import cases, queue, queue_filters, severity, workflow
-    from app import workspace as ws_mod
-    from app.casework import notes
+    from app import severity
+    from app.casework import cases, notes, workflow
     from app.errors import AccordError, ConflictError
-    from app.queue import COLUMN_KEYS, QueueQuery
+    from app.queueing import filters as queue_filters
+    from app.queueing import queue
+    from app.queueing.queue import COLUMN_KEYS, QueueQuery
+    from app.workspaces import lifecycle as ws_mod
     from models import Case, CaseStatus
 
     password = sys.stdin.readline().rstrip("\n")
@@ -228,8 +230,8 @@ def run_analyst(url: str, seconds: float, think: float, seed: int) -> dict[str, 
 
 def run_importer(url: str, folder: str) -> dict[str, Any]:
     """One analyst imports a folder of CSAF documents (batches commit as ``accord import``)."""
-    from app import workspace as ws_mod
     from app.intake import import_paths
+    from app.workspaces import lifecycle as ws_mod
 
     password = sys.stdin.readline().rstrip("\n")
     ws = ws_mod.open_workspace(None, password, db_url=url)
@@ -265,9 +267,9 @@ def setup(base_url: str, n_analysts: int, n_cases: int) -> dict[str, Any]:
     import common
 
     sys.path.pop(0)
-    from app import workspace as ws_mod
-    from app.demo_text import load
+    from app.demos.text import load
     from app.identity import team
+    from app.workspaces import lifecycle as ws_mod
     from models import Case, Partner
 
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
@@ -362,8 +364,8 @@ def check(url: str, initial: dict[str, str], results: list[dict[str, Any]]) -> d
     """The database after the run, as its owner sees it."""
     from sqlalchemy import create_engine, func, select
 
-    from app import workspace as ws_mod
     from app.identity import checkpoints
+    from app.workspaces import lifecycle as ws_mod
     from models import Assessment, AuditEvent, Case, Note
 
     engine = create_engine(url)

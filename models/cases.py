@@ -57,7 +57,7 @@ class Case(Base):
         Index("ix_case_status_key", "status", "year", "number"),
         Index("ix_case_tier_key", "tier", "year", "number", "id"),
         Index("ix_case_id_key", "id", "year", "number"),
-        # The dashboard's one index-only pass over open cases (app/dashboard.py).
+        # The dashboard's one index-only pass over open cases (app/shift/dashboard.py).
         Index(
             "ix_case_dashboard", "assignee_id", "tier", "status", "created_at", "next_deadline_utc"
         ),

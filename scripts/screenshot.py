@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QSettings, Qt
 
-from app import cases
-from app import workspace as ws_mod
-from app.queue import COLUMN_KEYS
-from app.workspace import Workspace
+from app.casework import cases
+from app.queueing.queue import COLUMN_KEYS
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from views.application import ensure_qapp
 from views.main_window import MainWindow
 from views.prefs import Prefs
@@ -38,9 +38,9 @@ FALLBACK = (
 
 
 def demo_workspace(count: int) -> Workspace:
-    """An in-memory workspace filled by ``app.demo`` (or a few cases when it is absent)."""
+    """An in-memory workspace filled by ``app.demos.seed`` (or a few cases when it is absent)."""
     try:
-        from app import demo
+        from app.demos import seed as demo
     except ImportError:
         demo = None  # type: ignore[assignment]
     if demo is not None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from app import workspace as ws_mod
 from app.identity import keyslots
-from app.workspace import Workspace
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -181,7 +181,7 @@ def enrol(cli, name: str, role: str | None = "analyst") -> dict[str, str]:  # ty
 def file_engine(directory: Path, passphrase: str = PASSPHRASE):  # type: ignore[no-untyped-def]
     """A raw engine on a workspace file, keyed through the slot ``passphrase`` opens (tests that
     tamper with the database behind Accord's back)."""
-    from app.storage import sqlcipher_engine
+    from app.workspaces.engines import sqlcipher_engine
 
     slots = keyslots.read(directory / keyslots.SLOTS_FILE)
     assert slots is not None

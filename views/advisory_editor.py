@@ -30,7 +30,7 @@ from app.advisories import content, exporting, render
 from app.advisories.drafting import TLP_LEVELS, AdvisoryStatus, CellInfo
 from app.advisories.fields import FIELD_LABELS, FIELDS, REVIEW_LABELS, STATE_LABELS
 from app.errors import AccordError, ConflictError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import LANGUAGE_NAMES, LANGUAGES, _, is_rtl
 from models import Analyst, Case
 from views import file_dialogs

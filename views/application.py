@@ -15,10 +15,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication
 
-from app import settings as settings_mod
-from app import workspace as ws_mod
-from app.settings import Settings
-from app.workspace import Workspace
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces import settings as settings_mod
+from app.workspaces.lifecycle import Workspace
+from app.workspaces.settings import Settings
 from i18n import is_rtl, set_language
 from views.main_window import MainWindow
 from views.prefs import APPLICATION, ORGANISATION, Prefs

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, severity
+from app import severity
+from app.casework import cases
 from app.errors import AccordError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from taxonomy import ssvc
 from taxonomy.model import default_model

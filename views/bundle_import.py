@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import AccordError
 from app.exchange import importer, pgp, verify
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, ngettext
 from views import file_dialogs
 from views.workers import JobHandle, run_job

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cases import CaseDetail
+from app.casework.cases import CaseDetail
 from app.casework.summary import CaseSummary
 from i18n import N_, _
 from views.queue_model import Formatter, status_label, tier_label

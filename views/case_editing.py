@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, trust
-from app.casework import affected, embargo, identifiers, merging, notes
+from app import trust
+from app.casework import affected, cases, embargo, identifiers, merging, notes
 from app.errors import AccordError, ConflictError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 
 if TYPE_CHECKING:

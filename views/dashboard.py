@@ -1,4 +1,4 @@
-"""Shift-lead dashboard: headline figures, then pyqtgraph charts over ``app.dashboard``.
+"""Shift-lead dashboard: headline figures, then pyqtgraph charts over ``app.shift.dashboard``.
 
 Hovering a bar or point shows its value; clicking a bar or a headline figure emits
 ``filter_requested`` with the queue filter it stands for (the main window opens the queue
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.pool import StaticPool
 
-from app import dashboard as dash
-from app.workspace import Workspace
+from app.shift import dashboard as dash
+from app.workspaces.lifecycle import Workspace
 from i18n import _, current_language
 from i18n.formatting import format_moment, locale_for
 from i18n.labels import status_label, tier_label

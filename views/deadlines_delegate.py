@@ -11,8 +11,8 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
 
-from app import queue_filters
-from app.queue import COLUMN_KEYS, QueueRow
+from app.queueing import filters as queue_filters
+from app.queueing.queue import COLUMN_KEYS, QueueRow
 
 OVERDUE = QColor("#f6c6c6")
 DUE_SOON = QColor("#fbe7b5")

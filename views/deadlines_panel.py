@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import deadlines as dl
-from app import queue_filters
 from app.errors import AccordError, ConflictError
-from app.workspace import Workspace
+from app.queueing import filters as queue_filters
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from i18n.labels import deadline_state_label, fact_label
 from models import Case

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QToolBar
 
-from app import queue_filters
 from app.deadlines.rules import builtin_rules, for_workspace
 from app.errors import AccordError
+from app.queueing import filters as queue_filters
 from i18n import _
 from views.deadlines_panel import DeadlinesPanel
 from views.handover_screen import HandoverScreen

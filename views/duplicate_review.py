@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.errors import AccordError
 from app.intake import dedup
 from app.intake.dedup import CandidateInfo, Side
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 
 

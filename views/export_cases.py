@@ -22,7 +22,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWizardPage
 
 from app.exchange import export
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _, ngettext
 from i18n.catalog import current_language
 from i18n.formatting import format_number

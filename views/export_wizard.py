@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.errors import AccordError
 from app.exchange import export, partners
 from app.exchange.bundle_format import ENCRYPTED_TLP, TLP_LEVELS
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, ngettext
 from views import file_dialogs
 from views.export_cases import CasesPage

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import handover
 from app.errors import AccordError, ConflictError
-from app.workspace import Workspace
+from app.shift import handover
+from app.workspaces.lifecycle import Workspace
 from i18n import _, current_language
 from i18n.formatting import format_moment, isolate_ltr
 from views.failures import show_conflict

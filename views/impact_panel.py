@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, impact
+from app import impact
+from app.casework import cases
 from app.errors import AccordError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from views import file_dialogs
 from views.workers import JobHandle, run_job

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.intake import ImportReport, import_paths, mapping
 from app.intake.mapping import MappingProposal
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _, ngettext
 from views import file_dialogs
 from views.column_mapping import ColumnMappingStep

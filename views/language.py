@@ -82,8 +82,8 @@ class LanguageMenu(QMenu):
 
 def _remember(window: MainWindow, language: str) -> None:
     """Keep the choice in the typed settings (a preference, never a secret)."""
-    from app import settings as settings_mod
     from app.errors import AccordError
+    from app.workspaces import settings as settings_mod
 
     try:
         updated = window.settings.replace(language=language)

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import about as about_mod
-from app import analysts, cases, queue_filters
-from app import settings as settings_mod
+from app.casework import cases
 from app.casework import summary as case_summary
 from app.errors import AccordError, ConflictError
-from app.settings import Settings
-from app.workspace import Workspace
+from app.identity import analysts
+from app.queueing import filters as queue_filters
+from app.workspaces import settings as settings_mod
+from app.workspaces.lifecycle import Workspace
+from app.workspaces.settings import Settings
 from i18n import N_, _, current_language
 from i18n.labels import role_label
 from views import screens

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, parties
+from app import parties
+from app.casework import cases
 from app.errors import AccordError
 from app.parties.service import DIRECTIONS, KIND_LABELS, STATUS_LABELS, PartyInfo
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from views.queue_model import Formatter
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import AccordError
 from app.exchange import partners, pgp
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from views import file_dialogs
 

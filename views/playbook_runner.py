@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, playbooks
+from app import playbooks
+from app.casework import cases
 from app.errors import AccordError, ConflictError
 from app.playbooks import runner
 from app.playbooks.runner import RunStatus, StepStatus
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from views.failures import show_conflict
 from views.queue_model import Formatter

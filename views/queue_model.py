@@ -1,7 +1,7 @@
 """The case queue as a Qt table model: ordered ids plus a bounded row cache.
 
-``app.queue.ids`` gives every matching id in display order (filter, search and sort all run
-in SQL); the rows the view asks for are fetched a page at a time with ``app.queue.rows``,
+``app.queueing.queue.ids`` gives every matching id in display order (filter, search and sort all run
+in SQL); the rows the view asks for are fetched a page at a time with ``app.queueing.queue.rows``,
 one ``WHERE id IN (...)`` query per page. Sorting re-runs the id query; there is no proxy.
 """
 
@@ -19,9 +19,10 @@ from babel.dates import format_datetime, format_timedelta
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app import queue, queue_filters
-from app.queue import COLUMN_KEYS, COLUMNS, QueueQuery, QueueRow
-from app.workspace import Workspace
+from app.queueing import filters as queue_filters
+from app.queueing import queue
+from app.queueing.queue import COLUMN_KEYS, COLUMNS, QueueQuery, QueueRow
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from i18n.labels import STATUS_LABELS, TIER_LABELS
 

@@ -1,7 +1,7 @@
 """The queue panel: status and assignee filters, a debounced full-text search, the table.
 
 Emits ``case_selected(case_id)`` (0 when nothing is selected, e.g. when the shown case left
-the list); it never touches the database itself, the model does, through ``app.queue``. A
+the list); it never touches the database itself, the model does, through ``app.queueing.queue``. A
 saved filter reaches it through ``set_query``/``apply_spec``, and ``filters_changed`` tells
 the saved-filter bar what the combo boxes now say, so the two bars agree. The row context
 menu asks for actions through ``*_requested`` signals; the main window carries them out.
@@ -52,9 +52,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import queue_filters, workflow
+from app.casework import workflow
 from app.errors import AccordError
-from app.queue import COLUMN_KEYS, SORTABLE, QueueQuery, default_query
+from app.queueing import filters as queue_filters
+from app.queueing.queue import COLUMN_KEYS, SORTABLE, QueueQuery, default_query
 from i18n import _, ngettext
 from models import CaseStatus
 from views.queue_model import TIER_ROLE, TLP_ROLE, QueueModel, status_label

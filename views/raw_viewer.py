@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import AccordError
 from app.intake import hazard, records
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from views import file_dialogs
 

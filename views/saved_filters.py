@@ -15,10 +15,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from app import queue_filters
 from app.errors import AccordError
-from app.queue import QueueQuery, default_query
-from app.workspace import Workspace
+from app.queueing import filters as queue_filters
+from app.queueing.queue import QueueQuery, default_query
+from app.workspaces.lifecycle import Workspace
 from i18n import _, ngettext
 
 WorkspaceGetter = Callable[[], Workspace | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Analyst
 
 

@@ -40,7 +40,7 @@ def with_zone(formatter: Formatter, value: datetime | None) -> str:
 
 
 def _span(seconds: int) -> str:
-    """The same wording as the queue's countdown (``app.queue_filters.countdown``)."""
+    """The same wording as the queue's countdown (``app.queueing.filters.countdown``)."""
     days, rest = divmod(abs(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60

@@ -1,4 +1,5 @@
-"""Undoable case edits: each ``redo``/``undo`` calls an ``app.cases`` service in one session.
+"""Undoable case edits: each ``redo``/``undo`` calls an ``app.casework.cases`` service in one
+session.
 
 A command is executed once by :func:`execute` (so a refused action raises before anything is
 pushed), then pushed on the stack with its first ``redo`` skipped. If an undo or redo is
@@ -12,9 +13,9 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app import cases
+from app.casework import cases
 from app.errors import AccordError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from views.queue_model import status_label
 

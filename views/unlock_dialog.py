@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import analysts
-from app import workspace as ws_mod
 from app.errors import AccordError
+from app.identity import analysts
 from app.identity.unlock import PassphraseChangeRequired
-from app.workspace import Workspace
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from views import file_dialogs
 

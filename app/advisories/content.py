@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app import parties
 from app.advisories.drafting import check_language, get_advisory, texts_of
 from app.advisories.fields import FIELDS, TextState, state_of
-from app.cases import get_case
 from app.casework import identifiers
+from app.casework.cases import get_case
 from app.parties.service import name_key
 from i18n import gettext_in
 from models import (

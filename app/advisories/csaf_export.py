@@ -16,12 +16,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from app import files
 from app.advisories.content import AdvisoryContent, ProductInfo, ScoreInfo, VulnInfo
 from app.advisories.fields import FIELD_LABELS, TIER_LABELS, TLP_LABELS
 from app.errors import AccordError, UsageError
 from app.parties.service import name_key
 from app.versions import sources
+from app.workspaces import files
 from i18n import _, bcp47, gettext_in
 
 VERSIONS = ("2.0", "2.1")

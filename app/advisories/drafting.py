@@ -8,8 +8,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
 from app.advisories import termbase
 from app.advisories.fields import (
     FIELDS,
@@ -18,9 +16,12 @@ from app.advisories.fields import (
     source_hash,
     state_of,
 )
-from app.cases import get_case
+from app.advisories.impact_text import latest, summary
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, UsageError
+from app.identity.actor import Actor
 from i18n import LANGUAGES, _, normalise_language
 from models import Advisory, AdvisoryText, Analyst, utcnow
 
@@ -156,8 +157,6 @@ def seed_impact(session: Session, actor: Actor, case_key: str) -> bool:
 
     Returns whether it wrote anything; text an analyst wrote is never replaced.
     """
-    from app.impact.estimate import latest, summary
-
     case = get_case(session, case_key)
     adv = session.scalar(select(Advisory).where(Advisory.case_id == case.id))
     estimate = latest(session, case.key) if adv is not None else None
@@ -317,7 +316,7 @@ def _name(session: Session, analyst_id: int | None) -> str | None:
 
 def set_namespace(session: Session, actor: Actor, url: str) -> str:
     """The publisher namespace of our CSAF documents (CSAF 2.0 section 3.2.1.8: a URL)."""
-    from app.actor import Permission
+    from app.identity.actor import Permission
     from models import Setting
 
     actor.require(Permission.MANAGE_PARTNERS)

@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import audit, trust
-from app.actor import Actor
+from app import trust
 from app.advisories import content, csaf_export, render
 from app.advisories.drafting import get_advisory
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.errors import UsageError
+from app.identity.actor import Actor
 from i18n import _
 from models import Analyst
 

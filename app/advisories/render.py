@@ -12,7 +12,6 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app import files
 from app.advisories import markdown
 from app.advisories.content import AdvisoryContent
 from app.advisories.fields import (
@@ -24,6 +23,7 @@ from app.advisories.fields import (
     TLP_LABELS,
 )
 from app.errors import UsageError
+from app.workspaces import files
 from i18n import _, bcp47, gettext_in, is_rtl
 from i18n.formatting import format_date, format_instant, format_list, format_score
 from taxonomy.data import resource_path

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app import audit, trust
-from app.actor import Actor, Permission
+from app import trust
 from app.advisories.drafting import AdvisoryStatus, get_advisory, status, texts_of
 from app.advisories.fields import FIELDS, REQUIRED, ReviewState, TextState, state_of
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.errors import AccordError, PermissionDenied
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import Advisory, AdvisoryRevision, utcnow
 

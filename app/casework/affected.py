@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
 from app.casework.editing import edit, record, reindex
 from app.errors import NotFound, UsageError
+from app.identity.actor import Actor
 from app.versions import ranges, sources
 from app.versions import text as version_text
 from i18n import N_, _

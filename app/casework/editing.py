@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import audit, cases, search
-from app.actor import Actor
+from app.auditing import chain as audit
+from app.casework import cases
 from app.concurrency import check_seen, guarded
+from app.identity.actor import Actor
+from app.queueing import search
 from models import Case, utcnow
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import trust
-from app.actor import Actor, Permission
 from app.casework.editing import edit, record
 from app.errors import UsageError
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import AuditEvent, CaseFact, Partner
 

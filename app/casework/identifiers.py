@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
 from app.casework.editing import edit, record, reindex
 from app.errors import AccordError, NotFound, UsageError
+from app.identity.actor import Actor
 from app.intake import ids
 from i18n import _
 from models import Case, Identifier, Report, Vulnerability

@@ -19,11 +19,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, cases, search, trust, workflow
-from app.actor import Actor
+from app import trust
+from app.auditing import chain as audit
+from app.casework import cases, workflow
 from app.casework.editing import record
 from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, UsageError
+from app.identity.actor import Actor
+from app.queueing import search
 from i18n import _
 from models import (
     Assessment,

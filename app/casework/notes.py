@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
 from app.casework.editing import edit, record
 from app.errors import UsageError
+from app.identity.actor import Actor
 from i18n import _
 from models import Analyst, Case, Note, Partner
 

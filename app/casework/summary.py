@@ -11,11 +11,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import cases, reporters, trust
-from app.actor import Actor
+from app import trust
+from app.casework import cases, reporters
 from app.deadlines import service as deadlines
 from app.deadlines.rules import RuleSet, builtin_rules
 from app.errors import NotFound, UsageError
+from app.identity.actor import Actor
 from i18n import _
 from models import CaseJurisdiction, Partner
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import cases, reporters, trust
-from app.actor import Actor
-from app.casework import affected, identifiers, merging, notes
+from app import trust
+from app.casework import affected, cases, identifiers, merging, notes, reporters
+from app.identity.actor import Actor
 from i18n import _
 from models import CaseJurisdiction
 

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import advisories
-from app.actor import Actor
 from app.advisories import csaf_export, drafting, exporting
 from app.advisories.drafting import TLP_LEVELS, AdvisoryStatus
 from app.advisories.fields import FIELDS
 from app.cli.context import CliContext
 from app.cli.trust_cmds import add_override
 from app.errors import UsageError
+from app.identity.actor import Actor
 from i18n import LANGUAGES, _
 
 Handler = Callable[[CliContext, argparse.Namespace], int]

@@ -6,11 +6,10 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from app import analysts
-from app import workspace as ws_mod
 from app.cli.context import CliContext
 from app.errors import UsageError
-from app.identity import admin, team, unlock
+from app.identity import admin, analysts, team, unlock
+from app.workspaces import lifecycle as ws_mod
 from i18n import _
 from i18n.labels import role_label
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import audit
-from app.actor import Permission
+from app.auditing import chain as audit
 from app.cli.context import CliContext
 from app.errors import UsageError
 from app.identity import checkpoints
+from app.identity.actor import Permission
 from i18n import _
 from models import AuditEvent
 

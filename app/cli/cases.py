@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app import cases, queue, workflow
+from app.casework import cases, workflow
 from app.casework import view as case_view
 from app.cli import casework as casework_cmds
 from app.cli.context import CliContext
 from app.cli.parties import register_case as register_parties
 from app.cli.trust_cmds import add_override, register_case
 from app.intake import records
+from app.queueing import queue
 from i18n import _
 from models import CaseStatus
 

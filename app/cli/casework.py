@@ -186,7 +186,7 @@ def cmd_note_add(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_note_list(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
-    from app import cases
+    from app.casework import cases
 
     with ws.session() as s:
         found = notes.of_case(s, cases.get_case(s, args.id))
@@ -202,7 +202,8 @@ def cmd_note_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_embargo(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app import cases, trust
+    from app import trust
+    from app.casework import cases
     from app.deadlines.service import parse_time
 
     if args.until and args.clear:

@@ -18,10 +18,10 @@ from app.errors import LockedError, UsageError
 from i18n import _
 from i18n.formatting import format_cli_time
 
-# app.workspace brings the whole database stack (SQLAlchemy, Alembic, the models): imported
-# where a workspace is needed, never by commands that open none (score, ssvc, --help).
+# app.workspaces.lifecycle brings the whole database stack (SQLAlchemy, Alembic, the models):
+# imported where a workspace is needed, never by commands that open none (score, ssvc, --help).
 if TYPE_CHECKING:
-    from app.workspace import Workspace
+    from app.workspaces.lifecycle import Workspace
 
 __all__ = ["CliContext", "dumps", "take_env_secrets"]
 
@@ -54,7 +54,7 @@ class CliContext:
 
     @property
     def directory(self) -> Path:
-        from app import workspace as ws_mod
+        from app.workspaces import lifecycle as ws_mod
 
         return ws_mod.resolve_dir(getattr(self.args, "workspace", None))
 
@@ -75,7 +75,7 @@ class CliContext:
             print(_plain(data), file=self.out)
 
     def passphrase(self, *, confirm: bool = False, prompt: str | None = None) -> str:
-        from app import workspace as ws_mod
+        from app.workspaces import lifecycle as ws_mod
 
         if self._passphrase is not None:
             return self._passphrase
@@ -98,7 +98,7 @@ class CliContext:
     def new_passphrase(self) -> str | None:
         """The acting analyst's own new passphrase: ACCORD_NEW_PASSPHRASE or asked twice;
         None when there is neither."""
-        from app import workspace as ws_mod
+        from app.workspaces import lifecycle as ws_mod
 
         env = self.secrets.get("ACCORD_NEW_PASSPHRASE")
         if env is not None:
@@ -117,7 +117,7 @@ class CliContext:
 
     def open_workspace(self, *, act: bool = True) -> Workspace:
         """Unlock the workspace; a workspace file's passphrase says who is acting."""
-        from app import workspace as ws_mod
+        from app.workspaces import lifecycle as ws_mod
 
         if self._ws is None:
             url = self.db_url

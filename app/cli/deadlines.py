@@ -11,7 +11,7 @@ from app.cli.context import CliContext
 from app.deadlines import evidence
 from app.deadlines.rules import for_workspace
 from app.errors import UsageError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from i18n.formatting import format_cli_time
 from i18n.labels import deadline_state_label

@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import demo
-from app import workspace as ws_mod
-from app.actor import Actor
 from app.cli.context import CliContext
-from app.demo_text import load
+from app.demos import seed as demo
+from app.demos.text import load
 from app.errors import UsageError
 from app.identity import keyslots, unlock
-from app.workspace import Workspace
+from app.identity.actor import Actor
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from models import Analyst
 

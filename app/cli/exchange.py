@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app import files
 from app.cli.context import CliContext
 from app.cli.trust_cmds import add_override
 from app.errors import AccordError, UsageError
@@ -20,6 +19,7 @@ from app.exchange import (
     pgp,
     verify,
 )
+from app.workspaces import files
 from i18n import _, ngettext
 
 

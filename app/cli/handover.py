@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app import handover
 from app.cli.context import CliContext
+from app.shift import handover
 from i18n import _
 from i18n.formatting import format_cli_time
 

@@ -225,7 +225,7 @@ def _busy_seconds(exc: BaseException) -> int:
     """The busy timeout when ``exc`` says another writer held the database that long, else 0."""
     if "sqlalchemy" not in sys.modules:
         return 0
-    from app.storage import BUSY_SECONDS, is_busy
+    from app.workspaces.engines import BUSY_SECONDS, is_busy
 
     return int(BUSY_SECONDS) if is_busy(exc) else 0
 

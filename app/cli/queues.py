@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app import queue, queue_filters
 from app.cli.context import CliContext
+from app.queueing import filters as queue_filters
+from app.queueing import queue
 from i18n import _
 
 

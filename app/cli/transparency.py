@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app import transparency
-from app import workspace as ws_mod
+from app.auditing import transparency
 from app.cli.context import CliContext
 from app.cli.deadlines import group, rules_for
+from app.workspaces import lifecycle as ws_mod
 from i18n import _
 
 

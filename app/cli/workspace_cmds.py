@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app import workspace as ws_mod
-from app.actor import Permission
 from app.cli.context import CliContext
+from app.identity.actor import Permission
+from app.workspaces import lifecycle as ws_mod
 from i18n import _
 
 

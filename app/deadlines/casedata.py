@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.lookup import get_case
 from app.deadlines.rules import (
     COMPUTATIONS,
     DUTY_HOLDERS,
@@ -28,6 +27,7 @@ from app.deadlines.rules import (
     parse_text,
 )
 from app.errors import AccordError, UsageError
+from app.identity.actor import Actor
 from i18n import _
 from models import Case, CaseParty, CaseRole, CaseRuleSet, DeadlineOverride, RuleText, utcnow
 

@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.lookup import get_case
 from app.deadlines.rules import RuleSet
 from app.errors import AccordError, UsageError
+from app.identity.actor import Actor
 from i18n import _
 from models import Case, CaseFact, FactProposal, Report, utcnow
 

@@ -15,13 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app import audit, txcache
-from app.actor import Actor, Permission
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.lookup import get_case
+from app.casework.workflow import CLOSED
 from app.concurrency import check_seen, guarded
 from app.deadlines import casedata, engine
 from app.deadlines.rules import EMBARGO_FACTS, THIS_CERT, RuleSet, builtin_rules
 from app.errors import AccordError, UsageError
+from app.identity.actor import Actor, Permission
+from app.workspaces import txcache
 from i18n import _
 from models import (
     Analyst,
@@ -238,8 +240,6 @@ def _values(c: engine.Computed) -> dict[str, Any]:
 
 
 def _next_due(status: CaseStatus, computed: list[engine.Computed]) -> datetime | None:
-    from app.queue_filters import CLOSED
-
     # Only our own obligations: another party's duty is watched, not ours to meet.
     open_dues = [
         c.due_utc for c in computed if c.ours and c.state in engine.OPEN_STATES and c.due_utc
@@ -368,8 +368,6 @@ def recompute_all(
     only_missing: bool = False,
 ) -> int:
     """Recompute every open case (after a rules change, or for cases opened elsewhere)."""
-    from app.queue_filters import CLOSED
-
     stmt = select(Case).where(Case.status.not_in(CLOSED))
     if only_missing:
         stmt = stmt.where(~Case.id.in_(select(Deadline.case_id)))

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import UsageError
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import Setting
 

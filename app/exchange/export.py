@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, cases, queue, trust
-from app.actor import Actor, Permission
+from app import trust
+from app.auditing import chain as audit
+from app.casework import cases
 from app.errors import AccordError, UsageError
 from app.exchange import documents, keys, partners, pgp
 from app.exchange.bundle_format import (
@@ -33,6 +34,8 @@ from app.exchange.bundle_format import (
     severity_model_ref,
 )
 from app.identity import checkpoints
+from app.identity.actor import Actor, Permission
+from app.queueing import queue
 from i18n import _
 from models import (
     Advisory,

@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import NotFound, UsageError
 from app.exchange.bundle_format import Limits
 from app.exchange.importer import ImportResult, apply_held, import_one
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import Bundle, Partner
 

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, cases, search, trust
-from app.actor import Actor, Permission
+from app import trust
+from app.auditing import chain as audit
+from app.casework import cases
 from app.casework import notes as case_notes
 from app.casework import refs as case_refs
 from app.deadlines.casedata import import_rule_sets
@@ -29,9 +30,11 @@ from app.exchange import keys
 from app.exchange.bundle_format import Limits
 from app.exchange.documents import ORIGIN_FORMAT
 from app.exchange.verify import BundleReport, Refused, Verified, _Verifier, report_for
+from app.identity.actor import Actor, Permission
 from app.intake import hazard
 from app.parties import exchange as parties_exchange
 from app.playbooks import joint
+from app.queueing import search
 from i18n import _
 from models import (
     Advisory,

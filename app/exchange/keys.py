@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.casework import refs
 from app.errors import AccordError, NotFound
 from app.exchange import pgp
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import OrgKey, Setting
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from app import audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import AccordError, NotFound, UsageError, VerificationError
 from app.exchange import pgp
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import Partner, PartnerCheckpoint, PartnerKey, utcnow
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app import analysts
-from app.actor import Actor, Permission
 from app.errors import UsageError
-from app.identity import team, unlock
+from app.identity import analysts, team, unlock
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import Analyst
 
 if TYPE_CHECKING:
-    from app.workspace import Workspace
+    from app.workspaces.lifecycle import Workspace
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
 from app.errors import VerificationError
 from app.identity import checkpoints
+from app.identity.actor import Actor
 from models import AuditCheckpoint, AuditEvent
 
 _EVENT = re.compile(r"\bevent (\d+)\b")

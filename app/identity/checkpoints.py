@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
+from app.auditing import chain as audit
 from app.errors import NotFound, VerificationError
 from app.exchange import keys, pgp
+from app.identity.actor import Actor
 from models import AuditCheckpoint, AuditEvent, OrgKey, utcnow
 
 FORMAT = "accord-audit-checkpoint/1"

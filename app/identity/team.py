@@ -19,11 +19,11 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from app import analysts, audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import AccordError, LockedError, NotFound, PermissionDenied, UsageError
-from app.identity import keyslots
-from app.storage import MIGRATIONS, migrate
+from app.identity import analysts, keyslots
+from app.identity.actor import Actor, Permission
+from app.workspaces.engines import MIGRATIONS, migrate
 from i18n import _
 from models import Analyst, AuditEvent, Role
 
@@ -436,7 +436,7 @@ def reset_password(session: Session, actor: Actor, name: str) -> str:
 
 def change_own_password(session: Session, actor: Actor, new: str) -> None:
     """The acting analyst's own login password (PostgreSQL lets every login change its own)."""
-    from app.workspace import check_passphrase_strength
+    from app.workspaces.lifecycle import check_passphrase_strength
 
     check_passphrase_strength(new)
     conn = session.connection()

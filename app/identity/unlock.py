@@ -19,16 +19,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import AccordError, LockedError, NotFound, PermissionDenied, UsageError
 from app.identity import keyslots, signing
-from app.storage import check_key, migrate, sqlcipher_engine
+from app.identity.actor import Actor, Permission
+from app.workspaces.engines import check_key, migrate, sqlcipher_engine
 from i18n import _
 from models import Analyst, AnalystKey, Role, utcnow
 
 if TYPE_CHECKING:
-    from app.workspace import Workspace
+    from app.workspaces.lifecycle import Workspace
 
 DB_FILE = "workspace.accord"
 LOCK_FILE = "keyslots.lock"
@@ -194,7 +194,7 @@ def record_with_key(
 def change_passphrase(ws: Workspace, new: str) -> None:
     """Re-wrap the acting analyst's slot under a new passphrase. A one-time slot gets its
     owner's own signing key now, so whoever issued the one-time passphrase never held it."""
-    from app.workspace import check_passphrase_strength, normalise_passphrase
+    from app.workspaces.lifecycle import check_passphrase_strength, normalise_passphrase
 
     check_passphrase_strength(new)
     new = normalise_passphrase(new)

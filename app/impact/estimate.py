@@ -20,20 +20,20 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
-from app.cases import get_case
+from app.advisories.drafting import seed_impact
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.errors import AccordError, UsageError
+from app.identity.actor import Actor
 from app.impact import matching
 from app.impact.inventory import Inventory, Item
 from app.impact.matching import CONFIRMED, Target
-from i18n import N_, _, gettext_in, ngettext
+from i18n import _, ngettext
 from models import AffectedProduct, Case, ImpactEstimate, Vulnerability, utcnow
 
 ASSUMPTION_KEYS = ("vulnerable_share", "users_per_deployment")
@@ -303,42 +303,5 @@ def estimate(
         },
     )
     # The advisory draft shows who is affected; never over an analyst's own text.
-    from app.advisories.drafting import seed_impact
-
     seed_impact(session, actor, case.key)
     return {"case": case.key, "estimate_id": row.id, "created_at": row.created_at, **result}
-
-
-def latest(session: Session, case_key: str) -> dict[str, Any] | None:
-    """The newest stored estimate of a case (for the advisory draft and the impact panel)."""
-    case = get_case(session, case_key)
-    row = session.scalar(
-        select(ImpactEstimate)
-        .where(ImpactEstimate.case_id == case.id)
-        .order_by(ImpactEstimate.created_at.desc(), ImpactEstimate.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        return None
-    created: datetime = row.created_at
-    return {"case": case.key, "estimate_id": row.id, "created_at": created, **row.result}
-
-
-SUMMARY = N_(
-    "{deployments} known deployments at {organisations} organisations run an affected "
-    "version; between {low} and {high} users (likely {likely}) may be exposed."
-)
-
-
-def summary(result: Mapping[str, Any], language: str | None = None) -> str:
-    """One plain sentence for an advisory draft: who is affected, as a range (in ``language``,
-    the advisory's own, when given; else the interface language)."""
-    users = result["users"]
-    template = gettext_in(language, SUMMARY) if language else _(SUMMARY)
-    return template.format(
-        deployments=result["affected_deployments"],
-        organisations=result["organisations"],
-        low=users["low"],
-        high=users["high"],
-        likely=users["likely"],
-    )

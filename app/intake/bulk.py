@@ -22,11 +22,13 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app import audit, cases, search
-from app.actor import Actor
+from app.auditing import chain as audit
+from app.casework import cases
+from app.identity.actor import Actor
 from app.intake import dedup, rows
 from app.intake.model import ParsedDoc
 from app.intake.store import StoreOutcome, cases_by_identifier, known_shas
+from app.queueing import search
 from i18n import _
 from models import Case, Report, utcnow
 

@@ -22,11 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app import audit, search, workflow
-from app.actor import Actor
-from app.driver import DriverQuery
+from app.auditing import chain as audit
+from app.casework import workflow
 from app.errors import AccordError, NotFound, UsageError
+from app.identity.actor import Actor
 from app.intake import ids
+from app.queueing import search
+from app.workspaces.driver import DriverQuery
 from i18n import _
 from models import (
     AffectedProduct,

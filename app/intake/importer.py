@@ -25,16 +25,16 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
+from app.auditing import chain as audit
 from app.errors import BusyError
+from app.identity.actor import Actor
 from app.intake import bulk, walker
 from app.intake import workers as workers_mod
 from app.intake.mapping import record_saved
 from app.intake.model import Limits, Rejected
 from app.intake.parse import Parsed, ParseOptions, parse_document
 from app.intake.store import StoreOutcome, store_document
-from app.storage import BUSY_SECONDS, is_busy
+from app.workspaces.engines import BUSY_SECONDS, is_busy
 from i18n import _
 from models import OrgKey, QuarantineItem, SourceMapping
 

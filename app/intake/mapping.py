@@ -18,9 +18,9 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
+from app.auditing import chain as audit
 from app.errors import UsageError
+from app.identity.actor import Actor
 from app.intake import detect, spreadsheet, walker
 from app.intake.model import Limits, Rejected
 from app.intake.spreadsheet import FIELDS

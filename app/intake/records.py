@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, files
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import AccordError, NotFound
+from app.identity.actor import Actor, Permission
 from app.intake import hazard
+from app.workspaces import files
 from i18n import _
 from models import Attachment, Case, Identifier, QuarantineItem, Report, ReportRevision
 

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 
-from app import search
-from app.driver import IdsInOrder, PlainInsert
 from app.intake import dedup, hazard, ids
 from app.intake.model import ParsedDoc, Prepared
 from app.intake.model import Scores as Scores  # re-exported: where storing code finds it
 from app.intake.scores import Scored, recompute
+from app.queueing import search
+from app.workspaces.driver import IdsInOrder, PlainInsert
 from i18n import _
 from models import AffectedProduct, Attachment, Identifier, Reference, Report, Vulnerability
 from models.vulnerabilities import product_key

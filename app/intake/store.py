@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, union
 from sqlalchemy.orm import Session
 
-from app import audit, cases, search
-from app.actor import Actor
+from app.auditing import chain as audit
+from app.casework import cases
+from app.identity.actor import Actor
 from app.intake import dedup, ids, rows
 from app.intake.model import ParsedDoc, Prepared
 from app.intake.scores import Scored
+from app.queueing import search
 from i18n import _
 from models import (
     Assessment,

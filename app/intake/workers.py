@@ -21,7 +21,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from app.workspace import take_env_secrets
+from app.workspaces.lifecycle import take_env_secrets
 
 _PR_SET_PDEATHSIG = 1
 PRELOAD = ["app.intake.importer"]  # imported once by the fork server, not by every worker

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
+from app.auditing import chain as audit
+from app.identity.actor import Actor
 from app.parties.service import KINDS, STATUSES, name_key, start_clocks
 from models import Case, CaseParty, Partner, PartyStatus
 

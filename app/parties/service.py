@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.concurrency import check_seen, guarded
 from app.errors import NotFound, UsageError
+from app.identity.actor import Actor
 from app.intake import hazard
 from i18n import N_, _
 from models import (
@@ -335,7 +335,7 @@ def _reporter_for(
     """The case's reporter record; a new one (``name`` as its handle) when it has none."""
     if case.reporter_id is not None:
         return case.reporter_id
-    from app import reporters
+    from app.casework import reporters
 
     reporter_id = reporters.add(
         session, actor, name, credit_preference=credit, consent_to_be_named=not pseudonymous

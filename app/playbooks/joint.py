@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.errors import AccordError, NotFound, UsageError, VerificationError
+from app.identity.actor import Actor
 from app.playbooks import definition, runner
 from app.playbooks.runner import BLOCKED, DONE, PENDING, RUNNING, SKIPPED, RunStatus
 from i18n import _

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor
-from app.cases import get_case
+from app.auditing import chain as audit
+from app.casework.cases import get_case
 from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError
+from app.identity.actor import Actor
 from app.playbooks import definition
 from app.playbooks.definition import ROLE_RANK, Playbook, StepDef
 from i18n import _

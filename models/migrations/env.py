@@ -1,4 +1,4 @@
-"""Alembic environment: run with a connection handed over by ``app.storage.migrate``."""
+"""Alembic environment: run with a connection handed over by ``app.workspaces.engines.migrate``."""
 
 from __future__ import annotations
 

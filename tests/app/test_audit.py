@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app import audit, cases
+from app.auditing import chain as audit
+from app.casework import cases
 from app.errors import VerificationError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from app import audit
+from app.auditing import chain as audit
 from tests.conftest import enrol, file_engine
 
 
@@ -114,7 +114,7 @@ def test_resigned_log_detected(anchored, tmp_path: Path) -> None:  # type: ignor
 
 
 def _chain(directory: Path):  # type: ignore[no-untyped-def]
-    from app import workspace as ws_mod
+    from app.workspaces import lifecycle as ws_mod
     from tests.conftest import PASSPHRASE
 
     ws = ws_mod.open_workspace(directory, PASSPHRASE)

@@ -12,9 +12,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app import audit, cases
-from app import workspace as ws_mod
-from app.workspace import Workspace
+from app.auditing import chain as audit
+from app.casework import cases
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent
 
 pytestmark = pytest.mark.postgres

@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app import cases
-from app.casework import summary
+from app.casework import cases, summary
 from app.errors import AccordError
 from app.identity import admin, chain_report
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 
 
 def test_case_new_with_tlp_and_jurisdictions(initialised_cli) -> None:  # type: ignore[no-untyped-def]

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import audit, cases
-from app import workspace as ws_mod
+from app.auditing import chain as audit
+from app.casework import cases
 from app.cli.main import build_parser
+from app.workspaces import lifecycle as ws_mod
 from models import Case
 from tests.conftest import PASSPHRASE
 

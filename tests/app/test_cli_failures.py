@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from app import workspace as ws_mod
 from app.identity import keyslots
+from app.workspaces import lifecycle as ws_mod
 from tests.app.intake.helpers import csaf_doc, write_json
 from tests.conftest import PASSPHRASE, REPO
 
@@ -23,7 +23,7 @@ CANARY = "CANARY-7f3a9c-secret-title"
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from app.storage import sqlcipher_engine
+from app.workspaces.engines import sqlcipher_engine
 engine = sqlcipher_engine(Path(sys.argv[1]), sys.argv[2])
 raw = engine.raw_connection()
 cur = raw.cursor()
@@ -113,8 +113,8 @@ def test_import_that_cannot_get_the_lock_says_so_without_content(
     cli: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from app import storage
     from app.intake import importer
+    from app.workspaces import engines as storage
 
     assert cli("init", "--org", "CERT-Test", "--analyst", "alice").code == 0
     paths = _documents(tmp_path / "docs")
@@ -150,7 +150,7 @@ def test_an_unexpected_error_prints_its_class_never_its_text(
     caplog: pytest.LogCaptureFixture,
     error: Exception,
 ) -> None:
-    from app import cases
+    from app.casework import cases
 
     assert initialised_cli("case", "new", "--title", "A case").code == 0
 

@@ -31,7 +31,7 @@ try:
 except SystemExit as exc:
     code = exc.code or 0
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic",
-    "PySide6", "pandas") or m in ("views.application", "app.workspace"))
+    "PySide6", "pandas") or m in ("views.application", "app.workspaces.lifecycle"))
 print(json.dumps({"code": code, "heavy": heavy}), file=open(sys.argv[1], "w"))
 """
 
@@ -167,7 +167,7 @@ def test_a_workspace_command_loads_neither_alembic_nor_the_import_pipeline(
 ) -> None:
     """Opening a workspace already at the newest revision skips Alembic; listing cases does
     not load the importer (parsers, CSAF schemas, worker pool)."""
-    from app import workspace as ws_mod
+    from app.workspaces import lifecycle as ws_mod
     from tests.conftest import PASSPHRASE
 
     ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
@@ -183,7 +183,7 @@ def test_a_workspace_command_loads_neither_alembic_nor_the_import_pipeline(
     result = json.loads(report.read_text())
     assert result["code"] == 0, proc.stderr
     heavy = [m for m in result["heavy"] if m.split(".")[0] != "sqlalchemy"]
-    assert heavy == ["app.workspace"], heavy
+    assert heavy == ["app.workspaces.lifecycle"], heavy
 
 
 def _clean_env() -> dict[str, str]:
@@ -196,7 +196,7 @@ def test_the_head_read_from_the_files_is_alembics() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from app.storage import MIGRATIONS, scripted_head
+    from app.workspaces.engines import MIGRATIONS, scripted_head
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -211,7 +211,7 @@ def test_migrate_runs_alembic_unless_the_database_is_stamped_with_the_head(
     from alembic import command
     from sqlalchemy import inspect, text
 
-    from app.storage import migrate, plain_sqlite_engine
+    from app.workspaces.engines import migrate, plain_sqlite_engine
 
     engine = plain_sqlite_engine(tmp_path / "w.sqlite")
     migrate(engine)  # a new database: Alembic creates the schema

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import audit, cases
-from app import workspace as ws_mod
+from app.auditing import chain as audit
+from app.casework import cases
 from app.cli.main import build_parser
-from app.workspace import Workspace
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent
 from tests.conftest import PASSPHRASE, REPO
 

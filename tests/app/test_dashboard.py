@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app import analysts, cases, dashboard, queue, queue_filters
 from app import deadlines as dl
-from app.workspace import Workspace
+from app.casework import cases
+from app.identity import analysts
+from app.queueing import filters as queue_filters
+from app.queueing import queue
+from app.shift import dashboard
+from app.workspaces.lifecycle import Workspace
 from models import CasePartner, Partner
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app import audit, demo
-from app import workspace as ws_mod
-from app.demo_text import load
+from app.auditing import chain as audit
+from app.demos import seed as demo
+from app.demos.text import load
 from app.errors import AccordError, PermissionDenied
-from app.workspace import Workspace
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from models import (
     AffectedProduct,
     Analyst,
@@ -187,8 +188,8 @@ def test_refuses_a_second_run(demo_ws: Workspace) -> None:
 
 
 def test_only_a_coordinator_runs_it(ws: Workspace) -> None:
-    from app import analysts
-    from app.actor import Actor
+    from app.identity import analysts
+    from app.identity.actor import Actor
 
     with ws.session() as s:
         info = analysts.add(s, ws.require_actor(), "bob", "analyst")
@@ -226,9 +227,9 @@ def test_cli_private_passphrase_gets_no_marker(initialised_cli, tmp_path: Path) 
 @pytest.mark.parametrize("descending", [False, True])
 def test_queue_orders_the_demo_like_a_plain_sort(demo_ws: Workspace, descending: bool) -> None:
     """The queue's fast id fetch (bench/queue.py) keeps SQL order for every column."""
-    from app import queue
-    from app.cases import TIER_RANK
-    from app.queue import SORTABLE, QueueQuery
+    from app.casework.cases import TIER_RANK
+    from app.queueing import queue
+    from app.queueing.queue import SORTABLE, QueueQuery
 
     with demo_ws.session() as s:
         everything = queue.ids(s, QueueQuery())
@@ -383,9 +384,9 @@ def test_an_impact_estimate(demo_ws: Workspace) -> None:
 
 
 def test_only_a_handful_overdue_and_a_checkpoint(demo_ws: Workspace) -> None:
-    from app.demo_showcase import OVERDUE_KEPT
+    from app.demos.showcase import OVERDUE_KEPT
     from app.identity import checkpoints
-    from app.queue_filters import CLOSED
+    from app.queueing.filters import CLOSED
 
     with demo_ws.session() as s:
         overdue = s.scalar(

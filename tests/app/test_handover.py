@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from app import analysts, cases, handover
 from app import deadlines as dl
+from app.casework import cases
 from app.errors import AccordError, PermissionDenied
-from app.workspace import Workspace
+from app.identity import analysts
+from app.shift import handover
+from app.workspaces.lifecycle import Workspace
 from models import utcnow
 from tests.conftest import enrol
 

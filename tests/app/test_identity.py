@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from app import workspace as ws_mod
 from app.errors import LockedError
 from app.identity import keyslots, unlock
+from app.workspaces import lifecycle as ws_mod
 from models import Analyst
 from tests.conftest import PASSPHRASE, enrol, own_passphrase
 
@@ -167,8 +167,8 @@ def test_slot_file_names_nobody_and_binds_each_slot(tmp_path: Path) -> None:
 
 
 def test_legacy_workspace_gets_slots_from_its_coordinator(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from app.actor import Actor
-    from app.storage import migrate, sqlcipher_engine
+    from app.identity.actor import Actor
+    from app.workspaces.engines import migrate, sqlcipher_engine
     from models import Role
 
     directory = tmp_path / "ws"
@@ -176,7 +176,8 @@ def test_legacy_workspace_gets_slots_from_its_coordinator(tmp_path: Path, capsys
     engine = sqlcipher_engine(directory / ws_mod.DB_FILE, PASSPHRASE)  # a passphrase-keyed file
     migrate(engine)
     legacy = ws_mod.Workspace(engine, str(directory), directory)
-    from app import analysts, audit
+    from app.auditing import chain as audit
+    from app.identity import analysts
 
     with legacy.session() as s:
         s.add(Analyst(name="alice", role=Role.COORDINATOR))

@@ -10,14 +10,14 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app import cases
-from app.actor import Actor
+from app.casework import cases
 from app.cli.context import CliContext
 from app.cli.main import build_parser
 from app.errors import PermissionDenied
 from app.exchange import export, importer, keys
+from app.identity.actor import Actor
 from app.playbooks import definition, joint, runner
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, PlaybookRun
 from tests.app.exchange.conftest import (  # noqa: F401  (fixtures used by name)
     Org,

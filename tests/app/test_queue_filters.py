@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import analysts, cases, queue, queue_filters
 from app import deadlines as dl
+from app.casework import cases
 from app.errors import PermissionDenied, UsageError
-from app.workspace import Workspace
+from app.identity import analysts
+from app.queueing import filters as queue_filters
+from app.queueing import queue
+from app.workspaces.lifecycle import Workspace
 from models import CasePartner, Partner, utcnow
 
 
@@ -123,7 +126,8 @@ def test_cli_queue(initialised_cli) -> None:  # type: ignore[no-untyped-def]
 def test_one_definition_of_open(ws: Workspace) -> None:
     """The status filter's "open", the saved filter "open" and the dashboard agree: a disclosed
     case is not open (issue 15 listed 138, 154 and a third count for one workspace)."""
-    from app import dashboard, workflow
+    from app.casework import workflow
+    from app.shift import dashboard
     from models import CaseStatus
 
     with ws.session() as s:

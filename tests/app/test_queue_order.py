@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 
-from app import cases, queue, queue_filters
-from app.queue import QueueQuery
-from app.workspace import Workspace
+from app.casework import cases
+from app.queueing import filters as queue_filters
+from app.queueing import queue
+from app.queueing.queue import QueueQuery
+from app.workspaces.lifecycle import Workspace
 from models import Case
 
 

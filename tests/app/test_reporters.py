@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from app import analysts, reporters
-from app.actor import Actor
-from app.workspace import Workspace
+from app.casework import reporters
+from app.identity import analysts
+from app.identity.actor import Actor
+from app.workspaces.lifecycle import Workspace
 from models import Role
 
 

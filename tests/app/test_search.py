@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from app import cases, queue, search
+from app.casework import cases
 from app.intake import import_paths
-from app.workspace import Workspace
+from app.queueing import queue, search
+from app.workspaces.lifecycle import Workspace
 from models import Case, CaseSearch
 from tests.app.intake.helpers import csaf_doc, write_json
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app import settings as settings_mod
 from app.errors import UsageError
-from app.settings import Settings
+from app.workspaces import settings as settings_mod
+from app.workspaces.settings import Settings
 
 
 def test_defaults_are_declared() -> None:

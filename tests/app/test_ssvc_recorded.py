@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from app import cases, severity
+from app import severity
+from app.casework import cases
 from app.errors import AccordError, UsageError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from taxonomy.model import ModelError, default_model, model_for, validate
 from taxonomy.severity import Inputs, evaluate
 

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app import advisories, cases, handover
+from app import advisories
 from app import deadlines as dl
+from app.casework import cases
 from app.errors import ConflictError
 from app.playbooks import runner
-from app.workspace import Workspace
+from app.shift import handover
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, PlaybookStep
 
 STALE = r"was changed by alice at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; reload and try again"

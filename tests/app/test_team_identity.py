@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from app import audit
-from app import workspace as ws_mod
+from app.auditing import chain as audit
 from app.errors import LockedError
+from app.workspaces import lifecycle as ws_mod
 from models import AuditEvent
 
 pytestmark = pytest.mark.postgres

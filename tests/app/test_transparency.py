@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app import cases, transparency
 from app import deadlines as dl
-from app.workspace import Workspace
+from app.auditing import transparency
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import Assessment, CasePartner, CaseStatus, Partner, Reporter, Vulnerability
 
 OPENED = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)

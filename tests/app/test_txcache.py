@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import audit, cases
+from app.auditing import chain as audit
+from app.casework import cases
 from app.deadlines import service
 from models import Case, Setting
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import analysts, audit, cases, workflow
-from app.actor import Actor
+from app.auditing import chain as audit
+from app.casework import cases, workflow
 from app.errors import AccordError, PermissionDenied
-from app.workspace import Workspace
+from app.identity import analysts
+from app.identity.actor import Actor
+from app.workspaces.lifecycle import Workspace
 from models import Analyst, AuditEvent, CaseStatus
 
 

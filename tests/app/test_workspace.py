@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app import audit, cases
-from app import workspace as ws_mod
+from app.auditing import chain as audit
+from app.casework import cases
 from app.errors import LockedError, UsageError
+from app.workspaces import lifecycle as ws_mod
 from models import Analyst, Case
 from tests.conftest import PASSPHRASE
 

@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import audit, cases
-from app import workspace as ws_mod
-from app.backup import manifest_path
+from app.auditing import chain as audit
+from app.casework import cases
 from app.cli.main import main
 from app.errors import LockedError, NotFound, PermissionDenied, UsageError, VerificationError
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.backup import manifest_path
 from models import AuditEvent, QuarantineItem, Role
 from tests.conftest import PASSPHRASE, REPO, CliResult, enrol
 
@@ -151,7 +152,7 @@ def test_restore_does_not_overwrite_and_wrong_passphrase_is_3(
 BIG_WORKSPACE = """
 import os, sys
 from pathlib import Path
-from app import workspace as ws_mod
+from app.workspaces import lifecycle as ws_mod
 from models import QuarantineItem
 ws = ws_mod.create(Path(sys.argv[1]), sys.argv[2], "CERT-Test", "alice")
 with ws.session() as s:
@@ -214,8 +215,8 @@ def test_backup_killed_midway_is_never_restored(tmp_path: Path) -> None:
 CRASH_WITH_WAL = """
 import os, signal, sys
 from pathlib import Path
-from app import cases
-from app import workspace as ws_mod
+from app.casework import cases
+from app.workspaces import lifecycle as ws_mod
 ws = ws_mod.open_workspace(Path(sys.argv[1]), sys.argv[2])
 ws.act_as(None)
 with ws.session() as s:

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from app.storage import MIGRATIONS, plain_sqlite_engine
+from app.workspaces.engines import MIGRATIONS, plain_sqlite_engine
 
 
 def test_backfill_from_earlier_export_manifests(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Base
 
 
@@ -22,7 +22,7 @@ def test_single_head() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from app.storage import MIGRATIONS
+    from app.workspaces.engines import MIGRATIONS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -15,9 +15,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app import analysts, cases
-from app import workspace as ws_mod
-from app.workspace import Workspace
+from app.casework import cases
+from app.identity import analysts
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from models import CaseStatus
 from tests.conftest import PASSPHRASE
 

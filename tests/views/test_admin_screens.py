@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, text
 
-from app import workspace as ws_mod
 from app.identity import keyslots
-from app.workspace import Workspace
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from models import Analyst, AuditCheckpoint
 from tests.conftest import PASSPHRASE, own_passphrase
 from views.admin.analysts_screen import AnalystsScreen

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app import advisories
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs, set_language
 from models import Advisory, AdvisoryText, Case

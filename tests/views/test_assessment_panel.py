@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from app import cases, severity
-from app.workspace import Workspace
+from app import severity
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import Assessment, AuditEvent, Case
 from views.assessment_panel import AssessmentPanel
 

@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from app import cases
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import Assessment
 from tests.views.test_assessment_panel import make_panel, paste
 from views.assessment_panel import AssessmentPanel

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLabel
 
-from app.settings import Settings
+from app.workspaces.settings import Settings
 from tests.conftest import PASSPHRASE
 from views.application import Gui
 from views.autolock import IdleWatcher

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from app import cases
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, Case, CaseStatus
 
 
@@ -84,7 +84,7 @@ def test_transition_from_the_gui_and_undo_redo(qtbot, window) -> None:  # type: 
     }
     assert actions[2][1]["from"] == "triage" and actions[2][1]["to"] == "new"
     with ws.session() as s:
-        from app import audit
+        from app.auditing import chain as audit
 
         assert audit.verify_session(s).events > 0
 

@@ -9,9 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
 from sqlalchemy import select
 
-from app import cases
-from app.casework import affected, identifiers, merging, notes
-from app.workspace import Workspace
+from app.casework import affected, cases, identifiers, merging, notes
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, Case, CaseStatus, Report
 from views.case_editing import AffectedPanel, MergePanel, NotesPanel
 

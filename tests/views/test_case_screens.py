@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from app import cases, severity
-from app import workspace as ws_mod
-from app.casework import embargo, notes
+from app import severity
+from app.casework import cases, embargo, notes
 from app.deadlines import service as dl
+from app.workspaces import lifecycle as ws_mod
 from models import Case, CaseJurisdiction, CasePartner, Partner
 from tests.app.test_team_identity import team  # noqa: F401 - the team database fixture
 from tests.conftest import PASSPHRASE, own_passphrase

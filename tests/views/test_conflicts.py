@@ -8,7 +8,7 @@ import sys
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app import cases
+from app.casework import cases
 from models import CaseStatus
 from tests.views.test_case_detail import _new_case_key, _select, _status
 

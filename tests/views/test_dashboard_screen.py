@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app import analysts, cases
 from app import deadlines as dl
-from app.workspace import Workspace
+from app.casework import cases
+from app.identity import analysts
+from app.workspaces.lifecycle import Workspace
 from models import utcnow
 from views.dashboard import DashboardScreen
 
@@ -109,7 +110,7 @@ def test_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: igno
 
 
 def test_loads_on_the_thread_pool_from_an_encrypted_workspace(qtbot, cipher_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    from app import workspace as ws_mod
+    from app.workspaces import lifecycle as ws_mod
     from tests.conftest import PASSPHRASE
 
     ws = ws_mod.open_workspace(cipher_dir, PASSPHRASE)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app import cases
 from app import deadlines as dl
+from app.casework import cases
 from views.dashboard import DashboardScreen
 from views.deadlines_panel import DeadlinesPanel
 from views.handover_screen import HandoverScreen
@@ -79,7 +79,7 @@ def test_deadlines_tab_and_handover_tool(qtbot, window, tmp_path: Path) -> None:
 def test_queue_countdown_and_overdue_highlight(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    from app.queue import COLUMN_KEYS
+    from app.queueing.queue import COLUMN_KEYS
     from models import utcnow
     from views.queue_model import URGENCY_COLOURS, URGENCY_ROLE
 
@@ -101,7 +101,7 @@ def test_queue_countdown_and_overdue_highlight(qtbot, window) -> None:  # type: 
     background = cell.data(Qt.ItemDataRole.BackgroundRole).color().name()
     assert background == URGENCY_COLOURS["overdue"][1]
     # A case without clocks (e.g. one loaded in bulk before any recompute) shows a dash.
-    from app import cases
+    from app.casework import cases
 
     with ws.session() as s:
         cases.get_case(s, window.model.queue_row(1).key).next_deadline_utc = None

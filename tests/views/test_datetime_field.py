@@ -11,9 +11,9 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QApplication, QDateTimeEdit
 from sqlalchemy import select
 
-from app import cases
 from app import deadlines as dl
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs, set_language
 from models import CaseFact

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
 from sqlalchemy import select
 
-from app import cases
 from app import deadlines as dl
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import Case, Deadline
 from views.deadlines_panel import DeadlinesPanel
 

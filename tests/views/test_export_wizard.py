@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWizard
 from sqlalchemy import insert, select
 
-from app import cases
+from app.casework import cases
 from app.exchange import keys, partners
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Attachment, AuditEvent, Bundle, Case, CaseSearch
 from tests.app.exchange.conftest import Org, make_org
 from views.export_wizard import ExportWizard

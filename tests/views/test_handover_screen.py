@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app import analysts, cases, handover
-from app.workspace import Workspace
+from app.casework import cases
+from app.identity import analysts
+from app.shift import handover
+from app.workspaces.lifecycle import Workspace
 from views.handover_screen import HandoverScreen
 
 # Like the core GUI tests: any Qt warning fails the test.

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import select
 
-from app import cases
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import ImpactEstimate
 from tests.app.impact.conftest import IMPACT, add_affected
 from views.impact_panel import DeploymentsModel, ImpactPanel

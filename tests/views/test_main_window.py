@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
-from app import settings as settings_mod
+from app.workspaces import settings as settings_mod
 from views.main_window import MainWindow
 from views.prefs import Prefs
 from views.workers import run_job
@@ -39,7 +39,7 @@ def test_add_case_tab_and_add_tool(qtbot, window) -> None:  # type: ignore[no-un
 
 
 def test_refresh_queue_shows_new_cases(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    from app import cases
+    from app.casework import cases
 
     ws = window.workspace
     with ws.session() as s:
@@ -148,7 +148,7 @@ def test_worker_reports_errors(qtbot) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_dates_follow_a_language_switch(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    from app.queue import COLUMN_KEYS
+    from app.queueing.queue import COLUMN_KEYS
     from i18n import set_language
 
     age = COLUMN_KEYS.index("age")

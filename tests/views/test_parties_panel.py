@@ -8,8 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from app import cases, parties
-from app.workspace import Workspace
+from app import parties
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, CaseParty, PartyContact, PartyStatus
 from views.parties_panel import PartiesPanel
 

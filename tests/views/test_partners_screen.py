@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app.exchange import pgp
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Partner, PartnerKey
 from views.partners_screen import PartnersScreen, compare_blocks
 

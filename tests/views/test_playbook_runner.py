@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from sqlalchemy import select
 
-from app import cases
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import PlaybookRun, PlaybookStep
 from views.playbook_runner import PlaybookRunner
 

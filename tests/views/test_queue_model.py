@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QModelIndex, Qt
 from sqlalchemy import select
 
-from app import cases, queue
-from app.queue import COLUMN_KEYS, QueueQuery
+from app.casework import cases
+from app.queueing import queue
+from app.queueing.queue import COLUMN_KEYS, QueueQuery
 from models import Analyst, Case, CaseStatus
 from views.queue_model import Formatter, QueueModel
 

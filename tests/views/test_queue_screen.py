@@ -11,9 +11,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QMessageBox, QWidget
 from sqlalchemy import select
 
-from app import cases
-from app.queue import COLUMN_KEYS
-from app.workspace import Workspace
+from app.casework import cases
+from app.queueing.queue import COLUMN_KEYS
+from app.workspaces.lifecycle import Workspace
 from models import Analyst, Case, CaseStatus, utcnow
 from views.main_window import MainWindow
 from views.prefs import Prefs

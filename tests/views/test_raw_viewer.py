@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.intake import import_paths
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Report
 from views.raw_viewer import CaseReportsTab, RawViewer
 

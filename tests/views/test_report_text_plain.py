@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app.intake import import_paths
-from app.queue import COLUMN_KEYS
+from app.queueing.queue import COLUMN_KEYS
 from views.main_window import MainWindow
 from views.prefs import Prefs
 

@@ -9,10 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
-from app import analysts, cases, queue
 from app import deadlines as dl
-from app.queue import QueueQuery
-from app.workspace import Workspace
+from app.casework import cases
+from app.identity import analysts
+from app.queueing import queue
+from app.queueing.queue import QueueQuery
+from app.workspaces.lifecycle import Workspace
 from models import utcnow
 from views.saved_filters import SavedFiltersBar
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app import reporters, trust
-from app.casework import embargo
+from app import trust
+from app.casework import embargo, reporters
 from app.deadlines import service as dl
 from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs

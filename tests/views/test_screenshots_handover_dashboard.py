@@ -11,9 +11,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app import cases, handover
 from app import deadlines as dl
-from app.workspace import Workspace
+from app.casework import cases
+from app.shift import handover
+from app.workspaces.lifecycle import Workspace
 from i18n.build import compile_catalogs
 from i18n.catalog import is_rtl, reload_catalogs, set_language
 from models import utcnow

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app import analysts
-from app import workspace as ws_mod
 from app.errors import AccordError
-from app.identity import unlock
+from app.identity import analysts, unlock
+from app.workspaces import lifecycle as ws_mod
 from tests.conftest import PASSPHRASE, own_passphrase
 from views.application import Gui
 from views.main_window import MainWindow

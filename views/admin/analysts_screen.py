@@ -27,10 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import analysts
 from app.errors import AccordError
-from app.identity import admin
-from app.workspace import Workspace
+from app.identity import admin, analysts
+from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 
 ERROR_STYLE = "color: #b00020;"

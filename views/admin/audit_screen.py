@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.errors import AccordError, describe_unexpected
 from app.identity import chain_report
 from app.identity.chain_report import ChainReport
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from views.queue_model import Formatter
 from views.times import with_zone

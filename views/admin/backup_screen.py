@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backup as backup_mod
-from app import workspace as ws_mod
-from app.actor import Permission
 from app.errors import AccordError, describe_unexpected
-from app.workspace import Workspace
+from app.identity.actor import Permission
+from app.workspaces import backup as backup_mod
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from views import file_dialogs
 from views.queue_model import Formatter

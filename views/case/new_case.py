@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, trust
-from app.casework import summary
+from app import trust
+from app.casework import cases, summary
 from app.deadlines.rules import RuleSet
 from app.errors import AccordError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 
 ERROR_STYLE = "color: #b00020;"

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from app import trust
-from app.actor import Permission
 from app.casework import summary
 from app.deadlines import service as deadlines
 from app.deadlines.rules import RuleSet
-from app.workspace import Workspace
+from app.identity.actor import Permission
+from app.workspaces.lifecycle import Workspace
 from i18n import _
 from views.case_editing import _CasePanel
 

@@ -16,7 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # One index-only pass over the open cases gives the headline, tier, age and per-analyst
-    # figures (app/dashboard.py); the triage trend reads case.create events by time.
+    # figures (app/shift/dashboard.py); the triage trend reads case.create events by time.
     op.create_index(
         "ix_case_dashboard",
         "case",

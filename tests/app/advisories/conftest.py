@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import advisories, cases
-from app.actor import Actor
-from app.workspace import Workspace
+from app import advisories
+from app.casework import cases
+from app.identity.actor import Actor
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct, Analyst, Assessment, Reference, Role, Setting, Vulnerability
 
 SOURCE = {

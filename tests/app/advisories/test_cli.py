@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app import workspace as ws_mod
+from app.workspaces import lifecycle as ws_mod
 from tests.app.advisories.conftest import SOURCE, TITLES, seed_case
 from tests.conftest import PASSPHRASE, enrol
 

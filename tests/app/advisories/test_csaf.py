@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app import advisories
 from app.advisories import content, csaf_export, exporting
 from app.errors import AccordError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import LANGUAGES, bcp47
 from models import AffectedProduct, AuditEvent
 from tests.app.advisories.conftest import TITLES, bob

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from app import demo, parties
-from app import workspace as ws_mod
+from app import parties
 from app.advisories import content, csaf_export
-from app.workspace import Workspace
+from app.demos import seed as demo
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct, Assessment, Case, Vulnerability
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

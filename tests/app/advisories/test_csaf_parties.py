@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import parties
 from app.advisories import content, csaf_export
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct, Case, Vulnerability
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

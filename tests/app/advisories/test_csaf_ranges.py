@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.advisories import exporting
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app import advisories
 from app.advisories.fields import source_hash, state_of
 from app.errors import AccordError, UsageError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AdvisoryText, AuditEvent
 from tests.app.advisories.conftest import SOURCE, TITLES, seed_case
 

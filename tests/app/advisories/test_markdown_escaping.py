@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app import advisories
 from app.advisories import exporting, markdown
 from app.advisories.fields import FIELDS
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct, Reference, Setting, Vulnerability
 from models.advisories import AdvisoryRevision
 from tests.app.advisories.conftest import SOURCE

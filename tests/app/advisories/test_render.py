@@ -7,8 +7,8 @@ from pathlib import Path
 
 from app import advisories
 from app.advisories import content, exporting, render
-from app.cases import get_case
-from app.workspace import Workspace
+from app.casework.cases import get_case
+from app.workspaces.lifecycle import Workspace
 from i18n import gettext_in
 from tests.app.advisories.conftest import SOURCE, TITLES
 

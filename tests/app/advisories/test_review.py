@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app import advisories
-from app.actor import Actor
 from app.errors import AccordError, PermissionDenied
-from app.workspace import Workspace
+from app.identity.actor import Actor
+from app.workspaces.lifecycle import Workspace
 from models import AdvisoryRevision, AuditEvent, Role
 from tests.app.advisories.conftest import TITLES, bob
 

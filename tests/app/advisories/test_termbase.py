@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import advisories
 from app.advisories import termbase
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from i18n import LANGUAGES
 
 

@@ -14,7 +14,7 @@ from app import advisories, trust
 from app import deadlines as dl
 from app.advisories import drafting, exporting
 from app.errors import PermissionDenied, UsageError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, Setting
 from tests.app.advisories.conftest import bob
 

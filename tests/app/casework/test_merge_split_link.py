@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from app import cases
-from app.casework import affected, identifiers, merging, notes
+from app.casework import affected, cases, identifiers, merging, notes
 from app.deadlines import service as deadlines
 from app.errors import AccordError, ConflictError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import (
     AuditEvent,
     Case,

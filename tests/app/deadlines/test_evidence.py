@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from app import cases
 from app import deadlines as dl
+from app.casework import cases
 from app.deadlines import evidence
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, CaseFact
 from tests.conftest import FIXTURES, shared_data
 

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app import cases
 from app import deadlines as dl
+from app.casework import cases
 from app.deadlines import engine
 from app.deadlines.rules import builtin_rules, load_rules
 from app.errors import AccordError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import deadlines as dl
 from app.parties import service as parties
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import CaseFact
 from tests.app.deadlines.test_obligations import NOW, _case, _views
 

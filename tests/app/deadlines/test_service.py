@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete, select
 
-from app import cases
 from app import deadlines as dl
+from app.casework import cases
 from app.errors import AccordError, UsageError
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Analyst, AuditEvent, Case, CasePartner, Deadline, Partner
 
 AWARE = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app import cases
-from app import workspace as ws_mod
+from app.casework import cases
 from app.exchange import keys, partners, pgp
-from app.workspace import Workspace
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
 from models import Case, OrgKey
 
 _KEYS: dict[tuple[str, int], tuple[str, str | None, str]] = {}

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text
 
-from app import audit
+from app.auditing import chain as audit
 from app.exchange import export, importer, pgp, verify
 from app.identity.checkpoints import FORMAT as CHECKPOINT_FORMAT
 from models import AuditCheckpoint, AuditEvent, Partner, PartnerCheckpoint, QuarantineItem

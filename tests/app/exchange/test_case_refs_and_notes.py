@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import cases
-from app.casework import notes, refs
+from app.casework import cases, notes, refs
 from app.exchange import export, importer, keys
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Case, Note
 from tests.app.exchange.conftest import Org, open_case
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import workspace as ws_mod
+from app.workspaces import lifecycle as ws_mod
 from models import QuarantineItem
 from tests.conftest import PASSPHRASE
 

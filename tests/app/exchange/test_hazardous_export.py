@@ -14,9 +14,9 @@ import pysequoia as ps
 import pytest
 from sqlalchemy import select
 
-from app import workspace as ws_mod
 from app.errors import AccordError
 from app.exchange import export
+from app.workspaces import lifecycle as ws_mod
 from models import Attachment, AuditEvent, Case
 from tests.app.exchange.conftest import Org, open_case
 from tests.conftest import PASSPHRASE

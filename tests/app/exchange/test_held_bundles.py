@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
 from app.errors import PermissionDenied, UsageError
 from app.exchange import holding, importer
+from app.identity.actor import Actor
 from models import AuditEvent, Bundle, Case, Partner, QuarantineItem, Role
 from tests.app.exchange.conftest import Org, base_manifest, craft
 

@@ -8,10 +8,10 @@ import pysequoia as ps
 import pytest
 from sqlalchemy import select
 
-from app.actor import Actor
 from app.errors import AccordError, PermissionDenied, UsageError, VerificationError
 from app.exchange import keys, partners, pgp
-from app.workspace import Workspace
+from app.identity.actor import Actor
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, OrgKey, Role
 from tests.app.exchange.conftest import make_org
 

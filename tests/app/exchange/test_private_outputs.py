@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app import settings
+from app.workspaces import settings
 from tests.app.intake.test_hazard import HARMLESS, _hostile_mail
 
 

@@ -13,7 +13,7 @@ from app import trust
 from app.errors import AccordError, UsageError
 from app.exchange import export, importer, verify
 from app.playbooks import runner
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import (
     Advisory,
     AdvisoryText,

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import cases, trust
 from app import deadlines as dl
-from app.actor import Actor
+from app import trust
+from app.casework import cases
 from app.errors import AccordError, PermissionDenied
 from app.exchange import export, importer, partners
+from app.identity.actor import Actor
 from models import AuditEvent, CaseStatus, Role
 from tests.app.exchange.conftest import Org, befriend, make_org, open_case
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import cases
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct, Vulnerability
 from tests.conftest import FIXTURES
 

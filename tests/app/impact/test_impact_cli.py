@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import workspace as ws_mod
+from app.workspaces import lifecycle as ws_mod
 from tests.app.impact.conftest import IMPACT, add_affected
 from tests.conftest import PASSPHRASE
 

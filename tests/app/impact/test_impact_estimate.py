@@ -13,7 +13,7 @@ from app import impact
 from app.errors import AccordError, UsageError
 from app.impact import matching
 from app.impact.inventory import Item
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, ImpactEstimate
 from tests.app.impact.conftest import IMPACT
 
@@ -153,7 +153,7 @@ def test_refusals(ws: Workspace, case_key: str, tmp_path: Path) -> None:
 
 
 def test_case_without_affected_products(ws: Workspace) -> None:
-    from app import cases
+    from app.casework import cases
 
     with ws.session() as s:
         key = cases.create_case(s, ws.require_actor(), "No products yet").key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import impact
 from app.advisories import drafting
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from tests.app.impact.conftest import IMPACT
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import impact
 from app.intake import import_paths
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct, Case, Vulnerability
 from tests.app.intake.helpers import csaf_doc, write_json
 from tests.conftest import shared_data

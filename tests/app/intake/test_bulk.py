@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app import audit
+from app.auditing import chain as audit
 from app.intake import bulk, import_paths
 from models import (
     AffectedProduct,

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import cases
-from app.casework import identifiers
+from app.casework import cases, identifiers
 from app.intake import dedup
 from app.intake.model import ParsedDoc, ParsedVuln, Product
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AffectedProduct, Case, Report, Vulnerability
 from models.vulnerabilities import product_key
 

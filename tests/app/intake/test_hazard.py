@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from app.intake import bulk, hazard, import_paths
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Attachment
 
 # Built from parts so that no file of this repository is itself the test signature.

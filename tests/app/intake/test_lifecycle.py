@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app import audit
+from app.auditing import chain as audit
 from app.errors import AccordError
 from app.intake import dedup, import_paths, importer, rows, store
 from models import (

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app import audit
+from app.auditing import chain as audit
 from app.errors import UsageError
 from app.intake import import_paths, mapping
 from app.intake.model import Limits

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app import workspace as ws_mod
+from app.workspaces import lifecycle as ws_mod
 from tests.app.intake.helpers import csaf_doc
 from tests.conftest import PASSPHRASE, REPO
 

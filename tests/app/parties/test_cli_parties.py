@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app import workspace as ws_mod
+from app.workspaces import lifecycle as ws_mod
 from models import Attachment
 from tests.conftest import PASSPHRASE, enrol
 

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app import audit, cases, parties
+from app import parties
 from app.advisories import content, drafting
+from app.auditing import chain as audit
+from app.casework import cases
 from app.errors import ConflictError, NotFound, UsageError
 from app.parties import service
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Attachment, AuditEvent, CaseParty, Reporter
 
 NOTIFIED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -168,7 +170,7 @@ def test_a_pseudonymous_reporter_is_never_credited_by_real_name(ws: Workspace) -
     key = _case(ws)
     actor = ws.require_actor()
     with ws.session() as s:
-        from app import reporters
+        from app.casework import reporters
 
         rid = reporters.add(
             s, actor, "h4x", consent_to_be_named=True, real_identity="Jane Realname"

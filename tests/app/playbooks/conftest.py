@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import cases
-from app.workspace import Workspace
+from app.casework import cases
+from app.workspaces.lifecycle import Workspace
 from models import CaseFact, CasePartner, Partner, PartnerKey
 
 FPR = "0123456789ABCDEF0123456789ABCDEF01234567"

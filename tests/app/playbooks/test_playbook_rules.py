@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.actor import Actor
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError, VerificationError
+from app.identity.actor import Actor
 from app.playbooks import (
     apply_partner_completion,
     complete,
@@ -15,7 +15,7 @@ from app.playbooks import (
     start,
     status,
 )
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import Analyst, AuditEvent, PlaybookStep, Role
 from tests.app.playbooks.conftest import OTHER_FPR, CaseSetup
 

@@ -18,7 +18,7 @@ from app.playbooks import (
     status,
 )
 from app.playbooks.definition import Playbook, StepDef
-from app.workspace import Workspace
+from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, PlaybookRun
 from tests.app.playbooks.conftest import REPORTED, CaseSetup
 

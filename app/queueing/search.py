@@ -39,7 +39,7 @@ _WORD = re.compile(r"[^\W_]", re.UNICODE)
 # "CVE-2026-41234" as 'cve', '-2026', '-41234' and a purl as a file path, so the words of an
 # identifier only match as the same words when neither side keeps the punctuation.
 _PUNCT = re.compile(r"[^\w\s]+|_+", re.UNICODE)
-# This workspace's case keys (app.cases.next_key): matched by key prefix, not as text.
+# This workspace's case keys (app.casework.cases.next_key): matched by key prefix, not as text.
 _KEY = re.compile(r"^\s*(ACC-\d{4}(?:-\d{0,6})?)\s*$", re.IGNORECASE)
 # One word joined by punctuation (CVE-2026-41234, HLX-SA-2026-017, pkg:pypi/x@1.0): an
 # identifier, looked up exactly as well as found as a phrase in the search documents.

@@ -25,6 +25,8 @@ ALLOWED: dict[S, tuple[S, ...]] = {
 OPEN_STATES = frozenset({S.NEW, S.TRIAGE, S.ACCEPTED, S.COORDINATING, S.REMEDIATION, S.NEEDS_INFO})
 # Where no clock runs any more; a disclosed case is not open, but may still owe a report.
 ENDED_STATES = frozenset({S.CLOSED, S.DUPLICATE, S.REJECTED})
+# The same, in workflow order: for SQL ``IN`` lists (the deadline engine, queue, dashboard).
+CLOSED = tuple(s for s in S if s in ENDED_STATES)
 
 
 def open_values() -> tuple[str, ...]:

@@ -29,12 +29,13 @@ from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from app import audit, files
-from app import workspace as ws_mod
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import AccordError, LockedError, NotFound, UsageError, VerificationError
 from app.identity import checkpoints, keyslots
-from app.storage import check_key_readonly
+from app.identity.actor import Actor, Permission
+from app.workspaces import files
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.engines import check_key_readonly
 from i18n import _
 from models import Analyst
 

@@ -24,10 +24,10 @@ from sqlalchemy import ClauseElement, Table, event, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import util as sql_util
 
-from app import files, txcache
-from app.actor import Actor
 from app.errors import VerificationError
 from app.identity import signing
+from app.identity.actor import Actor
+from app.workspaces import files, txcache
 from models import Analyst, AnalystKey, AuditEvent, utcnow
 
 GENESIS = "0" * 64

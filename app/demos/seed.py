@@ -22,10 +22,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import analysts, audit, cases, files, reporters, search
-from app.actor import Actor, Permission
-from app.demo_text import CaseText, DemoData, compose, fake_sha256, load
+from app.auditing import chain as audit
+from app.casework import cases, reporters
+from app.demos.text import CaseText, DemoData, compose, fake_sha256, load
 from app.errors import AccordError, UsageError
+from app.identity import analysts
+from app.identity.actor import Actor, Permission
+from app.queueing import search
+from app.workspaces import files
 from i18n import _
 from models import (
     AffectedProduct,
@@ -477,7 +481,7 @@ def fill(
     _recompute_deadlines(session, list(replay.case_ids.values()), now)
     shown = None
     if showcase:
-        from app import demo_showcase
+        from app.demos import showcase as demo_showcase
 
         chosen = demo_showcase.choose(replay.keys, plans)
         shown = demo_showcase.run(session, actor, actors, chosen, now)
@@ -511,7 +515,7 @@ def _recompute_deadlines(session: Session, case_ids: list[int], now: datetime) -
 
 def write_marker(directory: Path) -> Path:
     """The public demo marker: its passphrase is printed in the README, so the dialog shows it."""
-    from app.workspace import DEMO_MARKER, DEMO_PASSPHRASE
+    from app.workspaces.lifecycle import DEMO_MARKER, DEMO_PASSPHRASE
 
     path = directory / DEMO_MARKER
     text = (
@@ -525,7 +529,7 @@ def write_marker(directory: Path) -> Path:
 def analyst_passphrase(name: str) -> str:
     """The demo's public passphrase of each demo analyst: ``accord-demo-`` and their first
     name in lower case (the first coordinator's is the workspace's, ``accord-demo``)."""
-    from app.workspace import DEMO_PASSPHRASE
+    from app.workspaces.lifecycle import DEMO_PASSPHRASE
 
     return f"{DEMO_PASSPHRASE}-{name.split()[0].lower()}"
 

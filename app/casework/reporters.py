@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.errors import NotFound, UsageError
+from app.identity.actor import Actor, Permission
 from i18n import _
 from models import Reporter
 

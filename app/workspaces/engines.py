@@ -19,7 +19,7 @@ from sqlalchemy.pool import StaticPool
 from app.errors import AccordError, LockedError
 from i18n import _
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "models" / "migrations"
 # How long a SQLite writer waits for another one to commit before it gives up (the driver's
 # busy timeout): an import's batch or a long transition elsewhere must not fail this one.
 BUSY_SECONDS = 15.0

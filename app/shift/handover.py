@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.actor import Actor, Permission
-from app.cases import TIER_RANK
+from app.auditing import chain as audit
+from app.casework.cases import TIER_RANK
 from app.concurrency import check_seen, guarded
 from app.errors import AccordError, NotFound, PermissionDenied, UsageError
 from app.identity import checkpoints
-from app.queue_filters import CLOSED
+from app.identity.actor import Actor, Permission
+from app.queueing.filters import CLOSED
 from i18n import N_, _
 from i18n.formatting import format_cli_time
 from i18n.labels import status_label, tier_label

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app import workflow
-from app.cases import TIER_RANK
-from app.queue_filters import CLOSED
+from app.casework import workflow
+from app.casework.cases import TIER_RANK
+from app.queueing.filters import CLOSED
 from i18n import N_
 from i18n.formatting import zone
 from models import (
@@ -49,7 +49,7 @@ OBLIGATION_POINTS = 500  # obligations listed for hover; the chart itself counts
 class Bar:
     label: str
     value: float
-    filter: str  # a queue filter spec (app.queue_filters), "" when a bar has none
+    filter: str  # a queue filter spec (app.queueing.filters), "" when a bar has none
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Dashboard:
 
 
 def _open() -> Any:
-    """Open as the queue, saved filters and CLI mean it (app.workflow.OPEN_STATES)."""
+    """Open as the queue, saved filters and CLI mean it (app.casework.workflow.OPEN_STATES)."""
     return workflow.is_open()
 
 

@@ -4,7 +4,7 @@ A filter spec is one or more terms joined by ``+``: a name (``mine``, ``unassign
 ``due-24h``, ``overdue``, ``open``; ``watch``, ``watch-24h``, ``watch-overdue`` for obligations
 other parties owe) or ``key:value`` (``jurisdiction:EU``, ``tier:High``,
 ``partner:NAME``, ``status:triage``, ``status:all``, ``assignee:NAME``). "Open" is
-``app.workflow.OPEN_STATES``, the same everywhere.
+``app.casework.workflow.OPEN_STATES``, the same everywhere.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, false, select, union
 from sqlalchemy.orm import Session
 
-from app import audit, cases, workflow
-from app.actor import Actor, Permission
-from app.cases import parse_status
+from app.auditing import chain as audit
+from app.casework import cases, workflow
+from app.casework.cases import parse_status
 from app.errors import UsageError
-from app.queue import QueueQuery
+from app.identity.actor import Actor, Permission
+from app.queueing.queue import QueueQuery
 from i18n import N_, _, ngettext
-from models import Case, CaseJurisdiction, CasePartner, CaseStatus, Deadline, Partner, utcnow
+from models import Case, CaseJurisdiction, CasePartner, Deadline, Partner, utcnow
 
-# Where no clock runs any more (kept for the deadline engine and dashboard's obligations).
-CLOSED = tuple(s for s in CaseStatus if s in workflow.ENDED_STATES)
+CLOSED = workflow.CLOSED  # where no clock runs any more (the handover's and dashboard's name)
 SAVED: tuple[tuple[str, str], ...] = (
     ("open", N_("All open cases")),
     ("mine", N_("My cases")),

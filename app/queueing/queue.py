@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from app import search, trust, workflow
-from app.actor import Actor
+from app import trust
+from app.casework import workflow
+from app.identity.actor import Actor
+from app.queueing import search
 from i18n import N_
 from models import Analyst, Case, CaseStatus
 

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-from app import files
 from app.errors import UsageError
+from app.workspaces import files
 from i18n import _
 
 VERSION = 1

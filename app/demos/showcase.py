@@ -25,20 +25,21 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, cases, impact, trust
-from app.actor import Actor
+from app import impact, trust
 from app.advisories import drafting, review
-from app.casework import affected, identifiers, notes
+from app.auditing import chain as audit
+from app.casework import affected, cases, identifiers, notes
 from app.deadlines import engine, service
 from app.deadlines.rules import builtin_rules
 from app.exchange import export, importer, keys, partners, pgp
 from app.identity import checkpoints
+from app.identity.actor import Actor
 from app.impact import inventory
 from app.parties import service as parties
 from app.playbooks import runner
 from models import Case, Deadline, Reporter, Setting
 
-SHOWCASE_FILE = Path(__file__).resolve().parent.parent / "resources" / "demo" / "showcase.yaml"
+SHOWCASE_FILE = Path(__file__).resolve().parents[2] / "resources" / "demo" / "showcase.yaml"
 OVERDUE_KEPT = 5  # open cases left with a missed obligation: a plausible handful
 GHSA_CHARS = "23456789cfghjmpqrvwx"
 
@@ -91,7 +92,7 @@ class _Partner:
     """A partner CERT's own workspace, in memory, with its own generated key."""
 
     def __init__(self, name: str, analyst: str, our_name: str, our_cert: str, our_fpr: str):
-        from app import workspace as ws_mod
+        from app.workspaces import lifecycle as ws_mod
 
         self.ws = ws_mod.create(None, None, name, analyst, db_url="sqlite://")
         self.name = name
@@ -342,7 +343,7 @@ def _advisories(
 def settle_overdue(session: Session, actor: Actor, now: datetime) -> int:
     """Record most missed obligations as met before they fell due (with evidence), keeping
     ``OVERDUE_KEPT`` open cases overdue: a real team meets most of its deadlines."""
-    from app.queue_filters import CLOSED
+    from app.queueing.filters import CLOSED
 
     rows = session.execute(
         select(Deadline.case_id, Deadline.rule_id, Deadline.due_utc, Case.key)

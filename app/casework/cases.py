@@ -9,11 +9,19 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, search, trust, txcache, workflow
-from app.actor import Actor, Permission
+from app import trust
+from app.auditing import chain as audit
+from app.casework import workflow
+from app.casework.lookup import get_case as get_case  # re-exported: callers find it here too
+from app.casework.lookup import key_for_id as key_for_id
 from app.concurrency import check_seen, guarded, hold_writer_lock
-from app.driver import IdsInOrder
+from app.deadlines.evidence import STATUS_FACTS, record_event
+from app.deadlines.service import first_clocks, recompute
 from app.errors import AccordError, NotFound, UsageError
+from app.identity.actor import Actor, Permission
+from app.queueing import search
+from app.workspaces import txcache
+from app.workspaces.driver import IdsInOrder
 from i18n import _
 from models import Analyst, AuditEvent, Case, CaseStatus, Report, utcnow
 
@@ -95,21 +103,6 @@ def next_key(session: Session, year: int) -> tuple[str, int]:
     return f"ACC-{year}-{last + 1:04d}", last + 1
 
 
-def get_case(session: Session, key: str) -> Case:
-    case = session.scalar(select(Case).where(Case.key == key.strip().upper()))
-    if case is None:
-        raise NotFound(_("no case {key}").format(key=key))
-    return case
-
-
-def key_for_id(session: Session, case_id: int) -> str:
-    """The key (``ACC-YYYY-NNNN``) of a case id, for screens that are handed ids."""
-    key = session.scalar(select(Case.key).where(Case.id == case_id))
-    if key is None:
-        raise NotFound(_("no case with id {id}").format(id=case_id))
-    return key
-
-
 @dataclass(frozen=True)
 class NewCase:
     """A case to open: ``search_text`` is more text for its search document (the reports
@@ -140,9 +133,6 @@ def open_cases(
     if not new:
         return []
     at = created_at or utcnow()
-    # Imported here: the deadlines service builds on this module.
-    from app.deadlines.service import first_clocks
-
     clocks = first_clocks(session, at, status)  # the same for every case opened at ``at``
     from app.casework import refs  # refs names cases; it needs nothing of this module
 
@@ -292,12 +282,8 @@ def _transition(
     )  # fmt: skip
     case.status = dst
     case.updated_at = utcnow()
-    from app.deadlines.service import recompute  # see create_case
-
     recompute(session, case)  # a closed case owes nothing; a reopened one does again
     if not undo:
-        from app.deadlines.evidence import STATUS_FACTS, record_event
-
         # Leaving triage decides it; disclosure publishes (issue 16: those clocks stop).
         facts = STATUS_FACTS.get(dst.value, ())
         if facts:

@@ -27,11 +27,12 @@ from markupsafe import Markup
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
-from app import audit, files
-from app.actor import Actor
-from app.cases import TIER_RANK
+from app.auditing import chain as audit
+from app.casework.cases import TIER_RANK
 from app.deadlines.rules import RuleSet, builtin_rules
 from app.errors import AccordError, UsageError
+from app.identity.actor import Actor
+from app.workspaces import files
 from i18n import _
 from models import (
     Assessment,
@@ -45,7 +46,7 @@ from models import (
 )
 from taxonomy import ai
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "resources" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "resources" / "templates"
 SECTORS = ("general", "finance", "health", "critical-infrastructure")
 UNSCORED = "unscored"
 OTHER = "other"

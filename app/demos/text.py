@@ -20,7 +20,7 @@ import yaml
 from app.errors import AccordError
 from i18n import _
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "resources" / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "resources" / "demo"
 
 
 @dataclass(frozen=True)

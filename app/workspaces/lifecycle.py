@@ -17,13 +17,14 @@ import platformdirs
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import audit, files
-from app.actor import Actor, Permission
+from app.auditing import chain as audit
 from app.env_secrets import SECRET_ENV as SECRET_ENV  # re-exported: callers import them here
 from app.env_secrets import take_env_secrets as take_env_secrets
 from app.errors import AccordError, LockedError, NotFound, UsageError
 from app.identity import team, unlock
-from app.storage import (
+from app.identity.actor import Actor, Permission
+from app.workspaces import files
+from app.workspaces.engines import (
     check_key_readonly,
     migrate,
     plain_sqlite_engine,
@@ -334,9 +335,9 @@ def _quote(value: str) -> str:
 
 
 def backup(ws: Workspace, target: Path, passphrase: str) -> Path:
-    """A consistent encrypted copy with its manifest (see ``app.backup``); returns the
+    """A consistent encrypted copy with its manifest (see ``app.workspaces.backup``); returns the
     manifest's path."""
-    from app import backup as backup_mod
+    from app.workspaces import backup as backup_mod
 
     return backup_mod.backup(ws, target, passphrase)
 
@@ -344,7 +345,7 @@ def backup(ws: Workspace, target: Path, passphrase: str) -> Path:
 def restore(
     source: Path, directory: Path, passphrase: str, *, analyst: str | None = None
 ) -> Workspace:
-    """Restore a checked backup into a new workspace folder (see ``app.backup``)."""
-    from app import backup as backup_mod
+    """Restore a checked backup into a new workspace folder (see ``app.workspaces.backup``)."""
+    from app.workspaces import backup as backup_mod
 
     return backup_mod.restore(source, directory, passphrase, analyst=analyst)

@@ -1,0 +1,2 @@
+"""Accountability: the audit hash chain (chain) and the public, aggregate-only transparency
+report (transparency)."""

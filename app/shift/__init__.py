@@ -1,0 +1,2 @@
+"""The shift lead's work: the handover between shifts (handover) and the dashboard's figures
+(dashboard)."""
