@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app import cases, severity
 from app.workspace import Workspace
 from models import Assessment, AuditEvent, Case
-from views.assessment_panel import AssessmentPanel
+from views.severity.assessment_panel import AssessmentPanel
 
 LOW = "CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"

@@ -13,7 +13,7 @@ from app import cases
 from app.casework import affected, identifiers, merging, notes
 from app.workspace import Workspace
 from models import AuditEvent, Case, CaseStatus, Report
-from views.case_editing import AffectedPanel, MergePanel, NotesPanel
+from views.case.editing import AffectedPanel, MergePanel, NotesPanel
 
 
 def _text(table: QTableWidget, row: int, column: int) -> str:

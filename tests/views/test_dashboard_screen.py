@@ -12,7 +12,7 @@ from app import analysts, cases
 from app import deadlines as dl
 from app.workspace import Workspace
 from models import utcnow
-from views.dashboard import DashboardScreen
+from views.shift.dashboard import DashboardScreen
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [

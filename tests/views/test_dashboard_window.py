@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 
 from app import cases
 from app import deadlines as dl
-from views.dashboard import DashboardScreen
-from views.deadlines_panel import DeadlinesPanel
-from views.handover_screen import HandoverScreen
+from views.deadlines.panel import DeadlinesPanel
+from views.shift.dashboard import DashboardScreen
+from views.shift.handover_screen import HandoverScreen
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [
@@ -81,7 +81,7 @@ def test_queue_countdown_and_overdue_highlight(qtbot, window) -> None:  # type: 
 
     from app.queue import COLUMN_KEYS
     from models import utcnow
-    from views.queue_model import URGENCY_COLOURS, URGENCY_ROLE
+    from views.queue.model import URGENCY_COLOURS, URGENCY_ROLE
 
     column = COLUMN_KEYS.index("next_deadline")
     ws = window.workspace

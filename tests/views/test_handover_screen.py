@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from app import analysts, cases, handover
 from app.workspace import Workspace
-from views.handover_screen import HandoverScreen
+from views.shift.handover_screen import HandoverScreen
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [

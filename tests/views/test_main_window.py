@@ -9,9 +9,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from app import settings as settings_mod
-from views.main_window import MainWindow
-from views.prefs import Prefs
-from views.workers import run_job
+from views.common.workers import run_job
+from views.shell.main_window import MainWindow
+from views.shell.prefs import Prefs
 
 
 def test_add_case_tab_and_add_tool(qtbot, window) -> None:  # type: ignore[no-untyped-def]
@@ -76,12 +76,12 @@ def test_window_state_is_remembered_without_case_data(qtbot, case_ws, tmp_path) 
     assert second.size() == first.size()
 
 
-# views/deadlines_panel.py's QDateTimeEdit format ("… t") warns under right-to-left; not ours.
+# views/deadlines/panel.py's QDateTimeEdit format ("… t") warns under right-to-left; not ours.
 @pytest.mark.qt_log_ignore(
     "QDateTimeParser::sectionFormat", "propagateSizeHints", "does not support raise"
 )
 def test_right_to_left_layout(qtbot, case_ws, qsettings) -> None:  # type: ignore[no-untyped-def]
-    from views.application import apply_language
+    from views.shell.application import apply_language
 
     qapp = QApplication.instance()
     try:

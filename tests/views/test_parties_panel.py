@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import cases, parties
 from app.workspace import Workspace
 from models import AuditEvent, CaseParty, PartyContact, PartyStatus
-from views.parties_panel import PartiesPanel
+from views.case.parties_panel import PartiesPanel
 
 
 def _panel(qtbot, ws: Workspace) -> PartiesPanel:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import cases, queue
 from app.queue import COLUMN_KEYS, QueueQuery
 from models import Analyst, Case, CaseStatus
-from views.queue_model import Formatter, QueueModel
+from views.queue.model import Formatter, QueueModel
 
 
 def _keys(model: QueueModel) -> list[str]:

@@ -14,7 +14,7 @@ from app import deadlines as dl
 from app.queue import QueueQuery
 from app.workspace import Workspace
 from models import utcnow
-from views.saved_filters import SavedFiltersBar
+from views.queue.saved_filters import SavedFiltersBar
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [

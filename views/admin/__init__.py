@@ -16,7 +16,7 @@ from i18n import N_, _
 NEW_CASE = N_("&New case…")
 
 if TYPE_CHECKING:
-    from views.main_window import MainWindow
+    from views.shell.main_window import MainWindow
 
 
 def _rules(window: MainWindow) -> RuleSet:

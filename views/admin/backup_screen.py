@@ -28,10 +28,10 @@ from app.actor import Permission
 from app.errors import AccordError, describe_unexpected
 from app.workspace import Workspace
 from i18n import _
-from views import file_dialogs
-from views.queue_model import Formatter
-from views.times import with_zone
-from views.workers import JobHandle, run_job
+from views.common import file_dialogs
+from views.common.times import with_zone
+from views.common.workers import JobHandle, run_job
+from views.queue.model import Formatter
 
 ERROR_STYLE = "color: #b00020;"
 SUMMARY_ROWS = ("file", "created", "size", "sha256", "revision", "audit", "cases", "reports")

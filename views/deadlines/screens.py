@@ -1,0 +1,97 @@
+"""Attach the deadlines feature to the main window (issue 5): the Deadlines case tab, the
+saved-filter bar over the queue, and the Shift handover and Dashboard tools."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QToolBar
+
+from app import queue_filters
+from app.deadlines.rules import builtin_rules, for_workspace
+from app.errors import AccordError
+from i18n import _
+from views.deadlines.panel import DeadlinesPanel
+from views.queue.saved_filters import SavedFiltersBar
+from views.shift.handover_screen import HandoverScreen
+
+if TYPE_CHECKING:
+    from views.shell.main_window import MainWindow
+    from views.shift.dashboard import DashboardScreen
+
+
+def _selected_keys(window: MainWindow) -> list[str]:
+    model = window.model
+    keys = []
+    for index in window.queue.table.selectionModel().selectedRows():
+        row = model.queue_row(index.row())
+        if row is not None:
+            keys.append(row.key)
+    return keys
+
+
+def _shown_keys(window: MainWindow) -> list[str]:
+    model = window.model
+    rows = (model.queue_row(r) for r in range(model.rowCount()))
+    return [r.key for r in rows if r is not None]
+
+
+def install(window: MainWindow) -> None:
+    def deadlines_tab(case_id: int) -> DeadlinesPanel:
+        ws = window.workspace
+        assert ws is not None
+        problem = ""
+        try:
+            rules = for_workspace(ws.directory)
+        except AccordError as exc:  # a malformed team file: say so, use the shipped rules
+            rules, problem = builtin_rules(), str(exc)
+        panel = DeadlinesPanel(ws, case_id, lambda: rules)
+        if problem:
+            panel.message.setText(problem)
+        panel.changed.connect(window.model.refresh)
+        return panel
+
+    window.add_case_tab(_("Deadlines"), deadlines_tab)
+
+    bar = SavedFiltersBar(
+        lambda: window.workspace,
+        window.queue,
+        lambda: _selected_keys(window),
+        window.undo_stack,
+        on_change=window.refresh_queue,
+        all_keys=lambda: _shown_keys(window),
+    )
+    toolbar = QToolBar(_("Saved filters"), window)
+    toolbar.setObjectName("savedFiltersToolbar")
+    toolbar.addWidget(bar)
+    window.addToolBar(toolbar)
+    window.unlocked.connect(bar.reload_analysts)
+    # The queue's own filter boxes and this bar say the same (issue 15); the queue paints
+    # its deadline countdown and chips itself (views/queue/view.py).
+    window.queue.filters_changed.connect(bar.show_spec)
+    bar.show_spec(queue_filters.spec_of(window.model.query))
+    window.saved_filters = bar  # type: ignore[attr-defined]
+
+    window.add_tool(
+        _("Shift handover"), lambda: HandoverScreen(lambda: window.workspace), "Ctrl+Shift+H"
+    )
+
+    def dashboard() -> DashboardScreen:
+        # Imported when first opened: its charting libraries cost seconds at start-up, before
+        # the queue's first rows (bench/queue.py, window open to first rows).
+        from views.shift.dashboard import DashboardScreen
+
+        screen = DashboardScreen(lambda: window.workspace)
+
+        def open_queue(spec: str) -> None:
+            if bar.apply(spec):
+                window.raise_()
+                window.activateWindow()
+
+        screen.filter_requested.connect(open_queue)
+        screen.reload()
+        return screen
+
+    window.dashboard_action = window.add_tool(  # type: ignore[attr-defined]
+        _("Dashboard"), dashboard, "Ctrl+Shift+D"
+    )

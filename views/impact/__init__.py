@@ -1,0 +1,1 @@
+"""The Impact case tab: inventories, AI-BOMs and who is affected."""

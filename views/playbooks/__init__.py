@@ -1,0 +1,1 @@
+"""Playbooks: the case tab that runs a playbook's checklist."""

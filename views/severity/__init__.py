@@ -1,0 +1,1 @@
+"""Severity assessment: CVSS calculator, SSVC walk-through, AI factors and their history."""
