@@ -16,10 +16,10 @@ from i18n import N_, _
 NEW_CASE = N_("&New case…")
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 
-def _rules(window: MainWindow) -> RuleSet:
+def _rules(window: WindowHost) -> RuleSet:
     ws = window.workspace
     try:
         return for_workspace(ws.directory if ws is not None else None)
@@ -49,7 +49,7 @@ class AdminMenu(QMenu):
         super().changeEvent(event)
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """File → New case… (Ctrl+N), the "Jurisdictions & sharing" case tab, and an
     Administration menu: Analysts, Back up workspace, Audit log (verify, checkpoint)."""
     from views.admin.analysts_screen import AnalystsScreen

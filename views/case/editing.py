@@ -41,7 +41,7 @@ from app.workspace import Workspace
 from i18n import N_, _
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 ERROR_STYLE = "color: #b00020;"
 ID_HEADERS = (N_("Type"), N_("Identifier"), N_("From"))
@@ -518,7 +518,7 @@ class MergePanel(QWidget):
             self.set_case(cases.get_case(s, key).id)
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """The "Affected & identifiers" and "Notes" case tabs and the Merge tool."""
 
     def tab(kind: type[_CasePanel]) -> Callable[[int], QWidget]:

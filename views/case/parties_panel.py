@@ -35,7 +35,7 @@ from i18n import N_, _
 from views.queue.model import Formatter
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 ERROR_STYLE = "color: #b00020;"
 HEADERS = (
@@ -327,7 +327,7 @@ class PartiesPanel(QWidget):
             self.summary.clear()
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """Add the Parties tab to the case detail of ``window`` (see views/shell/screens.py)."""
 
     def factory(case_id: int) -> QWidget:

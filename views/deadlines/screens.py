@@ -16,11 +16,11 @@ from views.queue.saved_filters import SavedFiltersBar
 from views.shift.handover_screen import HandoverScreen
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
     from views.shift.dashboard import DashboardScreen
 
 
-def _selected_keys(window: MainWindow) -> list[str]:
+def _selected_keys(window: WindowHost) -> list[str]:
     model = window.model
     keys = []
     for index in window.queue.table.selectionModel().selectedRows():
@@ -30,13 +30,13 @@ def _selected_keys(window: MainWindow) -> list[str]:
     return keys
 
 
-def _shown_keys(window: MainWindow) -> list[str]:
+def _shown_keys(window: WindowHost) -> list[str]:
     model = window.model
     rows = (model.queue_row(r) for r in range(model.rowCount()))
     return [r.key for r in rows if r is not None]
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     def deadlines_tab(case_id: int) -> DeadlinesPanel:
         ws = window.workspace
         assert ws is not None

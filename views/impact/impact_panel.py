@@ -39,7 +39,7 @@ from views.common import file_dialogs
 from views.common.workers import JobHandle, run_job
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 ERROR_STYLE = "color: #b00020;"
 CHART_HEIGHT = 240  # px: bars and their labels readable at 1366x768
@@ -345,7 +345,7 @@ class ImpactPanel(QWidget):
         self.country_chart.show_counts(result["by_country"])
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """Add the Impact tab to the case detail of ``window`` (see views/shell/screens.py)."""
 
     def factory(case_id: int) -> QWidget:

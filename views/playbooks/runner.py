@@ -41,7 +41,7 @@ from views.common.failures import show_conflict
 from views.queue.model import Formatter
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 STATE_LABELS = {
     "pending": N_("pending"),
@@ -361,7 +361,7 @@ class PlaybookRunner(QWidget):
             self.status.setText(_("Skipped {step}.").format(step=step_id))
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """Add the Playbooks tab to the case detail of ``window`` (see views/shell/screens.py)."""
 
     def factory(case_id: int) -> QWidget:

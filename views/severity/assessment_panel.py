@@ -38,7 +38,7 @@ from views.severity.cvss_calculator import ERROR_STYLE, CvssCalculator
 from views.severity.ssvc_walkthrough import SsvcWalkthrough
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 TIER_COLOURS = {
     "Critical": "#8b0000",
@@ -354,7 +354,7 @@ class AssessmentPanel(QWidget):
         self.assessment_saved.emit(self.case_id, str(data["tier"]))
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """Add the Assessment tab to the case detail of ``window`` (see views/shell/screens.py)."""
     if not hasattr(window, "add_case_tab"):
         return

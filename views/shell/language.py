@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, is_rtl, set_language
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 
 def switch_language(language: str) -> None:
@@ -80,7 +80,7 @@ class LanguageMenu(QMenu):
         super().changeEvent(event)
 
 
-def _remember(window: MainWindow, language: str) -> None:
+def _remember(window: WindowHost, language: str) -> None:
     """Keep the choice in the typed settings (a preference, never a secret)."""
     from app import settings as settings_mod
     from app.errors import AccordError
@@ -93,7 +93,7 @@ def _remember(window: MainWindow, language: str) -> None:
         window.statusBar().showMessage(_("The language could not be saved."), 5000)
 
 
-def install(window: MainWindow, remember: Callable[[MainWindow, str], None] = _remember) -> None:
+def install(window: WindowHost, remember: Callable[[WindowHost, str], None] = _remember) -> None:
     """Put the Language menu before Help and switch when a language is chosen."""
     menu = LanguageMenu(window)
     window.language_menu = menu  # type: ignore[attr-defined]

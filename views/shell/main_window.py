@@ -2,7 +2,8 @@
 
 It is also the controller of the two panes: it loads frozen data from ``app/`` for the
 detail pane and turns the pane's ``*_requested`` signals into undoable commands.
-Feature screens attach through ``add_case_tab`` and ``add_tool`` (see ``views/shell/screens.py``).
+Feature screens attach through ``add_case_tab`` and ``add_tool`` (see ``views/shell/screens.py``)
+and see the window only as ``views.shell.host.WindowHost``: they never import this module.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QMenu,
     QMessageBox,
     QScrollArea,
@@ -43,17 +43,13 @@ from views.queue.model import Formatter, QueueModel, status_label
 from views.queue.view import QueuePanel
 from views.shell import screens
 from views.shell.autolock import IdleWatcher
+from views.shell.host import ToolFactory, WindowHost
 from views.shell.prefs import Prefs
 from views.shell.unlock_dialog import UnlockDialog
 
-ToolFactory = Callable[[], QWidget]
 
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowHost):
     """``workspace`` is None while locked; ``locked``/``unlocked`` tell attached screens."""
-
-    locked = Signal()
-    unlocked = Signal()
 
     def __init__(
         self,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from views.shell.main_window import MainWindow
+    from views.shell.host import WindowHost
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """Attach feature screens (case tabs, tool windows, menu actions) to the main window."""
     from views.severity import assessment_panel
 
@@ -36,7 +36,7 @@ def install(window: MainWindow) -> None:
     return None
 
 
-def _install_intake(window: MainWindow) -> None:
+def _install_intake(window: WindowHost) -> None:
     """Report intake (issue 4): Import… and Duplicate review as Tools, files dropped on the
     window go to Import…, and a Reports case tab with the raw-document viewer."""
     from i18n import _
@@ -70,7 +70,7 @@ def _install_intake(window: MainWindow) -> None:
     window.add_case_tab(_("Original documents"), reports_tab)
 
 
-def _install_exchange(window: MainWindow) -> None:
+def _install_exchange(window: WindowHost) -> None:
     """Partner exchange (issue 7): partners, the export wizard and bundle import as Tools."""
     from i18n import _
     from views.exchange.bundle_import import BundleImportScreen
@@ -99,7 +99,7 @@ def _install_exchange(window: MainWindow) -> None:
     window.add_tool(_("Import bundle…"), lambda: BundleImportScreen(lambda: window.workspace))
 
 
-def _install_advisories(window: MainWindow) -> None:
+def _install_advisories(window: WindowHost) -> None:
     """Advisories: the editor as a Tools window following the selected case, and the
     Language menu (issue 6). A Tools window rather than a case tab keeps the case pane light."""
     from i18n import _
