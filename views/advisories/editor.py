@@ -105,12 +105,12 @@ class AdvisoryEditor(QWidget):
         pair = QWidget()
         pair_layout = QHBoxLayout(pair)
         pair_layout.setContentsMargins(0, 0, 0, 0)
-        for label, edit in (
+        for caption, edit in (
             (self.source_label, self.source_edit),
             (self.target_text_label, self.target_edit),
         ):
             column = QVBoxLayout()
-            column.addWidget(label)
+            column.addWidget(caption)
             column.addWidget(edit)
             pair_layout.addLayout(column)
         editors = QWidget()

@@ -196,7 +196,9 @@ class ColumnMappingStep(QWidget):
                 if mapping[col.column] == col.field
                 else _("your choice")
             )
-            self.table.item(row, ORIGIN).setText(origin)
+            cell = self.table.item(row, ORIGIN)
+            if cell is not None:
+                cell.setText(origin)
         refused = proposal.refused(mapping)
         self.warning.setText(
             _(
@@ -218,7 +220,9 @@ class ColumnMappingStep(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Tabbing to a field chooser selects its row and scrolls it into view.
         if event.type() == QEvent.Type.FocusIn and watched in self.combos:
-            row = self.combos.index(watched)  # type: ignore[arg-type]
+            row = self.combos.index(watched)
             self.table.selectRow(row)
-            self.table.scrollToItem(self.table.item(row, COLUMN))
+            item = self.table.item(row, COLUMN)
+            if item is not None:
+                self.table.scrollToItem(item)
         return super().eventFilter(watched, event)

@@ -118,7 +118,10 @@ class DuplicateReview(QWidget):
 
     def current(self) -> CandidateInfo | None:
         item = self.candidates.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if item is None:
+            return None
+        info: CandidateInfo = item.data(Qt.ItemDataRole.UserRole)
+        return info
 
     def _show_current(self, *_args: object) -> None:
         self._show(self.current())

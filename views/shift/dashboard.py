@@ -196,7 +196,8 @@ class ChartPanel(QWidget):
     def view_point(self, x: float, y: float) -> QPointF:
         """The widget position of a view coordinate (for tests and tooltips)."""
         scene = self.plot.plotItem.vb.mapViewToScene(QPointF(x, y))
-        return self.plot.mapFromScene(scene)
+        point: QPointF = self.plot.mapFromScene(scene)
+        return point
 
     def hit_at(self, scene_pos: QPointF) -> Hit | None:
         if not self.plot.plotItem.vb.sceneBoundingRect().contains(scene_pos):
