@@ -210,6 +210,7 @@ def test_the_tab_in_the_main_window_updates_the_queue_tier(qtbot, window) -> Non
     tabs = window.detail.tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert "Assessment" in titles
+    tabs.setCurrentIndex(titles.index("Assessment"))  # built when first shown
     panel = tabs.widget(titles.index("Assessment"))
     assert isinstance(panel, AssessmentPanel)
     assert panel.case_id == window.detail.case_id

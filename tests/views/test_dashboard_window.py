@@ -63,10 +63,7 @@ def test_saved_filter_and_bulk_assign_on_the_real_queue(qtbot, window) -> None: 
 def test_deadlines_tab_and_handover_tool(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window.queue.select_row(0)
     qtbot.waitUntil(
-        lambda: any(
-            isinstance(window.detail.tabs.widget(i), DeadlinesPanel)
-            for i in range(window.detail.tabs.count())
-        ),
+        lambda: any(isinstance(w, DeadlinesPanel) for w in window.detail.feature_tabs),
         timeout=5000,
     )
     handover_action = next(a for a in window.tools_menu.actions() if a.text() == "Shift handover")

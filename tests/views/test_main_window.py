@@ -23,10 +23,22 @@ def test_add_case_tab_and_add_tool(qtbot, window) -> None:  # type: ignore[no-un
 
     window.add_case_tab("Deadlines", factory)
     window.queue.select_row(0)
-    window.queue.select_row(1)
-    assert built == [window.model.case_id(0), window.model.case_id(1)]
-    titles = [window.detail.tabs.tabText(i) for i in range(window.detail.tabs.count())]
+    qtbot.waitUntil(lambda: window.detail.case_id == window.model.case_id(0))
+    tabs = window.detail.tabs
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert titles[-1] == "Deadlines"
+    assert built == []  # a tab is built when first shown, not for every case selected
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tabs.count() - 1).center())
+    assert built == [window.model.case_id(0)]
+    assert isinstance(tabs.currentWidget(), QLabel)
+    assert tabs.currentWidget().text() == f"case {window.model.case_id(0)}"
+    # The reader stays on the tab when moving to the next case; it is built for that case.
+    window.queue.table.setFocus()
+    qtbot.keyClick(window.queue.table, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: window.detail.case_id == window.model.case_id(1))
+    assert built == [window.model.case_id(0), window.model.case_id(1)]
+    assert tabs.tabText(tabs.currentIndex()) == "Deadlines"
 
     action = window.add_tool("Partners", lambda: QLabel("partners"), "Ctrl+Shift+P")
     dock = window.add_tool("Imports", lambda: QDockWidget("imports"))

@@ -2,7 +2,8 @@
 
 It only displays frozen data (``CaseDetail``, history dicts) given by the main window and
 emits ``transition_requested`` / ``assign_requested``; the main window runs the services.
-Feature tabs (``add_tab``) are built per case by their factory and destroyed on clear.
+Feature tabs (``add_tab``) are built per case by their factory when first shown (a stand-in
+holds their place until then) and destroyed on clear.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def _history_summary(event: dict[str, Any]) -> str:
             text += " — " + str(details["reason"])
         return text
     return ", ".join(f"{k}: {v}" for k, v in sorted(details.items()))
+
+
+class _PendingTab(QWidget):
+    """Holds a feature tab's place until the tab is first shown: building every tab of each
+    case selected (charts, calculators, rule files) was most of the window's opening time."""
 
 
 def _table(widths: tuple[int, ...]) -> QTableWidget:
@@ -166,6 +172,7 @@ class CaseDetailPane(QWidget):
         self.tabs.addTab(self.description, "")
         self.tabs.addTab(self.reports, "")
         self.tabs.addTab(self.history, "")
+        self.tabs.currentChanged.connect(self._build_tab)
 
         page = QWidget()
         body = QVBoxLayout(page)
@@ -232,22 +239,63 @@ class CaseDetailPane(QWidget):
 
     @property
     def feature_tabs(self) -> list[QWidget]:
-        """The tabs built by ``add_tab`` factories for the case shown now."""
+        """The tabs built by ``add_tab`` factories for the case shown now (building any not
+        shown yet)."""
+        for widget in list(self._extra):
+            self._build_tab(self.tabs.indexOf(widget))
         return list(self._extra)
 
+    def built_tabs(self) -> list[QWidget]:
+        """The feature tabs built so far (shown at least once) for the case shown now."""
+        return [w for w in self._extra if not isinstance(w, _PendingTab)]
+
     def _drop_extra_tabs(self) -> None:
-        for widget in self._extra:
-            self.tabs.removeTab(self.tabs.indexOf(widget))
-            widget.deleteLater()
-        self._extra = []
+        # Quietly: removing the tab in front must not build a neighbour's stand-in.
+        blocked = self.tabs.blockSignals(True)
+        try:
+            for widget in self._extra:
+                self.tabs.removeTab(self.tabs.indexOf(widget))
+                widget.deleteLater()
+            self._extra = []
+        finally:
+            self.tabs.blockSignals(blocked)
 
     def _build_extra_tabs(self) -> None:
-        self._drop_extra_tabs()
-        for title, factory in self._factories:
-            widget = factory(self.case_id)
-            self._connect_tab(widget)
-            self._extra.append(widget)
-            self.tabs.addTab(widget, title)
+        """Stand-ins for the feature tabs; only the tab in front is built now. The reader
+        stays on the tab they were reading when they move to another case."""
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        try:
+            self._drop_extra_tabs()
+            for title, _factory in self._factories:
+                pending = _PendingTab()
+                self._extra.append(pending)
+                self.tabs.addTab(pending, title)
+            if 0 <= current < self.tabs.count():
+                self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(False)
+        self._build_tab(self.tabs.currentIndex())
+
+    def _build_tab(self, index: int) -> None:
+        """Build the feature tab at ``index`` if only its stand-in is there."""
+        pending = self.tabs.widget(index)
+        if not isinstance(pending, _PendingTab) or pending not in self._extra:
+            return
+        i = self._extra.index(pending)
+        title, factory = self._factories[i]
+        widget = factory(self.case_id)
+        self._connect_tab(widget)
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, widget, title)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(False)
+        self._extra[i] = widget
+        pending.deleteLater()
 
     # -- content ----------------------------------------------------------------------------
     def show_case(
@@ -346,6 +394,8 @@ class CaseDetailPane(QWidget):
             return
         current = self.tabs.currentIndex()
         for i, widget in enumerate(list(self._extra)):
+            if isinstance(widget, _PendingTab):
+                continue  # built from fresh data when first shown
             reload = getattr(widget, "reload", None)
             if callable(reload):
                 reload()

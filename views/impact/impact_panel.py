@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -37,9 +37,6 @@ from app.workspace import Workspace
 from i18n import N_, _
 from views.common import file_dialogs
 from views.common.workers import JobHandle, run_job
-
-if TYPE_CHECKING:
-    from views.shell.host import WindowHost
 
 ERROR_STYLE = "color: #b00020;"
 CHART_HEIGHT = 240  # px: bars and their labels readable at 1366x768
@@ -343,15 +340,3 @@ class ImpactPanel(QWidget):
         self.model.set_rows(result.get("deployments", []))
         self.sector_chart.show_counts(result["by_sector"])
         self.country_chart.show_counts(result["by_country"])
-
-
-def install(window: WindowHost) -> None:
-    """Add the Impact tab to the case detail of ``window`` (see views/shell/screens.py)."""
-
-    def factory(case_id: int) -> QWidget:
-        workspace = window.workspace
-        if workspace is None:
-            return QLabel(_("The workspace is locked."))
-        return ImpactPanel(workspace, case_id)
-
-    window.add_case_tab(_("Impact"), factory)

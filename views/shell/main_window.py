@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import about as about_mod
 from app import analysts, cases, queue_filters
 from app import settings as settings_mod
 from app.casework import summary as case_summary
@@ -519,6 +518,8 @@ class MainWindow(WindowHost):
 
     def about_text(self) -> str:
         """Help → About: what Accord is, its version, the workspace and its schema revision."""
+        from app import about as about_mod  # reads alembic's revision: only when asked
+
         lines = [
             _("Accord coordinates the disclosure of vulnerabilities in AI systems, offline."),
             _("Version {version}").format(version=about_mod.version()),

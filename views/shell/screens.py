@@ -17,11 +17,11 @@ def install(window: WindowHost) -> None:
     from views.deadlines import screens as deadlines_screens
 
     deadlines_screens.install(window)  # deadlines tab, saved filters, handover, dashboard (issue 5)
-    from views.impact import impact_panel
+    from views import impact
     from views.playbooks import runner as playbook_runner
 
     playbook_runner.install(window)  # the Playbooks case tab (issue 8)
-    impact_panel.install(window)  # the Impact case tab (issue 8)
+    impact.install(window)  # the Impact case tab (issue 8); its module loads when first shown
     from views.case import parties_panel
 
     parties_panel.install(window)  # the Parties case tab (issue 14)
