@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -39,9 +38,6 @@ from app.casework import affected, embargo, identifiers, merging, notes
 from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import N_, _
-
-if TYPE_CHECKING:
-    from views.shell.host import WindowHost
 
 ERROR_STYLE = "color: #b00020;"
 ID_HEADERS = (N_("Type"), N_("Identifier"), N_("From"))
@@ -516,33 +512,3 @@ class MergePanel(QWidget):
     def set_case_key(self, key: str) -> None:
         with self.workspace.session() as s:
             self.set_case(cases.get_case(s, key).id)
-
-
-def install(window: WindowHost) -> None:
-    """The "Affected & identifiers" and "Notes" case tabs and the Merge tool."""
-
-    def tab(kind: type[_CasePanel]) -> Callable[[int], QWidget]:
-        def factory(case_id: int) -> QWidget:
-            workspace = window.workspace
-            if workspace is None:
-                return QLabel(_("The workspace is locked."))
-            panel = kind(workspace, case_id)
-            panel.changed.connect(window.refresh_queue)
-            return panel
-
-        return factory
-
-    window.add_case_tab(_("Affected & identifiers"), tab(AffectedPanel))
-    window.add_case_tab(_("Notes"), tab(NotesPanel))
-
-    def merge_tool() -> MergePanel:
-        ws = window.workspace
-        assert ws is not None
-        panel = MergePanel(ws, window.detail.case_id)
-        window.queue.case_selected.connect(panel.set_case)
-        panel.changed.connect(window.refresh_queue)
-        return panel
-
-    window.merge_action = window.add_tool(  # type: ignore[attr-defined]
-        _("Merge, split or link case…"), merge_tool, "Ctrl+Shift+M"
-    )

@@ -9,7 +9,7 @@ panel), never overwritten.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,9 +33,6 @@ from app.parties.service import DIRECTIONS, KIND_LABELS, STATUS_LABELS, PartyInf
 from app.workspace import Workspace
 from i18n import N_, _
 from views.queue.model import Formatter
-
-if TYPE_CHECKING:
-    from views.shell.host import WindowHost
 
 ERROR_STYLE = "color: #b00020;"
 HEADERS = (
@@ -325,15 +322,3 @@ class PartiesPanel(QWidget):
         )  # fmt: skip
         if done is not None:
             self.summary.clear()
-
-
-def install(window: WindowHost) -> None:
-    """Add the Parties tab to the case detail of ``window`` (see views/shell/screens.py)."""
-
-    def factory(case_id: int) -> QWidget:
-        workspace = window.workspace
-        if workspace is None:
-            return QLabel(_("The workspace is locked."))
-        return PartiesPanel(workspace, case_id, window.detail.formatter)
-
-    window.add_case_tab(_("Parties"), factory)

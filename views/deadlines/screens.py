@@ -11,13 +11,13 @@ from app import queue_filters
 from app.deadlines.rules import builtin_rules, for_workspace
 from app.errors import AccordError
 from i18n import _
-from views.deadlines.panel import DeadlinesPanel
 from views.queue.saved_filters import SavedFiltersBar
-from views.shift.handover_screen import HandoverScreen
 
 if TYPE_CHECKING:
+    from views.deadlines.panel import DeadlinesPanel
     from views.shell.host import WindowHost
     from views.shift.dashboard import DashboardScreen
+    from views.shift.handover_screen import HandoverScreen
 
 
 def _selected_keys(window: WindowHost) -> list[str]:
@@ -38,6 +38,9 @@ def _shown_keys(window: WindowHost) -> list[str]:
 
 def install(window: WindowHost) -> None:
     def deadlines_tab(case_id: int) -> DeadlinesPanel:
+        # Imported when the tab is first shown, as the handover and dashboard below are.
+        from views.deadlines.panel import DeadlinesPanel
+
         ws = window.workspace
         assert ws is not None
         problem = ""
@@ -72,9 +75,12 @@ def install(window: WindowHost) -> None:
     bar.show_spec(queue_filters.spec_of(window.model.query))
     window.saved_filters = bar  # type: ignore[attr-defined]
 
-    window.add_tool(
-        _("Shift handover"), lambda: HandoverScreen(lambda: window.workspace), "Ctrl+Shift+H"
-    )
+    def handover() -> HandoverScreen:
+        from views.shift.handover_screen import HandoverScreen
+
+        return HandoverScreen(lambda: window.workspace)
+
+    window.add_tool(_("Shift handover"), handover, "Ctrl+Shift+H")
 
     def dashboard() -> DashboardScreen:
         # Imported when first opened: its charting libraries cost seconds at start-up, before

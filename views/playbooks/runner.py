@@ -10,7 +10,7 @@ which the panel turns into calls of ``app.playbooks``.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -39,9 +39,6 @@ from app.workspace import Workspace
 from i18n import N_, _
 from views.common.failures import show_conflict
 from views.queue.model import Formatter
-
-if TYPE_CHECKING:
-    from views.shell.host import WindowHost
 
 STATE_LABELS = {
     "pending": N_("pending"),
@@ -359,15 +356,3 @@ class PlaybookRunner(QWidget):
         if self._call(playbooks.skip, step_id, reason, playbook_id=pid):
             self.skip_reason.clear()
             self.status.setText(_("Skipped {step}.").format(step=step_id))
-
-
-def install(window: WindowHost) -> None:
-    """Add the Playbooks tab to the case detail of ``window`` (see views/shell/screens.py)."""
-
-    def factory(case_id: int) -> QWidget:
-        workspace = window.workspace
-        if workspace is None:
-            return QLabel(_("The workspace is locked."))
-        return PlaybookRunner(workspace, case_id, formatter=window.model.formatter)
-
-    window.add_case_tab(_("Playbooks"), factory)

@@ -8,7 +8,7 @@ screen and ``accord assess`` give the same tier for the same inputs; Save calls
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -36,9 +36,6 @@ from views.severity.ai_factors import AiFactorsForm
 from views.severity.assessment_history import AssessmentHistory
 from views.severity.cvss_calculator import ERROR_STYLE, CvssCalculator
 from views.severity.ssvc_walkthrough import SsvcWalkthrough
-
-if TYPE_CHECKING:
-    from views.shell.host import WindowHost
 
 TIER_COLOURS = {
     "Critical": "#8b0000",
@@ -352,19 +349,3 @@ class AssessmentPanel(QWidget):
         )
         self.history.set_rows(rows)
         self.assessment_saved.emit(self.case_id, str(data["tier"]))
-
-
-def install(window: WindowHost) -> None:
-    """Add the Assessment tab to the case detail of ``window`` (see views/shell/screens.py)."""
-    if not hasattr(window, "add_case_tab"):
-        return
-
-    def factory(case_id: int) -> QWidget:
-        workspace = window.workspace
-        if workspace is None:
-            return QLabel(_("The workspace is locked."))
-        panel = AssessmentPanel(workspace, case_id, formatter=window.model.formatter)
-        panel.assessment_saved.connect(lambda _case, _tier: window.refresh_queue())
-        return panel
-
-    window.add_case_tab(_("Assessment"), factory)
