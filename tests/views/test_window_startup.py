@@ -25,6 +25,9 @@ ws = ws_mod.create(None, None, "CERT-Test", "alice", db_url="sqlite://")
 with ws.session() as s:
     for title in ("Prompt injection via calendar invites", "Model weights exfiltration"):
         cases.create_case(s, ws.require_actor(), title)
+from app import queue
+real_ids, runs = queue.ids, []
+queue.ids = lambda *a, **k: runs.append(1) or real_ids(*a, **k)
 before = set(sys.modules)
 from views.shell.main_window import MainWindow
 from views.shell.prefs import Prefs
@@ -38,7 +41,8 @@ built = [type(w).__name__ for w in window.detail.built_tabs()]
 pending = len(window.detail._extra) - len(built)
 heavy = sorted(m for m in ("pandas", "pyqtgraph", "alembic", "openpyxl") if m in sys.modules
                and m not in before)
-print(json.dumps({"heavy": heavy, "built": built, "pending": pending}), file=open(sys.argv[1], "w"))
+found = {"heavy": heavy, "built": built, "pending": pending, "id_queries": len(runs)}
+print(json.dumps(found), file=open(sys.argv[1], "w"))
 window.close()
 """
 
@@ -55,3 +59,4 @@ def test_window_opens_without_heavy_imports_or_hidden_tabs(tmp_path: Path) -> No
     assert found["heavy"] == []  # pandas, pyqtgraph, alembic: when a tab or tool needs them
     assert found["built"] == []  # the Description tab is in front: no feature tab built
     assert found["pending"] >= 8  # every feature tab is there, waiting to be shown
+    assert found["id_queries"] == 1  # the queue's query runs once, not again after its sort

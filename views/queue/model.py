@@ -114,6 +114,7 @@ class QueueModel(QAbstractTableModel):
         self._ids: list[int] = []
         self._cache: OrderedDict[int, QueueRow] = OrderedDict()
         self.queries = 0  # row-page queries run (for tests and the benchmark)
+        self.loaded = False  # the ids of the current query have been fetched at least once
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -139,9 +140,11 @@ class QueueModel(QAbstractTableModel):
         self._cache.clear()
         if self._ws is None or self._ws.actor is None:
             self._ids = []
+            self.loaded = False
         else:
             with self._ws.session() as s:
                 self._ids = queue.ids(s, self._query, self._ws.actor)
+            self.loaded = True
         self.endResetModel()
 
     def clear(self) -> None:
@@ -149,6 +152,7 @@ class QueueModel(QAbstractTableModel):
         self.beginResetModel()
         self._ws = None
         self._ids = []
+        self.loaded = False
         self._cache.clear()
         self.endResetModel()
 

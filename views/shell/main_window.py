@@ -121,7 +121,8 @@ class MainWindow(WindowHost):
         if not restored:
             self.fit_queue()
         self._load_analysts()
-        self.model.refresh()
+        if not self.model.loaded:  # the queue panel's sort indicator has usually fetched them
+            self.model.refresh()
         self.idle.start()
         screens.install(self)
 
