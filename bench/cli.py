@@ -3,7 +3,7 @@
     .venv/bin/python bench/cli.py [--runs 7] [--before REV]
 
 Each command runs in a new process exactly as the ``accord`` console script starts it
-(``from views.entry import main``), from this checkout; a bare interpreter started the same
+(``from views.shell.entry import main``), from this checkout; a bare interpreter started the same
 way (``python -c``) runs in the same rounds, so a busy machine slows both alike. Figures are
 medians of ``--runs`` wall times. Targets: ``accord score``, ``accord ssvc``, ``accord
 taxonomy list`` and ``accord --help`` at most 0.3 s and at most 25x the bare interpreter;
@@ -44,7 +44,7 @@ VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 TARGETS = {"light_s": 0.3, "light_ratio": 25.0, "workspace_s": 0.5}
 
 BARE = "import sys; sys.exit(0)"
-LAUNCH = "import sys; from views.entry import main; sys.exit(main())"
+LAUNCH = "import sys; from views.shell.entry import main; sys.exit(main())"
 # The same launch, timing every key derivation (app.identity.keyslots._kek, one Argon2id run)
 # and writing their total to the file named by the first argument.
 LAUNCH_TIMED = """
@@ -65,7 +65,7 @@ if keyslots is not None:
             spent[0] += time.perf_counter() - t0
             spent[1] += time.process_time() - c0
     keyslots._kek = _timed
-from views.entry import main
+from views.shell.entry import main
 try:
     code = main()
 finally:
@@ -114,12 +114,14 @@ def _run(tree: Path, env: dict[str, str], code: str, argv: list[str]) -> tuple[f
 def _check_tree(tree: Path, env: dict[str, str]) -> None:
     """The children must import the tree measured, not another checkout."""
     proc = subprocess.run(
-        [sys.executable, "-c", "import views.entry; print(views.entry.__file__)"],
+        [sys.executable, "-c", "import views.shell.entry; print(views.shell.entry.__file__)"],
         cwd=tree, env=env, capture_output=True, text=True,
     )  # fmt: skip
     where = Path(proc.stdout.strip() or "?").resolve()
     if proc.returncode != 0 or not where.is_relative_to(tree.resolve()):
-        raise SystemExit(f"{NAME}: from {tree}, views.entry comes from {where}: {proc.stderr}")
+        raise SystemExit(
+            f"{NAME}: from {tree}, views.shell.entry comes from {where}: {proc.stderr}"
+        )
 
 
 class Tree:

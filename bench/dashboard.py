@@ -5,7 +5,7 @@
 Reuses the encrypted workspace of bench/queue.py (built there when missing; an older schema
 is migrated in place, as a real workspace would be), adds once one deadline row per case with
 a next deadline (the queue builder writes none), then in a fresh process opens
-``views.dashboard.DashboardScreen`` offscreen at 1440×900 and times ``reload`` until
+``views.shift.dashboard.DashboardScreen`` offscreen at 1440×900 and times ``reload`` until
 ``loaded``: the first open (cold caches) and the median of the next ones, and the core's
 ``app.shift.dashboard.snapshot`` alone. Prints the figures beside their target and writes
 bench/out/dashboard.json. A benchmark, not a test: it never fails the build.
@@ -96,7 +96,7 @@ def do_measure(repeat: int) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     from app.shift import dashboard as dash
-    from views.dashboard import DashboardScreen
+    from views.shift.dashboard import DashboardScreen
 
     _app = QApplication.instance() or QApplication([])
     qb = _queue_bench()

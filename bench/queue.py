@@ -7,7 +7,7 @@ Builds (once; reused from bench/out/ while valid) an encrypted SQLCipher workspa
 PostgreSQL database in a cluster kept in bench/out/queue-pg (started on loopback for the run,
 as the tests' server is), with N cases, each with its report(s), partners, jurisdictions,
 deadlines and audit events; then in a fresh process opens it, drives
-``views.queue_model.QueueModel`` offscreen (open to first rows, sort by each column both ways,
+``views.queue.model.QueueModel`` offscreen (open to first rows, sort by each column both ways,
 a status filter, the saved filters, full-text searches, scroll to the end) and reads the peak
 RSS (of this client process; the server's is not counted). With SQLCipher it also times the
 same inserts into SQLCipher and into plain SQLite. Prints a table; writes
@@ -282,7 +282,7 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
     from app.workspaces import lifecycle as ws_mod
 
     try:
-        from views.queue_model import QueueModel
+        from views.queue.model import QueueModel
     except ImportError:  # before the GUI's model exists, measure app.queueing.queue alone
         QueueModel = None  # type: ignore[assignment,misc]
 
@@ -300,10 +300,10 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
         else:
             ws = ws_mod.open_workspace(WS_DIR, PASSPHRASE)
             ws.act_as(common.FIRST)
-    out: dict[str, Any] = {"unlock_ms": round(unlock.ms, 1), "through": "views.queue_model",
+    out: dict[str, Any] = {"unlock_ms": round(unlock.ms, 1), "through": "views.queue.model",
                            "backend": ws.dialect}  # fmt: skip
     if QueueModel is None:
-        raise SystemExit("views/queue_model.py is missing")
+        raise SystemExit("views/queue/model.py is missing")
     out.update(_window_open(ws))
     with Timer() as first:
         model = QueueModel(ws)
@@ -369,8 +369,8 @@ def _window_open(ws: Any) -> dict[str, Any]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from views.main_window import MainWindow
-    from views.prefs import Prefs
+    from views.shell.main_window import MainWindow
+    from views.shell.prefs import Prefs
 
     prefs_file = OUT / "bench-window.ini"
     prefs_file.unlink(missing_ok=True)  # a first start: no remembered layout

@@ -23,10 +23,10 @@ from app.casework import cases
 from app.queueing.queue import COLUMN_KEYS
 from app.workspaces import lifecycle as ws_mod
 from app.workspaces.lifecycle import Workspace
-from views.application import ensure_qapp
-from views.main_window import MainWindow
-from views.prefs import Prefs
-from views.queue_view import OPEN
+from views.queue.view import OPEN
+from views.shell.application import ensure_qapp
+from views.shell.main_window import MainWindow
+from views.shell.prefs import Prefs
 
 FALLBACK = (
     "Prompt injection through the calendar tool of an email agent",

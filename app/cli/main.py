@@ -169,7 +169,8 @@ def _run(argv: Sequence[str] | None, secrets: dict[str, str]) -> int:
         set_language(args.lang)
     handler = getattr(args, "handler", None)
     if handler is None:
-        # `accord` alone opens the GUI (views.entry); a bare group such as `accord case` lands here.
+        # `accord` alone opens the GUI (views.shell.entry); a bare group such as `accord case`
+        # lands here.
         parser.print_help(sys.stderr)
         return 2
     ctx = CliContext(args, secrets=secrets)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -323,16 +324,41 @@ def _build(data: dict[str, Any], root: yaml.Node, path: str, text: str, origin: 
     )
 
 
+# Parsed rule files per process, keyed by path, origin and the file's mtime and size: the
+# queue and every case shown ask for the rules, and parsing plus schema checks cost ~100 ms.
+# A file edited on disk has a new mtime/size and is parsed again (RuleFile is frozen).
+_PARSED: dict[tuple[str, str, int, int], RuleFile] = {}
+_PARSED_LOCK = threading.Lock()
+
+
 def load_file(path: Path, origin: str | None = None) -> RuleFile:
+    """One rule file, parsed and checked (once per process while the file is unchanged)."""
+    if origin is None:
+        origin = "built-in" if path.parent == RULES_DIR else _("file {path}").format(path=path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise UsageError(
+            _("{file}: cannot read: {problem}").format(file=path, problem=exc)
+        ) from None
+    key = (str(path), origin, stat.st_mtime_ns, stat.st_size)
+    with _PARSED_LOCK:
+        cached = _PARSED.get(key)
+    if cached is not None:
+        return cached
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(
             _("{file}: cannot read: {problem}").format(file=path, problem=exc)
         ) from None
-    if origin is None:
-        origin = "built-in" if path.parent == RULES_DIR else _("file {path}").format(path=path)
-    return parse_text(text, str(path), origin)
+    parsed = parse_text(text, str(path), origin)
+    with _PARSED_LOCK:
+        # Older versions of the same file are dropped: the cache holds what is on disk now.
+        for stale in [k for k in _PARSED if k[0] == key[0] and k[1] == origin]:
+            del _PARSED[stale]
+        _PARSED[key] = parsed
+    return parsed
 
 
 def _dirs(extra: Sequence[Path]) -> list[Path]:

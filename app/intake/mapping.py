@@ -4,7 +4,7 @@ Before CSV/XLSX bug-bounty exports are imported, an analyst sees each column wit
 sample values and the report field it will fill: the mapping saved for the source where it
 names the column, else the guess from the header (``spreadsheet.auto_mapping``), else
 "ignore". That is the mapping the import itself would use, so what the step shows is what
-the import does. The GUI (``views/column_mapping.py``) and ``accord mapping`` are faces on
+the import does. The GUI (``views/intake/column_mapping.py``) and ``accord mapping`` are faces on
 these functions.
 """
 

@@ -25,13 +25,13 @@ VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 # which of the heavy packages ended up imported.
 PROBE = """
 import json, sys
-from views.entry import main
+from views.shell.entry import main
 try:
     code = main(sys.argv[2:])
 except SystemExit as exc:
     code = exc.code or 0
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic",
-    "PySide6", "pandas") or m in ("views.application", "app.workspaces.lifecycle"))
+    "PySide6", "pandas") or m in ("views.shell.application", "app.workspaces.lifecycle"))
 print(json.dumps({"code": code, "heavy": heavy}), file=open(sys.argv[1], "w"))
 """
 

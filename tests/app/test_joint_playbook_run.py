@@ -252,7 +252,7 @@ def test_partner_completes_its_step_in_the_playbooks_tab(  # type: ignore[no-unt
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QLineEdit
 
-    from views.playbook_runner import PlaybookRunner
+    from views.playbooks.runner import PlaybookRunner
 
     a, b = orgs
     key_a = open_case(a)

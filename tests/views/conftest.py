@@ -124,8 +124,8 @@ def cipher_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def window(qtbot, case_ws: Workspace, qsettings: QSettings):  # type: ignore[no-untyped-def]
-    from views.main_window import MainWindow
-    from views.prefs import Prefs
+    from views.shell.main_window import MainWindow
+    from views.shell.prefs import Prefs
 
     w = MainWindow(case_ws, prefs=Prefs(qsettings))
     qtbot.addWidget(w)

@@ -15,7 +15,7 @@ from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs, set_language
 from models import Advisory, AdvisoryText, Case
 from tests.app.advisories.conftest import SOURCE, bob, seed_case
-from views.advisory_editor import AdvisoryEditor, build_editor
+from views.advisories.editor import AdvisoryEditor, build_editor
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app import severity
-from views.assessment_history import AssessmentHistory, describe_change
+from views.severity.assessment_history import AssessmentHistory, describe_change
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),

@@ -14,7 +14,7 @@ from app import severity
 from app.casework import cases
 from app.workspaces.lifecycle import Workspace
 from models import Assessment, AuditEvent, Case
-from views.assessment_panel import AssessmentPanel
+from views.severity.assessment_panel import AssessmentPanel
 
 LOW = "CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
@@ -211,6 +211,7 @@ def test_the_tab_in_the_main_window_updates_the_queue_tier(qtbot, window) -> Non
     tabs = window.detail.tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert "Assessment" in titles
+    tabs.setCurrentIndex(titles.index("Assessment"))  # built when first shown
     panel = tabs.widget(titles.index("Assessment"))
     assert isinstance(panel, AssessmentPanel)
     assert panel.case_id == window.detail.case_id

@@ -11,7 +11,7 @@ from app.casework import cases
 from app.workspaces.lifecycle import Workspace
 from models import Assessment
 from tests.views.test_assessment_panel import make_panel, paste
-from views.assessment_panel import AssessmentPanel
+from views.severity.assessment_panel import AssessmentPanel
 
 V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N"  # 5.4 Medium
 ANSWERS = {

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QLabel
 
 from app.workspaces.settings import Settings
 from tests.conftest import PASSPHRASE
-from views.application import Gui
-from views.autolock import IdleWatcher
+from views.shell.application import Gui
+from views.shell.autolock import IdleWatcher
 
 
 def _unlocked_window(qtbot, cipher_dir, settings=None):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.exchange import export
 from models import Case, QuarantineItem
 from tests.app.exchange.conftest import Org, open_case, orgs  # noqa: F401 - fixture
-from views.bundle_import import BundleImportScreen
+from views.exchange.bundle_import import BundleImportScreen
 
 
 def _bundle(a: Org, tmp_path: Path) -> Path:

@@ -131,8 +131,8 @@ def test_assign_from_the_gui_and_undo(qtbot, window) -> None:  # type: ignore[no
 
 
 def test_an_analyst_may_not_assign_others(qtbot, case_ws, qsettings) -> None:  # type: ignore[no-untyped-def]
-    from views.main_window import MainWindow
-    from views.prefs import Prefs
+    from views.shell.main_window import MainWindow
+    from views.shell.prefs import Prefs
 
     case_ws.act_as("bob")
     w = MainWindow(case_ws, prefs=Prefs(qsettings))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.casework import affected, cases, identifiers, merging, notes
 from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, Case, CaseStatus, Report
-from views.case_editing import AffectedPanel, MergePanel, NotesPanel
+from views.case.editing import AffectedPanel, MergePanel, NotesPanel
 
 
 def _text(table: QTableWidget, row: int, column: int) -> str:

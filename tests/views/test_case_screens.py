@@ -143,10 +143,10 @@ def test_header_shows_embargo_countdown_with_zone_and_reporter(qtbot, window) ->
 def test_f5_shows_a_colleagues_changes_in_every_tab(qtbot, cipher_dir: Path, qsettings) -> None:  # type: ignore[no-untyped-def]
     """Two connections to one workspace file, as two analysts on a shared machine: bob's
     note, jurisdiction and assessment appear in alice's header and tabs after F5."""
-    from views.assessment_panel import AssessmentPanel
-    from views.case_editing import NotesPanel
-    from views.main_window import MainWindow
-    from views.prefs import Prefs
+    from views.case.editing import NotesPanel
+    from views.severity.assessment_panel import AssessmentPanel
+    from views.shell.main_window import MainWindow
+    from views.shell.prefs import Prefs
 
     alice = ws_mod.open_workspace(cipher_dir, PASSPHRASE)
     bob = ws_mod.open_workspace(cipher_dir, own_passphrase("bob"))
@@ -195,7 +195,7 @@ def test_tab_titles_are_distinct(window) -> None:  # type: ignore[no-untyped-def
 
 
 def test_deadlines_fold_not_applicable_obligations(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    from views.deadlines_panel import DeadlinesPanel
+    from views.deadlines.panel import DeadlinesPanel
 
     ws = window.workspace
     window.queue.select_row(0)
@@ -219,9 +219,9 @@ def test_f5_shows_a_colleagues_change_on_the_team_database(qtbot, team, qsetting
     """The same on PostgreSQL: bob, through his own login, changes a case alice has open."""
     from app.casework import summary
     from tests.app.test_team_identity import _as
-    from views.case_editing import NotesPanel
-    from views.main_window import MainWindow
-    from views.prefs import Prefs
+    from views.case.editing import NotesPanel
+    from views.shell.main_window import MainWindow
+    from views.shell.prefs import Prefs
 
     alice = ws_mod.open_workspace(None, None, db_url=team["url"])
     with alice.session() as s:

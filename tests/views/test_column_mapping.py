@@ -15,8 +15,8 @@ from app.intake import mapping
 from models import Report, SourceMapping
 from tests.app.intake.helpers import csaf_doc, write_json
 from tests.app.intake.test_mapping import BOUNTY
-from views.column_mapping import COLUMN, ORIGIN, SAMPLES, ColumnMappingStep
-from views.import_dialog import ImportDialog
+from views.intake.column_mapping import COLUMN, ORIGIN, SAMPLES, ColumnMappingStep
+from views.intake.import_dialog import ImportDialog
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -268,7 +268,7 @@ def test_mapping_step_screenshot(qtbot, tmp_path):
 
 def test_mapping_step_right_to_left_in_arabic(qtbot, tmp_path):
     from i18n import _
-    from views.application import apply_language
+    from views.shell.application import apply_language
 
     qapp = QApplication.instance()
     proposal = _proposal(tmp_path)

@@ -41,7 +41,7 @@ def test_a_transition_from_a_stale_view_is_refused_and_reloads(qtbot, window) ->
 
 
 def test_an_unexpected_error_shows_its_class_not_its_text(qtbot, window, capsys) -> None:  # type: ignore[no-untyped-def]
-    from views.failures import install_excepthook
+    from views.common.failures import install_excepthook
 
     previous = sys.excepthook
     install_excepthook()

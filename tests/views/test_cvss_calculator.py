@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from app import severity
 from taxonomy.cvss_scores import metric_groups, split_vector
 from tests.conftest import shared_data
-from views.cvss_calculator import CvssCalculator
+from views.severity.cvss_calculator import CvssCalculator
 
 V31 = {"AV": "N", "AC": "L", "PR": "N", "UI": "R", "S": "C", "C": "H", "I": "L", "A": "N"}
 V40 = {

@@ -13,7 +13,7 @@ from app.casework import cases
 from app.identity import analysts
 from app.workspaces.lifecycle import Workspace
 from models import utcnow
-from views.dashboard import DashboardScreen
+from views.shift.dashboard import DashboardScreen
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 
 from app import deadlines as dl
 from app.casework import cases
-from views.dashboard import DashboardScreen
-from views.deadlines_panel import DeadlinesPanel
-from views.handover_screen import HandoverScreen
+from views.deadlines.panel import DeadlinesPanel
+from views.shift.dashboard import DashboardScreen
+from views.shift.handover_screen import HandoverScreen
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [
@@ -63,10 +63,7 @@ def test_saved_filter_and_bulk_assign_on_the_real_queue(qtbot, window) -> None: 
 def test_deadlines_tab_and_handover_tool(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window.queue.select_row(0)
     qtbot.waitUntil(
-        lambda: any(
-            isinstance(window.detail.tabs.widget(i), DeadlinesPanel)
-            for i in range(window.detail.tabs.count())
-        ),
+        lambda: any(isinstance(w, DeadlinesPanel) for w in window.detail.feature_tabs),
         timeout=5000,
     )
     handover_action = next(a for a in window.tools_menu.actions() if a.text() == "Shift handover")
@@ -81,7 +78,7 @@ def test_queue_countdown_and_overdue_highlight(qtbot, window) -> None:  # type: 
 
     from app.queueing.queue import COLUMN_KEYS
     from models import utcnow
-    from views.queue_model import URGENCY_COLOURS, URGENCY_ROLE
+    from views.queue.model import URGENCY_COLOURS, URGENCY_ROLE
 
     column = COLUMN_KEYS.index("next_deadline")
     ws = window.workspace

@@ -17,8 +17,8 @@ from app.workspaces.lifecycle import Workspace
 from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs, set_language
 from models import CaseFact
-from views.datetime_field import instant_edit, instant_of
-from views.deadlines_panel import DeadlinesPanel
+from views.common.datetime_field import instant_edit, instant_of
+from views.deadlines.panel import DeadlinesPanel
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),

@@ -13,7 +13,7 @@ from app import deadlines as dl
 from app.casework import cases
 from app.workspaces.lifecycle import Workspace
 from models import Case, Deadline
-from views.deadlines_panel import DeadlinesPanel
+from views.deadlines.panel import DeadlinesPanel
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [

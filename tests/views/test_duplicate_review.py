@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.intake import import_paths
 from models import Case, CaseStatus, DuplicateCandidate, Report
 from tests.app.intake.helpers import csaf_doc, write_json
-from views.duplicate_review import DuplicateReview
+from views.intake.duplicate_review import DuplicateReview
 
 
 def _pairs(ws, tmp_path: Path, n: int = 1) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from app.exchange import keys, partners
 from app.workspaces.lifecycle import Workspace
 from models import Attachment, AuditEvent, Bundle, Case, CaseSearch
 from tests.app.exchange.conftest import Org, make_org
-from views.export_wizard import ExportWizard
+from views.exchange.export_wizard import ExportWizard
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_trust_rule_refusal_shows_in_the_preview(qtbot, exporting_ws: Workspace)
 def test_export_wizard_screenshot(  # type: ignore[no-untyped-def]
     qtbot, exporting_ws: Workspace, tmp_path: Path, language: str, size: tuple[int, int]
 ) -> None:
-    from views.language import switch_language
+    from views.shell.language import switch_language
 
     switch_language(language)
     try:
@@ -244,7 +244,7 @@ def test_case_list_searches_every_case_fetching_pages(qtbot, exporting_ws: Works
 
 
 def test_case_model_passes_the_model_tester(qtmodeltester, exporting_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
-    from views.export_cases import CaseChoiceModel
+    from views.exchange.export_cases import CaseChoiceModel
 
     _many_cases(exporting_ws, 250)
     model = CaseChoiceModel(lambda: exporting_ws)
@@ -311,6 +311,6 @@ def test_no_verified_partner_says_what_to_do(qtbot, ws: Workspace, partner_b: Or
 
 
 def test_partner_help_texts() -> None:
-    from views.export_wizard import partner_help
+    from views.exchange.export_wizard import partner_help
 
     assert "No partner CERT is registered" in partner_help([])

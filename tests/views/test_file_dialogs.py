@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from shiboken6 import isValid
 
-from views import file_dialogs
+from views.common import file_dialogs
 
 
 def _answer(choose: Path | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QFontDatabase
 
-from views import fonts
+from views.shell import fonts
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),

@@ -11,7 +11,7 @@ from app.casework import cases
 from app.identity import analysts
 from app.shift import handover
 from app.workspaces.lifecycle import Workspace
-from views.handover_screen import HandoverScreen
+from views.shift.handover_screen import HandoverScreen
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [

@@ -13,7 +13,7 @@ from app.casework import cases
 from app.workspaces.lifecycle import Workspace
 from models import ImpactEstimate
 from tests.app.impact.conftest import IMPACT, add_affected
-from views.impact_panel import DeploymentsModel, ImpactPanel
+from views.impact.impact_panel import DeploymentsModel, ImpactPanel
 
 FILES = [
     IMPACT / "deployments.csv",

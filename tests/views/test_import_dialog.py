@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app import intake
 from models import QuarantineItem, Report
 from tests.app.intake.helpers import csaf_doc, write_json
-from views.import_dialog import ImportDialog
+from views.intake.import_dialog import ImportDialog
 
 
 def _docs(tmp_path: Path, n: int) -> list[Path]:

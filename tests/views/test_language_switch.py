@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from i18n import LANGUAGES, gettext_in
 from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs
-from views.language import LanguageMenu, switch_language
+from views.shell.language import LanguageMenu, switch_language
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_arabic_lays_the_interface_out_right_to_left(window, qtbot, tmp_path: Pa
 
 
 def test_advisory_editor_follows_the_selected_case(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    from views.advisory_editor import AdvisoryPanel
+    from views.advisories.editor import AdvisoryPanel
 
     window.queue.select_row(0)
     qtbot.waitUntil(lambda: window.detail.case_id != 0, timeout=3000)

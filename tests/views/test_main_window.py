@@ -9,9 +9,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from app.workspaces import settings as settings_mod
-from views.main_window import MainWindow
-from views.prefs import Prefs
-from views.workers import run_job
+from views.common.workers import run_job
+from views.shell.main_window import MainWindow
+from views.shell.prefs import Prefs
 
 
 def test_add_case_tab_and_add_tool(qtbot, window) -> None:  # type: ignore[no-untyped-def]
@@ -23,10 +23,22 @@ def test_add_case_tab_and_add_tool(qtbot, window) -> None:  # type: ignore[no-un
 
     window.add_case_tab("Deadlines", factory)
     window.queue.select_row(0)
-    window.queue.select_row(1)
-    assert built == [window.model.case_id(0), window.model.case_id(1)]
-    titles = [window.detail.tabs.tabText(i) for i in range(window.detail.tabs.count())]
+    qtbot.waitUntil(lambda: window.detail.case_id == window.model.case_id(0))
+    tabs = window.detail.tabs
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert titles[-1] == "Deadlines"
+    assert built == []  # a tab is built when first shown, not for every case selected
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tabs.count() - 1).center())
+    assert built == [window.model.case_id(0)]
+    assert isinstance(tabs.currentWidget(), QLabel)
+    assert tabs.currentWidget().text() == f"case {window.model.case_id(0)}"
+    # The reader stays on the tab when moving to the next case; it is built for that case.
+    window.queue.table.setFocus()
+    qtbot.keyClick(window.queue.table, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: window.detail.case_id == window.model.case_id(1))
+    assert built == [window.model.case_id(0), window.model.case_id(1)]
+    assert tabs.tabText(tabs.currentIndex()) == "Deadlines"
 
     action = window.add_tool("Partners", lambda: QLabel("partners"), "Ctrl+Shift+P")
     dock = window.add_tool("Imports", lambda: QDockWidget("imports"))
@@ -76,12 +88,12 @@ def test_window_state_is_remembered_without_case_data(qtbot, case_ws, tmp_path) 
     assert second.size() == first.size()
 
 
-# views/deadlines_panel.py's QDateTimeEdit format ("… t") warns under right-to-left; not ours.
+# views/deadlines/panel.py's QDateTimeEdit format ("… t") warns under right-to-left; not ours.
 @pytest.mark.qt_log_ignore(
     "QDateTimeParser::sectionFormat", "propagateSizeHints", "does not support raise"
 )
 def test_right_to_left_layout(qtbot, case_ws, qsettings) -> None:  # type: ignore[no-untyped-def]
-    from views.application import apply_language
+    from views.shell.application import apply_language
 
     qapp = QApplication.instance()
     try:

@@ -12,7 +12,7 @@ from app import parties
 from app.casework import cases
 from app.workspaces.lifecycle import Workspace
 from models import AuditEvent, CaseParty, PartyContact, PartyStatus
-from views.parties_panel import PartiesPanel
+from views.case.parties_panel import PartiesPanel
 
 
 def _panel(qtbot, ws: Workspace) -> PartiesPanel:  # type: ignore[no-untyped-def]

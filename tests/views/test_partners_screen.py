@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.exchange import pgp
 from app.workspaces.lifecycle import Workspace
 from models import Partner, PartnerKey
-from views.partners_screen import PartnersScreen, compare_blocks
+from views.exchange.partners_screen import PartnersScreen, compare_blocks
 
 
 def _cert(tmp_path: Path, name: str) -> tuple[Path, str]:
@@ -98,8 +98,8 @@ def test_partners_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # t
 
 
 def test_exchange_tools_in_the_main_window(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    from views.bundle_import import BundleImportScreen
-    from views.export_wizard import ExportWizard
+    from views.exchange.bundle_import import BundleImportScreen
+    from views.exchange.export_wizard import ExportWizard
 
     actions = {a.text(): a for a in window.tools_menu.actions()}
     opened = {

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.casework import cases
 from app.workspaces.lifecycle import Workspace
 from models import PlaybookRun, PlaybookStep
-from views.playbook_runner import PlaybookRunner
+from views.playbooks.runner import PlaybookRunner
 
 
 def make_runner(qtbot, ws: Workspace) -> PlaybookRunner:  # type: ignore[no-untyped-def]
@@ -121,7 +121,7 @@ def test_screenshot(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: igno
 
 
 def test_attached_as_case_tabs(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    from views.impact_panel import ImpactPanel
+    from views.impact.impact_panel import ImpactPanel
 
     window.queue.select_row(0)
     qtbot.waitUntil(lambda: bool(window.detail.case_id))

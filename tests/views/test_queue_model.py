@@ -11,7 +11,7 @@ from app.casework import cases
 from app.queueing import queue
 from app.queueing.queue import COLUMN_KEYS, QueueQuery
 from models import Analyst, Case, CaseStatus
-from views.queue_model import Formatter, QueueModel
+from views.queue.model import Formatter, QueueModel
 
 
 def _keys(model: QueueModel) -> list[str]:

@@ -15,9 +15,9 @@ from app.casework import cases
 from app.queueing.queue import COLUMN_KEYS
 from app.workspaces.lifecycle import Workspace
 from models import Analyst, Case, CaseStatus, utcnow
-from views.main_window import MainWindow
-from views.prefs import Prefs
-from views.queue_model import URGENCY_COLOURS
+from views.queue.model import URGENCY_COLOURS
+from views.shell.main_window import MainWindow
+from views.shell.prefs import Prefs
 
 DEADLINE = COLUMN_KEYS.index("next_deadline")
 

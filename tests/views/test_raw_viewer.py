@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.intake import import_paths
 from app.workspaces.lifecycle import Workspace
 from models import Report
-from views.raw_viewer import CaseReportsTab, RawViewer
+from views.intake.raw_viewer import CaseReportsTab, RawViewer
 
 
 def test_raw_is_plain_text(qtbot: QtBot, ws: Workspace, tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_hazardous_attachment_warned_and_saved_only_after_confirmation(
     from PySide6.QtWidgets import QMessageBox
 
     from i18n import _
-    from views import file_dialogs
+    from views.common import file_dialogs
 
     checkpoint = pickle.dumps({"weights": [1, 2]})
     import_paths(ws, [_mail_with(tmp_path, {"model.pkl": checkpoint, "notes.txt": b"notes"})])

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QLabel
 
 from app.intake import import_paths
 from app.queueing.queue import COLUMN_KEYS
-from views.main_window import MainWindow
-from views.prefs import Prefs
+from views.shell.main_window import MainWindow
+from views.shell.prefs import Prefs
 
 MARKUP = "<b>bold</b> <a href='https://evil.example'>click</a>"
 

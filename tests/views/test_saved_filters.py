@@ -16,7 +16,7 @@ from app.queueing import queue
 from app.queueing.queue import QueueQuery
 from app.workspaces.lifecycle import Workspace
 from models import utcnow
-from views.saved_filters import SavedFiltersBar
+from views.queue.saved_filters import SavedFiltersBar
 
 # Like the core GUI tests: any Qt warning fails the test.
 pytestmark = [

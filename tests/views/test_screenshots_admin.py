@@ -19,11 +19,11 @@ from models import Case, Partner
 from views.admin.analysts_screen import AnalystsScreen
 from views.admin.audit_screen import AuditScreen
 from views.admin.backup_screen import BackupScreen
-from views.assessment_panel import AssessmentPanel
 from views.case.scope_panel import ScopePanel
-from views.deadlines_panel import DeadlinesPanel
-from views.impact_panel import ImpactPanel
-from views.language import switch_language
+from views.deadlines.panel import DeadlinesPanel
+from views.impact.impact_panel import ImpactPanel
+from views.severity.assessment_panel import AssessmentPanel
+from views.shell.language import switch_language
 
 SIZES = [(1366, 768), (1440, 900)]
 LANGUAGES = ["en", "ar", "ja"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from views.unlock_dialog import UnlockDialog
+from views.shell.unlock_dialog import UnlockDialog
 
 
 def _saved(widget, path) -> None:  # type: ignore[no-untyped-def]

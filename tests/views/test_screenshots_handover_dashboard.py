@@ -18,8 +18,8 @@ from app.workspaces.lifecycle import Workspace
 from i18n.build import compile_catalogs
 from i18n.catalog import is_rtl, reload_catalogs, set_language
 from models import utcnow
-from views.dashboard import DashboardScreen
-from views.handover_screen import HandoverScreen
+from views.shift.dashboard import DashboardScreen
+from views.shift.handover_screen import HandoverScreen
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),

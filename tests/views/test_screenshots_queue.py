@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QApplication
 from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs
 from tests.views.test_queue_screen import _deadlines
-from views.application import apply_language
-from views.main_window import MainWindow
-from views.prefs import Prefs
-from views.queue_view import KEY_COLUMNS
+from views.queue.view import KEY_COLUMNS
+from views.shell.application import apply_language
+from views.shell.main_window import MainWindow
+from views.shell.prefs import Prefs
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def catalogs() -> Iterator[None]:
     apply_language(app, "en")
 
 
-# Arabic: views/deadlines_panel.py's date-time editor warns under right-to-left (not ours).
+# Arabic: views/deadlines/panel.py's date-time editor warns under right-to-left (not ours).
 @pytest.mark.qt_log_ignore(
     "QDateTimeParser::sectionFormat", "propagateSizeHints", "does not support raise"
 )

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from taxonomy import ssvc
 from tests.conftest import shared_data
-from views.ssvc_walkthrough import SsvcWalkthrough
+from views.severity.ssvc_walkthrough import SsvcWalkthrough
 
 OFFICIAL = {
     "cisa": "cisa_DT_CO_2.0.3.csv",

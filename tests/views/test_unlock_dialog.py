@@ -12,9 +12,9 @@ from app.errors import AccordError
 from app.identity import analysts, unlock
 from app.workspaces import lifecycle as ws_mod
 from tests.conftest import PASSPHRASE, own_passphrase
-from views.application import Gui
-from views.main_window import MainWindow
-from views.unlock_dialog import UnlockDialog
+from views.shell.application import Gui
+from views.shell.main_window import MainWindow
+from views.shell.unlock_dialog import UnlockDialog
 
 
 def _gui(qtbot, directory: Path, **kw) -> Gui:  # type: ignore[no-untyped-def]
@@ -150,7 +150,7 @@ def test_run_gui_resolves_the_workspace_like_the_cli(qtbot, cipher_dir, monkeypa
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from views.entry import main
+    from views.shell.entry import main
 
     monkeypatch.setenv("ACCORD_WORKSPACE", str(cipher_dir))
     monkeypatch.setenv("ACCORD_ANALYST", "bob")

@@ -16,10 +16,15 @@ from i18n import N_, _
 NEW_CASE = N_("&New case…")
 
 if TYPE_CHECKING:
-    from views.main_window import MainWindow
+    from views.admin.analysts_screen import AnalystsScreen
+    from views.admin.audit_screen import AuditScreen
+    from views.admin.backup_screen import BackupScreen
+    from views.case.new_case import NewCaseDialog
+    from views.case.scope_panel import ScopePanel
+    from views.shell.host import WindowHost
 
 
-def _rules(window: MainWindow) -> RuleSet:
+def _rules(window: WindowHost) -> RuleSet:
     ws = window.workspace
     try:
         return for_workspace(ws.directory if ws is not None else None)
@@ -49,18 +54,16 @@ class AdminMenu(QMenu):
         super().changeEvent(event)
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowHost) -> None:
     """File → New case… (Ctrl+N), the "Jurisdictions & sharing" case tab, and an
-    Administration menu: Analysts, Back up workspace, Audit log (verify, checkpoint)."""
-    from views.admin.analysts_screen import AnalystsScreen
-    from views.admin.audit_screen import AuditScreen
-    from views.admin.backup_screen import BackupScreen
-    from views.case.new_case import NewCaseDialog
-    from views.case.scope_panel import ScopePanel
+    Administration menu: Analysts, Back up workspace, Audit log (verify, checkpoint).
+    Each screen's module loads when it is first opened, not with the window."""
 
     def new_case() -> NewCaseDialog | None:
         if window.workspace is None:
             return None
+        from views.case.new_case import NewCaseDialog
+
         dialog = NewCaseDialog(lambda: window.workspace, lambda: _rules(window), window)
         dialog.created.connect(lambda case_id, _key: show_new(case_id))
         window.new_case_dialog = dialog  # type: ignore[attr-defined]
@@ -82,6 +85,8 @@ def install(window: MainWindow) -> None:
     window.open_new_case = new_case  # type: ignore[attr-defined]
 
     def scope_tab(case_id: int) -> ScopePanel:
+        from views.case.scope_panel import ScopePanel
+
         ws = window.workspace
         assert ws is not None
         return ScopePanel(ws, case_id, lambda: _rules(window))
@@ -100,18 +105,28 @@ def install(window: MainWindow) -> None:
         menu.addAction(made)
         return menu.track(made, title)
 
-    window.analysts_action = tool(  # type: ignore[attr-defined]
-        N_("Analysts…"), lambda: AnalystsScreen(lambda: window.workspace)
-    )
-    window.backup_action = tool(  # type: ignore[attr-defined]
-        N_("Back up workspace…"),
-        lambda: BackupScreen(lambda: window.workspace, window.model.formatter),
-    )
-    window.audit_action = tool(  # type: ignore[attr-defined]
-        N_("Audit log…"), lambda: AuditScreen(lambda: window.workspace, window.model.formatter)
-    )
+    def analysts() -> AnalystsScreen:
+        from views.admin.analysts_screen import AnalystsScreen
+
+        return AnalystsScreen(lambda: window.workspace)
+
+    def backup() -> BackupScreen:
+        from views.admin.backup_screen import BackupScreen
+
+        return BackupScreen(lambda: window.workspace, window.model.formatter)
+
+    def audit() -> AuditScreen:
+        from views.admin.audit_screen import AuditScreen
+
+        return AuditScreen(lambda: window.workspace, window.model.formatter)
+
+    window.analysts_action = tool(N_("Analysts…"), analysts)  # type: ignore[attr-defined]
+    window.backup_action = tool(N_("Back up workspace…"), backup)  # type: ignore[attr-defined]
+    window.audit_action = tool(N_("Audit log…"), audit)  # type: ignore[attr-defined]
 
     def checkpoint_now() -> None:
+        from views.admin.audit_screen import AuditScreen
+
         screen = window.open_tool(window.audit_action)  # type: ignore[attr-defined]
         if isinstance(screen, AuditScreen):
             screen.sign_checkpoint()

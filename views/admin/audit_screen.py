@@ -23,9 +23,9 @@ from app.identity import chain_report
 from app.identity.chain_report import ChainReport
 from app.workspaces.lifecycle import Workspace
 from i18n import _
-from views.queue_model import Formatter
-from views.times import with_zone
-from views.workers import JobHandle, run_job
+from views.common.times import with_zone
+from views.common.workers import JobHandle, run_job
+from views.queue.model import Formatter
 
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 OK_STYLE = "color: #1b5e20; font-weight: bold;"

@@ -28,10 +28,10 @@ from app.workspaces import backup as backup_mod
 from app.workspaces import lifecycle as ws_mod
 from app.workspaces.lifecycle import Workspace
 from i18n import _
-from views import file_dialogs
-from views.queue_model import Formatter
-from views.times import with_zone
-from views.workers import JobHandle, run_job
+from views.common import file_dialogs
+from views.common.times import with_zone
+from views.common.workers import JobHandle, run_job
+from views.queue.model import Formatter
 
 ERROR_STYLE = "color: #b00020;"
 SUMMARY_ROWS = ("file", "created", "size", "sha256", "revision", "audit", "cases", "reports")

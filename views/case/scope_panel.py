@@ -26,7 +26,7 @@ from app.deadlines.rules import RuleSet
 from app.identity.actor import Permission
 from app.workspaces.lifecycle import Workspace
 from i18n import _
-from views.case_editing import _CasePanel
+from views.case.editing import _CasePanel
 
 
 class ScopePanel(_CasePanel):

@@ -118,3 +118,34 @@ def test_a_team_file_may_not_redefine_a_shipped_code(tmp_path: Path) -> None:
 def test_empty_file_refused() -> None:
     with pytest.raises(UsageError, match="line 1: the file is empty"):
         parse_text("", "empty.yaml")
+
+
+def test_parsed_files_are_cached_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every case shown asks for the rules: a file is parsed once per process, and again
+    only when it changes on disk (issue 15: window open at 200,000 cases)."""
+    parsed: list[str] = []
+    real = rules_mod.parse_text
+
+    def counting(text: str, path: str, origin: str = "built-in") -> rules_mod.RuleFile:
+        parsed.append(path)
+        return real(text, path, origin)
+
+    monkeypatch.setattr(rules_mod, "parse_text", counting)
+    team = tmp_path / "jurisdictions"
+    team.mkdir()
+    source = FIXTURES / "deadlines" / "team-gulf.yaml"
+    target = team / "gulf.yaml"
+    target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_rules([team])
+    count = len(parsed)
+    again = load_rules([team])
+    assert len(parsed) == count  # nothing read and parsed a second time
+    assert again.files == first.files
+    # An edit (a new name, so a new mtime and size) is seen on the next load.
+    text = target.read_text(encoding="utf-8").replace("name: ", "name: Edited ", 1)
+    target.write_text(text, encoding="utf-8")
+    edited = load_rules([team])
+    assert parsed[count:] == [str(target)]
+    assert edited.files != first.files

@@ -1,0 +1,1 @@
+"""Advisories: the side-by-side advisory editor."""

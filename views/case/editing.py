@@ -1,0 +1,514 @@
+"""Case tabs to correct a case — "Affected & identifiers" (identifiers, affected products,
+embargo) and "Notes" (the timeline, internal or shared) — and the Merge tool (preview, then
+merge, split or link).
+
+The widgets show frozen data from ``app.casework`` and call its services with the version
+they showed, so a colleague's change made meanwhile is refused and reported, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import trust
+from app.casework import affected, cases, embargo, identifiers, merging, notes
+from app.errors import AccordError, ConflictError
+from app.workspaces.lifecycle import Workspace
+from i18n import N_, _
+
+ERROR_STYLE = "color: #b00020;"
+ID_HEADERS = (N_("Type"), N_("Identifier"), N_("From"))
+PRODUCT_HEADERS = (
+    N_("#"), N_("Kind"), N_("Vendor"), N_("Name"), N_("Version or range"), N_("Hash"),
+    N_("Package URL"),
+)  # fmt: skip
+SOURCE_LABELS = {"case": N_("case"), "report": N_("report"), "vulnerability": N_("vulnerability")}
+
+
+def _table(headers: tuple[str, ...]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels([_(h) for h in headers])
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(False)
+    return table
+
+
+def _cell(text: str | None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text or "—")
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    return item
+
+
+class _CasePanel(QWidget):
+    """A case tab that loads from ``app.casework`` and reports its own errors."""
+
+    changed = Signal()
+
+    def __init__(self, workspace: Workspace, case_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.case_id = case_id
+        with workspace.session() as s:
+            self.case_key = cases.key_for_id(s, case_id)
+        self.version: int | None = None
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+
+    def _edit(self, action: Callable[..., object]) -> bool:
+        """Run one edit against the shown version; show what went wrong, reload either way."""
+        try:
+            with self.workspace.session() as s:
+                action(s, self.workspace.require_actor())
+        except ConflictError as exc:
+            self.error.setText(str(exc))
+            self.reload()
+            return False
+        except AccordError as exc:
+            self.error.setText(str(exc))
+            return False
+        self.error.clear()
+        self.reload()
+        self.changed.emit()
+        return True
+
+    def reload(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class AffectedPanel(_CasePanel):
+    """Identifiers, affected products and the embargo of one case."""
+
+    def __init__(self, workspace: Workspace, case_id: int, parent: QWidget | None = None):
+        super().__init__(workspace, case_id, parent)
+        self.ids = _table(ID_HEADERS)
+        self.id_type = QComboBox()
+        for kind in identifiers.SCHEMES:
+            self.id_type.addItem(
+                kind.upper() if kind not in ("vendor", "document") else _(kind), kind
+            )
+        self.id_value = QLineEdit()
+        self.id_value.setPlaceholderText("CVE-2026-41234")
+        self.id_add = QPushButton(_("Add identifier"))
+        self.id_remove = QPushButton(_("Remove selected identifier"))
+        self.id_add.clicked.connect(self.add_identifier)
+        self.id_value.returnPressed.connect(self.add_identifier)
+        self.id_remove.clicked.connect(self.remove_identifier)
+        id_row = QHBoxLayout()
+        for w in (self.id_type, self.id_value, self.id_add, self.id_remove):
+            id_row.addWidget(w)
+        id_box = QGroupBox(_("Identifiers"))
+        id_layout = QVBoxLayout(id_box)
+        id_layout.addWidget(self.ids)
+        id_layout.addLayout(id_row)
+
+        self.products = _table(PRODUCT_HEADERS)
+        self.products.setColumnWidth(0, 40)
+        self.name = QLineEdit()
+        self.vendor = QLineEdit()
+        self.version_kind = QComboBox()
+        self.version_kind.addItem(_("version"), "version")
+        self.version_kind.addItem(_("range"), "range")
+        self.version_text = QLineEdit()
+        self.version_text.setPlaceholderText(_("3.4.1, or a range: 3.2.0 - 3.4.1, before 3.4.2"))
+        self.hash = QLineEdit()
+        self.hash.setPlaceholderText("sha256:…")
+        self.purl = QLineEdit()
+        self.purl.setPlaceholderText("pkg:pypi/name@1.0")
+        self.kind = QComboBox()
+        for k in affected.KINDS:
+            self.kind.addItem(_(affected.KIND_LABELS[k]), k)
+        self.kind.setCurrentIndex(affected.KINDS.index("system"))
+        self.product_add = QPushButton(_("Add product"))
+        self.product_remove = QPushButton(_("Remove selected product"))
+        self.product_add.clicked.connect(self.add_product)
+        self.product_remove.clicked.connect(self.remove_product)
+        form = QFormLayout()
+        form.addRow(_("Name"), self.name)
+        form.addRow(_("Vendor"), self.vendor)
+        version_row = QHBoxLayout()
+        version_row.addWidget(self.version_kind)
+        version_row.addWidget(self.version_text, 1)
+        form.addRow(_("Version"), version_row)
+        form.addRow(_("Hash"), self.hash)
+        form.addRow(_("Package URL"), self.purl)
+        form.addRow(_("Kind"), self.kind)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.product_add)
+        buttons.addWidget(self.product_remove)
+        buttons.addStretch(1)
+        product_box = QGroupBox(_("Affected products, models and systems"))
+        product_layout = QVBoxLayout(product_box)
+        product_layout.addWidget(self.products)
+        product_layout.addLayout(form)
+        product_layout.addLayout(buttons)
+
+        self.trust_label = QLabel()
+        self.trust_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.embargo_edit = QLineEdit()
+        self.embargo_edit.setPlaceholderText("2026-12-01T09:00Z")
+        self.embargo_reason = QLineEdit()
+        self.embargo_reason.setPlaceholderText(_("reason (needed to end it earlier)"))
+        self.embargo_set = QPushButton(_("Set embargo"))
+        self.embargo_clear = QPushButton(_("Clear embargo"))
+        self.embargo_set.clicked.connect(self.set_embargo)
+        self.embargo_clear.clicked.connect(self.clear_embargo)
+        emb_row = QHBoxLayout()
+        for w in (self.embargo_edit, self.embargo_reason, self.embargo_set, self.embargo_clear):
+            emb_row.addWidget(w)
+        emb_box = QGroupBox(_("TLP and embargo"))
+        emb_layout = QVBoxLayout(emb_box)
+        emb_layout.addWidget(self.trust_label)
+        emb_layout.addLayout(emb_row)
+
+        # Scrolls inside the tab: the product form is taller than the pane at 1366x768, and
+        # a tab's minimum height would otherwise push the whole window past the screen.
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.addWidget(self.error)
+        layout.addWidget(id_box, 2)
+        layout.addWidget(product_box, 3)
+        layout.addWidget(emb_box)
+        self.ids.setMinimumHeight(90)
+        self.products.setMinimumHeight(110)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.reload()
+
+    def reload(self) -> None:
+        with self.workspace.session() as s:
+            case = cases.get_case(s, self.case_key)
+            self.version = case.row_version
+            found = identifiers.of_case(s, case)
+            products = affected.of_case(s, case)
+            tlp = trust.case_tlp(case)
+            end = trust.embargo_end(s, case)
+        self.identifiers = found
+        self.ids.setRowCount(len(found))
+        for row, i in enumerate(found):
+            self.ids.setItem(row, 0, _cell(i.scheme))
+            self.ids.setItem(row, 1, _cell(i.value))
+            self.ids.setItem(row, 2, _cell(_(SOURCE_LABELS.get(i.source, i.source))))
+        self.product_rows = products
+        self.products.setRowCount(len(products))
+        for row, p in enumerate(products):
+            kind = _(affected.KIND_LABELS.get(p.kind, p.kind))
+            values = (str(p.id), kind, p.vendor, p.name, p.version or p.version_range,
+                      p.hash, p.purl)  # fmt: skip
+            for col, text in enumerate(values):
+                self.products.setItem(row, col, _cell(text))
+        self.trust_label.setText(
+            _("TLP:{tlp} · embargo until {until}").format(
+                tlp=tlp, until=f"{end:%Y-%m-%d %H:%M} UTC"
+            )
+            if end
+            else _("TLP:{tlp} · no embargo").format(tlp=tlp)
+        )
+
+    def add_identifier(self) -> None:
+        kind, value = str(self.id_type.currentData()), self.id_value.text()
+        if self._edit(
+            lambda s, a: identifiers.add(
+                s, a, self.case_key, kind, value, expected_version=self.version
+            )
+        ):
+            self.id_value.clear()
+
+    def remove_identifier(self) -> None:
+        row = self.ids.currentRow()
+        if row < 0:
+            return
+        i = self.identifiers[row]
+        kind = i.scheme.lower()
+        self._edit(
+            lambda s, a: identifiers.remove(
+                s, a, self.case_key, kind, i.value, expected_version=self.version
+            )
+        )
+
+    def add_product(self) -> None:
+        text = self.version_text.text().strip() or None
+        ranged = self.version_kind.currentData() == "range"
+        if self._edit(
+            lambda s, a: affected.add(
+                s,
+                a,
+                self.case_key,
+                name=self.name.text(),
+                vendor=self.vendor.text() or None,
+                version=None if ranged else text,
+                version_range=text if ranged else None,
+                hash=self.hash.text().strip() or None,
+                purl=self.purl.text().strip() or None,
+                kind=str(self.kind.currentData()),
+                expected_version=self.version,
+            )
+        ):
+            for field in (self.name, self.vendor, self.version_text, self.hash, self.purl):
+                field.clear()
+
+    def remove_product(self) -> None:
+        row = self.products.currentRow()
+        if row < 0:
+            return
+        pid = self.product_rows[row].id
+        self._edit(
+            lambda s, a: affected.remove(s, a, self.case_key, pid, expected_version=self.version)
+        )
+
+    def set_embargo(self) -> None:
+        from app.deadlines.service import parse_time
+
+        try:
+            until = parse_time(self.embargo_edit.text())
+        except AccordError as exc:
+            self.error.setText(str(exc))
+            return
+        self._embargo(until)
+
+    def clear_embargo(self) -> None:
+        self._embargo(None)
+
+    def _embargo(self, until: datetime | None) -> None:
+        reason = self.embargo_reason.text()
+        if self._edit(
+            lambda s, a: embargo.set_embargo(
+                s,
+                a,
+                self.case_key,
+                until,
+                reason=reason,
+                expected_version=self.version,
+            )
+        ):
+            self.embargo_edit.clear()
+            self.embargo_reason.clear()
+
+
+class NotesPanel(_CasePanel):
+    """The case's notes as a timeline; a new one is internal unless marked shared."""
+
+    def __init__(self, workspace: Workspace, case_id: int, parent: QWidget | None = None):
+        super().__init__(workspace, case_id, parent)
+        self.timeline = QListWidget()
+        self.timeline.setWordWrap(True)
+        self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(_("A note on this case"))
+        self.text.setMaximumHeight(110)
+        self.shared = QCheckBox(_("Shared with partners (travels in bundles)"))
+        self.add_button = QPushButton(_("Add note"))
+        self.add_button.clicked.connect(self.add_note)
+        row = QHBoxLayout()
+        row.addWidget(self.shared)
+        row.addStretch(1)
+        row.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.error)
+        layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.text)
+        layout.addLayout(row)
+        self.reload()
+
+    def reload(self) -> None:
+        with self.workspace.session() as s:
+            case = cases.get_case(s, self.case_key)
+            self.version = case.row_version
+            self.notes = notes.of_case(s, case)
+        self.timeline.clear()
+        for n in self.notes:
+            scope = _("shared") if n.shared else _("internal")
+            who = n.author or "—"
+            if n.partner:
+                who = _("{author} ({partner})").format(author=who, partner=n.partner)
+            item = QListWidgetItem(f"{n.created_at:%Y-%m-%d %H:%M} UTC · {who} · {scope}\n{n.text}")
+            item.setData(Qt.ItemDataRole.UserRole, n.id)
+            self.timeline.addItem(item)
+
+    def add_note(self) -> None:
+        text, shared = self.text.toPlainText(), self.shared.isChecked()
+        if self._edit(
+            lambda s, a: notes.add(
+                s, a, self.case_key, text, shared=shared, expected_version=self.version
+            )
+        ):
+            self.text.clear()
+            self.shared.setChecked(False)
+
+
+class MergePanel(QWidget):
+    """Merge the selected case into another (preview first), split a report out, link."""
+
+    changed = Signal()
+
+    def __init__(self, workspace: Workspace, case_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.case_key = ""
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.target = QLineEdit()
+        self.target.setPlaceholderText("ACC-2026-0042")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(_("reason (audited)"))
+        self.preview_button = QPushButton(_("Preview merge"))
+        self.merge_button = QPushButton(_("Merge into target"))
+        self.merge_button.setEnabled(False)
+        self.link_button = QPushButton(_("Link as related"))
+        self.unmerge_button = QPushButton(_("Undo this case's merge"))
+        self.unmerge_button.clicked.connect(self.unmerge)
+        self.report = QComboBox()
+        self.split_button = QPushButton(_("Split report into a new case"))
+        self.plan = QPlainTextEdit()
+        self.plan.setReadOnly(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview_button.clicked.connect(self.preview)
+        self.merge_button.clicked.connect(self.merge)
+        self.link_button.clicked.connect(self.link)
+        self.split_button.clicked.connect(self.split)
+        self.target.textChanged.connect(lambda _t: self.merge_button.setEnabled(False))
+        form = QFormLayout()
+        form.addRow(_("Target case"), self.target)
+        form.addRow(_("Reason"), self.reason)
+        buttons = QHBoxLayout()
+        for b in (self.preview_button, self.merge_button, self.link_button, self.unmerge_button):
+            buttons.addWidget(b)
+        split_row = QHBoxLayout()
+        split_row.addWidget(self.report, 1)
+        split_row.addWidget(self.split_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.plan, 1)
+        layout.addLayout(split_row)
+        layout.addWidget(self.status)
+        self.resize(640, 480)
+        self.set_case(case_id)
+
+    def set_case(self, case_id: int) -> None:
+        """Follow the queue's selection."""
+        if not case_id:
+            return
+        with self.workspace.session() as s:
+            info = cases.detail(s, cases.key_for_id(s, case_id))
+        self.case_key = info.key
+        self.heading.setText(_("Case {key}: {title}").format(key=info.key, title=info.title))
+        self.report.clear()
+        for r in info.reports:
+            self.report.addItem(f"#{r.id} {r.title}", r.id)
+        self.plan.clear()
+        self.merge_button.setEnabled(False)
+
+    def _fail(self, exc: AccordError) -> None:
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setText(str(exc))
+
+    def _done(self, text: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+        self.changed.emit()
+
+    def preview(self) -> None:
+        try:
+            with self.workspace.session() as s:
+                plan = merging.preview(s, self.case_key, self.target.text())
+        except AccordError as exc:
+            self._fail(exc)
+            return
+        self.plan.setPlainText("\n".join(plan.lines()))
+        self.status.clear()
+        self.merge_button.setEnabled(True)
+
+    def merge(self) -> None:
+        try:
+            with self.workspace.session() as s:
+                merging.merge(
+                    s, self.workspace.require_actor(), self.case_key, self.target.text(),
+                    self.reason.text(),
+                )  # fmt: skip
+        except AccordError as exc:
+            self._fail(exc)
+            return
+        self.merge_button.setEnabled(False)
+        self._done(_("Merged {src} into {dst}.").format(src=self.case_key, dst=self.target.text()))
+
+    def link(self) -> None:
+        try:
+            with self.workspace.session() as s:
+                merging.link(
+                    s, self.workspace.require_actor(), self.case_key, self.target.text(),
+                    self.reason.text(),
+                )  # fmt: skip
+        except AccordError as exc:
+            self._fail(exc)
+            return
+        self._done(
+            _("{key} linked to {other}.").format(key=self.case_key, other=self.target.text())
+        )
+
+    def unmerge(self) -> None:
+        try:
+            with self.workspace.session() as s:
+                src, dst = merging.unmerge(
+                    s, self.workspace.require_actor(), self.case_key, self.reason.text()
+                )
+        except AccordError as exc:
+            self._fail(exc)
+            return
+        self._done(_("{src} is no longer merged into {dst}.").format(src=src, dst=dst))
+
+    def split(self) -> None:
+        report_id = self.report.currentData()
+        if report_id is None:
+            return
+        try:
+            with self.workspace.session() as s:
+                new = merging.split(
+                    s, self.workspace.require_actor(), self.case_key, int(report_id),
+                    self.reason.text(),
+                )  # fmt: skip
+        except AccordError as exc:
+            self._fail(exc)
+            return
+        self._done(_("Report moved to the new case {key}.").format(key=new))
+        self.set_case_key(self.case_key)
+
+    def set_case_key(self, key: str) -> None:
+        with self.workspace.session() as s:
+            self.set_case(cases.get_case(s, key).id)

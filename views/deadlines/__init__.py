@@ -1,0 +1,1 @@
+"""Deadlines: the case tab, the queue's countdown column, and how they attach."""

@@ -1,0 +1,260 @@
+"""A case tab: the case's obligations earliest first, in the analyst's and partners' zones,
+with the facts that start the clocks and a way to record an obligation as met."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import deadlines as dl
+from app.errors import AccordError, ConflictError
+from app.queueing import filters as queue_filters
+from app.workspaces.lifecycle import Workspace
+from i18n import _
+from i18n.labels import deadline_state_label, fact_label
+from models import Case
+from views.common.datetime_field import instant_edit, instant_of
+from views.common.failures import show_conflict
+
+STATE_COLOURS = {
+    "overdue": QColor("#f6c6c6"),
+    "due-soon": QColor("#fbe7b5"),
+    "met": QColor("#d5ecd5"),
+    "met-late": QColor("#e4ecc8"),
+    "not-applicable": QColor("#eeeeee"),
+}
+
+
+def _local_line(due_local: dict[str, str]) -> str:
+    """``Berlin 10-29 15:00 · Tokyo 10-29 23:00``: one line; the full times are in the
+    tooltip."""
+    parts = []
+    for zone, text in due_local.items():
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            parts.append(f"{zone} {text}")
+            continue
+        parts.append(f"{zone.rsplit('/', 1)[-1].replace('_', ' ')} {at:%m-%d %H:%M}")
+    return " · ".join(parts)
+
+
+class DeadlinesPanel(QWidget):
+    """Shows ``app.deadlines.deadlines`` for one case; edits go through the same services."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        case_id: int,
+        rules: Callable[[], dl.RuleSet] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.case_id = case_id
+        self._rules = rules or dl.builtin_rules
+        with workspace.session() as s:
+            self.key = s.scalar(select(Case.key).where(Case.id == case_id)) or ""
+        self.views: list[dl.DeadlineView] = []
+
+        self.table = QTableWidget(0, 6)
+        self.table.setObjectName("deadlinesTable")
+        self.table.setHorizontalHeaderLabels(
+            [
+                _("State"),
+                _("Due (UTC)"),
+                _("Local times"),
+                _("Countdown"),
+                _("Jurisdiction"),
+                _("Obligation"),
+            ]
+        )
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.conflicts = QLabel()
+        self.conflicts.setObjectName("conflicts")
+        self.conflicts.setStyleSheet("color: #a00000; font-weight: bold")
+        self.conflicts.setWordWrap(True)
+
+        self.fact = QComboBox()
+        for name in dl.known_facts(self._rules()):
+            self.fact.addItem(fact_label(name), name)
+        self.when = instant_edit("UTC")
+        self.fact.currentIndexChanged.connect(lambda _i: self._bound_when(self._fact_code()))
+        self._bound_when(self._fact_code())
+        self.set_button = QPushButton(_("Set fact"))
+        self.set_button.clicked.connect(self._on_set_fact)
+        self.evidence = QLineEdit()
+        self.evidence.setPlaceholderText(_("evidence, e.g. the submission reference"))
+        self.met_button = QPushButton(_("Mark selected as met"))
+        self.met_button.clicked.connect(self._on_met)
+        self.message = QLabel()
+
+        facts = QHBoxLayout()
+        facts.addWidget(QLabel(_("Fact:")))
+        facts.addWidget(self.fact)
+        facts.addWidget(self.when)
+        facts.addWidget(self.set_button)
+        met = QHBoxLayout()
+        met.addWidget(self.evidence, 1)
+        met.addWidget(self.met_button)
+        self.show_na = QCheckBox()
+        self.show_na.toggled.connect(lambda _on: self._fold())
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.conflicts)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.show_na)
+        lay.addLayout(facts)
+        lay.addLayout(met)
+        lay.addWidget(self.message)
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            with self.ws.session() as s:
+                self.views = dl.deadlines(s, self.ws.actor, self.key, self._rules())
+        except AccordError as exc:
+            self.message.setText(str(exc))
+            return
+        now = datetime.now(UTC)
+        self.table.setRowCount(len(self.views))
+        for row, v in enumerate(self.views):
+            local = _local_line(v.due_local)
+            obligation = f"{v.obligation} — {v.recipient}"
+            if v.watch:
+                obligation = f"[{v.owner_text}] {obligation}"
+            cells = [
+                v.state_text
+                if v.state_text and v.state_text != v.state
+                else deadline_state_label(v.state),
+                f"{v.due_utc.astimezone(UTC):%Y-%m-%d %H:%M}" if v.due_utc else "—",
+                local,
+                queue_filters.countdown(v.due_utc, now)
+                if v.state not in ("met", "met-late")
+                else "",
+                v.jurisdiction,
+                obligation,
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, v.rule)
+                tip = [v.rule, v.source, v.computation_why]
+                if v.evidence:
+                    tip.append(_("evidence: {evidence}").format(evidence=v.evidence))
+                if v.provenance:
+                    tip.append(
+                        _("rules from {origin} (sha256 {sha})").format(
+                            origin=v.provenance.get("origin"),
+                            sha=str(v.provenance.get("sha256"))[:12],
+                        )
+                    )
+                tip.extend(f"{z}: {when}" for z, when in v.due_local.items())
+                item.setToolTip("\n".join(t for t in tip if t))
+                if v.state in STATE_COLOURS:
+                    item.setBackground(QBrush(STATE_COLOURS[v.state]))
+                self.table.setItem(row, col, item)
+        self._fold()
+        conflicts = [f"{v.rule}: {v.conflict}" for v in self.views if v.conflict]
+        self.conflicts.setText("\n".join(conflicts))
+        self.conflicts.setVisible(bool(conflicts))
+
+    def _fold(self) -> None:
+        """Not-applicable obligations are folded away behind a count; columns fit their text
+        (a case has tens of obligations, not thousands)."""
+        hidden = [v.state == "not-applicable" for v in self.views]
+        for row, fold in enumerate(hidden):
+            self.table.setRowHidden(row, fold and not self.show_na.isChecked())
+        self.show_na.setText(_("Show not-applicable obligations ({n})").format(n=sum(hidden)))
+        self.show_na.setVisible(any(hidden))
+        for column in range(self.table.columnCount() - 1):
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+
+    def _fact_code(self) -> str:
+        return str(self.fact.currentData() or self.fact.currentText())
+
+    def _bound_when(self, fact: str) -> None:
+        """A fact records something that happened: the field stops at now, except for the
+        embargo's end and a planned publication (the service refuses the same)."""
+        if fact in dl.FUTURE_FACTS:
+            self.when.clearMaximumDateTime()
+        else:
+            now = QDateTime.currentDateTimeUtc()
+            self.when.setMaximumDateTime(now)
+            if self.when.dateTime() > now:
+                self.when.setDateTime(now)
+
+    def select_rule(self, rule_id: str) -> bool:
+        for row, v in enumerate(self.views):
+            if v.rule == rule_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def selected_rule(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.views[rows[0].row()].rule if rows else None
+
+    def _on_set_fact(self) -> None:
+        fact = self._fact_code()
+        self._bound_when(fact)  # "now" has moved on since it was bounded
+        when = instant_of(self.when)
+        self._run(
+            lambda s: dl.set_fact(s, self.ws.require_actor(), self.key, fact, when, self._rules())
+        )
+
+    def _on_met(self) -> None:
+        rule = self.selected_rule()
+        if rule is None:
+            self.message.setText(_("select an obligation first"))
+            return
+        shown = next((v.version for v in self.views if v.rule == rule), None)
+        self._run(
+            lambda s: dl.mark_met(
+                s,
+                self.ws.require_actor(),
+                self.key,
+                rule,
+                self.evidence.text(),
+                self._rules(),
+                expected_version=shown,
+            )
+        )
+
+    def _run(self, action: Callable[[Session], object]) -> None:
+        try:
+            with self.ws.session() as s:
+                action(s)
+        except ConflictError as exc:
+            show_conflict(self, exc, self.reload)
+            return
+        except AccordError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText("")
+        self.reload()
+        self.changed.emit()

@@ -1,0 +1,1 @@
+"""Partner exchange: partners and their keys, the export wizard, bundle import."""

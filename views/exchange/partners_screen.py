@@ -1,0 +1,364 @@
+"""Partners: the list, key details and validity, adding a partner, rolling a key over, and
+verifying a fingerprint by comparing it side by side, in blocks of four."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import AccordError
+from app.exchange import partners, pgp
+from app.workspaces.lifecycle import Workspace
+from i18n import N_, _
+from views.common import file_dialogs
+
+COLUMNS = (
+    N_("Partner"),
+    N_("Country"),
+    N_("Time zone"),
+    N_("Verified"),
+    N_("Key"),
+    N_("Fingerprint"),
+)
+VALIDITY = {"valid": N_("valid"), "expired": N_("expired"), "revoked": N_("revoked")}
+
+
+def _mono() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def compare_blocks(on_file: str, typed: str) -> list[tuple[str, bool]]:
+    """Each block of four of the key on file, and whether the typed fingerprint matches it."""
+    try:
+        given = pgp.normalise_fingerprint(typed) if typed.strip() else ""
+    except AccordError:
+        given = "".join(typed.split()).upper()
+    blocks = pgp.group_fingerprint(on_file).split()
+    theirs = pgp.group_fingerprint(given).split() if given else []
+    return [(b, i < len(theirs) and theirs[i] == b) for i, b in enumerate(blocks)]
+
+
+class PartnersScreen(QWidget):
+    """Emits ``*_requested``; the screen's own controller calls app.exchange.partners."""
+
+    add_requested = Signal(str, str, str, str, str)  # name, country, zone, languages, file
+    verify_requested = Signal(str, str)  # name, fingerprint
+    key_add_requested = Signal(str, str)  # name, file
+    changed = Signal()
+
+    def __init__(
+        self, workspace: Callable[[], Workspace | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self.rows: list[partners.PartnerInfo] = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("partnersTable")
+        self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for c in range(len(COLUMNS) - 1):
+            # a handful of partners: sizing to contents is cheap here
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._show_selected)
+
+        self.details = QLabel()
+        self.details.setObjectName("partnerDetails")
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setWordWrap(True)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop)
+
+        # Verification: the key on file beside what the partner read out, block by block.
+        self.on_file = QLabel()
+        self.on_file.setObjectName("fingerprintOnFile")
+        self.on_file.setFont(_mono())
+        self.on_file.setTextFormat(Qt.TextFormat.RichText)
+        self.typed = QLineEdit()
+        self.typed.setObjectName("fingerprintTyped")
+        self.typed.setFont(_mono())
+        self.typed.setPlaceholderText(_("the fingerprint the partner read to you"))
+        self.typed.textChanged.connect(self._compare)
+        self.match = QLabel()
+        self.match.setObjectName("fingerprintMatch")
+        self.verify_button = QPushButton(_("Mark as verified"))
+        self.verify_button.setEnabled(False)
+        self.verify_button.clicked.connect(self._ask_verify)
+        verify_box = QGroupBox(_("Verify the fingerprint out of band"))
+        side = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(QLabel(_("On file")))
+        left.addWidget(self.on_file)
+        right.addWidget(QLabel(_("Read out by the partner")))
+        right.addWidget(self.typed)
+        side.addLayout(left, 1)
+        side.addLayout(right, 1)
+        vb = QVBoxLayout(verify_box)
+        vb.addLayout(side)
+        vb.addWidget(self.match)
+        vb.addWidget(self.verify_button)
+
+        self.rollover_file = QLineEdit()
+        self.rollover_file.setObjectName("rolloverFile")
+        self.rollover_button = QPushButton(_("Add new key"))
+        self.rollover_button.clicked.connect(self._ask_rollover)
+        roll = QHBoxLayout()
+        roll.addWidget(self.rollover_file, 1)
+        roll.addWidget(self._browse_button(self.rollover_file))
+        roll.addWidget(self.rollover_button)
+
+        self.name = QLineEdit()
+        self.name.setObjectName("partnerName")
+        self.country = QLineEdit()
+        self.country.setObjectName("partnerCountry")
+        self.country.setMaxLength(2)
+        self.zone = QLineEdit("UTC")
+        self.zone.setObjectName("partnerZone")
+        self.languages = QLineEdit()
+        self.languages.setObjectName("partnerLanguages")
+        self.languages.setPlaceholderText(_("for example: de, en"))
+        self.cert_file = QLineEdit()
+        self.cert_file.setObjectName("partnerCertFile")
+        self.add_button = QPushButton(_("Add partner"))
+        self.add_button.clicked.connect(self._ask_add)
+        add_box = QGroupBox(_("Add a partner"))
+        form = QFormLayout(add_box)
+        form.addRow(_("Name"), self.name)
+        form.addRow(_("Country (ISO code)"), self.country)
+        form.addRow(_("Time zone"), self.zone)
+        form.addRow(_("Languages"), self.languages)
+        cert_row = QHBoxLayout()
+        cert_row.addWidget(self.cert_file, 1)
+        cert_row.addWidget(self._browse_button(self.cert_file))
+        form.addRow(_("Certificate file"), cert_row)
+        form.addRow(self.add_button)
+
+        self.message = QLabel()
+        self.message.setObjectName("partnersMessage")
+        self.message.setWordWrap(True)
+
+        right_pane = QWidget()
+        rl = QVBoxLayout(right_pane)
+        rl.addWidget(self.details)
+        rl.addWidget(verify_box)
+        rl.addWidget(QLabel(_("Key rollover: the partner's new certificate")))
+        rl.addLayout(roll)
+        rl.addStretch(1)
+        left_pane = QWidget()
+        ll = QVBoxLayout(left_pane)
+        ll.addWidget(self.table, 1)
+        ll.addWidget(add_box)
+        split = QSplitter()
+        split.addWidget(left_pane)
+        split.addWidget(right_pane)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.message)
+
+        self.add_requested.connect(self._add)
+        self.verify_requested.connect(self._verify)
+        self.key_add_requested.connect(self._key_add)
+        self.refresh()
+
+    # -- view -------------------------------------------------------------------------------
+    def _browse_button(self, target: QLineEdit) -> QPushButton:
+        button = QPushButton(_("Browse…"))
+
+        def pick() -> None:
+            path = file_dialogs.open_file(
+                self, _("Choose a certificate"), "", _("OpenPGP certificates (*.asc *.gpg *.pgp)")
+            )
+            if path:
+                target.setText(path)
+
+        button.clicked.connect(pick)
+        return button
+
+    def refresh(self, select: str | None = None) -> None:
+        ws = self._workspace()
+        if ws is None:
+            return
+        current = select or (self.selected.name if self.selected else None)
+        with ws.session() as s:
+            self.rows = partners.list_partners(s)
+        self.table.setRowCount(len(self.rows))
+        for r, p in enumerate(self.rows):
+            key = p.current_key
+            cells = (
+                p.name,
+                p.country,
+                p.timezone,
+                _("yes") if p.verified else _("no"),
+                _(VALIDITY[key.validity]) if key else "-",
+                key.grouped if key else "-",
+            )
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == 5:
+                    item.setFont(_mono())
+                self.table.setItem(r, c, item)
+        names = [p.name for p in self.rows]
+        if current in names:
+            self.table.selectRow(names.index(current))
+        elif self.rows:
+            self.table.selectRow(0)
+        self._show_selected()
+
+    @property
+    def selected(self) -> partners.PartnerInfo | None:
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _show_selected(self) -> None:
+        p = self.selected
+        self.typed.clear()
+        if p is None:
+            self.details.setText(_("No partner yet: add one with its certificate."))
+            self.on_file.clear()
+            self._compare()
+            return
+        lines = [f"<b>{p.name}</b> — {p.country}, {p.timezone}"]
+        for k in p.keys:
+            state = []
+            state.append(_("current") if k.current else _("previous"))
+            state.append(_("verified") if k.verified else _("not verified"))
+            state.append(_(VALIDITY[k.validity]))
+            expires = k.expires_at.strftime("%Y-%m-%d") if k.expires_at else _("never")
+            lines.append(
+                _("{fpr}<br/>{uids} · {state} · expires {expires}").format(
+                    fpr=f"<tt>{k.grouped}</tt>",
+                    uids=", ".join(k.user_ids) or "-",
+                    state=", ".join(state),
+                    expires=expires,
+                )
+            )
+        self.details.setText("<br/><br/>".join(lines))
+        self._compare()
+
+    def _compare(self) -> None:
+        p = self.selected
+        key = p.current_key if p else None
+        if key is None:
+            self.on_file.clear()
+            self.match.clear()
+            self.verify_button.setEnabled(False)
+            return
+        blocks = compare_blocks(key.fingerprint, self.typed.text())
+        typed = bool(self.typed.text().strip())
+        n_typed = (len("".join(self.typed.text().split())) + 3) // 4
+        html = []
+        for i, (block, ok) in enumerate(blocks):
+            colour = "#1a7f37" if ok else ("#cf222e" if i < n_typed else "inherit")
+            html.append(f'<span style="color:{colour}">{block}</span>')
+            if i % 5 == 4:
+                html.append("<br/>")
+        self.on_file.setText(" ".join(html))
+        matched = sum(ok for _b, ok in blocks)
+        all_ok = matched == len(blocks)
+        if key.verified:
+            self.match.setText(_("This key is verified."))
+        elif not typed:
+            self.match.setText(_("Type the fingerprint the partner reads to you."))
+        elif all_ok:
+            self.match.setText(_("All {n} blocks match.").format(n=len(blocks)))
+        else:
+            self.match.setText(
+                _("{bad} of {n} blocks differ.").format(bad=len(blocks) - matched, n=len(blocks))
+            )
+        self.verify_button.setEnabled(all_ok and not key.verified)
+
+    def _ask_add(self) -> None:
+        self.add_requested.emit(
+            self.name.text(),
+            self.country.text(),
+            self.zone.text(),
+            self.languages.text(),
+            self.cert_file.text(),
+        )
+
+    def _ask_verify(self) -> None:
+        p = self.selected
+        if p is not None:
+            self.verify_requested.emit(p.name, self.typed.text())
+
+    def _ask_rollover(self) -> None:
+        p = self.selected
+        if p is not None:
+            self.key_add_requested.emit(p.name, self.rollover_file.text())
+
+    # -- controller -------------------------------------------------------------------------
+    def _act(self, fn: Callable[[Workspace], str], select: str | None) -> None:
+        ws = self._workspace()
+        if ws is None:
+            return
+        try:
+            text = fn(ws)
+        except (AccordError, OSError) as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(text)
+        self.refresh(select)
+        self.changed.emit()
+
+    def _add(self, name: str, country: str, zone: str, languages: str, file: str) -> None:
+        def run(ws: Workspace) -> str:
+            cert = Path(file).read_text(encoding="utf-8", errors="replace") if file else ""
+            with ws.session() as s:
+                info = partners.add_partner(
+                    s,
+                    ws.require_actor(),
+                    name,
+                    country,
+                    zone,
+                    cert,
+                    [x.strip() for x in languages.split(",") if x.strip()],
+                    source=file,
+                )
+            return _("Added {name}; now compare its fingerprint out of band.").format(
+                name=info.name
+            )
+
+        self._act(run, name.strip())
+        if self.selected is not None and self.selected.name == name.strip():
+            for field in (self.name, self.country, self.languages, self.cert_file):
+                field.clear()
+
+    def _verify(self, name: str, fingerprint: str) -> None:
+        def run(ws: Workspace) -> str:
+            with ws.session() as s:
+                partners.verify_partner(s, ws.require_actor(), name, fingerprint)
+            return _("{name} is verified.").format(name=name)
+
+        self._act(run, name)
+
+    def _key_add(self, name: str, file: str) -> None:
+        def run(ws: Workspace) -> str:
+            cert = Path(file).read_text(encoding="utf-8", errors="replace")
+            with ws.session() as s:
+                partners.add_key(s, ws.require_actor(), name, cert)
+            return _("New key added for {name}; verify it before exporting.").format(name=name)
+
+        self._act(run, name)
+        self.rollover_file.clear()

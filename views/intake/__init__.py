@@ -1,0 +1,1 @@
+"""Report intake: importing files and spreadsheets, duplicate review, the raw-document viewer."""

@@ -1,0 +1,1 @@
+"""The application shell: start-up, unlock, the main window, language, auto-lock, prefs."""

@@ -1,0 +1,1 @@
+"""The shift lead's screens: the dashboard and the shift handover."""

@@ -1,0 +1,328 @@
+"""Shift handover screen: history on the left, the selected handover on the right; the
+outgoing lead drafts, edits and signs; the incoming lead acknowledges.
+
+The right side reads top down: four headline figures (overdue, due in 24 h, unassigned
+high-tier, new), the sections with case titles (collapsed, each showing its count), then the
+text that is signed."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import AccordError, ConflictError
+from app.shift import handover
+from app.workspaces.lifecycle import Workspace
+from i18n import _, current_language
+from i18n.formatting import format_moment, isolate_ltr
+from views.common.failures import show_conflict
+from views.common.time_zone import reader_zone
+
+STATE_LABELS = handover.STATE_LABELS
+HEADLINE_COLOURS = {
+    "overdue": "#b5443c",
+    "deadlines_next_24h": "#b07a12",
+    "unassigned_high": "#7d5ba6",
+    "new": "#2f6f9f",
+}
+
+
+class Figure(QFrame):
+    """One headline number with its label; red-ish only when it is not zero."""
+
+    def __init__(self, key: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.setObjectName("figure-" + key)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.number = QLabel("0")
+        self.number.setObjectName("figureNumber-" + key)
+        self.label = QLabel(_(handover.SECTION_TITLES[key]))
+        self.label.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.addWidget(self.number)
+        lay.addWidget(self.label)
+
+    def set_value(self, n: int) -> None:
+        colour = HEADLINE_COLOURS[self.key] if n else "#555555"
+        self.number.setText(str(n))
+        self.number.setStyleSheet(f"font-size: 22pt; font-weight: bold; color: {colour}")
+
+
+class HandoverScreen(QWidget):
+    changed = Signal()
+
+    def __init__(
+        self, workspace: Callable[[], Workspace | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self.current: handover.HandoverInfo | None = None
+        self.history = QListWidget()
+        self.history.setObjectName("handoverHistory")
+        self.history.currentItemChanged.connect(self._on_pick)
+        self.header = QLabel()
+        self.header.setObjectName("handoverHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.figures = {k: Figure(k) for k in handover.SUMMARY_SECTIONS}
+        self.sections = QTreeWidget()
+        self.sections.setObjectName("handoverSections")
+        self.sections.setColumnCount(4)
+        self.sections.setHeaderLabels([_("Case"), _("Title"), _("What"), _("Due")])
+        self.sections.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.sections.header()
+        header.setStretchLastSection(False)
+        header.resizeSection(0, 190)
+        header.resizeSection(1, 330)
+        header.resizeSection(2, 300)
+        header.resizeSection(3, 150)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.sections.setUniformRowHeights(True)
+        self.sections.setRootIsDecorated(True)
+        self.body = QPlainTextEdit()
+        self.body.setObjectName("handoverBody")
+        self.body_label = QLabel(_("Handover text (signed as shown; add your notes at the end)"))
+        self.new_button = QPushButton(_("New handover"))
+        self.save_button = QPushButton(_("Save"))
+        self.sign_button = QPushButton(_("Sign off"))
+        self.ack_button = QPushButton(_("Acknowledge"))
+        self.message = QLabel()
+        self.new_button.clicked.connect(self.new_handover)
+        self.save_button.clicked.connect(self.save)
+        self.sign_button.clicked.connect(self.sign)
+        self.ack_button.clicked.connect(self.acknowledge)
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.save_button, self.sign_button, self.ack_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        figures = QHBoxLayout()
+        for f in self.figures.values():
+            figures.addWidget(f, 1)
+        text = QWidget()
+        tl = QVBoxLayout(text)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.body_label)
+        tl.addWidget(self.body, 1)
+        inner = QSplitter(Qt.Orientation.Vertical)
+        inner.setObjectName("handoverInnerSplit")
+        inner.addWidget(self.sections)
+        inner.addWidget(text)
+        inner.setStretchFactor(0, 3)
+        inner.setStretchFactor(1, 2)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.header)
+        rl.addLayout(figures)
+        rl.addWidget(inner, 1)
+        rl.addLayout(buttons)
+        rl.addWidget(self.message)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.history)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 4)
+        split.setSizes([230, 950])
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+        self.reload()
+
+    def sizeHint(self) -> QSize:
+        """A working size when opened as its own window (not 533×300)."""
+        return QSize(1180, 760)
+
+    def _ws(self) -> Workspace:
+        ws = self._workspace()
+        if ws is None:
+            raise AccordError(_("the workspace is locked"))
+        return ws
+
+    def reload(self, select: int | None = None) -> None:
+        try:
+            with self._ws().session() as s:
+                rows = handover.history(s)
+        except AccordError as exc:
+            self.message.setText(str(exc))
+            return
+        zone = self._zone()
+        keep = select if select is not None else (self.current.id if self.current else None)
+        self.history.blockSignals(True)
+        self.history.clear()
+        for h in rows:
+            item = QListWidgetItem(
+                _("#{id} · {end} · {author} · {state}").format(
+                    id=h.id,
+                    end=format_moment(h.period_end, current_language(), zone),
+                    author=h.author or "-",
+                    state=_(STATE_LABELS[h.state]),
+                )
+            )
+            item.setData(Qt.ItemDataRole.UserRole, h.id)
+            self.history.addItem(item)
+        self.history.blockSignals(False)
+        target = next((i for i, h in enumerate(rows) if h.id == keep), 0 if rows else -1)
+        if target >= 0:
+            self.history.setCurrentRow(target)
+            self._show(rows[target])
+        else:
+            self._show(None)
+
+    def _on_pick(self, item: QListWidgetItem | None, _prev: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        with self._ws().session() as s:
+            self._show(handover.show(s, int(item.data(Qt.ItemDataRole.UserRole))))
+
+    def _show(self, h: handover.HandoverInfo | None) -> None:
+        self.current = h
+        actor = self._ws().actor
+        self._show_sections(h)
+        if h is None:
+            self.header.setText(_("No handover yet."))
+            self.body.setPlainText("")
+        else:
+            lang, zone = current_language(), self._zone()
+            since = (
+                format_moment(h.period_start, lang, zone)
+                if h.period_start
+                else _("the start of the workspace")
+            )
+            self.header.setText(
+                _("<b>Handover #{id}</b> by {author}: {state} · {start} to {end}").format(
+                    id=h.id,
+                    author=html.escape(h.author or "-"),
+                    state=_(STATE_LABELS[h.state]),
+                    start=since,
+                    end=format_moment(h.period_end, lang, zone),
+                )
+            )
+            self.body.setPlainText(h.body)
+        draft = h is not None and h.state == "draft"
+        mine = h is not None and actor is not None and h.author == actor.name
+        self.body.setReadOnly(not (draft and mine))
+        self.save_button.setEnabled(draft and mine)
+        self.sign_button.setEnabled(draft and mine)
+        self.ack_button.setEnabled(h is not None and h.state == "signed" and not mine)
+
+    def _zone(self) -> str:
+        try:
+            return reader_zone(self._workspace())
+        except AccordError:
+            return "UTC"
+
+    def _show_sections(self, h: handover.HandoverInfo | None) -> None:
+        """Summary sections then detail, collapsed: the counts read at a glance, a click opens
+        one. Times are in the reader's zone, to the minute, with the zone named."""
+        self.sections.clear()
+        summary: dict[str, Any] = h.summary if h is not None else {}
+        zone = self._zone()
+        for key, figure in self.figures.items():
+            figure.set_value(len(handover.section_items(summary, key)))
+        if h is None:
+            return
+        detail_head = QTreeWidgetItem([_("Detail of the shift")])
+        font = detail_head.font(0)
+        font.setBold(True)
+        groups: list[QTreeWidgetItem] = []
+        for name in (*handover.SUMMARY_SECTIONS, *handover.DETAIL_SECTIONS):
+            items = handover.section_items(summary, name)
+            group = QTreeWidgetItem(
+                [
+                    _("{section} ({n})").format(
+                        section=_(handover.SECTION_TITLES[name]), n=len(items)
+                    )
+                ]
+            )
+            group.setData(0, Qt.ItemDataRole.UserRole, name)
+            group.setFont(0, font)
+            groups.append(group)
+            for item in items:
+                case, title, what, when = handover.item_columns(name, item, zone)
+                columns = (case, title, what, isolate_ltr(when))
+                child = QTreeWidgetItem(list(columns))
+                child.setData(0, Qt.ItemDataRole.UserRole, item.get("case", ""))
+                if columns[1]:  # long titles are elided; the whole one is a hover away
+                    child.setToolTip(1, columns[1])
+                if item.get("rule"):
+                    child.setToolTip(2, f"{columns[2]}\n{item['rule']}")
+                group.addChild(child)
+            if name in handover.DETAIL_SECTIONS:
+                detail_head.addChild(group)
+            else:
+                self.sections.addTopLevelItem(group)
+        detail_head.setFont(0, font)
+        self.sections.addTopLevelItem(detail_head)
+        for group in groups:  # spanning takes effect once the item is in the tree
+            group.setFirstColumnSpanned(True)
+        detail_head.setFirstColumnSpanned(True)
+        self.sections.collapseAll()
+
+    def section(self, name: str) -> QTreeWidgetItem | None:
+        """The tree item of a section (for tests and keyboard users)."""
+        found = self.sections.findItems(
+            "*", Qt.MatchFlag.MatchWildcard | Qt.MatchFlag.MatchRecursive
+        )
+        return next((i for i in found if i.data(0, Qt.ItemDataRole.UserRole) == name), None)
+
+    def _run(self, action: Callable[..., handover.HandoverInfo]) -> bool:
+        try:
+            ws = self._ws()
+            with ws.session() as s:
+                info = action(s, ws.require_actor())
+        except ConflictError as exc:
+            show_conflict(self, exc, self.reload)
+            return False
+        except AccordError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.message.setText("")
+        self.reload(select=info.id)
+        self.changed.emit()
+        return True
+
+    def new_handover(self) -> bool:
+        return self._run(lambda s, a: handover.new(s, a))
+
+    def save(self) -> bool:
+        if self.current is None:
+            return False
+        hid, text, seen = self.current.id, self.body.toPlainText(), self.current.version
+        return self._run(lambda s, a: handover.edit(s, a, hid, text, expected_version=seen))
+
+    def sign(self) -> bool:
+        if self.current is None:
+            return False
+        hid, text, original = self.current.id, self.body.toPlainText(), self.current.body
+        seen = self.current.version
+
+        def save_and_sign(s, a):  # type: ignore[no-untyped-def]
+            if text != original:  # unsaved edits are signed as shown
+                handover.edit(s, a, hid, text, expected_version=seen)
+            return handover.sign(s, a, hid)
+
+        return self._run(save_and_sign)
+
+    def acknowledge(self) -> bool:
+        if self.current is None:
+            return False
+        hid = self.current.id
+        return self._run(lambda s, a: handover.acknowledge(s, a, hid))
