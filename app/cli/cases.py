@@ -5,18 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app import cases, queue, workflow
-from app.casework import view as case_view
-from app.cli import casework as casework_cmds
+from app import queue, workflow
 from app.cli.context import CliContext
-from app.cli.parties import register_case as register_parties
-from app.cli.trust_cmds import add_override, register_case
-from app.intake import records
 from i18n import _
 from models import CaseStatus
 
+# The service modules of `case` load in its handlers and registrar: `accord cases list` runs
+# at every call of a script and needs only the queue (each of them brings more models).
+
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    register_list(sub, common)
+    register_case_group(sub, common)
+
+
+def register_list(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``accord cases list`` alone (app.cli.main.build_parser calls this for `cases`)."""
     ls = sub.add_parser("cases", help=_("list cases"))
     lsub = ls.add_subparsers(dest="cases_command", metavar="ACTION")
     lp = lsub.add_parser("list", parents=[common], help=_("list the case queue"))
@@ -33,6 +37,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     lp.add_argument("--desc", action="store_true")
     lp.add_argument("--limit", type=int, default=100)
     lp.set_defaults(handler=cmd_list)
+
+
+def register_case_group(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``accord case …``: this module's actions, then the other modules' (a group's help
+    lists them in this order)."""
+    from app.cli import casework as casework_cmds
+    from app.cli.parties import register_case as register_parties
+    from app.cli.trust_cmds import add_override, register_case
 
     c = sub.add_parser("case", help=_("open, show, move and assign cases"))
     csub = c.add_subparsers(dest="case_command", metavar="ACTION")
@@ -63,6 +75,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     casework_cmds.register_case(csub, common)
 
 
+# One registrar per command of this module: app.cli.main.build_parser calls only the one of
+# the command being run, so `cases list` never imports the modules of `case`.
+REGISTER = {"cases": register_list, "case": register_case_group}
+
+
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     wanted: list[str] = []
@@ -88,6 +105,7 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app import cases
     from app.casework import summary as case_summary  # here: the rule sets load on demand
     from app.cli.deadlines import rules_for
 
@@ -103,7 +121,10 @@ def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app import cases
+    from app.casework import view as case_view
     from app.cli.intake import attachment_lines  # here: the import pipeline is heavy to load
+    from app.intake import records
 
     ws = ctx.open_workspace()
     with ws.session() as s:
@@ -132,6 +153,8 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_transition(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app import cases
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         old, new = cases.transition(
@@ -145,6 +168,8 @@ def cmd_transition(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_assign(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app import cases
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         previous = cases.assign(s, ws.require_actor(), args.id, args.analyst)

@@ -111,11 +111,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The ``accord`` parser. For ``argv``, only the modules of its command are imported and
     every other command is a bare entry for ``--help``; without ``argv``, every module."""
     parser, common, sub = _top_parser()
+    wanted = None
     if argv is None:
         modules: Sequence[str] = COMMAND_MODULES
     else:
-        command = command_of(argv, parser)
-        modules = COMMANDS[command][0] if command in COMMANDS else ()
+        wanted = command_of(argv, parser)
+        modules = COMMANDS[wanted][0] if wanted in COMMANDS else ()
     for name in modules:
         try:
             module = importlib.import_module(f"app.cli.{name}")
@@ -123,7 +124,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             if exc.name != f"app.cli.{name}":
                 raise
             continue
-        module.register(sub, common)
+        # A module making several commands may register each on its own (REGISTER).
+        only = getattr(module, "REGISTER", {}).get(wanted)
+        (only or module.register)(sub, common)
     for command, (_modules, help_text) in COMMANDS.items():
         if command not in sub.choices:
             sub.add_parser(command, help=_(help_text))
