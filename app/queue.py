@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from app import workflow
+from app import trust, workflow
 from app.actor import Actor
 from i18n import N_
 from models import Analyst as AnalystModel
@@ -277,8 +277,6 @@ def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
         .outerjoin(_ANALYSTS, Analyst.id == Case.assignee_id)
         .where(Case.id.in_(list(case_ids)))
     )
-    from app import trust  # here: it declares the exchange models, which a list needs not
-
     out = {}
     for r in session.execute(stmt):
         shown = trust.highest(r[9], r[10])
