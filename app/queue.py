@@ -24,7 +24,9 @@ from models import CaseStatus
 
 # The queue reads columns of two tables, through Core: an ORM attribute in a statement makes it
 # configure the mappers, which declares every model first (models/__init__.py), a good part
-# of `accord cases list`. Saved filters (QueueQuery.extra) and text search may still be ORM.
+# of `accord cases list`. So here ``Case`` and ``Analyst`` are the tables' columns (Case.id is
+# a Column; join with _ANALYSTS), not the ORM classes. Saved filters (QueueQuery.extra) and
+# text search may still be ORM expressions.
 Case = cast(Table, CaseModel.__table__).c
 _ANALYSTS = cast(Table, AnalystModel.__table__)  # a join target
 Analyst = _ANALYSTS.c
