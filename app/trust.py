@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -26,7 +27,12 @@ from app.auditing import chain as audit
 from app.errors import AccordError, NotFound, UsageError
 from app.identity.actor import Actor, Permission
 from i18n import _
-from models import Case, CaseFact, CasePartner, CaseStatus, Partner, Setting, utcnow
+from models import Case, CaseFact, CasePartner, CaseStatus, Setting, utcnow
+
+# Partner (the exchange models) loads where it is used: the queue shows every row's TLP with
+# highest() and `accord cases list` should not declare those models for it.
+if TYPE_CHECKING:
+    from models import Partner
 
 # FIRST TLP 2.0, least to most restrictive.
 TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
@@ -92,6 +98,8 @@ def under_embargo(session: Session, case: Case, now: datetime | None = None) -> 
 
 def sharing_list(session: Session, case: Case) -> dict[int, str]:
     """The partners the case is shared with: partner id → name."""
+    from models import Partner
+
     rows = session.execute(
         select(Partner.id, Partner.name)
         .join(CasePartner, CasePartner.partner_id == Partner.id)
@@ -159,6 +167,8 @@ def _case(session: Session, key: str) -> Case:
 
 def _floor_partner(session: Session, case: Case) -> Partner | None:
     """The partner whose bundle set the case's TLP floor."""
+    from models import Partner
+
     return session.get(Partner, case.tlp_floor_partner_id) if case.tlp_floor_partner_id else None
 
 
@@ -251,6 +261,8 @@ def downgrade(
 
 def share(session: Session, actor: Actor, key: str, partner_name: str, remove: bool) -> TlpInfo:
     """Add a partner to (or take it off) the case's sharing list; coordinators only, audited."""
+    from models import Partner
+
     actor.require(Permission.EXPORT)
     case = _case(session, key)
     partner = session.scalar(select(Partner).where(Partner.name == partner_name.strip()))

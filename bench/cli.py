@@ -201,7 +201,8 @@ def report(figures: dict[str, Any]) -> None:
     bare = figures["bare_s"]
     print(f"CLI start-up: median of {figures['runs']} runs; a bare interpreter takes "
           f"{bare:.3f} s wall, {figures['bare_cpu_s']:.3f} s CPU (load average before: "
-          f"{figures['load_average_before']}, {figures['cpus']} cores)")  # fmt: skip
+          f"{figures['load_average_before']}, after: {figures['load_average_after']}, "
+          f"{figures['cpus']} cores)")  # fmt: skip
     for label, tree in figures["trees"].items():
         print(f"\n{label} ({tree['tree']})")
         print(f"  {'command':24} {'wall s':>8} {'x bare':>8} {'CPU s':>8}   target")
@@ -242,9 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     bare_s = statistics.median(wall for wall, _cpu in bare)
+    load_after = [round(x, 2) for x in os.getloadavg()]  # ours included: the runs' own share
     figures = {
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": args.runs,
-        "cpus": os.cpu_count(), "load_average_before": load, "python": platform.python_version(),
+        "cpus": os.cpu_count(), "load_average_before": load,
+        "load_average_after": load_after, "python": platform.python_version(),
         "bare_s": round(bare_s, 4), "targets": TARGETS,
         "bare_cpu_s": round(statistics.median(cpu for _wall, cpu in bare), 4),
         "trees": {tree.label: tree.figures(bare_s) for tree in trees},

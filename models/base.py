@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapper
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,3 +44,12 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+@event.listens_for(Mapper, "before_configured")
+def _declare_every_model() -> None:
+    """The models package loads its modules on demand (models/__init__.py); the first ORM
+    statement configures the mappers, whose relationships name classes of other modules."""
+    import models
+
+    models.load_all()

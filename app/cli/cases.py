@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.casework import cases, workflow
-from app.casework import view as case_view
-from app.cli import casework as casework_cmds
+from app.casework import workflow
 from app.cli.context import CliContext
-from app.cli.parties import register_case as register_parties
-from app.cli.trust_cmds import add_override, register_case
-from app.intake import records
 from app.queueing import queue
 from i18n import _
 from models import CaseStatus
 
+# The service modules of `case` load in its handlers and registrar: `accord cases list` runs
+# at every call of a script and needs only the queue (each of them brings more models).
+
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    register_list(sub, common)
+    register_case_group(sub, common)
+
+
+def register_list(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``accord cases list`` alone (app.cli.main.build_parser calls this for `cases`)."""
     ls = sub.add_parser("cases", help=_("list cases"))
     lsub = ls.add_subparsers(dest="cases_command", metavar="ACTION")
     lp = lsub.add_parser("list", parents=[common], help=_("list the case queue"))
@@ -34,6 +38,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     lp.add_argument("--desc", action="store_true")
     lp.add_argument("--limit", type=int, default=100)
     lp.set_defaults(handler=cmd_list)
+
+
+def register_case_group(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``accord case …``: this module's actions, then the other modules' (a group's help
+    lists them in this order)."""
+    from app.cli import casework as casework_cmds
+    from app.cli.parties import register_case as register_parties
+    from app.cli.trust_cmds import add_override, register_case
 
     c = sub.add_parser("case", help=_("open, show, move and assign cases"))
     csub = c.add_subparsers(dest="case_command", metavar="ACTION")
@@ -64,6 +76,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     casework_cmds.register_case(csub, common)
 
 
+# One registrar per command of this module: app.cli.main.build_parser calls only the one of
+# the command being run, so `cases list` never imports the modules of `case`.
+REGISTER = {"cases": register_list, "case": register_case_group}
+
+
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
     ws = ctx.open_workspace()
     wanted: list[str] = []
@@ -89,6 +106,7 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.casework import cases
     from app.casework import summary as case_summary  # here: the rule sets load on demand
     from app.cli.deadlines import rules_for
 
@@ -104,7 +122,10 @@ def cmd_new(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.casework import cases
+    from app.casework import view as case_view
     from app.cli.intake import attachment_lines  # here: the import pipeline is heavy to load
+    from app.intake import records
 
     ws = ctx.open_workspace()
     with ws.session() as s:
@@ -133,6 +154,8 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_transition(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.casework import cases
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         old, new = cases.transition(
@@ -146,6 +169,8 @@ def cmd_transition(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_assign(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.casework import cases
+
     ws = ctx.open_workspace()
     with ws.session() as s:
         previous = cases.assign(s, ws.require_actor(), args.id, args.analyst)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from app.env_secrets import take_env_secrets
 from app.errors import LockedError, UsageError
 from i18n import _
-from i18n.formatting import format_cli_time
 
 # app.workspaces.lifecycle brings the whole database stack (SQLAlchemy, Alembic, the models):
 # imported where a workspace is needed, never by commands that open none (score, ssvc, --help).
@@ -161,6 +160,8 @@ _ISO_INSTANT = re.compile(
 def _plain_value(value: object) -> object:
     """Instants read by people: to the minute with their zone (``2026-12-09 00:07 UTC``)."""
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_INSTANT.match(value)):
+        from i18n.formatting import format_cli_time  # here: it loads Babel's locale data
+
         return format_cli_time(value)
     return value
 

@@ -138,8 +138,15 @@ def open_file(
     migrate(engine)
     ws = ws_factory(engine)
     ws.keys = KeyState(opened.db_key, directory)
+    # Core, not the ORM: a first ORM statement configures every mapper, which costs a command
+    # that needs no ORM (`accord cases list`) much of its start-up.
+    people = Analyst.__table__.c
     with ws.session() as s:
-        row = s.get(Analyst, opened.analyst_id)
+        row = s.execute(
+            select(people.id, people.name, people.role, people.active).where(
+                people.id == opened.analyst_id
+            )
+        ).one_or_none()
         if row is None or row.name != opened.name or not row.active:
             ws.lock()
             raise LockedError(

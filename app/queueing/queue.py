@@ -10,17 +10,27 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from app import trust
 from app.casework import workflow
 from app.identity.actor import Actor
-from app.queueing import search
 from i18n import N_
-from models import Analyst, Case, CaseStatus
+from models import Analyst as AnalystModel
+from models import Case as CaseModel
+from models import CaseStatus
+
+# The queue reads columns of two tables, through Core: an ORM attribute in a statement makes it
+# configure the mappers, which declares every model first (models/__init__.py), a good part
+# of `accord cases list`. So here ``Case`` and ``Analyst`` are the tables' columns (Case.id is
+# a Column; join with _ANALYSTS), not the ORM classes. Saved filters (QueueQuery.extra) and
+# text search may still be ORM expressions.
+Case = cast(Table, CaseModel.__table__).c
+_ANALYSTS = cast(Table, AnalystModel.__table__)  # a join target
+Analyst = _ANALYSTS.c
 
 # The key columns come first, so they stay visible on a 1366 px screen.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -107,9 +117,12 @@ def _where(session: Session, q: QueueQuery, actor: Actor | None) -> list[ColumnE
     elif q.assignee:
         aid = session.scalar(select(Analyst.id).where(Analyst.name == q.assignee))
         conds.append(Case.assignee_id == (aid if aid is not None else -1))
-    match = search.case_filter(session.get_bind().dialect.name, q.text)
-    if match is not None:
-        conds.append(match)
+    if q.text:
+        from app.queueing import search  # here: its statements declare the report models
+
+        match = search.case_filter(session.get_bind().dialect.name, q.text)
+        if match is not None:
+            conds.append(match)
     return conds
 
 
@@ -117,7 +130,7 @@ def _ordered(stmt: Select[tuple[int]], q: QueueQuery) -> Select[tuple[int]]:
     if q.sort not in _SORT:
         raise ValueError(f"unknown sort column {q.sort}")
     if q.sort == "assignee":
-        stmt = stmt.outerjoin(Analyst, Analyst.id == Case.assignee_id)
+        stmt = stmt.outerjoin(_ANALYSTS, Analyst.id == Case.assignee_id)
     order: list[Any] = []
     for c in _SORT[q.sort]:
         o = c.desc() if q.descending else c.asc()
@@ -233,7 +246,7 @@ def _sqlite_by_deadline(session: Session, q: QueueQuery, *, dated: bool) -> list
     )
     params: dict[str, object] = {}
     if q.statuses:
-        states = Case.__table__.c.status.type
+        states = Case.status.type
         stmt = stmt.bindparams(bindparam("states", expanding=True, type_=states))
         params["states"] = [CaseStatus(v) for v in q.statuses]
     joined = session.execute(stmt, params).scalar()
@@ -264,7 +277,7 @@ def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
             Case.tlp,
             Case.tlp_floor,
         )
-        .outerjoin(Analyst, Analyst.id == Case.assignee_id)
+        .outerjoin(_ANALYSTS, Analyst.id == Case.assignee_id)
         .where(Case.id.in_(list(case_ids)))
     )
     out = {}

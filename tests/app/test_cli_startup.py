@@ -225,3 +225,41 @@ def test_migrate_runs_alembic_unless_the_database_is_stamped_with_the_head(
     migrate(engine)
     assert calls == ["head"]
     engine.dispose()
+
+
+def test_listing_cases_declares_only_the_models_it_reads(tmp_path: Path) -> None:
+    """`accord cases list` reads the case and analyst tables through Core: the ORM mappers
+    are never configured, so the models of reports, exchange, advisories… are not declared
+    (each model declared costs start-up). A regression here shows as a longer model list."""
+    from app.workspaces import lifecycle as ws_mod
+    from tests.conftest import PASSPHRASE
+
+    ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
+    ws.engine.dispose()
+    env = {**_clean_env(), "ACCORD_PASSPHRASE": PASSPHRASE}
+    made = subprocess.run(
+        [sys.executable, "-m", "app.cli.main", "--workspace", str(tmp_path / "ws"), "case",
+         "new", "--title", "A listed case"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    report = tmp_path / "modules.json"
+    probe = PROBE.replace(
+        'heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic",\n'
+        '    "PySide6", "pandas") or m in ("views.shell.application", "app.workspaces.lifecycle"))',
+        "from models.base import Base\n"  # not models.Base: that declares every model
+        'heavy = sorted(m for m in sys.modules if m.startswith("models."))\n'
+        "heavy.append(any(m.configured for m in Base.registry.mappers))",
+    )
+    assert probe != PROBE
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(report), "--workspace", str(tmp_path / "ws"),
+         "cases", "list", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    result = json.loads(report.read_text())
+    assert result["code"] == 0, proc.stderr
+    assert "A listed case" in proc.stdout
+    *declared, configured = result["heavy"]
+    assert declared == ["models.audit", "models.base", "models.cases", "models.people"]
+    assert configured is False

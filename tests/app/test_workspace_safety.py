@@ -403,3 +403,16 @@ def test_nfc_and_nfd_passphrases_unlock_the_same_workspace(
     monkeypatch.setenv("ACCORD_NEW_PASSPHRASE", unicodedata.normalize("NFD", "Ångström über"))
     assert cli("analyst", "passphrase").code == 0
     ws_mod.open_workspace(tmp_path / "ws", "Ångström über").engine.dispose()
+
+
+def test_an_unlocked_file_is_keyed_with_the_raw_key_form(tmp_path: Path) -> None:
+    """SQLCipher takes ``"x'<64 hex>'"`` as the key itself; any other string it would stretch
+    with its own PBKDF2 (256,000 iterations) on every connection, after our Argon2id."""
+    ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice").engine.dispose()
+    ws = ws_mod.open_workspace(tmp_path / "ws", PASSPHRASE)
+    try:
+        password = ws.engine.url.password or ""
+        assert password.startswith("x'") and password.endswith("'") and len(password) == 67
+        int(password[2:-1], 16)
+    finally:
+        ws.lock()

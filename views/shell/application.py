@@ -87,6 +87,11 @@ class Gui(QObject):
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the GUI; returns the Qt event loop's exit code."""
+    import models
+
+    # Every model now, on this thread: models load on first use (models/__init__.py), and a
+    # worker thread declaring one while another configures the mappers could deadlock.
+    models.load_all()
     qapp = ensure_qapp()
     from views.common.failures import install_excepthook
 

@@ -11,6 +11,7 @@ from app.cli.main import main as cli_main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    then_exit = argv is None  # the console script: the process ends with the command
     argv = list(sys.argv[1:] if argv is None else argv)
     if command_of(argv) is None:
         # Global options only (or --help): a parser that imports no command module.
@@ -21,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The GUI asks for the passphrase; the variables must not reach its child processes.
             take_env_secrets()
             return run_gui(args)
-    return cli_main(argv)
+    return cli_main(argv, then_exit=then_exit)
 
 
 if __name__ == "__main__":
