@@ -41,6 +41,7 @@ from models import (  # noqa: E402
     Role,
     Setting,
 )
+from models.cases import jurisdictions_label  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 PASSPHRASE = "accord-bench-passphrase"
@@ -207,6 +208,8 @@ def fill(
                 links.append({"case_id": c["id"], "partner_id": partner_ids[name]})
             codes = sorted(set(extra.sample(JURISDICTIONS, extra.choice((1, 1, 2)))))
             places += [{"case_id": c["id"], "code": code} for code in codes]
+            # Its deadlines name the same codes: the label is those (models/work.py).
+            c["jurisdictions_label"] = jurisdictions_label(codes)
             if c["next_deadline_utc"] is not None:
                 deadlines += [
                     {"case_id": c["id"], "rule_id": f"bench-{code.lower()}-notify",
