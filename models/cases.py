@@ -45,7 +45,10 @@ class Case(Base):
     __tablename__ = "case"
     __table_args__ = (
         Index("ix_case_status_updated", "status", "updated_at"),
-        Index("ix_case_tier_rank", "tier_rank"),
+        # Each sort column with the id after it (the queue's tie-break): PostgreSQL walks these
+        # in the order asked, index-only; without the id it sorted all 200,000 rows (issue 17).
+        # SQLite has the id (rowid) in every index anyway.
+        Index("ix_case_tier_rank", "tier_rank", "id"),
         # The overdue, due-24h and jurisdiction filters are answered from these alone, in their
         # order (the id is spelled out for PostgreSQL; SQLite has it in every index anyway).
         Index(
@@ -55,13 +58,14 @@ class Case(Base):
             "status",
             "jurisdictions_label",
         ),
-        Index("ix_case_created", "created_at"),
-        Index("ix_case_title", "title"),
-        Index("ix_case_assignee", "assignee_id"),
-        Index("ix_case_partners_label", "partners_label"),
+        Index("ix_case_created", "created_at", "id"),
+        Index("ix_case_title", "title", "id"),
+        Index("ix_case_assignee", "assignee_id", "id"),
+        Index("ix_case_partners_label", "partners_label", "id"),
+        Index("ix_case_key_order", "year", "number", "id"),
         # Covering indexes for the 200,000-case queue (bench/queue.py): the status filter and
         # sort in key order, and key order for full-text hits without reading the wide rows.
-        Index("ix_case_status_key", "status", "year", "number"),
+        Index("ix_case_status_key", "status", "year", "number", "id"),
         Index("ix_case_tier_key", "tier", "year", "number", "id"),
         Index("ix_case_id_key", "id", "year", "number"),
         # The dashboard's one index-only pass over open cases (app/dashboard.py).

@@ -5,6 +5,10 @@ case: 264 ms (SQLCipher) and 216 ms (PostgreSQL) at 200,000 cases (issue 17). Th
 now on the case row as ``|EU|US|`` and in the index the queue walks by next deadline, so the
 filter reads that index alone. Filled here from both tables; kept in step by models/work.py.
 
+PostgreSQL sorted the whole queue for every column sort (568 ms at 200,000 cases): its
+indexes lacked the id the queue breaks ties with (SQLite has it in every index). The sort
+indexes now end with the id, and key order has its own.
+
 Revision ID: 0030
 Revises: 0028
 """
@@ -21,6 +25,15 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _BATCH = 5000
+# name: (columns before, columns after)
+_SORTS = {
+    "ix_case_tier_rank": (["tier_rank"], ["tier_rank", "id"]),
+    "ix_case_created": (["created_at"], ["created_at", "id"]),
+    "ix_case_title": (["title"], ["title", "id"]),
+    "ix_case_assignee": (["assignee_id"], ["assignee_id", "id"]),
+    "ix_case_partners_label": (["partners_label"], ["partners_label", "id"]),
+    "ix_case_status_key": (["status", "year", "number"], ["status", "year", "number", "id"]),
+}
 
 
 def _label(codes: set[str]) -> str:
@@ -53,10 +66,18 @@ def upgrade() -> None:
             "ix_case_next_deadline_status",
             ["next_deadline_utc", "id", "status", "jurisdictions_label"],
         )
+        for name, (_before, after) in _SORTS.items():
+            b.drop_index(name)
+            b.create_index(name, after)
+        b.create_index("ix_case_key_order", ["year", "number", "id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("case") as b:
+        b.drop_index("ix_case_key_order")
+        for name, (before, _after) in _SORTS.items():
+            b.drop_index(name)
+            b.create_index(name, before)
         b.drop_index("ix_case_next_deadline_status")
         b.create_index("ix_case_next_deadline_status", ["next_deadline_utc", "id", "status"])
         b.drop_column("jurisdictions_label")
