@@ -93,8 +93,10 @@ def _term(term: str, now: datetime) -> tuple[dict[str, object], list[ColumnEleme
                 return {"terms": "tier:none"}, [Case.tier.is_(None)]
             return {"terms": f"tier:{value.capitalize()}"}, [Case.tier == value.capitalize()]
         if name == "partner":
+            # ``id + 0``: the id tested against the partner's set while the deadline index is
+            # walked in order (SQLite otherwise fetches each matching wide row and sorts).
             return {"terms": f"partner:{value}"}, [
-                Case.id.in_(
+                (Case.id + 0).in_(
                     select(CasePartner.case_id)
                     .join(Partner, Partner.id == CasePartner.partner_id)
                     .where(Partner.name == value)

@@ -49,14 +49,16 @@ class Case(Base):
         # in the order asked, index-only; without the id it sorted all 200,000 rows (issue 17).
         # SQLite has the id (rowid) in every index anyway.
         Index("ix_case_tier_rank", "tier_rank", "id"),
-        # The overdue, due-24h and jurisdiction filters are answered from these alone, in their
-        # order (the id is spelled out for PostgreSQL; SQLite has it in every index anyway).
+        # The saved filters (overdue, due-24h, jurisdiction, tier, partner) walk this in their
+        # order and test their condition on it, never on the wide rows (the id is spelled out
+        # for PostgreSQL; SQLite has it in every index anyway).
         Index(
             "ix_case_next_deadline_status",
             "next_deadline_utc",
             "id",
             "status",
             "jurisdictions_label",
+            "tier",
         ),
         Index("ix_case_created", "created_at", "id"),
         Index("ix_case_title", "title", "id"),

@@ -2,8 +2,9 @@
 
 The filter joined two tables (the case's jurisdictions, its deadlines' jurisdictions) to every
 case: 264 ms (SQLCipher) and 216 ms (PostgreSQL) at 200,000 cases (issue 17). The codes are
-now on the case row as ``|EU|US|`` and in the index the queue walks by next deadline, so the
-filter reads that index alone. Filled here from both tables; kept in step by models/work.py.
+now on the case row as ``|EU|US|`` and, with the tier, in the index the saved filters walk by
+next deadline, so a filter reads that index alone (tier:High read every wide row: 3 s).
+Filled here from both tables; kept in step by models/work.py.
 
 PostgreSQL sorted the whole queue for every column sort (568 ms at 200,000 cases): its
 indexes lacked the id the queue breaks ties with (SQLite has it in every index). The sort
@@ -64,12 +65,16 @@ def upgrade() -> None:
         b.drop_index("ix_case_next_deadline_status")
         b.create_index(
             "ix_case_next_deadline_status",
-            ["next_deadline_utc", "id", "status", "jurisdictions_label"],
+            ["next_deadline_utc", "id", "status", "jurisdictions_label", "tier"],
         )
         for name, (_before, after) in _SORTS.items():
             b.drop_index(name)
             b.create_index(name, after)
         b.create_index("ix_case_key_order", ["year", "number", "id"])
+    if conn.dialect.name == "sqlite":
+        # Statistics for the new indexes: without them SQLite's planner guesses, and chose a
+        # sort over the state index for "overdue" (PostgreSQL's autovacuum analyses by itself).
+        op.execute('ANALYZE "case"')
 
 
 def downgrade() -> None:
