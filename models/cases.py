@@ -45,10 +45,11 @@ class Case(Base):
     __tablename__ = "case"
     __table_args__ = (
         Index("ix_case_status_updated", "status", "updated_at"),
-        # Each sort column with the id after it (the queue's tie-break): PostgreSQL walks these
-        # in the order asked, index-only; without the id it sorted all 200,000 rows (issue 17).
-        # SQLite has the id (rowid) in every index anyway.
-        Index("ix_case_tier_rank", "tier_rank", "id"),
+        # Each sort column with the id after it (the queue's tie-break) and the state (the queue
+        # opens on open cases): PostgreSQL walks these in the order asked, index-only; without
+        # them it sorted all 200,000 rows or read each one (issue 17). SQLite has the id
+        # (rowid) in every index anyway.
+        Index("ix_case_tier_rank", "tier_rank", "id", "status"),
         # The saved filters (overdue, due-24h, jurisdiction, tier, partner) walk this in their
         # order and test their condition on it, never on the wide rows (the id is spelled out
         # for PostgreSQL; SQLite has it in every index anyway).
@@ -60,11 +61,11 @@ class Case(Base):
             "jurisdictions_label",
             "tier",
         ),
-        Index("ix_case_created", "created_at", "id"),
-        Index("ix_case_title", "title", "id"),
-        Index("ix_case_assignee", "assignee_id", "id"),
-        Index("ix_case_partners_label", "partners_label", "id"),
-        Index("ix_case_key_order", "year", "number", "id"),
+        Index("ix_case_created", "created_at", "id", "status"),
+        Index("ix_case_title", "title", "id", "status"),
+        Index("ix_case_assignee", "assignee_id", "id", "status"),
+        Index("ix_case_partners_label", "partners_label", "id", "status"),
+        Index("ix_case_key_order", "year", "number", "id", "status"),
         # Covering indexes for the 200,000-case queue (bench/queue.py): the status filter and
         # sort in key order, and key order for full-text hits without reading the wide rows.
         Index("ix_case_status_key", "status", "year", "number", "id"),

@@ -7,8 +7,8 @@ next deadline, so a filter reads that index alone (tier:High read every wide row
 Filled here from both tables; kept in step by models/work.py.
 
 PostgreSQL sorted the whole queue for every column sort (568 ms at 200,000 cases): its
-indexes lacked the id the queue breaks ties with (SQLite has it in every index). The sort
-indexes now end with the id, and key order has its own.
+indexes lacked the id the queue breaks ties with (SQLite has it in every index) and the state
+the queue opens on. The sort indexes now end with the id and the state; key order has its own.
 
 Revision ID: 0030
 Revises: 0028
@@ -28,11 +28,11 @@ depends_on: str | Sequence[str] | None = None
 _BATCH = 5000
 # name: (columns before, columns after)
 _SORTS = {
-    "ix_case_tier_rank": (["tier_rank"], ["tier_rank", "id"]),
-    "ix_case_created": (["created_at"], ["created_at", "id"]),
-    "ix_case_title": (["title"], ["title", "id"]),
-    "ix_case_assignee": (["assignee_id"], ["assignee_id", "id"]),
-    "ix_case_partners_label": (["partners_label"], ["partners_label", "id"]),
+    "ix_case_tier_rank": (["tier_rank"], ["tier_rank", "id", "status"]),
+    "ix_case_created": (["created_at"], ["created_at", "id", "status"]),
+    "ix_case_title": (["title"], ["title", "id", "status"]),
+    "ix_case_assignee": (["assignee_id"], ["assignee_id", "id", "status"]),
+    "ix_case_partners_label": (["partners_label"], ["partners_label", "id", "status"]),
     "ix_case_status_key": (["status", "year", "number"], ["status", "year", "number", "id"]),
 }
 
@@ -70,7 +70,7 @@ def upgrade() -> None:
         for name, (_before, after) in _SORTS.items():
             b.drop_index(name)
             b.create_index(name, after)
-        b.create_index("ix_case_key_order", ["year", "number", "id"])
+        b.create_index("ix_case_key_order", ["year", "number", "id", "status"])
     if conn.dialect.name == "sqlite":
         # Statistics for the new indexes: without them SQLite's planner guesses, and chose a
         # sort over the state index for "overdue" (PostgreSQL's autovacuum analyses by itself).
