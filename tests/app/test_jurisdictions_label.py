@@ -122,3 +122,16 @@ def test_migration_fills_the_label(tmp_path: Path) -> None:
         command.downgrade(cfg, "0028")
     assert [tuple(r) for r in rows] == [(1, "|EU|US|"), (2, "|EU|JP|"), (3, "")]
     engine.dispose()
+
+
+def test_filter_values_stay_values(any_ws: Workspace) -> None:
+    """SQLite's saved filters are rendered with their values (app.queue._sqlite_through):
+    quotes and LIKE wildcards in them match themselves, nothing more."""
+    ws = any_ws
+    actor = ws.require_actor()
+    with ws.session() as s:
+        key = cases.create_case(s, actor, "one").key
+        deadlines.set_jurisdictions(s, actor, key, ["EU"], [])
+    for spec in ("partner:x' OR '1'='1", "tier:' OR 1=1 --", "jurisdiction:_U", "jurisdiction:%"):
+        assert _keys(ws, spec + "+status:all") == set()
+    assert _keys(ws, "jurisdiction:EU+status:all") == {key}
