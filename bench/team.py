@@ -553,12 +553,13 @@ def main(argv: list[str] | None = None) -> int:
         skipped = None
         if args.import_docs:
             bi = _bench_import_module()
-            if bi.corpus_files():
+            base_docs = bi.corpus() if bi.corpus_files() else []
+            if base_docs:
                 folder = tmp / "corpus"
                 folder.mkdir(mode=0o700)
-                bi.write_corpus(folder, args.import_docs)
+                bi.write_corpus(folder, args.import_docs, base_docs)
             else:
-                skipped = f"the shared CSAF corpus is missing ({bi.SHARED})"
+                skipped = f"the shared CSAF corpus is missing or unparsable ({bi.SHARED})"
         else:
             skipped = "--import-docs 0"
         from sqlalchemy import create_engine, text
