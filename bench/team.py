@@ -129,7 +129,7 @@ def run_analyst(url: str, seconds: float, think: float, seed: int) -> dict[str, 
     from app import workspace as ws_mod
     from app.casework import notes
     from app.errors import AccordError, ConflictError
-    from app.queue import COLUMN_KEYS, QueueQuery
+    from app.queue import SORTABLE, QueueQuery
     from models import Case, CaseStatus
 
     password = sys.stdin.readline().rstrip("\n")
@@ -151,7 +151,7 @@ def run_analyst(url: str, seconds: float, think: float, seed: int) -> dict[str, 
     def op_queue(s: Any) -> None:
         q = QueueQuery(
             statuses=tuple(rng.sample(statuses, rng.choice((0, 0, 1, 2)))),
-            sort=rng.choice(COLUMN_KEYS), descending=rng.random() < 0.5,
+            sort=rng.choice(SORTABLE), descending=rng.random() < 0.5,
         )  # fmt: skip
         queue.page(s, q, actor, limit=100)
 
