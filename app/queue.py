@@ -224,7 +224,7 @@ def _ids_by_deadline(
 _FILTER_INDEX = "ix_case_next_deadline_status"
 
 
-def _sqlite_through(session: Session, stmt: Select[tuple[int]]) -> list[int]:
+def _sqlite_through(session: Session, stmt: Select[Any]) -> list[int]:
     """``stmt`` (case ids from "case", in its order) through ``_FILTER_INDEX``. SQLAlchemy
     renders no SQLite index hint: the statement is rendered with its values (SQLAlchemy
     quotes them) and the hint added to its outer FROM; one whose values cannot be rendered

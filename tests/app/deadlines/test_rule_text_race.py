@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
 
 from app import workspace as ws_mod
 from app.deadlines import casedata
@@ -37,7 +36,6 @@ def test_concurrent_writers_store_one_rule_text(pg_url: str) -> None:
         t.join(30)
         assert not t.is_alive() and failed == []
         with ws.session() as s:
-            assert s.scalar(select(func.count()).select_from(RuleText)) >= 1
             assert s.get(RuleText, "a" * 64) is not None
     finally:
         first.close()
