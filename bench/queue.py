@@ -13,9 +13,10 @@ RSS (of this client process; the server's is not counted). With SQLCipher it als
 same inserts into SQLCipher and into plain SQLite. Prints a table; writes
 bench/out/queue.json (queue-postgres.json). A benchmark, not a test: it never fails the build.
 
-1,000,000 reports for 200,000 cases is ``--reports-per-case 5``; the default is one report per
-case, because building five takes several times as long on a 2-core machine (and the queue
-reads cases, not reports: reports count only for identifier searches).
+1,000,000 reports for 200,000 cases is ``--reports 1000000`` (``--reports-per-case 5``); the
+default is one report per case, because building five takes several times as long on a 2-core
+machine (and the queue reads cases, not reports: reports count only for identifier searches).
+Each figure is printed with the 1-minute load average when it was taken.
 """
 
 from __future__ import annotations
@@ -312,13 +313,17 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
     out["first_rows_ms"] = round(first.ms, 1)
     out["rows"] = model.rowCount()
 
-    def timed(action: Any, top: int | None = 0) -> float:
+    loads: dict[str, float] = {}  # the 1-minute load average as each figure was taken
+
+    def timed(action: Any, top: int | None = 0, name: str = "") -> float:
         samples = []
         for _ in range(repeat):
             with Timer() as t:
                 action()
                 _touch(model, model.rowCount() - VISIBLE if top is None else top)
             samples.append(t.ms)
+        if name:
+            loads[name] = round(os.getloadavg()[0], 2)
         return round(statistics.median(samples), 1)
 
     sorts: dict[str, float] = {}
@@ -326,7 +331,8 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
         col = COLUMN_KEYS.index(key)
         for order, label in ((Qt.SortOrder.AscendingOrder, "asc"),
                              (Qt.SortOrder.DescendingOrder, "desc")):  # fmt: skip
-            sorts[f"{key} {label}"] = timed(lambda c=col, o=order: model.sort(c, o))
+            name = f"{key} {label}"
+            sorts[name] = timed(lambda c=col, o=order: model.sort(c, o), name=name)
     out["sort_ms"] = sorts
     out["sort_ms_max"] = max(sorts.values())
     model.set_query(QueueQuery())
@@ -340,7 +346,8 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
     for spec in SAVED_FILTERS:
         name = spec.format(partner=partner)
         # Parsed each time, as the queue screen does ("now" moves on).
-        saved[name] = timed(lambda n=name: model.set_query(queue_filters.parse(n).query))
+        saved[name] = timed(lambda n=name: model.set_query(queue_filters.parse(n).query),
+                            name=name)  # fmt: skip
         saved_rows[name] = model.rowCount()
     out["saved_filter_ms"] = saved
     out["saved_filter_rows"] = saved_rows
@@ -349,7 +356,7 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
     words_list = ("calendar invitation", "pickle", "Kumo jailbreak", "ACC-2026-01",
                   "CVE-2026-41234", "HLX-SA-2026-017")  # fmt: skip
     for words in words_list:
-        searches[words] = timed(lambda w=words: model.set_query(QueueQuery(text=w)))
+        searches[words] = timed(lambda w=words: model.set_query(QueueQuery(text=w)), name=words)
         searches[words + " (rows)"] = model.rowCount()
     out["search_ms"] = {k: v for k, v in searches.items() if not k.endswith("(rows)")}
     out["search_rows"] = {k[:-7]: v for k, v in searches.items() if k.endswith("(rows)")}
@@ -359,6 +366,7 @@ def do_measure(repeat: int, url: str | None = None) -> dict[str, Any]:
     out["row_queries"] = model.queries
     out["cached_rows"] = model.cached_rows()
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["load_at"] = loads
     ws.lock()
     return out
 
@@ -424,23 +432,29 @@ def report(figures: dict[str, Any]) -> None:
     if ratio:
         lines.append(("SQLCipher / SQLite inserts", ratio["cipher_ratio"], TARGETS["cipher_ratio"],
                       "x"))  # fmt: skip
-    print(f"\nQueue benchmark ({m['backend']}): {m['rows']:,} cases, {os.cpu_count()} CPUs, "
-          f"through {m['through']}")  # fmt: skip
+    reports = figures["build"].get("reports_per_case", 1) * figures["build"].get("cases", 0)
+    print(f"\nQueue benchmark ({m['backend']}): {m['rows']:,} cases, {reports:,} reports, "
+          f"{os.cpu_count()} CPUs, through {m['through']}")  # fmt: skip
+    if reports < 1_000_000:
+        print("(the 1,000,000-report size is `--reports 1000000`: its build takes several times "
+              "as long, so it is not the default)")  # fmt: skip
     print(f"{'figure':32} {'value':>10} {'target':>10}  ")
     for name, value, target, unit in lines:
         print(f"{name:32} {value:>8} {unit:2} {'≤ ' + str(target):>8} {unit:2} "
               f"{_status(value, target)}")  # fmt: skip
     print(f"{'unlock (key derivation)':32} {m['unlock_ms']:>8} ms")
-    print("\nsort by column (median ms):")
+    load = m.get("load_at", {})
+    print("\nsort by column (median ms; 1-min load average when taken):")
     for key, value in m["sort_ms"].items():
-        print(f"  {key:22} {value:>8}")
-    print("saved filters (median ms, rows):")
+        print(f"  {key:22} {value:>8}  {_status(value, TARGETS['sort_ms']):6}  "
+              f"load {load.get(key)}")  # fmt: skip
+    print("saved filters (median ms, rows, load):")
     for key, value in m["saved_filter_ms"].items():
         print(f"  {key:22} {value:>8}  {m['saved_filter_rows'][key]:>7,}  "
-              f"{_status(value, TARGETS['saved_filter_ms'])}")  # fmt: skip
-    print("search (median ms, rows):")
+              f"{_status(value, TARGETS['saved_filter_ms']):6}  load {load.get(key)}")  # fmt: skip
+    print("search (median ms, rows, load):")
     for key, value in m["search_ms"].items():
-        print(f"  {key!r:22} {value:>8}  {m['search_rows'][key]:>7,}")
+        print(f"  {key!r:22} {value:>8}  {m['search_rows'][key]:>7,}  load {load.get(key)}")
     if ratio:
         print(f"inserts of {ratio['ratio_cases']:,} cases: SQLCipher {ratio['sqlcipher_insert_s']}"
               f" s, SQLite {ratio['sqlite_insert_s']} s")  # fmt: skip
@@ -455,6 +469,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", type=int, default=200_000)
     p.add_argument("--reports-per-case", type=int, default=1,
                    help="5 gives 1,000,000 reports for 200,000 cases (slow to build)")  # fmt: skip
+    p.add_argument("--reports", type=int,
+                   help="reports in all, spread over the cases (1000000: 5 per case at 200,000 "
+                   "cases); overrides --reports-per-case")  # fmt: skip
     p.add_argument("--ratio-cases", type=int, default=20_000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--rebuild", action="store_true")
@@ -463,6 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.reports:
+        args.reports_per_case = max(1, round(args.reports / args.cases))
     per_case = str(args.reports_per_case)
     if args.build:
         if args.url:

@@ -130,7 +130,7 @@ def run_analyst(url: str, seconds: float, think: float, seed: int) -> dict[str, 
     from app.errors import AccordError, ConflictError
     from app.queueing import filters as queue_filters
     from app.queueing import queue
-    from app.queueing.queue import COLUMN_KEYS, QueueQuery
+    from app.queueing.queue import SORTABLE, QueueQuery
     from app.workspaces import lifecycle as ws_mod
     from models import Case, CaseStatus
 
@@ -153,7 +153,7 @@ def run_analyst(url: str, seconds: float, think: float, seed: int) -> dict[str, 
     def op_queue(s: Any) -> None:
         q = QueueQuery(
             statuses=tuple(rng.sample(statuses, rng.choice((0, 0, 1, 2)))),
-            sort=rng.choice(COLUMN_KEYS), descending=rng.random() < 0.5,
+            sort=rng.choice(SORTABLE), descending=rng.random() < 0.5,
         )  # fmt: skip
         queue.page(s, q, actor, limit=100)
 
@@ -555,12 +555,13 @@ def main(argv: list[str] | None = None) -> int:
         skipped = None
         if args.import_docs:
             bi = _bench_import_module()
-            if bi.corpus_files():
+            base_docs = bi.corpus() if bi.corpus_files() else []
+            if base_docs:
                 folder = tmp / "corpus"
                 folder.mkdir(mode=0o700)
-                bi.write_corpus(folder, args.import_docs)
+                bi.write_corpus(folder, args.import_docs, base_docs)
             else:
-                skipped = f"the shared CSAF corpus is missing ({bi.SHARED})"
+                skipped = f"the shared CSAF corpus is missing or unparsable ({bi.SHARED})"
         else:
             skipped = "--import-docs 0"
         from sqlalchemy import create_engine, text

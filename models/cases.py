@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -44,17 +45,30 @@ class Case(Base):
     __tablename__ = "case"
     __table_args__ = (
         Index("ix_case_status_updated", "status", "updated_at"),
-        Index("ix_case_tier_rank", "tier_rank"),
-        # The overdue and due-24h filters are answered from these alone, in their order (the
-        # id is spelled out for PostgreSQL; SQLite has it in every index anyway).
-        Index("ix_case_next_deadline_status", "next_deadline_utc", "id", "status"),
-        Index("ix_case_created", "created_at"),
-        Index("ix_case_title", "title"),
-        Index("ix_case_assignee", "assignee_id"),
-        Index("ix_case_partners_label", "partners_label"),
+        # Each sort column with the id after it (the queue's tie-break) and the state (the queue
+        # opens on open cases): PostgreSQL walks these in the order asked, index-only; without
+        # them it sorted all 200,000 rows or read each one (issue 17). SQLite has the id
+        # (rowid) in every index anyway.
+        Index("ix_case_tier_rank", "tier_rank", "id", "status"),
+        # The saved filters (overdue, due-24h, jurisdiction, tier, partner) walk this in their
+        # order and test their condition on it, never on the wide rows (the id is spelled out
+        # for PostgreSQL; SQLite has it in every index anyway).
+        Index(
+            "ix_case_next_deadline_status",
+            "next_deadline_utc",
+            "id",
+            "status",
+            "jurisdictions_label",
+            "tier",
+        ),
+        Index("ix_case_created", "created_at", "id", "status"),
+        Index("ix_case_title", "title", "id", "status"),
+        Index("ix_case_assignee", "assignee_id", "id", "status"),
+        Index("ix_case_partners_label", "partners_label", "id", "status"),
+        Index("ix_case_key_order", "year", "number", "id", "status"),
         # Covering indexes for the 200,000-case queue (bench/queue.py): the status filter and
         # sort in key order, and key order for full-text hits without reading the wide rows.
-        Index("ix_case_status_key", "status", "year", "number"),
+        Index("ix_case_status_key", "status", "year", "number", "id"),
         Index("ix_case_tier_key", "tier", "year", "number", "id"),
         Index("ix_case_id_key", "id", "year", "number"),
         # The dashboard's one index-only pass over open cases (app/shift/dashboard.py).
@@ -84,6 +98,10 @@ class Case(Base):
     tier_rank: Mapped[int] = mapped_column(Integer, default=0)
     next_deadline_utc: Mapped[datetime | None] = mapped_column()
     partners_label: Mapped[str] = mapped_column(String(500), default="")
+    # The codes of its jurisdictions and of its deadline rules, as ``jurisdictions_label``
+    # spells them: the jurisdiction filter tests this column in the index it walks instead of
+    # joining two tables (kept in step by models/work.py; migration 0030).
+    jurisdictions_label: Mapped[str] = mapped_column(String(500), default="", server_default="")
     embargo_until: Mapped[datetime | None] = mapped_column()
     # TLP: our own label, and the floor the most restrictive received bundle set, with where
     # it came from (migration 0015). The case's TLP is the higher of the two (app/trust.py).
@@ -102,6 +120,18 @@ class Case(Base):
     reports: Mapped[list[Report]] = relationship(back_populates="case")
     facts: Mapped[list[CaseFact]] = relationship(cascade="all, delete-orphan")
     jurisdictions: Mapped[list[CaseJurisdiction]] = relationship(cascade="all, delete-orphan")
+
+
+def jurisdictions_label(codes: Iterable[str]) -> str:
+    """``|EU|US|``: the distinct codes, sorted, each between bars so that a filter matches
+    ``|EU|`` and not ``|EUR|``; "" for none."""
+    found = sorted({c for c in codes if c})
+    return f"|{'|'.join(found)}|"[:500] if found else ""
+
+
+def jurisdiction_pattern(code: str) -> str:
+    """What ``jurisdictions_label`` holds for a case with ``code``."""
+    return f"|{code}|"
 
 
 class CaseFact(Base):

@@ -5,10 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    event,
+    select,
+    union,
+    update,
+)
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import Base, utcnow
+from models.cases import Case, CaseJurisdiction, jurisdictions_label
 
 
 class Deadline(Base):
@@ -46,6 +60,62 @@ class Deadline(Base):
     # Optimistic concurrency (app/concurrency.py): every UPDATE checks the version it read.
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": row_version}
+
+
+def _touched_cases(session: Session) -> set[int]:
+    """Cases whose jurisdiction or deadline rows this flush added, removed, moved or recoded."""
+    found: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CaseJurisdiction):
+            field = "code"
+        elif isinstance(obj, Deadline):
+            field = "jurisdiction"
+        else:
+            continue
+        state = sa_inspect(obj)
+        moved = state.attrs.case_id.history
+        if obj in session.dirty and not (moved.has_changes() or state.attrs[field].history
+                                         .has_changes()):  # fmt: skip
+            continue  # a deadline's clock moved on: its code did not
+        found.update(c for c in (*moved.added, *moved.unchanged, *moved.deleted) if c)
+        if obj.case_id:
+            found.add(obj.case_id)
+    return found
+
+
+_SET_LABEL = (
+    update(Case.__table__)  # type: ignore[arg-type]
+    .where(Case.__table__.c.id == bindparam("cid"))
+    .values(jurisdictions_label=bindparam("label"))
+)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_jurisdictions_label(session: Session, _flush: UOWTransaction) -> None:
+    """Every write path of jurisdictions (intake, bundles, merges, splits, the deadline
+    engine) flushes through here: the cases it touched get their label from the rows as they
+    now stand. A Core update: the label is derived, so it moves no row version."""
+    touched = _touched_cases(session)
+    if not touched:
+        return
+    conn = session.connection()
+    codes: dict[int, set[str]] = {c: set() for c in touched}
+    rows = conn.execute(
+        union(
+            select(CaseJurisdiction.case_id, CaseJurisdiction.code).where(
+                CaseJurisdiction.case_id.in_(touched)
+            ),
+            select(Deadline.case_id, Deadline.jurisdiction).where(Deadline.case_id.in_(touched)),
+        )
+    )
+    for case_id, code in rows:
+        codes[case_id].add(code)
+    labels = {c: jurisdictions_label(v) for c, v in codes.items()}
+    conn.execute(_SET_LABEL, [{"cid": c, "label": v} for c, v in labels.items()])
+    for case_id, label in labels.items():
+        case = session.identity_map.get(Session.identity_key(Case, case_id))
+        if case is not None:
+            set_committed_value(case, "jurisdictions_label", label)
 
 
 class PlaybookRun(Base):

@@ -152,6 +152,7 @@ def open_cases(
                 "description": n.description,
                 "status": status,
                 "next_deadline_utc": clocks.next_due,
+                "jurisdictions_label": clocks.jurisdictions,
                 "created_at": at,
                 "updated_at": at,
             }

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
@@ -208,11 +209,24 @@ def _parsed(sha: str, text: str, origin: str) -> RuleFile:
     return parse_text(text, _("rules kept with the case ({sha})").format(sha=sha[:12]), origin)
 
 
+def _keep_text(session: Session, sha: str, code: str, content: str) -> None:
+    """Store a rule file's text under its SHA-256 unless it is there. On a team server two
+    analysts may store the same text at once: the second insert fails in its own savepoint
+    and the text is there all the same (same hash, same text)."""
+    if session.get(RuleText, sha) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(RuleText(sha256=sha, code=code, content=content))
+            session.flush()  # before the case's row that points at it (no ORM relationship)
+    except IntegrityError:
+        if session.get(RuleText, sha) is None:
+            raise
+
+
 def _store_text(session: Session, file: RuleFile) -> str:
     sha = file.sha256
-    if session.get(RuleText, sha) is None:
-        session.add(RuleText(sha256=sha, code=file.code, content=file.text))
-        session.flush()  # before the case's row that points at it (no ORM relationship)
+    _keep_text(session, sha, file.code, file.text)
     return sha
 
 
@@ -313,9 +327,7 @@ def import_rule_sets(session: Session, case: Case, items: Iterable[Any], partner
         origin = _("partner {partner}: {origin}").format(
             partner=partner, origin=str(item.get("origin") or "")
         )[:300]
-        if session.get(RuleText, sha) is None:
-            session.add(RuleText(sha256=sha, code=f.code, content=content))
-            session.flush()
+        _keep_text(session, sha, f.code, content)
         session.add(CaseRuleSet(case_id=case.id, code=f.code, sha256=sha, origin=origin))
         have.add(f.code)
         kept.append(f.code)

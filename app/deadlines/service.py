@@ -38,6 +38,7 @@ from models import (
     Setting,
     utcnow,
 )
+from models.cases import jurisdictions_label
 
 OVERRIDE_KEY = "deadlines.offset."
 # Facts that name a time still to come (an embargo's end); every other fact is something that
@@ -315,6 +316,11 @@ class FirstClocks:
 
     computed: tuple[engine.Computed, ...]
     next_due: datetime | None
+
+    @property
+    def jurisdictions(self) -> str:
+        """The cases' ``jurisdictions_label``: they have no codes yet, only these rules'."""
+        return jurisdictions_label(c.rule.jurisdiction for c in self.computed)
 
     def insert(self, session: Session, case_ids: Sequence[int]) -> None:
         """These rows for each of the cases, in one insert."""

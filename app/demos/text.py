@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -87,7 +86,9 @@ class _Fields(dict[str, str]):
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
-    return string.Formatter().vformat(template, (), _Fields(values)).strip()
+    # str.format_map (C) rather than string.Formatter (Python): the same text, and the
+    # benchmarks compose 200,000 reports with it.
+    return template.format_map(_Fields(values)).strip()
 
 
 def fake_sha256(rng: random.Random) -> str:
