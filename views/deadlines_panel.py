@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QDateTime, QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -80,16 +80,6 @@ class DeadlinesPanel(QWidget):
 
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("deadlinesTable")
-        self.table.setHorizontalHeaderLabels(
-            [
-                _("State"),
-                _("Due (UTC)"),
-                _("Local times"),
-                _("Countdown"),
-                _("Jurisdiction"),
-                _("Obligation"),
-            ]
-        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -106,16 +96,16 @@ class DeadlinesPanel(QWidget):
         self.when = instant_edit("UTC")
         self.fact.currentIndexChanged.connect(lambda _i: self._bound_when(self._fact_code()))
         self._bound_when(self._fact_code())
-        self.set_button = QPushButton(_("Set fact"))
+        self.set_button = QPushButton()
         self.set_button.clicked.connect(self._on_set_fact)
         self.evidence = QLineEdit()
-        self.evidence.setPlaceholderText(_("evidence, e.g. the submission reference"))
-        self.met_button = QPushButton(_("Mark selected as met"))
+        self.met_button = QPushButton()
         self.met_button.clicked.connect(self._on_met)
         self.message = QLabel()
 
         facts = QHBoxLayout()
-        facts.addWidget(QLabel(_("Fact:")))
+        self.fact_label = QLabel()
+        facts.addWidget(self.fact_label)
         facts.addWidget(self.fact)
         facts.addWidget(self.when)
         facts.addWidget(self.set_button)
@@ -131,7 +121,44 @@ class DeadlinesPanel(QWidget):
         lay.addLayout(facts)
         lay.addLayout(met)
         lay.addWidget(self.message)
+        self.retranslate()
+        self._stale = False
         self.reload()
+
+    def retranslate(self) -> None:
+        """The fixed strings, then the rows again (states and countdowns are words too)."""
+        self.table.setHorizontalHeaderLabels(
+            [
+                _("State"),
+                _("Due (UTC)"),
+                _("Local times"),
+                _("Countdown"),
+                _("Jurisdiction"),
+                _("Obligation"),
+            ]
+        )
+        self.set_button.setText(_("Set fact"))
+        self.evidence.setPlaceholderText(_("evidence, e.g. the submission reference"))
+        self.met_button.setText(_("Mark selected as met"))
+        self.fact_label.setText(_("Fact:"))
+        for index in range(self.fact.count()):
+            self.fact.setItemText(index, fact_label(str(self.fact.itemData(index))))
+        # A hidden tab (or a closed window) reloads when shown next, not on a workspace
+        # that may be locked by then.
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()
+        super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def reload(self) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QToolBar
 
 from app import queue_filters
@@ -18,6 +19,15 @@ from views.saved_filters import SavedFiltersBar
 if TYPE_CHECKING:
     from views.dashboard import DashboardScreen
     from views.main_window import MainWindow
+
+
+class _SavedFiltersToolBar(QToolBar):
+    """The toolbar holding the saved-filter bar; its title follows the language."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.setWindowTitle(_("Saved filters"))
+        super().changeEvent(event)
 
 
 def _selected_keys(window: MainWindow) -> list[str]:
@@ -61,7 +71,7 @@ def install(window: MainWindow) -> None:
         on_change=window.refresh_queue,
         all_keys=lambda: _shown_keys(window),
     )
-    toolbar = QToolBar(_("Saved filters"), window)
+    toolbar = _SavedFiltersToolBar(_("Saved filters"), window)
     toolbar.setObjectName("savedFiltersToolbar")
     toolbar.addWidget(bar)
     window.addToolBar(toolbar)

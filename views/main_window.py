@@ -35,6 +35,7 @@ from app.errors import AccordError, ConflictError
 from app.settings import Settings
 from app.workspace import Workspace
 from i18n import N_, _, current_language
+from i18n.catalog import source_text
 from i18n.labels import role_label
 from views import screens
 from views.autolock import IdleWatcher
@@ -145,7 +146,10 @@ class MainWindow(QMainWindow):
 
         The widget is built once and shown again on later triggers; it is destroyed on lock.
         """
-        action = QAction(title, self)
+        # Kept as its source text so a language switch can translate it again.
+        action = QAction(self)
+        action.setData(source_text(title))
+        action.setText(_(action.data()))
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         instances: list[QWidget] = []
@@ -208,6 +212,11 @@ class MainWindow(QMainWindow):
         self.find_action.setText(_("&Find cases"))
         self.about_action.setText(_("&About Accord"))
         self.filters_menu.setTitle(_("Saved &filters"))
+        for tool_action, _factory, instances in self._tools:
+            tool_action.setText(_(tool_action.data()))
+            for widget in instances:
+                if widget.isWindow():
+                    widget.setWindowTitle(tool_action.text())
         for action, (_name, label) in zip(self.filter_actions, self._filter_entries(), strict=True):
             action.setText(_(label))
         self._update_formatter()
