@@ -482,7 +482,9 @@ class MainWindow(QMainWindow):
         self._update_status()
         self.locked.emit()
         self.hide()
-        self.unlock_dialog = UnlockDialog(self.directory, db_url=self.db_url, fixed_location=True)
+        self.unlock_dialog = UnlockDialog(
+            self.directory, db_url=self.db_url, fixed_location=True, prefs=self.prefs
+        )
         self.unlock_dialog.unlocked.connect(self.set_workspace)
         self.unlock_dialog.rejected.connect(self.close)
         self.unlock_dialog.show()
