@@ -38,7 +38,9 @@ from app import cases, trust
 from app.casework import affected, embargo, identifiers, merging, notes
 from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
-from i18n import N_, _
+from i18n import N_, _, current_language
+from i18n.formatting import format_moment
+from views.time_zone import reader_zone
 
 if TYPE_CHECKING:
     from views.main_window import MainWindow
@@ -106,6 +108,10 @@ class _CasePanel(QWidget):
 
     def reload(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _zone(self) -> str:
+        """The reader's zone: times are shown in it, always named."""
+        return reader_zone(self.workspace)
 
 
 class AffectedPanel(_CasePanel):
@@ -236,7 +242,7 @@ class AffectedPanel(_CasePanel):
                 self.products.setItem(row, col, _cell(text))
         self.trust_label.setText(
             _("TLP:{tlp} · embargo until {until}").format(
-                tlp=tlp, until=f"{end:%Y-%m-%d %H:%M} UTC"
+                tlp=tlp, until=format_moment(end, current_language(), self._zone())
             )
             if end
             else _("TLP:{tlp} · no embargo").format(tlp=tlp)
@@ -353,12 +359,14 @@ class NotesPanel(_CasePanel):
             self.version = case.row_version
             self.notes = notes.of_case(s, case)
         self.timeline.clear()
+        zone = self._zone()
         for n in self.notes:
             scope = _("shared") if n.shared else _("internal")
             who = n.author or "—"
             if n.partner:
                 who = _("{author} ({partner})").format(author=who, partner=n.partner)
-            item = QListWidgetItem(f"{n.created_at:%Y-%m-%d %H:%M} UTC · {who} · {scope}\n{n.text}")
+            when = format_moment(n.created_at, current_language(), zone)
+            item = QListWidgetItem(f"{when} · {who} · {scope}\n{n.text}")
             item.setData(Qt.ItemDataRole.UserRole, n.id)
             self.timeline.addItem(item)
 

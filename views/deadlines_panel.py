@@ -29,7 +29,8 @@ from app import deadlines as dl
 from app import queue_filters
 from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
-from i18n import _
+from i18n import _, current_language
+from i18n.formatting import format_moment
 from i18n.labels import deadline_state_label, fact_label
 from models import Case
 from views.datetime_field import instant_edit, instant_of
@@ -45,17 +46,9 @@ STATE_COLOURS = {
 
 
 def _local_line(due_local: dict[str, str]) -> str:
-    """``Berlin 10-29 15:00 · Tokyo 10-29 23:00``: one line; the full times are in the
-    tooltip."""
-    parts = []
-    for zone, text in due_local.items():
-        try:
-            at = datetime.fromisoformat(text)
-        except ValueError:
-            parts.append(f"{zone} {text}")
-            continue
-        parts.append(f"{zone.rsplit('/', 1)[-1].replace('_', ' ')} {at:%m-%d %H:%M}")
-    return " · ".join(parts)
+    """Each zone's time, named (``format_moment``), on one line."""
+    lang = current_language()
+    return " · ".join(format_moment(text, lang, zone) for zone, text in due_local.items())
 
 
 class DeadlinesPanel(QWidget):
@@ -178,7 +171,7 @@ class DeadlinesPanel(QWidget):
                 v.state_text
                 if v.state_text and v.state_text != v.state
                 else deadline_state_label(v.state),
-                f"{v.due_utc.astimezone(UTC):%Y-%m-%d %H:%M}" if v.due_utc else "—",
+                format_moment(v.due_utc, current_language(), "UTC") if v.due_utc else "—",
                 local,
                 queue_filters.countdown(v.due_utc, now)
                 if v.state not in ("met", "met-late")
@@ -199,7 +192,8 @@ class DeadlinesPanel(QWidget):
                             sha=str(v.provenance.get("sha256"))[:12],
                         )
                     )
-                tip.extend(f"{z}: {when}" for z, when in v.due_local.items())
+                lang = current_language()
+                tip.extend(format_moment(when, lang, z) for z, when in v.due_local.items())
                 item.setToolTip("\n".join(t for t in tip if t))
                 if v.state in STATE_COLOURS:
                     item.setBackground(QBrush(STATE_COLOURS[v.state]))
@@ -219,7 +213,8 @@ class DeadlinesPanel(QWidget):
         self.show_na.setVisible(any(hidden))
         for column in range(self.table.columnCount() - 1):
             self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+            cap = 420 if column == 2 else 260  # the local times of two or three zones
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
 
     def _fact_code(self) -> str:
         return str(self.fact.currentData() or self.fact.currentText())
