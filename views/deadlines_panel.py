@@ -34,6 +34,7 @@ from i18n.formatting import format_moment
 from i18n.labels import deadline_state_label, fact_label
 from models import Case
 from views.datetime_field import instant_edit, instant_of
+from views.deadline_inputs import DeadlineInputs
 from views.failures import show_conflict
 
 STATE_COLOURS = {
@@ -114,6 +115,10 @@ class DeadlinesPanel(QWidget):
         lay.addLayout(facts)
         lay.addLayout(met)
         lay.addWidget(self.message)
+        # Proposed facts, duty holders and per-case overrides (issue 16's data).
+        self.inputs = DeadlineInputs(workspace, self.key, self._rules, self.selected_rule)
+        self.inputs.changed.connect(self._after_inputs)
+        lay.addWidget(self.inputs)
         self.retranslate()
         self._stale = False
         self.reload()
@@ -199,9 +204,14 @@ class DeadlinesPanel(QWidget):
                     item.setBackground(QBrush(STATE_COLOURS[v.state]))
                 self.table.setItem(row, col, item)
         self._fold()
+        self.inputs.reload()
         conflicts = [f"{v.rule}: {v.conflict}" for v in self.views if v.conflict]
         self.conflicts.setText("\n".join(conflicts))
         self.conflicts.setVisible(bool(conflicts))
+
+    def _after_inputs(self) -> None:
+        self.reload()
+        self.changed.emit()
 
     def _fold(self) -> None:
         """Not-applicable obligations are folded away behind a count; columns fit their text
