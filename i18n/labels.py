@@ -202,3 +202,29 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
 def audit_action_label(code: str | None) -> str:
     """``case.partners`` -> "partners changed"; an unknown code shows as itself."""
     return _label(AUDIT_ACTION_LABELS, code)
+
+
+DUTY_HOLDER_LABELS: dict[str, str] = {
+    "this-cert": N_("this CERT"),
+    "manufacturer": N_("manufacturer"),
+    "deployer": N_("deployer"),
+    "essential-entity": N_("essential entity"),
+    "important-entity": N_("important entity"),
+    "provider-high-risk-ai": N_("provider of a high-risk AI system"),
+    "reporter": N_("reporter"),
+    "coordinator": N_("coordinator"),
+}
+COMPUTATION_LABELS: dict[str, str] = {
+    "exact": N_("exact elapsed time"),
+    "calendar": N_("calendar days to the instant"),
+    "end-of-day": N_("end of the last day"),
+    "working-day": N_("working-day roll-over"),
+}
+
+
+def duty_holder_label(code: str | None) -> str:
+    return _label(DUTY_HOLDER_LABELS, code)
+
+
+def computation_label(code: str | None) -> str:
+    return _label(COMPUTATION_LABELS, code)

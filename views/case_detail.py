@@ -319,6 +319,7 @@ class CaseDetailPane(QWidget):
         """The countdown the queue shows ("overdue 3 d"), then the time with its zone; the
         queue's colour scale, and the exact time in both zones in the tooltip."""
         label = self.values["deadline"]
+        label.setWordWrap(False)  # a chip sized to its text: wrapped, its time was cut off
         if due is None:
             label.setText(_("none running"))
             label.setToolTip(_("No deadline is running for this case."))

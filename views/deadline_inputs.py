@@ -36,7 +36,7 @@ from app.errors import AccordError, ConflictError
 from app.workspace import Workspace
 from i18n import _, current_language
 from i18n.formatting import format_moment
-from i18n.labels import fact_label
+from i18n.labels import computation_label, duty_holder_label, fact_label
 from views.failures import show_conflict
 from views.time_zone import reader_zone
 
@@ -88,7 +88,7 @@ class DeadlineInputs(QWidget):
         self.role = QComboBox()
         for role in DUTY_HOLDERS:
             if role != THIS_CERT:
-                self.role.addItem(role, role)
+                self.role.addItem(duty_holder_label(role), role)
         self.party = QLineEdit()
         self.add_role_button, self.remove_role_button = QPushButton(), QPushButton()
         self.add_role_button.clicked.connect(lambda: self._roles(add=True))
@@ -150,7 +150,9 @@ class DeadlineInputs(QWidget):
         self.computation.clear()
         self.computation.addItem(_("rule's computation"), None)
         for name in COMPUTATIONS:
-            self.computation.addItem(name, name)
+            self.computation.addItem(computation_label(name), name)
+        for index in range(self.role.count()):
+            self.role.setItemText(index, duty_holder_label(str(self.role.itemData(index))))
         self.computation.setCurrentIndex(max(self.computation.findData(current), 0))
         self.override_reason.setPlaceholderText(_("reason (required, audited)"))
         self.override_button.setText(_("Override"))
@@ -186,14 +188,18 @@ class DeadlineInputs(QWidget):
         self.proposals_box.setVisible(bool(self.proposal_rows))
         self.roles_text.setText(
             "\n".join(
-                f"{role}: {', '.join(p or '—' for p in parties)}" for role, parties in roles.items()
+                f"{duty_holder_label(role)}: {', '.join(p or '—' for p in parties)}"
+                for role, parties in roles.items()
             )
             or _("No duty-holder role recorded: obligations of others are not tracked.")
         )
         lines = [
             _("{rule}: {what} — {reason}").format(
                 rule=rule,
-                what=", ".join(str(x) for x in (o.amount, o.computation) if x is not None),
+                what=", ".join(
+                    [str(o.amount)] * (o.amount is not None)
+                    + [computation_label(o.computation)] * (o.computation is not None)
+                ),
                 reason=o.reason,
             )
             for rule, o in sorted(overrides.items())
