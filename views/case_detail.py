@@ -66,7 +66,13 @@ def _history_summary(event: dict[str, Any]) -> str:
         if details.get("reason"):
             text += " — " + str(details["reason"])
         return text
-    return ", ".join(f"{k}: {v}" for k, v in sorted(details.items()))
+
+    def shown(value: Any) -> str:  # a list reads "EU, FR", not "['EU', 'FR']"
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value) or "—"
+        return "—" if value is None else str(value)
+
+    return "; ".join(f"{k}: {shown(v)}" for k, v in sorted(details.items()))
 
 
 def _table(widths: tuple[int, ...]) -> QTableWidget:
