@@ -90,6 +90,26 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
+@cache
+def _sources(language: str) -> dict[str, str]:
+    """Translation -> source text of one language's catalog (singular messages only)."""
+    catalog = getattr(translation(language), "_catalog", {})  # GNUTranslations' own table
+    return {
+        text: msgid
+        for msgid, text in catalog.items()
+        if isinstance(msgid, str) and msgid and isinstance(text, str)
+    }
+
+
+def source_text(text: str) -> str:
+    """The source (English) text of ``text`` shown in the current language, or ``text`` when
+    it is a source text already: a title translated once can be translated again after a
+    language switch."""
+    if _language == SOURCE_LANGUAGE or text in getattr(_translations, "_catalog", {}):
+        return text
+    return _sources(_language).get(text, text)
+
+
 def N_(message: str) -> str:
     """Mark a module-level constant for extraction; translate it with ``_()`` where shown."""
     return message
@@ -98,4 +118,5 @@ def N_(message: str) -> str:
 def reload_catalogs() -> None:
     """Forget loaded catalogs (after ``python -m i18n.build`` recompiled them)."""
     translation.cache_clear()
+    _sources.cache_clear()
     set_language(_language)

@@ -15,7 +15,7 @@ from babel import dates as bdates
 from babel import numbers as bnumbers
 from babel.lists import format_list as _format_list
 
-from i18n.catalog import SOURCE_LANGUAGE, gettext_in
+from i18n.catalog import SOURCE_LANGUAGE, gettext_in, is_rtl
 
 
 @cache
@@ -124,15 +124,21 @@ def format_cli_time(value: datetime | str | None, tz: str | None = None) -> str:
 def format_moment(
     value: datetime | str | None, language: str, tz: str | None = None, fmt: str = "short"
 ) -> str:
-    """A time on screen: date and time in ``language`` with its zone always named, in the
-    reader's zone ``tz`` (UTC when not given): ``11/27/26, 6:00 PM Europe/Paris``."""
+    """The one way a screen shows a time: date and time in ``language`` with its zone always
+    named, in the reader's zone ``tz`` (UTC when not given): ``11/27/26, 6:00 PM Europe/Paris``.
+
+    In a right-to-left language the line starts with a right-to-left mark (so Qt lays it out
+    right to left and aligns it to the right) and the time and the zone are each isolated
+    (FSI … PDI): the zone stays after the time in reading order and an ISO-like date keeps
+    its digits in order (the "UTC18:00" defect). Isolating the whole line instead made Qt
+    left-align it and read the zone first."""
     when = _instant(value)
     if when is None:
         return "—"
     text = bdates.format_datetime(when, fmt, tzinfo=zone(tz), locale=locale_for(language))
-    # Isolated (FSI … PDI) so a right-to-left line neither splits the time from its zone
-    # nor reorders the digits of an ISO-like date (the "UTC18:00" defect).
-    return f"\u2068\u2068{text}\u2069 {zone_label(tz)}\u2069"
+    if is_rtl(language):
+        return f"\u200f\u2068{text}\u2069 \u2068{zone_label(tz)}\u2069"
+    return f"{text} {zone_label(tz)}"
 
 
 def isolate_ltr(text: str) -> str:

@@ -44,3 +44,37 @@ def test_labels_fall_back_to_the_code() -> None:
     assert deadline_state_label("some-new-state") == "some-new-state"
     assert fact_label("exploited-aware") == "aware of active exploitation"
     assert fact_label(None) == "—"
+
+
+def test_one_way_to_show_a_moment_right_to_left_included() -> None:
+    """``format_moment`` is the single function: the views' ``with_zone`` and
+    ``Formatter.moment`` give the same text. In Arabic the line starts right to left and
+    the time and the zone are each isolated, time first in reading order."""
+    from views.common.times import with_zone
+    from views.queue.model import Formatter
+
+    for lang in ("en", "ar", "ja"):
+        for tz in ("UTC", "Europe/Berlin"):
+            text = format_moment(AT, lang, tz)
+            assert with_zone(Formatter(lang, tz), AT) == text == Formatter(lang, tz).moment(AT)
+    arabic = format_moment(AT, "ar", "Europe/Berlin")
+    assert arabic.startswith("\u200f\u2068") and arabic.endswith("\u2068Europe/Berlin\u2069")
+    assert arabic.count("\u2068") == arabic.count("\u2069") == 2
+    assert format_moment(AT, "en", "UTC") == "12/9/26, 12:07\u202fAM UTC"
+    assert format_moment(None, "ar") == "—"
+
+
+def test_views_format_no_time_by_hand() -> None:
+    """No strftime-style formatting of moments in views/: they go through format_moment."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "views"
+    by_hand = re.compile(r"strftime\(|isoformat\(\)|\{[a-z_.]+:%[YmdHM]")
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if by_hand.search(line)
+    ]
+    assert offenders == []

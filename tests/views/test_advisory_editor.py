@@ -155,3 +155,25 @@ def test_screenshot_of_the_editor(qtbot, editor, tmp_path: Path) -> None:  # typ
     path = tmp_path / "advisory-editor.png"
     assert editor.grab().save(str(path))
     assert path.exists() and path.stat().st_size > 0
+
+
+def test_export_menu_offers_the_vex_profile(qtbot, ws, editor, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Export → "CSAF VEX profile" writes a csaf_vex document, as the CLI's --profile vex."""
+    import json
+
+    from views.common import file_dialogs
+
+    out = tmp_path / "vex.json"
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *_a, **_k: str(out))
+    menu = editor.export_button.menu()
+    assert menu is not None and editor.vex_action in menu.actions()
+    assert "VEX" in editor.vex_action.text()
+    editor.vex_action.trigger()
+    assert out.exists(), editor.message.text()
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["document"]["category"] == "csaf_vex"
+    assert str(out) in editor.message.text()
+    other = tmp_path / "advisory.json"
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *_a, **_k: str(other))
+    editor.export_action.trigger()
+    assert json.loads(other.read_text("utf-8"))["document"]["category"] == "csaf_security_advisory"

@@ -186,3 +186,32 @@ def test_detail_tabs_list_reports_and_history(qtbot, window) -> None:  # type: i
     assert pane.reports.rowCount() == 1
     assert pane.reports.item(0, 1).text() == "Email agent leaks calendar"
     assert pane.description.toPlainText().startswith("Details of:")
+
+
+def test_next_deadline_shows_overdue_marker_countdown_and_zone(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Like the queue column: "⚠ overdue 3 h · … UTC", the overdue colours, and the exact
+    time with its zone in the tooltip; a later deadline has no marker."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.casework import cases as cases_mod
+
+    ws = window.workspace
+    first, second = window.model.queue_row(0).key, window.model.queue_row(1).key
+    now = datetime.now(UTC)
+    with ws.session() as s:
+        cases_mod.get_case(s, first).next_deadline_utc = now - timedelta(hours=3, minutes=5)
+        cases_mod.get_case(s, second).next_deadline_utc = now + timedelta(days=4, hours=1)
+    window.refresh_queue()
+    for key, marker, urgency in ((first, True, "overdue"), (second, False, "later")):
+        with ws.session() as s:
+            case_id = cases_mod.get_case(s, key).id
+        window.queue.select_row(window.model.row_of(case_id))
+        qtbot.waitUntil(lambda cid=case_id: window.detail.case_id == cid, timeout=3000)
+        label = window.detail.values["deadline"]
+        text = label.text()
+        assert text.startswith("⚠ overdue 3 h") == marker, text
+        assert ("due in 4 d" in text) != marker, text
+        assert text.endswith("UTC"), text
+        assert label.property("urgency") == urgency
+        assert "UTC" in label.toolTip() and urgency.split("-")[0] in label.toolTip()
+        assert "background" in label.styleSheet()

@@ -199,3 +199,49 @@ def test_team_database_needs_no_passphrase(qtbot, pg_url) -> None:  # type: igno
     assert gui.window.workspace.dialect == "postgresql"
     assert gui.window.workspace.require_actor().name == "alice"
     _close(qtbot, gui)
+
+
+def test_remembers_the_last_analyst_of_this_machine(qtbot, cipher_dir, qsettings) -> None:  # type: ignore[no-untyped-def]
+    """After bob unlocks, the next dialog on this machine names bob (a name only: nothing
+    else of the workspace is written to the preferences)."""
+    from views.shell.prefs import Prefs
+
+    prefs = Prefs(qsettings)
+    gui = _gui(qtbot, cipher_dir, prefs=prefs)
+    assert gui.dialog.last_hint.isHidden()
+    qtbot.keyClicks(gui.dialog.passphrase, own_passphrase("bob"))
+    qtbot.keyClick(gui.dialog.passphrase, Qt.Key.Key_Return)
+    assert gui.window is not None and gui.window.workspace.actor.name == "bob"
+    _close(qtbot, gui)
+    assert prefs.last_analyst() == "bob"
+    stored = {k: qsettings.value(k) for k in qsettings.allKeys()}
+    assert [v for k, v in stored.items() if k.startswith("unlock/")] == ["bob"]
+    again = _gui(qtbot, cipher_dir, prefs=Prefs(qsettings))
+    assert not again.dialog.last_hint.isHidden()
+    assert "bob" in again.dialog.last_hint.text()
+    _close(qtbot, again)
+
+
+def test_team_chooser_shows_roles_and_preselects_the_last_analyst(
+    qtbot, case_ws, qsettings
+) -> None:  # type: ignore[no-untyped-def]
+    """Where who is working is chosen (a team database without a login per analyst), each
+    name shows its role, and the last analyst of this machine is preselected; Enter opens."""
+    from views.shell.prefs import Prefs
+
+    prefs = Prefs(qsettings)
+    prefs.remember_analyst("carol")
+    case_ws.actor = None
+    dialog = UnlockDialog(Path("unused"), db_url="sqlite://", prefs=prefs)
+    qtbot.addWidget(dialog)
+    dialog.opener = lambda *_args, **_kw: case_ws
+    dialog.show()
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    items = [dialog.analyst.itemText(i) for i in range(dialog.analyst.count())]
+    assert "alice — coordinator" in items and "carol — shift lead" in items
+    assert "bob — analyst" in items
+    assert dialog.analyst.currentData() == "carol"
+    with qtbot.waitSignal(dialog.unlocked):
+        qtbot.keyClick(dialog.analyst, Qt.Key.Key_Return)
+    assert case_ws.actor is not None and case_ws.actor.name == "carol"
+    assert prefs.last_analyst() == "carol"

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -40,6 +41,9 @@ SAVE_DELAY_MS = 400
 MARKS = {"source": "●", "current": "✓", "stale": "⚠", "missing": "○"}
 COLOURS = {"source": "#1f5fa8", "current": "#2e7d32", "stale": "#b26a00", "missing": "#777777"}
 STATE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+VEX = "csaf-vex"  # the export format token for CSAF with the VEX profile
 
 
 class AdvisoryEditor(QWidget):
@@ -145,7 +149,12 @@ class AdvisoryEditor(QWidget):
         self.approve_button.clicked.connect(lambda: self._review("approve"))
         self.reject_button.clicked.connect(lambda: self._review("reject"))
         self.publish_button.clicked.connect(lambda: self._review("publish"))
-        self.export_button.clicked.connect(self._ask_export)
+        # Export offers the advisory in every format, and the CSAF VEX profile (the product
+        # statuses alone), as `accord advisory export --format csaf --profile vex` does.
+        export_menu = QMenu(self.export_button)
+        self.export_action = export_menu.addAction("", self._ask_export)
+        self.vex_action = export_menu.addAction("", self._ask_export_vex)
+        self.export_button.setMenu(export_menu)
         self.retranslate()
         self.set_status(None)
 
@@ -160,6 +169,8 @@ class AdvisoryEditor(QWidget):
         self.reject_button.setText(_("Request changes"))
         self.publish_button.setText(_("Publish"))
         self.export_button.setText(_("Export…"))
+        self.export_action.setText(_("Advisory: CSAF, HTML, Markdown or text…"))
+        self.vex_action.setText(_("CSAF VEX profile (product statuses only)…"))
         self.target_edit.setPlaceholderText(_("Type the translation here"))
         self.preview.setPlaceholderText(_("The preview appears here."))
         parent = self.parentWidget()
@@ -341,6 +352,11 @@ class AdvisoryEditor(QWidget):
         fmt = {"json": "csaf", "html": "html", "md": "md", "txt": "txt"}.get(suffix, "html")
         self.export_requested.emit(fmt, self.target_language, path)
 
+    def _ask_export_vex(self) -> None:
+        path = file_dialogs.save_file(self, _("Export CSAF VEX"), "", _("CSAF VEX JSON (*.json)"))
+        if path:
+            self.export_requested.emit(VEX, self.target_language, path)
+
 
 class AdvisoryController(QObject):
     """Runs the advisory services for one editor, one session per action."""
@@ -431,11 +447,13 @@ class AdvisoryController(QObject):
     def export(self, fmt: str, language: str, path: str) -> None:
         from pathlib import Path
 
+        fmt, profile = ("csaf", "vex") if fmt == VEX else (fmt, "advisory")
         try:
             with self.ws.session() as s:
                 exporting.export(
-                    s, self.ws.require_actor(), self.case_key, fmt, Path(path), language=language
-                )
+                    s, self.ws.require_actor(), self.case_key, fmt, Path(path),
+                    language=language, profile=profile,
+                )  # fmt: skip
         except AccordError as exc:
             self.editor.show_message(str(exc), error=True)
             return

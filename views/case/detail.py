@@ -35,9 +35,18 @@ from PySide6.QtWidgets import (
 
 from app.casework.cases import CaseDetail
 from app.casework.summary import CaseSummary
-from i18n import N_, _
+from app.queueing import filters as queue_filters
+from i18n import _
+from i18n.catalog import source_text
+from i18n.labels import audit_action_label
 from views.common.times import TLP_STYLES, embargo_countdown, with_zone
-from views.queue.model import Formatter, status_label, tier_label
+from views.queue.model import (
+    URGENCY_COLOURS,
+    URGENCY_LABELS,
+    Formatter,
+    status_label,
+    tier_label,
+)
 
 TabFactory = Callable[[int], QWidget]
 UNASSIGNED = "\x00unassigned"
@@ -45,13 +54,6 @@ HEADER_FIELDS = (
     "status", "tier", "assignee", "deadline", "tlp", "embargo", "reporter", "jurisdictions",
     "partners", "opened", "updated",
 )  # fmt: skip
-
-ACTION_LABELS = {
-    "case.create": N_("opened"),
-    "case.transition": N_("moved"),
-    "case.transition.undo": N_("move undone"),
-    "case.assign": N_("assigned"),
-}
 
 
 def _history_summary(event: dict[str, Any]) -> str:
@@ -65,7 +67,13 @@ def _history_summary(event: dict[str, Any]) -> str:
         if details.get("reason"):
             text += " — " + str(details["reason"])
         return text
-    return ", ".join(f"{k}: {v}" for k, v in sorted(details.items()))
+
+    def shown(value: Any) -> str:  # a list reads "EU, FR", not "['EU', 'FR']"
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value) or "—"
+        return "—" if value is None else str(value)
+
+    return "; ".join(f"{k}: {shown(v)}" for k, v in sorted(details.items()))
 
 
 class _PendingTab(QWidget):
@@ -130,8 +138,9 @@ class CaseDetailPane(QWidget):
                 Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
             )
             self.form.addWidget(self.form_labels[key], row, column * 2)
-            # The TLP chip keeps its own width (its black background would fill the cell).
-            align = Qt.AlignmentFlag.AlignLeading if key == "tlp" else Qt.AlignmentFlag(0)
+            # The TLP and deadline chips keep their own width (a background would fill the cell).
+            chip = key in ("tlp", "deadline")
+            align = Qt.AlignmentFlag.AlignLeading if chip else Qt.AlignmentFlag(0)
             self.form.addWidget(self.values[key], row, column * 2 + 1, alignment=align)
         self.form.setColumnStretch(1, 1)
         self.form.setColumnStretch(3, 1)
@@ -167,8 +176,8 @@ class CaseDetailPane(QWidget):
         self.tabs = QTabWidget()
         self.description = QPlainTextEdit()
         self.description.setReadOnly(True)
-        self.reports = _table((130, 260, 120))
-        self.history = _table((130, 120, 110))
+        self.reports = _table((200, 260, 120))
+        self.history = _table((200, 100, 170))
         self.tabs.addTab(self.description, "")
         self.tabs.addTab(self.reports, "")
         self.tabs.addTab(self.history, "")
@@ -224,6 +233,7 @@ class CaseDetailPane(QWidget):
             [_("Received"), _("Title"), _("Source"), _("Format")]
         )
         self.history.setHorizontalHeaderLabels([_("When"), _("Who"), _("What"), _("Details")])
+        self._retitle_extra_tabs()
         if self.detail is not None:
             self.show_case(
                 self.detail, self._history, self._analysts(), self.summary, reload_tabs=False
@@ -231,11 +241,21 @@ class CaseDetailPane(QWidget):
 
     # -- feature tabs -----------------------------------------------------------------------
     def add_tab(self, title: str, factory: TabFactory) -> None:
-        """A tab built by ``factory(case_id)`` for each case shown."""
-        # "&" would make the next letter a mnemonic ("Affected_identifiers"): shown as is.
-        self._factories.append((title.replace("&", "&&"), factory))
+        """A tab built by ``factory(case_id)`` for each case shown. ``title`` is the English
+        source text (``N_``) or its translation; the tab shows ``_(title)`` in the current
+        language, again after each language switch."""
+        self._factories.append((source_text(title), factory))
         if self.case_id:
             self._build_extra_tabs()
+
+    @staticmethod
+    def _tab_title(source: str) -> str:
+        # "&" would make the next letter a mnemonic ("Affected_identifiers"): shown as is.
+        return _(source).replace("&", "&&")
+
+    def _retitle_extra_tabs(self) -> None:
+        for widget, (title, _factory) in zip(self._extra, self._factories, strict=False):
+            self.tabs.setTabText(self.tabs.indexOf(widget), self._tab_title(title))
 
     @property
     def feature_tabs(self) -> list[QWidget]:
@@ -270,7 +290,7 @@ class CaseDetailPane(QWidget):
             for title, _factory in self._factories:
                 pending = _PendingTab()
                 self._extra.append(pending)
-                self.tabs.addTab(pending, title)
+                self.tabs.addTab(pending, self._tab_title(title))
             if 0 <= current < self.tabs.count():
                 self.tabs.setCurrentIndex(current)
         finally:
@@ -290,7 +310,7 @@ class CaseDetailPane(QWidget):
         self.tabs.blockSignals(True)
         try:
             self.tabs.removeTab(index)
-            self.tabs.insertTab(index, widget, title)
+            self.tabs.insertTab(index, widget, self._tab_title(title))
             self.tabs.setCurrentIndex(current)
         finally:
             self.tabs.blockSignals(False)
@@ -317,7 +337,7 @@ class CaseDetailPane(QWidget):
         self.values["tier"].setText(tier_label(detail.tier))
         self.values["assignee"].setText(detail.assignee or _("unassigned"))
         self.values["partners"].setText(detail.partners or "—")
-        self.values["deadline"].setText(with_zone(fmt, detail.next_deadline_utc))
+        self._show_deadline(detail.next_deadline_utc)
         self._show_summary(summary)
         self.values["opened"].setText(
             _("{when} ({age} ago)").format(
@@ -348,6 +368,31 @@ class CaseDetailPane(QWidget):
             self._build_extra_tabs()
         elif reload_tabs:
             self.refresh_tabs()
+
+    def _show_deadline(self, due: datetime | None) -> None:
+        """The countdown the queue shows ("overdue 3 d"), then the time with its zone; the
+        queue's colour scale, and the exact time in both zones in the tooltip."""
+        label = self.values["deadline"]
+        label.setWordWrap(False)  # a chip sized to its text: wrapped, its time was cut off
+        if due is None:
+            label.setText(_("none running"))
+            label.setToolTip(_("No deadline is running for this case."))
+            label.setStyleSheet("")
+            return
+        urgency = queue_filters.urgency(due)
+        text = _("{countdown} · {when}").format(
+            countdown=queue_filters.countdown(due), when=with_zone(self.formatter, due)
+        )
+        if urgency == "overdue":
+            text = "⚠ " + text  # the marker is a sign and a word, not a colour alone
+        label.setText(text)
+        label.setToolTip("\n".join((self.formatter.exact(due), _(URGENCY_LABELS[urgency]))))
+        foreground, background = URGENCY_COLOURS[urgency]
+        weight = "bold" if urgency == "overdue" else "normal"
+        label.setStyleSheet(
+            f"color: {foreground}; background: {background}; padding: 0 4px; font-weight: {weight};"
+        )
+        label.setProperty("urgency", urgency)
 
     def _show_summary(self, summary: CaseSummary | None) -> None:
         """TLP, embargo with its countdown, reporter, jurisdictions and sharing list, by name."""
@@ -460,11 +505,14 @@ class CaseDetailPane(QWidget):
             cells = (
                 when,
                 str(event.get("actor", "")),
-                _(ACTION_LABELS[action]) if action in ACTION_LABELS else action,
+                audit_action_label(action),
                 _history_summary(event),
             )
             for col, text in enumerate(cells):
-                self.history.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if col == 2:
+                    item.setToolTip(action)  # the code, as audit exports and the CLI print it
+                self.history.setItem(row, col, item)
 
     # -- requests ---------------------------------------------------------------------------
     def _request_transition(self) -> None:

@@ -37,7 +37,9 @@ from app import trust
 from app.casework import affected, cases, embargo, identifiers, merging, notes
 from app.errors import AccordError, ConflictError
 from app.workspaces.lifecycle import Workspace
-from i18n import N_, _
+from i18n import N_, _, current_language
+from i18n.formatting import format_moment
+from views.common.time_zone import reader_zone
 
 ERROR_STYLE = "color: #b00020;"
 ID_HEADERS = (N_("Type"), N_("Identifier"), N_("From"))
@@ -102,6 +104,10 @@ class _CasePanel(QWidget):
 
     def reload(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _zone(self) -> str:
+        """The reader's zone: times are shown in it, always named."""
+        return reader_zone(self.workspace)
 
 
 class AffectedPanel(_CasePanel):
@@ -232,7 +238,7 @@ class AffectedPanel(_CasePanel):
                 self.products.setItem(row, col, _cell(text))
         self.trust_label.setText(
             _("TLP:{tlp} · embargo until {until}").format(
-                tlp=tlp, until=f"{end:%Y-%m-%d %H:%M} UTC"
+                tlp=tlp, until=format_moment(end, current_language(), self._zone())
             )
             if end
             else _("TLP:{tlp} · no embargo").format(tlp=tlp)
@@ -349,12 +355,14 @@ class NotesPanel(_CasePanel):
             self.version = case.row_version
             self.notes = notes.of_case(s, case)
         self.timeline.clear()
+        zone = self._zone()
         for n in self.notes:
             scope = _("shared") if n.shared else _("internal")
             who = n.author or "—"
             if n.partner:
                 who = _("{author} ({partner})").format(author=who, partner=n.partner)
-            item = QListWidgetItem(f"{n.created_at:%Y-%m-%d %H:%M} UTC · {who} · {scope}\n{n.text}")
+            when = format_moment(n.created_at, current_language(), zone)
+            item = QListWidgetItem(f"{when} · {who} · {scope}\n{n.text}")
             item.setData(Qt.ItemDataRole.UserRole, n.id)
             self.timeline.addItem(item)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from i18n import _, is_rtl, ngettext
+from i18n import _, ngettext
 from views.queue.model import Formatter
 
 # FIRST TLP 2.0 colours on black, as the standard shows them.
@@ -25,18 +25,13 @@ def zone_name(formatter: Formatter) -> str:
 
 
 def with_zone(formatter: Formatter, value: datetime | None) -> str:
-    """``11/27/26, 6:00 PM Europe/Paris``: the zone is always named. In a right-to-left
-    language the zone is fenced by right-to-left marks so it stays after the time in reading
-    order (Qt drew FSI-isolated text with the zone first and the line left-aligned)."""
+    """``11/27/26, 6:00 PM Europe/Paris`` in the formatter's language and zone: the same text
+    as ``Formatter.moment`` and ``i18n.formatting.format_moment`` (the one way a moment is
+    shown, right to left included)."""
     if value is None:
         return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     ZoneInfo(formatter.time_zone or "UTC")  # a bad zone fails here, not half-way
-    zone = zone_name(formatter)
-    if is_rtl():
-        return f"{formatter.moment(value)} \u200f{zone}\u200f"
-    return f"{formatter.moment(value)} {zone}"
+    return formatter.moment(value)
 
 
 def _span(seconds: int) -> str:

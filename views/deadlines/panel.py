@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QDateTime, QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,11 +29,13 @@ from app import deadlines as dl
 from app.errors import AccordError, ConflictError
 from app.queueing import filters as queue_filters
 from app.workspaces.lifecycle import Workspace
-from i18n import _
+from i18n import _, current_language
+from i18n.formatting import format_moment
 from i18n.labels import deadline_state_label, fact_label
 from models import Case
 from views.common.datetime_field import instant_edit, instant_of
 from views.common.failures import show_conflict
+from views.deadlines.inputs import DeadlineInputs
 
 STATE_COLOURS = {
     "overdue": QColor("#f6c6c6"),
@@ -45,17 +47,9 @@ STATE_COLOURS = {
 
 
 def _local_line(due_local: dict[str, str]) -> str:
-    """``Berlin 10-29 15:00 · Tokyo 10-29 23:00``: one line; the full times are in the
-    tooltip."""
-    parts = []
-    for zone, text in due_local.items():
-        try:
-            at = datetime.fromisoformat(text)
-        except ValueError:
-            parts.append(f"{zone} {text}")
-            continue
-        parts.append(f"{zone.rsplit('/', 1)[-1].replace('_', ' ')} {at:%m-%d %H:%M}")
-    return " · ".join(parts)
+    """Each zone's time, named (``format_moment``), on one line."""
+    lang = current_language()
+    return " · ".join(format_moment(text, lang, zone) for zone, text in due_local.items())
 
 
 class DeadlinesPanel(QWidget):
@@ -80,16 +74,6 @@ class DeadlinesPanel(QWidget):
 
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("deadlinesTable")
-        self.table.setHorizontalHeaderLabels(
-            [
-                _("State"),
-                _("Due (UTC)"),
-                _("Local times"),
-                _("Countdown"),
-                _("Jurisdiction"),
-                _("Obligation"),
-            ]
-        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -106,16 +90,16 @@ class DeadlinesPanel(QWidget):
         self.when = instant_edit("UTC")
         self.fact.currentIndexChanged.connect(lambda _i: self._bound_when(self._fact_code()))
         self._bound_when(self._fact_code())
-        self.set_button = QPushButton(_("Set fact"))
+        self.set_button = QPushButton()
         self.set_button.clicked.connect(self._on_set_fact)
         self.evidence = QLineEdit()
-        self.evidence.setPlaceholderText(_("evidence, e.g. the submission reference"))
-        self.met_button = QPushButton(_("Mark selected as met"))
+        self.met_button = QPushButton()
         self.met_button.clicked.connect(self._on_met)
         self.message = QLabel()
 
         facts = QHBoxLayout()
-        facts.addWidget(QLabel(_("Fact:")))
+        self.fact_label = QLabel()
+        facts.addWidget(self.fact_label)
         facts.addWidget(self.fact)
         facts.addWidget(self.when)
         facts.addWidget(self.set_button)
@@ -131,7 +115,48 @@ class DeadlinesPanel(QWidget):
         lay.addLayout(facts)
         lay.addLayout(met)
         lay.addWidget(self.message)
+        # Proposed facts, duty holders and per-case overrides (issue 16's data).
+        self.inputs = DeadlineInputs(workspace, self.key, self._rules, self.selected_rule)
+        self.inputs.changed.connect(self._after_inputs)
+        lay.addWidget(self.inputs)
+        self.retranslate()
+        self._stale = False
         self.reload()
+
+    def retranslate(self) -> None:
+        """The fixed strings, then the rows again (states and countdowns are words too)."""
+        self.table.setHorizontalHeaderLabels(
+            [
+                _("State"),
+                _("Due (UTC)"),
+                _("Local times"),
+                _("Countdown"),
+                _("Jurisdiction"),
+                _("Obligation"),
+            ]
+        )
+        self.set_button.setText(_("Set fact"))
+        self.evidence.setPlaceholderText(_("evidence, e.g. the submission reference"))
+        self.met_button.setText(_("Mark selected as met"))
+        self.fact_label.setText(_("Fact:"))
+        for index in range(self.fact.count()):
+            self.fact.setItemText(index, fact_label(str(self.fact.itemData(index))))
+        # A hidden tab (or a closed window) reloads when shown next, not on a workspace
+        # that may be locked by then.
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()
+        super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def reload(self) -> None:
         try:
@@ -151,7 +176,7 @@ class DeadlinesPanel(QWidget):
                 v.state_text
                 if v.state_text and v.state_text != v.state
                 else deadline_state_label(v.state),
-                f"{v.due_utc.astimezone(UTC):%Y-%m-%d %H:%M}" if v.due_utc else "—",
+                format_moment(v.due_utc, current_language(), "UTC") if v.due_utc else "—",
                 local,
                 queue_filters.countdown(v.due_utc, now)
                 if v.state not in ("met", "met-late")
@@ -172,15 +197,21 @@ class DeadlinesPanel(QWidget):
                             sha=str(v.provenance.get("sha256"))[:12],
                         )
                     )
-                tip.extend(f"{z}: {when}" for z, when in v.due_local.items())
+                lang = current_language()
+                tip.extend(format_moment(when, lang, z) for z, when in v.due_local.items())
                 item.setToolTip("\n".join(t for t in tip if t))
                 if v.state in STATE_COLOURS:
                     item.setBackground(QBrush(STATE_COLOURS[v.state]))
                 self.table.setItem(row, col, item)
         self._fold()
+        self.inputs.reload()
         conflicts = [f"{v.rule}: {v.conflict}" for v in self.views if v.conflict]
         self.conflicts.setText("\n".join(conflicts))
         self.conflicts.setVisible(bool(conflicts))
+
+    def _after_inputs(self) -> None:
+        self.reload()
+        self.changed.emit()
 
     def _fold(self) -> None:
         """Not-applicable obligations are folded away behind a count; columns fit their text
@@ -192,7 +223,8 @@ class DeadlinesPanel(QWidget):
         self.show_na.setVisible(any(hidden))
         for column in range(self.table.columnCount() - 1):
             self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+            cap = 420 if column == 2 else 260  # the local times of two or three zones
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
 
     def _fact_code(self) -> str:
         return str(self.fact.currentData() or self.fact.currentText())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QToolBar
 
 from app.deadlines.rules import builtin_rules, for_workspace
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from views.shell.host import WindowHost
     from views.shift.dashboard import DashboardScreen
     from views.shift.handover_screen import HandoverScreen
+
+
+class _SavedFiltersToolBar(QToolBar):
+    """The toolbar holding the saved-filter bar; its title follows the language."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.setWindowTitle(_("Saved filters"))
+        super().changeEvent(event)
 
 
 def _selected_keys(window: WindowHost) -> list[str]:
@@ -64,7 +74,7 @@ def install(window: WindowHost) -> None:
         on_change=window.refresh_queue,
         all_keys=lambda: _shown_keys(window),
     )
-    toolbar = QToolBar(_("Saved filters"), window)
+    toolbar = _SavedFiltersToolBar(_("Saved filters"), window)
     toolbar.setObjectName("savedFiltersToolbar")
     toolbar.addWidget(bar)
     window.addToolBar(toolbar)

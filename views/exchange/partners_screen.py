@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 from app.errors import AccordError
 from app.exchange import partners, pgp
 from app.workspaces.lifecycle import Workspace
-from i18n import N_, _
+from i18n import N_, _, current_language
+from i18n.formatting import format_date
 from views.common import file_dialogs
 
 COLUMNS = (
@@ -245,7 +246,11 @@ class PartnersScreen(QWidget):
             state.append(_("current") if k.current else _("previous"))
             state.append(_("verified") if k.verified else _("not verified"))
             state.append(_(VALIDITY[k.validity]))
-            expires = k.expires_at.strftime("%Y-%m-%d") if k.expires_at else _("never")
+            expires = (
+                format_date(k.expires_at, current_language(), "medium")
+                if k.expires_at
+                else _("never")
+            )
             lines.append(
                 _("{fpr}<br/>{uids} · {state} · expires {expires}").format(
                     fpr=f"<tt>{k.grouped}</tt>",

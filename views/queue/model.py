@@ -24,6 +24,7 @@ from app.queueing import queue
 from app.queueing.queue import COLUMN_KEYS, COLUMNS, QueueQuery, QueueRow
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from i18n.formatting import format_moment
 from i18n.labels import STATUS_LABELS, TIER_LABELS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -67,11 +68,8 @@ class Formatter:
             return Locale.parse("en")
 
     def moment(self, value: datetime | None) -> str:
-        if value is None:
-            return "—"
-        return format_datetime(
-            value, format="short", tzinfo=ZoneInfo(self.time_zone or "UTC"), locale=self._locale()
-        )
+        """A time with its zone named, right to left included (``i18n.formatting``)."""
+        return format_moment(value, self.locale, self.time_zone)
 
     def exact(self, value: datetime | None) -> str:
         """The full date and time with its zone, e.g. for a tooltip: "9 Dec 2026, 01:07 CET

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
@@ -126,15 +126,33 @@ class SavedFiltersBar(QWidget):
         self.message = QLabel()
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
-        lay.addWidget(QLabel(_("Filter:")))
+        self.filter_label, self.assignee_label = QLabel(_("Filter:")), QLabel(_("Assign to:"))
+        lay.addWidget(self.filter_label)
         lay.addWidget(self.filters, 2)
-        lay.addWidget(QLabel(_("Assign to:")))
+        lay.addWidget(self.assignee_label)
         lay.addWidget(self.assignee, 1)
         lay.addWidget(self.assign_button)
         lay.addWidget(self.assign_all_button)
         lay.addWidget(self.message, 2)
         self.confirm: Callable[[int, str], bool] = self._ask
         self.reload_analysts()
+
+    def retranslate(self) -> None:
+        """Redo the fixed strings after a language switch; the chosen filter stays."""
+        self.filter_label.setText(_("Filter:"))
+        self.assignee_label.setText(_("Assign to:"))
+        self.assign_button.setText(_("Assign selected"))
+        self.assign_all_button.setText(_("Assign all shown"))
+        self.filters.setItemText(0, _("(no filter)"))
+        for index, (_name, label) in enumerate(queue_filters.SAVED, start=1):
+            self.filters.setItemText(index, _(label))
+        if self.assignee.count():
+            self.assignee.setItemText(0, _("(unassigned)"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def reload_analysts(self) -> None:
         ws = self._workspace()

@@ -67,7 +67,9 @@ class Gui(QObject):
         self.window: MainWindow | None = None
 
     def start(self) -> UnlockDialog:
-        self.dialog = UnlockDialog(self.directory, db_url=self.db_url, analyst=self.analyst)
+        self.dialog = UnlockDialog(
+            self.directory, db_url=self.db_url, analyst=self.analyst, prefs=self.prefs or Prefs()
+        )
         self.dialog.unlocked.connect(self.open_main_window)
         self.dialog.show()
         return self.dialog

@@ -36,6 +36,7 @@ from app.workspaces import settings as settings_mod
 from app.workspaces.lifecycle import Workspace
 from app.workspaces.settings import Settings
 from i18n import N_, _, current_language
+from i18n.catalog import source_text
 from i18n.labels import role_label
 from views.case.detail import CaseDetailPane
 from views.case.undo_commands import AssignCommand, CaseCommand, TransitionCommand, execute
@@ -143,7 +144,10 @@ class MainWindow(WindowHost):
 
         The widget is built once and shown again on later triggers; it is destroyed on lock.
         """
-        action = QAction(title, self)
+        # Kept as its source text so a language switch can translate it again.
+        action = QAction(self)
+        action.setData(source_text(title))
+        action.setText(_(action.data()))
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         instances: list[QWidget] = []
@@ -206,6 +210,11 @@ class MainWindow(WindowHost):
         self.find_action.setText(_("&Find cases"))
         self.about_action.setText(_("&About Accord"))
         self.filters_menu.setTitle(_("Saved &filters"))
+        for tool_action, _factory, instances in self._tools:
+            tool_action.setText(_(tool_action.data()))
+            for widget in instances:
+                if widget.isWindow():
+                    widget.setWindowTitle(tool_action.text())
         for action, (_name, label) in zip(self.filter_actions, self._filter_entries(), strict=True):
             action.setText(_(label))
         self._update_formatter()
@@ -471,7 +480,9 @@ class MainWindow(WindowHost):
         self._update_status()
         self.locked.emit()
         self.hide()
-        self.unlock_dialog = UnlockDialog(self.directory, db_url=self.db_url, fixed_location=True)
+        self.unlock_dialog = UnlockDialog(
+            self.directory, db_url=self.db_url, fixed_location=True, prefs=self.prefs
+        )
         self.unlock_dialog.unlocked.connect(self.set_workspace)
         self.unlock_dialog.rejected.connect(self.close)
         self.unlock_dialog.show()

@@ -7,7 +7,13 @@ from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
 ORGANISATION = "Accord"
 APPLICATION = "accord"
-KEYS = ("main/geometry", "main/state", "main/splitter", "main/queue_header")
+KEYS = (
+    "main/geometry",
+    "main/state",
+    "main/splitter",
+    "main/queue_header",
+    "unlock/last_analyst",
+)
 
 
 class Prefs:
@@ -45,3 +51,12 @@ class Prefs:
     def _bytes(self, key: str) -> QByteArray | None:
         value = self.settings.value(key)
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def last_analyst(self) -> str | None:
+        """The analyst who last unlocked on this machine (a name only), or None."""
+        value = self.settings.value("unlock/last_analyst")
+        return value if isinstance(value, str) and value else None
+
+    def remember_analyst(self, name: str) -> None:
+        self.settings.setValue("unlock/last_analyst", name)
+        self.settings.sync()

@@ -33,15 +33,12 @@ from app.identity import analysts
 from app.identity.unlock import PassphraseChangeRequired
 from app.workspaces import lifecycle as ws_mod
 from app.workspaces.lifecycle import Workspace
-from i18n import N_, _
+from i18n import _
+from i18n.labels import role_label
 from views.common import file_dialogs
+from views.shell.prefs import Prefs
 
 Opener = Callable[..., Workspace]
-ROLE_LABELS = {
-    "analyst": N_("analyst"),
-    "shift-lead": N_("shift lead"),
-    "coordinator": N_("coordinator"),
-}
 
 
 def default_opener(db_url: str | None, analyst: str | None = None) -> Opener:
@@ -71,9 +68,12 @@ class UnlockDialog(QDialog):
         db_url: str | None = None,
         analyst: str | None = None,
         fixed_location: bool = False,
+        prefs: Prefs | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # The last analyst of this machine (a name, nothing else) is preselected next time.
+        self.prefs = prefs
         self.setModal(True)
         self.setMinimumWidth(520)
         self.db_url = db_url
@@ -89,6 +89,9 @@ class UnlockDialog(QDialog):
         self.browse = QToolButton()
         self.browse.setText("…")
         self.browse.setVisible(not db_url and not fixed_location)
+        self.last_hint = QLabel()
+        self.last_hint.setObjectName("lastAnalyst")
+        self.last_hint.setStyleSheet("color: #555555;")
         self.demo_hint = QLabel()
         self.demo_hint.setWordWrap(True)
         self.demo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -127,6 +130,7 @@ class UnlockDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(self.form)
+        layout.addWidget(self.last_hint)
         layout.addWidget(self.demo_hint)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
@@ -152,6 +156,18 @@ class UnlockDialog(QDialog):
         self.cancel_button.setText(_("Cancel"))
         self._update_stage_text()
         self._update_demo_hint()
+        self._update_last_hint()
+
+    @property
+    def last_analyst(self) -> str | None:
+        return self.prefs.last_analyst() if self.prefs is not None else None
+
+    def _update_last_hint(self) -> None:
+        """A workspace file's passphrase says who is working; the hint only reminds."""
+        last = self.last_analyst
+        self.last_hint.setVisible(bool(last) and not self._choosing_analyst)
+        if last:
+            self.last_hint.setText(_("Last unlocked on this computer by {name}.").format(name=last))
 
     def _update_stage_text(self) -> None:
         if self._one_time is not None:
@@ -234,12 +250,16 @@ class UnlockDialog(QDialog):
         if len(names) == 1:
             return self._act(names[0])
         self.analyst.clear()
-        # No one is preselected (the alphabetically first name was a trap on a shared desk).
+        # Not the alphabetically first name (a trap on a shared desk): the last analyst of
+        # this machine when there is one, else nobody until chosen.
         self.analyst.addItem(_("Choose who you are…"), None)
         for name, role in team:
-            label = _(ROLE_LABELS.get(role, role))
-            self.analyst.addItem(_("{name} — {role}").format(name=name, role=label), name)
+            self.analyst.addItem(
+                _("{name} — {role}").format(name=name, role=role_label(role)), name
+            )
+        self.analyst.setCurrentIndex(max(self.analyst.findData(self.last_analyst), 0))
         self._set_stage(choosing_analyst=True)
+        self._update_last_hint()
         self.analyst.setFocus()
         return True
 
@@ -284,6 +304,9 @@ class UnlockDialog(QDialog):
         return self._opened()
 
     def _opened(self) -> bool:
+        actor = self.workspace.actor if self.workspace is not None else None
+        if self.prefs is not None and actor is not None:
+            self.prefs.remember_analyst(actor.name)
         # Show what comes next before this dialog hides, so the app never has zero windows.
         self.unlocked.emit(self.workspace)
         self.accept()

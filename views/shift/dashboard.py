@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from babel.dates import format_date
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -32,6 +32,7 @@ from sqlalchemy.pool import StaticPool
 from app.shift import dashboard as dash
 from app.workspaces.lifecycle import Workspace
 from i18n import _, current_language
+from i18n.catalog import source_text
 from i18n.formatting import format_moment, locale_for
 from i18n.labels import status_label, tier_label
 from views.common import file_dialogs
@@ -90,7 +91,8 @@ class ChartPanel(QWidget):
         super().__init__(parent)
         self.key = key
         self.horizontal = False
-        self.title = QLabel(f"<b>{html.escape(title)}</b>")
+        self.title_source = source_text(title)  # translated again on a language switch
+        self.title = QLabel(f"<b>{html.escape(_(self.title_source))}</b>")
         self.plot = pg.PlotWidget(axisItems=axis_items or {})
         self.plot.setBackground("w")
         self.plot.setMenuEnabled(False)
@@ -126,6 +128,10 @@ class ChartPanel(QWidget):
         lay.addWidget(self.hover)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+
+    def retranslate(self) -> None:
+        self.title.setText(f"<b>{html.escape(_(self.title_source))}</b>")
+        self.export_button.setText(_("Export PNG…"))
 
     def clear(self) -> None:
         self.plot.clear()
@@ -310,6 +316,16 @@ class DashboardScreen(QWidget):
         lay.addLayout(top)
         lay.addLayout(figures)
         lay.addLayout(grid, 1)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A language switch redraws from the data at hand (no new query).
+        if event.type() == QEvent.Type.LanguageChange:
+            for chart in self.charts.values():
+                chart.retranslate()
+            self.reload_button.setText(_("Refresh"))
+            if self.data is not None:
+                self.show_data(self.data)
+        super().changeEvent(event)
 
     def sizeHint(self) -> QSize:
         """A working size when opened as its own window."""
