@@ -154,3 +154,28 @@ def test_headline_figures_first_and_clickable(qtbot, ws: Workspace) -> None:  # 
         qtbot.keyClick(figures["unassigned"], Qt.Key.Key_Space)
     assert sig.args == ["unassigned"]
     assert "UTC" in screen.status.text()  # "As of …" names its zone
+
+
+def test_the_unassigned_bar_follows_a_language_switch(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """The bar's name was fixed at the last query: after a switch it stayed English until the
+    next refresh, beside Arabic analysts' names."""
+    from i18n import _
+    from i18n.build import compile_catalogs
+    from views.shell.language import switch_language
+
+    _seed(ws)
+    compile_catalogs()
+    screen = _screen(qtbot, ws)
+    panel = screen.charts["analyst"]
+    try:
+        switch_language("ar")
+        qtbot.wait(20)  # the LanguageChange events are delivered from the event loop
+        arabic = _("Unassigned")
+        assert arabic != "Unassigned"
+        [bar] = [h for h in panel.hits if h.filter == "unassigned"]
+        assert bar.text.startswith(arabic)
+    finally:
+        switch_language("en")
+        qtbot.wait(20)
+    [bar] = [h for h in panel.hits if h.filter == "unassigned"]
+    assert bar.text.startswith("Unassigned")

@@ -40,6 +40,8 @@ def switch_language(language: str) -> None:
         retranslate = getattr(widget, "retranslate", None)
         if callable(retranslate):
             retranslate()
+        else:  # a screen opened as its own window (the dashboard) listens for the event itself
+            QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.LanguageChange))
         for child in widget.findChildren(QWidget):
             QCoreApplication.sendEvent(child, QEvent(QEvent.Type.LanguageChange))
 

@@ -414,7 +414,8 @@ class DashboardScreen(QWidget):
             rest = bars[MAX_NAMES - 1 :]
             others = dash.Bar(_("{n} others").format(n=len(rest)), sum(b.value for b in rest), "")
             bars = [*bars[: MAX_NAMES - 1], others]
-        labels = [b.label for b in bars]
+        # The unassigned bar is named in the language shown now, not the one of the last query.
+        labels = [_("Unassigned") if b.filter == dash.UNASSIGNED else b.label for b in bars]
         panel.bars(labels, [b.value for b in bars], [b.filter for b in bars])
         panel.set_categories(labels)
         if panel.horizontal:  # the value runs along the bottom, the names down the side
