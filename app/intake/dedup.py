@@ -54,6 +54,9 @@ MENTIONS_PER_PRODUCT = MAX_COMPARED
 MAX_PRODUCTS = 50
 
 
+_NAME_BUCKETS = (1, 2, 4, 8, 16, 32, MAX_PRODUCTS)
+
+
 @functools.lru_cache(maxsize=MAX_PRODUCTS)
 def _same_product(n: int) -> DriverQuery:
     """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names in
@@ -207,8 +210,13 @@ def rows_for(
     shared = _shared_identifiers(s, report_id, case_id, c)
     if not c.names:
         return shared
-    params: dict[str, object] = {f"name{i}": name for i, name in enumerate(c.names)}
-    found = _same_product(len(c.names)).all(s, {**params, "case_id": case_id, "before": report_id})
+    # Statements for a few sizes only (compiling one for each count of names cost the writer
+    # more than the look-ups of a thousand documents); the spare names are NULL, which no
+    # name equals.
+    size = next(b for b in _NAME_BUCKETS if b >= len(c.names))
+    params: dict[str, object] = {f"name{i}": None for i in range(size)}
+    params.update((f"name{i}", name) for i, name in enumerate(c.names))
+    found = _same_product(size).all(s, {**params, "case_id": case_id, "before": report_id})
     compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
     for rid, other_id, product in sorted(found, key=lambda r: -r[0]):  # newest reports first
         if rid not in compared and len(compared) < MAX_COMPARED:
