@@ -129,9 +129,15 @@ def plan(s: Session, items: Sequence[Item]) -> list[_Planned]:
 
 
 def write(
-    s: Session, actor: Actor, planned: Sequence[_Planned], source: str, now: datetime | None = None
+    s: Session,
+    actor: Actor,
+    planned: Sequence[_Planned],
+    source: str,
+    now: datetime | None = None,
+    known: dedup.KnownTexts | None = None,
 ) -> list[StoreOutcome]:
-    """Write a planned run; returns each document's outcome, in order."""
+    """Write a planned run; returns each document's outcome, in order. ``known``: compared
+    texts of reports stored before, to which the run's are added (pending)."""
     at = now or utcnow()
     stored = [p for p in planned if not p.duplicate]
     openers: dict[int, _Planned] = {}
@@ -176,13 +182,16 @@ def write(
         case = s.get(Case, case_id)
         assert case is not None
         search.reindex(s, case)
+    if known is not None:  # later reports of the run are compared with earlier ones
+        for p, report_id in zip(stored, report_ids, strict=True):
+            known.add(report_id, rows.prepared(p.item.doc).compared.text)
     near: list[int] = []
     candidates: list[dict[str, object]] = []
     for p, report_id in zip(stored, report_ids, strict=True):
         found: list[dict[str, object]] = []
         if p.opens is not None and openers[p.opens] is p:  # it opened its case
             compared = rows.prepared(p.item.doc).compared
-            found = dedup.rows_for(s, report_id, case_of(p)[0], compared)
+            found = dedup.rows_for(s, report_id, case_of(p)[0], compared, known)
         near.append(len(found))
         candidates += found
     if candidates:

@@ -56,6 +56,9 @@ MENTIONS_PER_PRODUCT = MAX_COMPARED
 MAX_PRODUCTS = 50
 
 
+_NAME_BUCKETS = (1, 2, 4, 8, 16, 32, MAX_PRODUCTS)
+
+
 @functools.lru_cache(maxsize=MAX_PRODUCTS)
 def _same_product(n: int) -> DriverQuery:
     """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names in
@@ -167,24 +170,71 @@ def candidate_rows(
     return rows_for(s, report_id, case_id, compared(title, description, doc))
 
 
-def rows_for(s: Session, report_id: int, case_id: int, c: Compared) -> list[dict[str, object]]:
-    """``candidate_rows`` for what the report is compared by (``compared``)."""
+class KnownTexts:
+    """The compared texts (``_text``) of reports an import stored, by report id. A new report
+    is compared with up to ``MAX_COMPARED`` older ones, in a big import mostly stored moments
+    before by the same import: their text is in memory, processed, and need not be read back.
+    Texts of a run are ``pending`` until the caller knows its savepoint held (``keep``); a
+    rolled-back run's ids may be given to other reports (``drop``)."""
+
+    LIMIT = 20_000  # reports remembered (about 30 MB at most); older ones are read
+
+    def __init__(self) -> None:
+        self.kept: dict[int, str] = {}
+        self.pending: dict[int, str] = {}
+
+    def add(self, report_id: int, text: str) -> None:
+        if len(self.kept) + len(self.pending) < self.LIMIT:
+            self.pending[report_id] = text
+
+    def get(self, report_id: int) -> str | None:
+        found = self.pending.get(report_id)
+        return found if found is not None else self.kept.get(report_id)
+
+    def keep(self) -> None:
+        self.kept.update(self.pending)
+        self.pending.clear()
+
+    def drop(self) -> None:
+        self.pending.clear()
+
+    def forget(self, report_id: int) -> None:
+        """A report whose title or description changed (a later revision)."""
+        self.kept.pop(report_id, None)
+        self.pending.pop(report_id, None)
+
+
+def rows_for(
+    s: Session, report_id: int, case_id: int, c: Compared, known: KnownTexts | None = None
+) -> list[dict[str, object]]:
+    """``candidate_rows`` for what the report is compared by (``compared``); ``known``: texts
+    of reports already in memory."""
     shared = _shared_identifiers(s, report_id, case_id, c)
     if not c.names:
         return shared
-    params: dict[str, object] = {f"name{i}": name for i, name in enumerate(c.names)}
-    found = _same_product(len(c.names)).all(s, {**params, "case_id": case_id, "before": report_id})
+    # Statements for a few sizes only (compiling one for each count of names cost the writer
+    # more than the look-ups of a thousand documents); the spare names are NULL, which no
+    # name equals.
+    size = next(b for b in _NAME_BUCKETS if b >= len(c.names))
+    params: dict[str, object] = {f"name{i}": None for i in range(size)}
+    params.update((f"name{i}", name) for i, name in enumerate(c.names))
+    found = _same_product(size).all(s, {**params, "case_id": case_id, "before": report_id})
     compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
     for rid, other_id, product in sorted(found, key=lambda r: -r[0]):  # newest reports first
         if rid not in compared and len(compared) < MAX_COMPARED:
             compared[rid] = (other_id, product)
     if not compared:
         return []
-    texts = {rid: (t, d) for rid, t, d in _TEXTS.all(s, {"ids": list(compared)})}
+    texts: dict[int, str] = {}
+    if known is not None:
+        texts = {rid: t for rid in compared if (t := known.get(rid)) is not None}
+    missing = [rid for rid in compared if rid not in texts]
+    if missing:
+        texts.update((rid, _text(t, d)) for rid, t, d in _TEXTS.all(s, {"ids": missing}))
     mine = c.text
     best: dict[int, tuple[float, str]] = {}
     for rid, (other_id, product) in compared.items():
-        score = fuzz.token_set_ratio(mine, _text(*texts[rid]), processor=None)
+        score = fuzz.token_set_ratio(mine, texts[rid], processor=None)
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     taken = {int(str(r["other_case_id"])) for r in shared}

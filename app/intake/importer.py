@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from app.auditing import chain as audit
 from app.errors import BusyError
 from app.identity.actor import Actor
-from app.intake import bulk, walker
+from app.intake import bulk, dedup, walker
 from app.intake import workers as workers_mod
 from app.intake.mapping import record_saved
 from app.intake.model import Limits, Rejected
@@ -41,6 +41,8 @@ from models import OrgKey, QuarantineItem, SourceMapping
 PARALLEL_FROM = 64
 BATCH_DOCUMENTS = 200
 BATCH_SECONDS = 1.0
+CHUNK_DOCUMENTS = 8  # documents per task sent to a parser process
+CHUNK_BYTES = 4 * 2**20  # fewer when they are big
 AHEAD_BYTES = 64 * 2**20  # documents read and parsed ahead, at most (big files: fewer)
 BUSY_ATTEMPTS = 3  # times a batch waits BUSY_SECONDS for another writer before giving up
 ProgressFn = Callable[..., None]
@@ -143,6 +145,16 @@ def _read_and_parse(name: str, data: bytes, opts: ParseOptions) -> Parsed | str:
         return _("could not be parsed: {error}").format(error=type(exc).__name__)
 
 
+def _parse_chunk(items: list[tuple[str, bytes]], opts: ParseOptions) -> list[Parsed | str]:
+    """Worker entry point for a chunk of documents, each parsed on its own."""
+    return [_read_and_parse(name, data, opts) for name, data in items]
+
+
+# A document parsed ahead: its result (refused, or parsed in this process), or its chunk's
+# future and its place in that chunk.
+_Ahead = Parsed | str | tuple[Future[list[Parsed | str]], int]
+
+
 def _load(entry: walker.Entry) -> tuple[bytes, str | None]:
     """The entry's bytes, and why it is refused (bytes of a refused entry: for the quarantine,
     where they are safe to read)."""
@@ -176,14 +188,27 @@ def _stream(
         return
     # Parsing runs ahead while a run of documents is written (a shorter window left the
     # parser processes idle during every write), within a memory budget for big files.
+    # Documents go to the pool in chunks: each task costs the importing process (the single
+    # writer) a pickled call, a result and a future, whatever its size.
     window = max(workers * 16, 2 * bulk.MAX_RUN)
     pool = workers_mod.pool(workers)  # no secret in their environment; they die with us
-    pending: list[tuple[walker.Entry, bytes, Future[Parsed | str] | Parsed | str]] = []
+    pub = ParseOptions(opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ())
+    pending: list[tuple[walker.Entry, bytes, _Ahead]] = []
+    chunk: list[tuple[walker.Entry, bytes]] = []
     ahead = 0  # bytes of the pending documents
     it = iter(entries)
+
+    def submit() -> None:
+        if chunk:
+            fut = pool.submit(_parse_chunk, [(e.path, d) for e, d in chunk], pub)
+            pending.extend((e, d, (fut, i)) for i, (e, d) in enumerate(chunk))
+            chunk.clear()
+
     try:
         while True:
-            while len(pending) < window and (not pending or ahead < AHEAD_BYTES):
+            while len(pending) + len(chunk) < window and (
+                (not pending and not chunk) or ahead < AHEAD_BYTES
+            ):
                 nxt = next(it, None)
                 if nxt is None:
                     break
@@ -191,21 +216,23 @@ def _stream(
                 data, refused = _load(entry)
                 ahead += len(data)
                 if refused is not None:
+                    submit()  # in order
                     pending.append((entry, data, refused))
                 elif entry.path.lower().endswith(".eml"):  # the org key stays in this process
+                    submit()
                     pending.append((entry, data, _read_and_parse(entry.path, data, opts)))
                 else:
-                    pub = ParseOptions(
-                        opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ()
-                    )
-                    pending.append(
-                        (entry, data, pool.submit(_read_and_parse, entry.path, data, pub))
-                    )
+                    chunk.append((entry, data))
+                    if len(chunk) >= CHUNK_DOCUMENTS or sum(len(d) for _e, d in chunk) >= (
+                        CHUNK_BYTES
+                    ):
+                        submit()
+            submit()
             if not pending or cancel():
                 return
-            entry, data, fut = pending.pop(0)
+            entry, data, got = pending.pop(0)
             ahead -= len(data)
-            yield entry, data, fut.result() if isinstance(fut, Future) else fut
+            yield entry, data, got[0].result()[got[1]] if isinstance(got, tuple) else got
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -377,6 +404,7 @@ class _Writer:
         self.tally = tally
         self.run: list[tuple[bytes, bulk.Item]] = []
         self.run_bytes = 0
+        self.known = dedup.KnownTexts()  # compared texts of the reports this import stored
 
     def add(self, path: str, data: bytes, parsed: Parsed) -> None:
         if len(parsed.docs) == 1 and parsed.mapping is None:
@@ -394,15 +422,21 @@ class _Writer:
             savepoint = self.s.begin_nested()
             try:
                 planned = bulk.plan(self.s, [item for _data, item in pending])
-                outcomes = bulk.write(self.s, self.who, planned, self.source) if planned else []
+                outcomes = (
+                    bulk.write(self.s, self.who, planned, self.source, known=self.known)
+                    if planned
+                    else []
+                )
                 self.s.flush()
                 savepoint.commit()
             except Exception:
                 savepoint.rollback()
+                self.known.drop()
                 audit.forget_tail(self.s)
                 for data, item in pending:  # one by one: the bad one is refused alone
                     self._one(item.path, data, Parsed((item.doc,)))
                 return
+            self.known.keep()
             for (_data, item), out in zip(pending, outcomes, strict=False):
                 self.tally.add(item.path, out)
             rest = pending[len(outcomes) :]
@@ -431,6 +465,8 @@ class _Writer:
             self.refuse(path, reason, data)
         else:
             for out in outcomes:
+                if out.kind == "updated" and out.report_id is not None:
+                    self.known.forget(out.report_id)  # its text is the new revision's now
                 self.tally.add(path, out)
 
     def refuse(self, path: str, reason: str, data: bytes, size: int = 0) -> None:

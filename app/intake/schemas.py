@@ -180,6 +180,25 @@ def _csaf20_schema() -> Any:
 # ``hashes[*].file_hashes``). In a document without them they find nothing, so they are not
 # run: a third of the mandatory tests' time on CISA's advisories, which have no purls or hashes.
 CSAF20_NEEDS_KEYS: dict[str, frozenset[str]] = {
+    # 6.1.1 reports references to undefined product ids: it reads them only under these keys
+    # (its referencing paths' last step); 6.1.2 a product id defined twice: none, none twice.
+    "6.1.1": frozenset(
+        {
+            "product_ids",
+            "product_reference",
+            "relates_to_product_reference",
+            "first_affected",
+            "first_fixed",
+            "fixed",
+            "known_affected",
+            "known_not_affected",
+            "last_affected",
+            "recommended",
+            "under_investigation",
+            "products",
+        }
+    ),
+    "6.1.2": frozenset({"product_id"}),
     "6.1.4": frozenset({"group_ids"}),
     "6.1.8": frozenset({"cvss_v2", "cvss_v3"}),
     "6.1.13": frozenset({"purl"}),

@@ -80,26 +80,87 @@ class PlainInsert:
         conn.exec_driver_sql(sql, params)
 
 
+_MAX_SHAPES = 512
+
+
+class _Marker:
+    """Stands for one parameter value while a statement's expanded form is worked out."""
+
+
+# A driver parameter: its name (named paramstyles), then the key of the caller's parameter it
+# comes from and the index in it (a list's item), or no key and a constant of the statement.
+_Slot = tuple[str | None, str | None, int | None, Any]
+
+
 class DriverQuery:
     """A select compiled once per dialect and run on the driver's cursor, in the session's
     transaction; its list parameters are expanded by SQLAlchemy's compiled form
     (``construct_expanded_state``). For look-ups of plain values (text, numbers) only: rows
-    come back as the driver gives them, with no result processing."""
+    come back as the driver gives them, with no result processing.
+
+    The expanded statement is kept per shape of the parameters (their names and the length
+    of each list): expanding them again on every call cost the single intake writer more than
+    running the look-up did."""
 
     def __init__(self, stmt: Any) -> None:
         self.stmt = stmt
         self._compiled: dict[str, Any] = {}
+        self._expanded: dict[tuple[Any, ...], tuple[str, tuple[_Slot, ...], bool]] = {}
+
+    def _expand(self, dialect: Any, params: dict[str, Any]) -> tuple[str, tuple[_Slot, ...], bool]:
+        """The statement for parameters shaped like ``params``, and where each of its driver
+        parameters comes from: a value of ``params`` (an item of a list one) or a constant of
+        the statement (a limit). Found by expanding markers in place of the values."""
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self.stmt.compile(dialect=dialect)
+        probe: dict[str, Any] = {}
+        origin: dict[int, tuple[str, int | None]] = {}
+        for key, value in params.items():
+            if isinstance(value, list | tuple):
+                probe[key] = [_Marker() for _v in value]
+                origin.update((id(m), (key, i)) for i, m in enumerate(probe[key]))
+            else:
+                probe[key] = _Marker()
+                origin[id(probe[key])] = (key, None)
+        state = compiled.construct_expanded_state(probe)
+
+        def slot(name: str | None, value: Any) -> _Slot:
+            if isinstance(value, _Marker):
+                key, index = origin[id(value)]
+                return (name, key, index, None)
+            return (name, None, None, value)  # a constant of the statement
+
+        if compiled.positional:
+            slots = tuple(slot(None, v) for v in state.positional_parameters)
+        else:
+            slots = tuple(slot(k, v) for k, v in state.parameters.items())
+        return state.statement, slots, bool(compiled.positional)
 
     def all(self, session: Session, params: dict[str, Any]) -> list[Any]:
         conn = session.connection()
-        compiled = self._compiled.get(conn.dialect.name)
-        if compiled is None:
-            compiled = self._compiled[conn.dialect.name] = self.stmt.compile(dialect=conn.dialect)
-        state = compiled.construct_expanded_state(params)
-        args = state.positional_parameters if compiled.positional else state.parameters
+        shape = (
+            conn.dialect.name,
+            *((k, len(v) if isinstance(v, list | tuple) else -1) for k, v in params.items()),
+        )
+        found = self._expanded.get(shape)
+        if found is None:
+            if len(self._expanded) >= _MAX_SHAPES:  # bounded, whatever callers pass
+                self._expanded.clear()
+            found = self._expanded[shape] = self._expand(conn.dialect, params)
+        statement, slots, positional = found
+        values = [
+            (params[key] if index is None else params[key][index]) if key is not None else const
+            for _name, key, index, const in slots
+        ]
+        args: Any = (
+            tuple(values)
+            if positional
+            else {slot[0]: v for slot, v in zip(slots, values, strict=True)}
+        )
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(state.statement, args)
+            cursor.execute(statement, args)
             return list(cursor.fetchall())
         finally:
             cursor.close()

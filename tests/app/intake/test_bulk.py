@@ -139,9 +139,9 @@ def test_runs_store_what_one_by_one_stores(backend, tmp_path, request, monkeypat
     runs: list[int] = []
     real_write = bulk.write
 
-    def write(s, actor, planned, source):  # type: ignore[no-untyped-def]
+    def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
         runs.append(len(planned))
-        return real_write(s, actor, planned, source)
+        return real_write(s, actor, planned, source, **kw)
 
     try:
         with monkeypatch.context() as m:
@@ -207,9 +207,9 @@ def test_a_run_of_big_files_is_shorter(ws, tmp_path, monkeypatch):
     runs: list[int] = []
     real_write = bulk.write
 
-    def write(s, actor, planned, source):  # type: ignore[no-untyped-def]
+    def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
         runs.append(len(planned))
-        return real_write(s, actor, planned, source)
+        return real_write(s, actor, planned, source, **kw)
 
     monkeypatch.setattr(bulk, "write", write)
     assert import_paths(ws, [folder]).imported == 6
