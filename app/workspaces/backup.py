@@ -185,18 +185,29 @@ def backup(ws: ws_mod.Workspace, target: Path, passphrase: str) -> Path:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
     data = json.dumps(body, indent=2, sort_keys=True).encode() + b"\n"
-    files.write_private_atomic(manifest, data, replace=False)
-    # Recorded once the backup is whole: a killed backup leaves no event claiming one.
-    with ws.session() as s:
-        audit.record(
-            s,
-            actor,
-            "workspace.backup",
-            "workspace",
-            ws.label,
-            details={"sha256": sha256, "size": size},
-        )
-        checkpoints.create(s, actor, "backup", required=False)  # the chain head, anchored
+    # The event and its checkpoint are written first and committed right after the manifest
+    # lands, so only the commit itself lies between a whole backup and its event: a kill
+    # before it leaves no event claiming a backup, a failed commit takes the manifest back.
+    written = False
+    try:
+        with ws.session() as s:
+            audit.record(
+                s,
+                actor,
+                "workspace.backup",
+                "workspace",
+                ws.label,
+                details={"sha256": sha256, "size": size},
+            )
+            checkpoints.create(s, actor, "backup", required=False)  # the chain head, anchored
+            s.flush()
+            files.write_private_atomic(manifest, data, replace=False)
+            written = True
+    except BaseException:
+        if written:
+            with contextlib.suppress(FileNotFoundError):
+                manifest.unlink()
+        raise
     return manifest
 
 

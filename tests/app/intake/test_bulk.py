@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auditing import chain as audit
-from app.intake import bulk, import_paths
+from app.intake import bulk, import_paths, importer
 from models import (
     AffectedProduct,
     AuditEvent,
@@ -143,6 +143,8 @@ def test_runs_store_what_one_by_one_stores(backend, tmp_path, request, monkeypat
         runs.append(len(planned))
         return real_write(s, actor, planned, source, **kw)
 
+    # Batches commit by count only: a slow server must not end runs by the clock.
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
     try:
         with monkeypatch.context() as m:
             m.setattr(bulk, "write", write)
