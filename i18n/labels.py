@@ -45,6 +45,7 @@ DEADLINE_STATE_LABELS: dict[str, str] = {
 }
 FACT_LABELS: dict[str, str] = {
     "acknowledged": N_("report acknowledged"),
+    "disclosed": N_("disclosed"),
     "early-warning-sent": N_("early warning sent"),
     "embargo-until": N_("embargo ends"),
     "exploited-aware": N_("aware of active exploitation"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from app.errors import AccordError
 from app.identity import admin, analysts
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from views.common.retranslate import relabel, retitle_column, retitle_items
 
 ERROR_STYLE = "color: #b00020;"
 ROLES = ("analyst", "shift-lead", "coordinator")
@@ -58,6 +59,33 @@ class OneTimePassphraseDialog(QDialog):
 
     def __init__(self, name: str, phrase: str, login: str | None, parent: QWidget | None) -> None:
         super().__init__(parent)
+        self._name, self._login = name, login
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.PlainText)
+        self.phrase = QLineEdit(phrase)
+        self.phrase.setReadOnly(True)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        self.phrase.setFont(font)
+        self.phrase.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.phrase.selectAll()
+        # A button of our own, not a standard one: a language switch would name that Qt's way.
+        buttons = QDialogButtonBox()
+        self.close_button = QPushButton()
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.phrase)
+        layout.addWidget(buttons)
+        self.resize(520, 160)
+        self.finished.connect(lambda _result: self.phrase.clear())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        name, login = self._name, self._login
         self.setWindowTitle(_("One-time passphrase for {name}").format(name=name))
         if login:
             text = _(
@@ -69,26 +97,13 @@ class OneTimePassphraseDialog(QDialog):
                 "Give this one-time passphrase to {name} in person. It is shown only now; "
                 "{name} chooses their own at first unlock."
             ).format(name=name)
-        self.explanation = QLabel(text)
-        self.explanation.setWordWrap(True)
-        self.explanation.setTextFormat(Qt.TextFormat.PlainText)
-        self.phrase = QLineEdit(phrase)
-        self.phrase.setReadOnly(True)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        self.phrase.setFont(font)
-        self.phrase.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
-        self.phrase.selectAll()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("I have passed it on"))
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.explanation)
-        layout.addWidget(self.phrase)
-        layout.addWidget(buttons)
-        self.resize(520, 160)
-        self.finished.connect(lambda _result: self.phrase.clear())
+        self.explanation.setText(text)
+        self.close_button.setText(_("I have passed it on"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
 
 class AnalystsScreen(QWidget):
@@ -105,10 +120,10 @@ class AnalystsScreen(QWidget):
         self.confirm = confirm
         self.passphrase_dialog: OneTimePassphraseDialog | None = None
         self.rows: list[analysts.AnalystInfo] = []
+        self._said: Callable[[], str] | None = None  # the last outcome, in any language
 
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("analystsTable")
-        self.table.setHorizontalHeaderLabels([_("Name"), _("Role"), _("Time zone"), _("Status")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -117,25 +132,24 @@ class AnalystsScreen(QWidget):
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
         self.name = QLineEdit()
-        self.name.setPlaceholderText(_("Full name, e.g. Tomasz Wójcik"))
         self.role = QComboBox()
         for role in ROLES:
-            self.role.addItem(role_label(role), role)
+            self.role.addItem("", role)
         self.timezone = QLineEdit("UTC")
         self.timezone.setPlaceholderText("Europe/Warsaw")
-        self.add_button = QPushButton(_("Add analyst"))
+        self.add_button = QPushButton()
         self.add_button.clicked.connect(lambda: self.add())
         self.name.returnPressed.connect(lambda: self.add())
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow(_("Name"), self.name)
         form.addRow(_("Role"), self.role)
         form.addRow(_("Time zone"), self.timezone)
         form.addRow("", self.add_button)
-        self.add_box = QGroupBox(_("Add an analyst"))
+        self.add_box = QGroupBox()
         self.add_box.setLayout(form)
 
-        self.deactivate_button = QPushButton(_("Deactivate…"))
-        self.reset_button = QPushButton(_("New one-time passphrase…"))
+        self.deactivate_button = QPushButton()
+        self.reset_button = QPushButton()
         self.deactivate_button.clicked.connect(lambda: self.deactivate())
         self.reset_button.clicked.connect(lambda: self.reset())
         actions = QHBoxLayout()
@@ -155,7 +169,49 @@ class AnalystsScreen(QWidget):
         layout.addWidget(self.add_box)
         layout.addWidget(self.message)
         self.resize(720, 560)
+        self.retranslate()
         self.reload()
+
+    def retranslate(self) -> None:
+        """The fixed strings and the rows' words; the name typed and the selection stay."""
+        self.table.setHorizontalHeaderLabels([_("Name"), _("Role"), _("Time zone"), _("Status")])
+        self.name.setPlaceholderText(_("Full name, e.g. Tomasz Wójcik"))
+        retitle_items(self.role, role_label)
+        self.add_button.setText(_("Add analyst"))
+        relabel(
+            self.form,
+            ((self.name, N_("Name")), (self.role, N_("Role")), (self.timezone, N_("Time zone"))),
+        )
+        self.add_box.setTitle(_("Add an analyst"))
+        self.deactivate_button.setText(_("Deactivate…"))
+        self.reset_button.setText(_("New one-time passphrase…"))
+        retitle_column(self.table, 1, (role_label(a.role) for a in self.rows))
+        retitle_column(self.table, 3, (self._state(a) for a in self.rows))
+        if self.rows:
+            self._show_note()
+        if self._said is not None:
+            self.message.setText(self._said())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    @staticmethod
+    def _state(a: analysts.AnalystInfo) -> str:
+        return _("active") if a.active else _("deactivated")
+
+    def _show_note(self) -> None:
+        manage = self._may_manage()
+        refusal = "" if manage else _("Only coordinators manage analysts.")
+        self.note.setText(
+            _("Each analyst unlocks with their own passphrase; roles decide what they may do.")
+            + ("\n" + refusal if refusal else "")
+        )
+        self.add_box.setEnabled(manage)
+        self.add_box.setToolTip(refusal)
+        for button in (self.deactivate_button, self.reset_button):
+            button.setToolTip(refusal)
 
     # -- state ----------------------------------------------------------------------------
     def _may_manage(self) -> bool:
@@ -170,12 +226,7 @@ class AnalystsScreen(QWidget):
             self.rows = analysts.list_all(s)
         self.table.setRowCount(len(self.rows))
         for row, a in enumerate(self.rows):
-            cells = (
-                a.name,
-                role_label(a.role),
-                a.timezone,
-                _("active") if a.active else _("deactivated"),
-            )
+            cells = (a.name, role_label(a.role), a.timezone, self._state(a))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not a.active:
@@ -183,16 +234,7 @@ class AnalystsScreen(QWidget):
                 self.table.setItem(row, column, item)
         for column in (1, 2, 3):
             self.table.resizeColumnToContents(column)
-        manage = self._may_manage()
-        refusal = "" if manage else _("Only coordinators manage analysts.")
-        self.note.setText(
-            _("Each analyst unlocks with their own passphrase; roles decide what they may do.")
-            + ("\n" + refusal if refusal else "")
-        )
-        self.add_box.setEnabled(manage)
-        self.add_box.setToolTip(refusal)
-        for button in (self.deactivate_button, self.reset_button):
-            button.setToolTip(refusal)
+        self._show_note()
         self._update_buttons()
 
     def selected(self) -> analysts.AnalystInfo | None:
@@ -215,12 +257,14 @@ class AnalystsScreen(QWidget):
         self.reset_button.setEnabled(ok)
 
     def _fail(self, exc: AccordError) -> None:
+        self._said = None
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setText(str(exc))
 
-    def _done(self, text: str) -> None:
+    def _done(self, text: Callable[[], str]) -> None:
+        self._said = text
         self.message.setStyleSheet("")
-        self.message.setText(text)
+        self.message.setText(text())
 
     # -- actions --------------------------------------------------------------------------
     def add(self) -> bool:
@@ -236,10 +280,9 @@ class AnalystsScreen(QWidget):
         self.name.clear()
         self.reload()
         self.select(added.info.name)
+        info = added.info
         self._done(
-            _("Added {name} ({role}).").format(
-                name=added.info.name, role=role_label(added.info.role)
-            )
+            lambda: _("Added {name} ({role}).").format(name=info.name, role=role_label(info.role))
         )
         if added.one_time_passphrase:
             self._show_passphrase(added.info.name, added.one_time_passphrase, added.db_login)
@@ -262,7 +305,7 @@ class AnalystsScreen(QWidget):
             self._fail(exc)
             return False
         self.reload()
-        self._done(_("{name} is deactivated.").format(name=chosen.name))
+        self._done(lambda: _("{name} is deactivated.").format(name=chosen.name))
         return True
 
     def reset(self) -> bool:
@@ -280,7 +323,7 @@ class AnalystsScreen(QWidget):
         except AccordError as exc:
             self._fail(exc)
             return False
-        self._done(_("{name} has a new one-time passphrase.").format(name=chosen.name))
+        self._done(lambda: _("{name} has a new one-time passphrase.").format(name=chosen.name))
         self._show_passphrase(chosen.name, phrase, None)
         return True
 

@@ -5,8 +5,9 @@ event if any; sign a checkpoint of the chain's head on demand."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -22,7 +23,7 @@ from app.errors import AccordError, describe_unexpected
 from app.identity import chain_report
 from app.identity.chain_report import ChainReport
 from app.workspaces.lifecycle import Workspace
-from i18n import _
+from i18n import _, current_language
 from views.common.times import with_zone
 from views.common.workers import JobHandle, run_job
 from views.queue.model import Formatter
@@ -49,18 +50,15 @@ class AuditScreen(QWidget):
         self.formatter = formatter or Formatter()
         self.job: JobHandle | None = None
         self.report: ChainReport | None = None
-        self._note = ""  # said before the next verification's result (a checkpoint signed)
+        # Said before the next verification's result (a checkpoint signed).
+        self._note: Callable[[], str] | None = None
+        self._said: Callable[[], str] | None = None  # the status line, in any language
 
-        self.intro = QLabel(
-            _(
-                "Every change is an event in a hash chain, signed by the analyst who made it; "
-                "checkpoints signed with the organisation key anchor the chain's head."
-            )
-        )
+        self.intro = QLabel()
         self.intro.setWordWrap(True)
-        self.verify_button = QPushButton(_("Verify now"))
+        self.verify_button = QPushButton()
         self.verify_button.clicked.connect(lambda: self.verify())
-        self.checkpoint_button = QPushButton(_("Sign a checkpoint now"))
+        self.checkpoint_button = QPushButton()
         self.checkpoint_button.clicked.connect(lambda: self.sign_checkpoint())
         buttons = QHBoxLayout()
         buttons.addWidget(self.verify_button)
@@ -78,20 +76,11 @@ class AuditScreen(QWidget):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.labels = {
-            "result": QLabel(_("Result")),
-            "events": QLabel(_("Events")),
-            "signed": QLabel(_("Signed")),
-            "unsigned": QLabel(_("Unsigned")),
-            "checkpoints": QLabel(_("Checkpoints")),
-            "last": QLabel(_("Latest checkpoint")),
-            "bad": QLabel(_("First bad event")),
-            "problem": QLabel(_("Why")),
-        }
+        self.labels = {k: QLabel() for k in ROWS}
         form = QFormLayout()
         for key in ROWS:
             form.addRow(self.labels[key], self.values[key])
-        self.result_box = QGroupBox(_("Verification"))
+        self.result_box = QGroupBox()
         self.result_box.setLayout(form)
         self.result_box.hide()
 
@@ -103,13 +92,53 @@ class AuditScreen(QWidget):
         layout.addWidget(self.result_box)
         layout.addStretch(1)
         self.resize(680, 440)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The fixed strings, then the report shown and the status line."""
+        self.formatter = replace(self.formatter, locale=current_language())
+        self.intro.setText(
+            _(
+                "Every change is an event in a hash chain, signed by the analyst who made it; "
+                "checkpoints signed with the organisation key anchor the chain's head."
+            )
+        )
+        self.verify_button.setText(_("Verify now"))
+        self.checkpoint_button.setText(_("Sign a checkpoint now"))
+        titles = {
+            "result": _("Result"),
+            "events": _("Events"),
+            "signed": _("Signed"),
+            "unsigned": _("Unsigned"),
+            "checkpoints": _("Checkpoints"),
+            "last": _("Latest checkpoint"),
+            "bad": _("First bad event"),
+            "problem": _("Why"),
+        }
+        for key, text in titles.items():
+            self.labels[key].setText(text)
+        self.result_box.setTitle(_("Verification"))
+        if self.report is not None:
+            self._show_values(self.report)
+        if self._said is not None:
+            self.status.setText(self._said())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
+        """The status line: a message to translate again after a switch, or an error."""
+        self._said = text
+        self.status.setText(text() if text is not None else shown)
 
     def verify(self) -> JobHandle | None:
         ws = self._ws()
         if ws is None or (self.job is not None and self.job.running):
             return None
         self.status.setStyleSheet("")
-        self.status.setText(_("Verifying the audit chain…"))
+        self._say(lambda: _("Verifying the audit chain…"))
         self.progress.setRange(0, 0)
         self.verify_button.setEnabled(False)
         self.job = run_job(lambda _progress, _cancel: verify_job(ws), self)
@@ -125,13 +154,32 @@ class AuditScreen(QWidget):
     def _on_failed(self, exc: BaseException) -> None:
         self._stop()
         self.status.setStyleSheet(ERROR_STYLE)
-        self.status.setText(
-            str(exc) if isinstance(exc, AccordError) else describe_unexpected(exc, "audit verify")
+        self._say(
+            None,
+            str(exc) if isinstance(exc, AccordError) else describe_unexpected(exc, "audit verify"),
         )
 
     def show_report(self, report: ChainReport) -> None:
         self._stop()
         self.report = report
+        self._show_values(report)
+        self.result_box.show()
+        self.status.setStyleSheet("" if report.ok else ERROR_STYLE)
+        note, self._note = self._note, None
+
+        def verdict() -> str:
+            said = (
+                _("The audit chain verifies end to end.")
+                if report.ok
+                else _(
+                    "The audit chain does not verify; keep this workspace as it is and report it."
+                )
+            )
+            return f"{note()}\n{said}" if note is not None else said
+
+        self._say(verdict)
+
+    def _show_values(self, report: ChainReport) -> None:
         v = self.values
         if report.ok:
             v["result"].setText(_("intact"))
@@ -171,15 +219,6 @@ class AuditScreen(QWidget):
             self.labels[key].setVisible(shown)
             v[key].setVisible(shown)
         v["problem"].setText(report.problem or "")
-        self.result_box.show()
-        self.status.setStyleSheet("" if report.ok else ERROR_STYLE)
-        verdict = (
-            _("The audit chain verifies end to end.")
-            if report.ok
-            else _("The audit chain does not verify; keep this workspace as it is and report it.")
-        )
-        note, self._note = self._note, ""
-        self.status.setText(f"{note}\n{verdict}" if note else verdict)
 
     def sign_checkpoint(self) -> int | None:
         """Sign the chain's head with the organisation key now, then verify again."""
@@ -191,10 +230,10 @@ class AuditScreen(QWidget):
                 seq = chain_report.checkpoint(s, ws.require_actor())
         except AccordError as exc:
             self.status.setStyleSheet(ERROR_STYLE)
-            self.status.setText(str(exc))
+            self._say(None, str(exc))
             return None
-        self._note = _("Checkpoint signed at event {n}.").format(n=seq)
+        self._note = lambda: _("Checkpoint signed at event {n}.").format(n=seq)
         self.status.setStyleSheet("")
-        self.status.setText(self._note)
+        self._say(self._note)
         self.verify()
         return seq

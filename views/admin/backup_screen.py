@@ -5,11 +5,12 @@ coordinators only; a team database is backed up with the server's own tools."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -27,14 +28,25 @@ from app.identity.actor import Permission
 from app.workspaces import backup as backup_mod
 from app.workspaces import lifecycle as ws_mod
 from app.workspaces.lifecycle import Workspace
-from i18n import _
+from i18n import N_, _, current_language
 from views.common import file_dialogs
+from views.common.retranslate import relabel
 from views.common.times import with_zone
 from views.common.workers import JobHandle, run_job
 from views.queue.model import Formatter
 
 ERROR_STYLE = "color: #b00020;"
 SUMMARY_ROWS = ("file", "created", "size", "sha256", "revision", "audit", "cases", "reports")
+TITLES = {
+    "file": N_("File"),
+    "created": N_("Written"),
+    "size": N_("Size"),
+    "sha256": N_("SHA-256"),
+    "revision": N_("Schema revision"),
+    "audit": N_("Audit log"),
+    "cases": N_("Cases"),
+    "reports": N_("Reports"),
+}
 # The tables a person checks a backup by; every table's count is in the manifest.
 COUNTED = {"cases": "case", "reports": "report"}
 
@@ -67,19 +79,15 @@ class BackupScreen(QWidget):
         self.formatter = formatter or Formatter()
         self.job: JobHandle | None = None
         self.manifest: dict[str, Any] | None = None
+        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self._written = ""  # the file the manifest shown describes
 
-        self.intro = QLabel(
-            _(
-                "An encrypted copy of the whole workspace, taken while it is in use. The copy "
-                "opens with the same passphrases; keep it where the workspace may be kept."
-            )
-        )
+        self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.path = QLineEdit()
-        self.path.setPlaceholderText(_("Where to write the backup, e.g. /media/backup/accord"))
-        self.choose = QPushButton(_("Choose…"))
+        self.choose = QPushButton()
         self.choose.clicked.connect(self.choose_file)
-        self.start_button = QPushButton(_("Back up now"))
+        self.start_button = QPushButton()
         self.start_button.clicked.connect(lambda: self.start())
         self.path.returnPressed.connect(lambda: self.start())
         row = QHBoxLayout()
@@ -98,20 +106,10 @@ class BackupScreen(QWidget):
         for label in self.values.values():
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        titles = {
-            "file": _("File"),
-            "created": _("Written"),
-            "size": _("Size"),
-            "sha256": _("SHA-256"),
-            "revision": _("Schema revision"),
-            "audit": _("Audit log"),
-            "cases": _("Cases"),
-            "reports": _("Reports"),
-        }
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         for key in SUMMARY_ROWS:
-            form.addRow(titles[key], self.values[key])
-        self.summary_box = QGroupBox(_("What the backup holds (from its manifest)"))
+            form.addRow(_(TITLES[key]), self.values[key])
+        self.summary_box = QGroupBox()
         self.summary_box.setLayout(form)
         self.summary_box.hide()
 
@@ -123,7 +121,37 @@ class BackupScreen(QWidget):
         layout.addWidget(self.summary_box)
         layout.addStretch(1)
         self.resize(720, 440)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The fixed strings, the manifest shown and the status line; the path typed stays."""
+        self.formatter = replace(self.formatter, locale=current_language())
+        self.intro.setText(
+            _(
+                "An encrypted copy of the whole workspace, taken while it is in use. The copy "
+                "opens with the same passphrases; keep it where the workspace may be kept."
+            )
+        )
+        self.path.setPlaceholderText(_("Where to write the backup, e.g. /media/backup/accord"))
+        self.choose.setText(_("Choose…"))
+        self.start_button.setText(_("Back up now"))
+        relabel(self.form, ((self.values[key], TITLES[key]) for key in SUMMARY_ROWS))
+        self.summary_box.setTitle(_("What the backup holds (from its manifest)"))
+        if self.manifest is not None:
+            self._show_manifest(self.manifest)
         self._check_allowed()
+        if self._said is not None:
+            self.status.setText(self._said())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
+        """The status line: a message to translate again after a switch, or an error."""
+        self._said = text
+        self.status.setText(text() if text is not None else shown)
 
     def _check_allowed(self) -> None:
         ws = self._ws()
@@ -141,6 +169,7 @@ class BackupScreen(QWidget):
             widget.setEnabled(not problem)
             widget.setToolTip(problem)
         if problem:
+            self._said = None
             self.status.setText(problem)
 
     def choose_file(self) -> None:
@@ -156,12 +185,12 @@ class BackupScreen(QWidget):
         if ws is None or not self.start_button.isEnabled() or (self.job and self.job.running):
             return None
         if not text:
-            self.status.setText(_("Choose where to write the backup first."))
+            self._say(lambda: _("Choose where to write the backup first."))
             return None
         target = Path(text).expanduser()
         self.summary_box.hide()
         self.status.setStyleSheet("")
-        self.status.setText(_("Writing the backup…"))
+        self._say(lambda: _("Writing the backup…"))
         self.progress.setRange(0, 0)  # busy: SQLCipher writes the copy in one statement
         self.start_button.setEnabled(False)
         self.job = run_job(lambda _progress, _cancel: backup_job(ws, target), self)
@@ -178,18 +207,27 @@ class BackupScreen(QWidget):
         self.progress.setValue(0)
         self.status.setStyleSheet(ERROR_STYLE)
         if isinstance(exc, AccordError):
-            self.status.setText(str(exc))
+            self._say(None, str(exc))
         else:
-            self.status.setText(describe_unexpected(exc, "backup"))
+            self._say(None, describe_unexpected(exc, "backup"))
 
     def _on_done(self, manifest: dict[str, Any]) -> None:
         self._stop()
         self.progress.setValue(1)
         self.manifest = manifest
+        self._written = file = self.path.text().strip()
+        self._show_manifest(manifest)
+        self.summary_box.show()
+        self.status.setStyleSheet("")
+        self._say(
+            lambda: _("Backup written and checked against its manifest: {file}").format(file=file)
+        )
+
+    def _show_manifest(self, manifest: dict[str, Any]) -> None:
         counts = manifest.get("counts") or {}
         head = manifest.get("audit_head") or {}
         created = manifest.get("created")
-        self.values["file"].setText(self.path.text().strip())
+        self.values["file"].setText(self._written)
         self.values["created"].setText(
             with_zone(self.formatter, datetime.fromisoformat(created)) if created else "—"
         )
@@ -205,10 +243,3 @@ class BackupScreen(QWidget):
         )
         for key, table in COUNTED.items():
             self.values[key].setText(str(counts.get(table, 0)))
-        self.summary_box.show()
-        self.status.setStyleSheet("")
-        self.status.setText(
-            _("Backup written and checked against its manifest: {file}").format(
-                file=self.path.text().strip()
-            )
-        )

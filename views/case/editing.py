@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +39,7 @@ from app.errors import AccordError, ConflictError
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from i18n.formatting import format_moment
+from views.common.retranslate import relabel, retitle_column, retitle_items
 from views.common.time_zone import reader_zone
 
 ERROR_STYLE = "color: #b00020;"
@@ -52,7 +53,6 @@ SOURCE_LABELS = {"case": N_("case"), "report": N_("report"), "vulnerability": N_
 
 def _table(headers: tuple[str, ...]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels([_(h) for h in headers])
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -60,6 +60,11 @@ def _table(headers: tuple[str, ...]) -> QTableWidget:
     table.horizontalHeader().setStretchLastSection(True)
     table.setWordWrap(False)
     return table
+
+
+def _scheme_label(kind: str) -> str:
+    """Identifier schemes read as their acronyms (CVE, GHSA); the two words are translated."""
+    return _(kind) if kind in ("vendor", "document") else kind.upper()
 
 
 def _cell(text: str | None) -> QTableWidgetItem:
@@ -80,6 +85,7 @@ class _CasePanel(QWidget):
         with workspace.session() as s:
             self.case_key = cases.key_for_id(s, case_id)
         self.version: int | None = None
+        self._zone_shown = "UTC"  # the zone of the times shown (set by reload)
         self.error = QLabel()
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
@@ -109,6 +115,16 @@ class _CasePanel(QWidget):
         """The reader's zone: times are shown in it, always named."""
         return reader_zone(self.workspace)
 
+    def retranslate(self) -> None:  # pragma: no cover - overridden
+        """Redo the strings from what is shown, without a query: a language switch also
+        reaches a tab whose workspace is locked by then."""
+        raise NotImplementedError
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
 
 class AffectedPanel(_CasePanel):
     """Identifiers, affected products and the embargo of one case."""
@@ -118,20 +134,18 @@ class AffectedPanel(_CasePanel):
         self.ids = _table(ID_HEADERS)
         self.id_type = QComboBox()
         for kind in identifiers.SCHEMES:
-            self.id_type.addItem(
-                kind.upper() if kind not in ("vendor", "document") else _(kind), kind
-            )
+            self.id_type.addItem(_scheme_label(kind), kind)
         self.id_value = QLineEdit()
         self.id_value.setPlaceholderText("CVE-2026-41234")
-        self.id_add = QPushButton(_("Add identifier"))
-        self.id_remove = QPushButton(_("Remove selected identifier"))
+        self.id_add = QPushButton()
+        self.id_remove = QPushButton()
         self.id_add.clicked.connect(self.add_identifier)
         self.id_value.returnPressed.connect(self.add_identifier)
         self.id_remove.clicked.connect(self.remove_identifier)
         id_row = QHBoxLayout()
         for w in (self.id_type, self.id_value, self.id_add, self.id_remove):
             id_row.addWidget(w)
-        id_box = QGroupBox(_("Identifiers"))
+        id_box = self.id_box = QGroupBox()
         id_layout = QVBoxLayout(id_box)
         id_layout.addWidget(self.ids)
         id_layout.addLayout(id_row)
@@ -141,26 +155,25 @@ class AffectedPanel(_CasePanel):
         self.name = QLineEdit()
         self.vendor = QLineEdit()
         self.version_kind = QComboBox()
-        self.version_kind.addItem(_("version"), "version")
-        self.version_kind.addItem(_("range"), "range")
+        self.version_kind.addItem("", "version")
+        self.version_kind.addItem("", "range")
         self.version_text = QLineEdit()
-        self.version_text.setPlaceholderText(_("3.4.1, or a range: 3.2.0 - 3.4.1, before 3.4.2"))
         self.hash = QLineEdit()
         self.hash.setPlaceholderText("sha256:…")
         self.purl = QLineEdit()
         self.purl.setPlaceholderText("pkg:pypi/name@1.0")
         self.kind = QComboBox()
         for k in affected.KINDS:
-            self.kind.addItem(_(affected.KIND_LABELS[k]), k)
+            self.kind.addItem("", k)
         self.kind.setCurrentIndex(affected.KINDS.index("system"))
-        self.product_add = QPushButton(_("Add product"))
-        self.product_remove = QPushButton(_("Remove selected product"))
+        self.product_add = QPushButton()
+        self.product_remove = QPushButton()
         self.product_add.clicked.connect(self.add_product)
         self.product_remove.clicked.connect(self.remove_product)
-        form = QFormLayout()
+        form = self.product_form = QFormLayout()
         form.addRow(_("Name"), self.name)
         form.addRow(_("Vendor"), self.vendor)
-        version_row = QHBoxLayout()
+        version_row = self.version_row = QHBoxLayout()
         version_row.addWidget(self.version_kind)
         version_row.addWidget(self.version_text, 1)
         form.addRow(_("Version"), version_row)
@@ -171,7 +184,7 @@ class AffectedPanel(_CasePanel):
         buttons.addWidget(self.product_add)
         buttons.addWidget(self.product_remove)
         buttons.addStretch(1)
-        product_box = QGroupBox(_("Affected products, models and systems"))
+        product_box = self.product_box = QGroupBox()
         product_layout = QVBoxLayout(product_box)
         product_layout.addWidget(self.products)
         product_layout.addLayout(form)
@@ -182,15 +195,14 @@ class AffectedPanel(_CasePanel):
         self.embargo_edit = QLineEdit()
         self.embargo_edit.setPlaceholderText("2026-12-01T09:00Z")
         self.embargo_reason = QLineEdit()
-        self.embargo_reason.setPlaceholderText(_("reason (needed to end it earlier)"))
-        self.embargo_set = QPushButton(_("Set embargo"))
-        self.embargo_clear = QPushButton(_("Clear embargo"))
+        self.embargo_set = QPushButton()
+        self.embargo_clear = QPushButton()
         self.embargo_set.clicked.connect(self.set_embargo)
         self.embargo_clear.clicked.connect(self.clear_embargo)
         emb_row = QHBoxLayout()
         for w in (self.embargo_edit, self.embargo_reason, self.embargo_set, self.embargo_clear):
             emb_row.addWidget(w)
-        emb_box = QGroupBox(_("TLP and embargo"))
+        emb_box = self.embargo_box = QGroupBox()
         emb_layout = QVBoxLayout(emb_box)
         emb_layout.addWidget(self.trust_label)
         emb_layout.addLayout(emb_row)
@@ -212,7 +224,40 @@ class AffectedPanel(_CasePanel):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
+        self.retranslate()
         self.reload()
+
+    def retranslate(self) -> None:
+        self.ids.setHorizontalHeaderLabels([_(h) for h in ID_HEADERS])
+        self.products.setHorizontalHeaderLabels([_(h) for h in PRODUCT_HEADERS])
+        retitle_items(self.id_type, _scheme_label)
+        self.id_add.setText(_("Add identifier"))
+        self.id_remove.setText(_("Remove selected identifier"))
+        self.id_box.setTitle(_("Identifiers"))
+        self.version_kind.setItemText(0, _("version"))
+        self.version_kind.setItemText(1, _("range"))
+        self.version_text.setPlaceholderText(_("3.4.1, or a range: 3.2.0 - 3.4.1, before 3.4.2"))
+        retitle_items(self.kind, lambda k: _(affected.KIND_LABELS.get(k, k)))
+        self.product_add.setText(_("Add product"))
+        self.product_remove.setText(_("Remove selected product"))
+        relabel(
+            self.product_form,
+            (
+                (self.name, N_("Name")),
+                (self.vendor, N_("Vendor")),
+                (self.version_row, N_("Version")),
+                (self.hash, N_("Hash")),
+                (self.purl, N_("Package URL")),
+                (self.kind, N_("Kind")),
+            ),
+        )
+        self.product_box.setTitle(_("Affected products, models and systems"))
+        self.embargo_reason.setPlaceholderText(_("reason (needed to end it earlier)"))
+        self.embargo_set.setText(_("Set embargo"))
+        self.embargo_clear.setText(_("Clear embargo"))
+        self.embargo_box.setTitle(_("TLP and embargo"))
+        if self.version is not None:
+            self._show_words()
 
     def reload(self) -> None:
         with self.workspace.session() as s:
@@ -220,25 +265,37 @@ class AffectedPanel(_CasePanel):
             self.version = case.row_version
             found = identifiers.of_case(s, case)
             products = affected.of_case(s, case)
-            tlp = trust.case_tlp(case)
-            end = trust.embargo_end(s, case)
+            self._trust = (trust.case_tlp(case), trust.embargo_end(s, case))
+        self._zone_shown = self._zone()
         self.identifiers = found
         self.ids.setRowCount(len(found))
         for row, i in enumerate(found):
             self.ids.setItem(row, 0, _cell(i.scheme))
             self.ids.setItem(row, 1, _cell(i.value))
-            self.ids.setItem(row, 2, _cell(_(SOURCE_LABELS.get(i.source, i.source))))
+            self.ids.setItem(row, 2, _cell(""))
         self.product_rows = products
         self.products.setRowCount(len(products))
         for row, p in enumerate(products):
-            kind = _(affected.KIND_LABELS.get(p.kind, p.kind))
-            values = (str(p.id), kind, p.vendor, p.name, p.version or p.version_range,
+            values = (str(p.id), "", p.vendor, p.name, p.version or p.version_range,
                       p.hash, p.purl)  # fmt: skip
             for col, text in enumerate(values):
                 self.products.setItem(row, col, _cell(text))
+        self._show_words()
+
+    def _show_words(self) -> None:
+        """The translated cells and the TLP line, set in place (again after a switch)."""
+        retitle_column(
+            self.ids, 2, (_(SOURCE_LABELS.get(i.source, i.source)) for i in self.identifiers)
+        )
+        retitle_column(
+            self.products,
+            1,
+            (_(affected.KIND_LABELS.get(p.kind, p.kind)) for p in self.product_rows),
+        )
+        tlp, end = self._trust
         self.trust_label.setText(
             _("TLP:{tlp} · embargo until {until}").format(
-                tlp=tlp, until=format_moment(end, current_language(), self._zone())
+                tlp=tlp, until=format_moment(end, current_language(), self._zone_shown)
             )
             if end
             else _("TLP:{tlp} · no embargo").format(tlp=tlp)
@@ -333,10 +390,9 @@ class NotesPanel(_CasePanel):
         self.timeline.setWordWrap(True)
         self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.text = QPlainTextEdit()
-        self.text.setPlaceholderText(_("A note on this case"))
         self.text.setMaximumHeight(110)
-        self.shared = QCheckBox(_("Shared with partners (travels in bundles)"))
-        self.add_button = QPushButton(_("Add note"))
+        self.shared = QCheckBox()
+        self.add_button = QPushButton()
         self.add_button.clicked.connect(self.add_note)
         row = QHBoxLayout()
         row.addWidget(self.shared)
@@ -347,7 +403,18 @@ class NotesPanel(_CasePanel):
         layout.addWidget(self.timeline, 1)
         layout.addWidget(self.text)
         layout.addLayout(row)
+        self.notes: list[notes.NoteInfo] = []
+        self.retranslate()
         self.reload()
+
+    def retranslate(self) -> None:
+        self.text.setPlaceholderText(_("A note on this case"))
+        self.shared.setText(_("Shared with partners (travels in bundles)"))
+        self.add_button.setText(_("Add note"))
+        for index, note in enumerate(self.notes):
+            item = self.timeline.item(index)
+            if item is not None:
+                item.setText(self._entry(note, self._zone_shown))
 
     def reload(self) -> None:
         with self.workspace.session() as s:
@@ -355,16 +422,20 @@ class NotesPanel(_CasePanel):
             self.version = case.row_version
             self.notes = notes.of_case(s, case)
         self.timeline.clear()
-        zone = self._zone()
+        self._zone_shown = zone = self._zone()
         for n in self.notes:
-            scope = _("shared") if n.shared else _("internal")
-            who = n.author or "—"
-            if n.partner:
-                who = _("{author} ({partner})").format(author=who, partner=n.partner)
-            when = format_moment(n.created_at, current_language(), zone)
-            item = QListWidgetItem(f"{when} · {who} · {scope}\n{n.text}")
+            item = QListWidgetItem(self._entry(n, zone))
             item.setData(Qt.ItemDataRole.UserRole, n.id)
             self.timeline.addItem(item)
+
+    @staticmethod
+    def _entry(n: notes.NoteInfo, zone: str) -> str:
+        scope = _("shared") if n.shared else _("internal")
+        who = n.author or "—"
+        if n.partner:
+            who = _("{author} ({partner})").format(author=who, partner=n.partner)
+        when = format_moment(n.created_at, current_language(), zone)
+        return f"{when} · {who} · {scope}\n{n.text}"
 
     def add_note(self) -> None:
         text, shared = self.text.toPlainText(), self.shared.isChecked()
@@ -386,20 +457,21 @@ class MergePanel(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self.case_key = ""
+        self._title = ""
+        self._said: Callable[[], str] | None = None  # the last outcome, in any language
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.target = QLineEdit()
         self.target.setPlaceholderText("ACC-2026-0042")
         self.reason = QLineEdit()
-        self.reason.setPlaceholderText(_("reason (audited)"))
-        self.preview_button = QPushButton(_("Preview merge"))
-        self.merge_button = QPushButton(_("Merge into target"))
+        self.preview_button = QPushButton()
+        self.merge_button = QPushButton()
         self.merge_button.setEnabled(False)
-        self.link_button = QPushButton(_("Link as related"))
-        self.unmerge_button = QPushButton(_("Undo this case's merge"))
+        self.link_button = QPushButton()
+        self.unmerge_button = QPushButton()
         self.unmerge_button.clicked.connect(self.unmerge)
         self.report = QComboBox()
-        self.split_button = QPushButton(_("Split report into a new case"))
+        self.split_button = QPushButton()
         self.plan = QPlainTextEdit()
         self.plan.setReadOnly(True)
         self.status = QLabel()
@@ -410,7 +482,7 @@ class MergePanel(QWidget):
         self.link_button.clicked.connect(self.link)
         self.split_button.clicked.connect(self.split)
         self.target.textChanged.connect(lambda _t: self.merge_button.setEnabled(False))
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow(_("Target case"), self.target)
         form.addRow(_("Reason"), self.reason)
         buttons = QHBoxLayout()
@@ -427,7 +499,28 @@ class MergePanel(QWidget):
         layout.addLayout(split_row)
         layout.addWidget(self.status)
         self.resize(640, 480)
+        self.retranslate()
         self.set_case(case_id)
+
+    def retranslate(self) -> None:
+        self.reason.setPlaceholderText(_("reason (audited)"))
+        self.preview_button.setText(_("Preview merge"))
+        self.merge_button.setText(_("Merge into target"))
+        self.link_button.setText(_("Link as related"))
+        self.unmerge_button.setText(_("Undo this case's merge"))
+        self.split_button.setText(_("Split report into a new case"))
+        relabel(self.form, ((self.target, N_("Target case")), (self.reason, N_("Reason"))))
+        if self.case_key:
+            self.heading.setText(
+                _("Case {key}: {title}").format(key=self.case_key, title=self._title)
+            )
+        if self._said is not None:
+            self.status.setText(self._said())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def set_case(self, case_id: int) -> None:
         """Follow the queue's selection."""
@@ -435,7 +528,7 @@ class MergePanel(QWidget):
             return
         with self.workspace.session() as s:
             info = cases.detail(s, cases.key_for_id(s, case_id))
-        self.case_key = info.key
+        self.case_key, self._title = info.key, info.title
         self.heading.setText(_("Case {key}: {title}").format(key=info.key, title=info.title))
         self.report.clear()
         for r in info.reports:
@@ -444,12 +537,14 @@ class MergePanel(QWidget):
         self.merge_button.setEnabled(False)
 
     def _fail(self, exc: AccordError) -> None:
+        self._said = None
         self.status.setStyleSheet(ERROR_STYLE)
         self.status.setText(str(exc))
 
-    def _done(self, text: str) -> None:
+    def _done(self, text: Callable[[], str]) -> None:
+        self._said = text
         self.status.setStyleSheet("")
-        self.status.setText(text)
+        self.status.setText(text())
         self.changed.emit()
 
     def preview(self) -> None:
@@ -460,6 +555,7 @@ class MergePanel(QWidget):
             self._fail(exc)
             return
         self.plan.setPlainText("\n".join(plan.lines()))
+        self._said = None
         self.status.clear()
         self.merge_button.setEnabled(True)
 
@@ -474,7 +570,8 @@ class MergePanel(QWidget):
             self._fail(exc)
             return
         self.merge_button.setEnabled(False)
-        self._done(_("Merged {src} into {dst}.").format(src=self.case_key, dst=self.target.text()))
+        src, dst = self.case_key, self.target.text()
+        self._done(lambda: _("Merged {src} into {dst}.").format(src=src, dst=dst))
 
     def link(self) -> None:
         try:
@@ -486,9 +583,8 @@ class MergePanel(QWidget):
         except AccordError as exc:
             self._fail(exc)
             return
-        self._done(
-            _("{key} linked to {other}.").format(key=self.case_key, other=self.target.text())
-        )
+        key, other = self.case_key, self.target.text()
+        self._done(lambda: _("{key} linked to {other}.").format(key=key, other=other))
 
     def unmerge(self) -> None:
         try:
@@ -499,7 +595,7 @@ class MergePanel(QWidget):
         except AccordError as exc:
             self._fail(exc)
             return
-        self._done(_("{src} is no longer merged into {dst}.").format(src=src, dst=dst))
+        self._done(lambda: _("{src} is no longer merged into {dst}.").format(src=src, dst=dst))
 
     def split(self) -> None:
         report_id = self.report.currentData()
@@ -514,7 +610,7 @@ class MergePanel(QWidget):
         except AccordError as exc:
             self._fail(exc)
             return
-        self._done(_("Report moved to the new case {key}.").format(key=new))
+        self._done(lambda: _("Report moved to the new case {key}.").format(key=new))
         self.set_case_key(self.case_key)
 
     def set_case_key(self, key: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +26,8 @@ from app.casework import cases, summary
 from app.deadlines.rules import RuleSet
 from app.errors import AccordError
 from app.workspaces.lifecycle import Workspace
-from i18n import _
+from i18n import N_, _
+from views.common.retranslate import relabel
 
 ERROR_STYLE = "color: #b00020;"
 # Reports of AI vulnerabilities start out restricted; anyone may raise it later, lowering it
@@ -47,11 +49,8 @@ class NewCaseDialog(QDialog):
         super().__init__(parent)
         self._ws = workspace
         self._rules = rules
-        self.setWindowTitle(_("New case"))
         self.title = QLineEdit()
-        self.title.setPlaceholderText(_("What is vulnerable, and how (one line)"))
         self.description = QPlainTextEdit()
-        self.description.setPlaceholderText(_("What was reported, by whom, and what is known"))
         self.tlp = QComboBox()
         for label in trust.TLP_ORDER:
             self.tlp.addItem("TLP:" + label, label)
@@ -75,18 +74,18 @@ class NewCaseDialog(QDialog):
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(_("Open case"))
+        # Buttons of our own, not standard ones: a language switch would name those Qt's way.
+        self.buttons = QDialogButtonBox()
+        ok, self.cancel_button = QPushButton(), QPushButton()
+        self.ok_button = ok
+        self.buttons.addButton(ok, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         ok.setEnabled(False)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         self.title.textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
 
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow(_("Title"), self.title)
         form.addRow(_("Description"), self.description)
         form.addRow(_("TLP"), self.tlp)
@@ -96,6 +95,28 @@ class NewCaseDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.resize(640, 520)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("New case"))
+        self.title.setPlaceholderText(_("What is vulnerable, and how (one line)"))
+        self.description.setPlaceholderText(_("What was reported, by whom, and what is known"))
+        self.ok_button.setText(_("Open case"))
+        self.cancel_button.setText(_("Cancel"))
+        relabel(
+            self.form,
+            (
+                (self.title, N_("Title")),
+                (self.description, N_("Description")),
+                (self.tlp, N_("TLP")),
+                (self.jurisdictions, N_("Jurisdictions")),
+            ),
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def chosen_codes(self) -> list[str]:
         items = (self.jurisdictions.item(i) for i in range(self.jurisdictions.count()))

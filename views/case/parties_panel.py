@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +40,7 @@ from app.errors import AccordError
 from app.parties.service import DIRECTIONS, KIND_LABELS, STATUS_LABELS, PartyInfo
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from views.common.retranslate import relabel, retitle_items
 from views.queue.model import Formatter
 
 ERROR_STYLE = "color: #b00020;"
@@ -60,6 +68,13 @@ class PartiesModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+
+    def retranslate(self) -> None:
+        """Headers and cells are words: the view asks for them again."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(HEADERS) - 1)
+        if self._rows:
+            last = self.index(len(self._rows) - 1, len(HEADERS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.DisplayRole])
 
     def party(self, row: int) -> PartyInfo | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -155,16 +170,13 @@ class PartiesPanel(QWidget):
             self.table.setColumnWidth(column, width)
 
         self.kind = QComboBox()
-        for kind, label in KIND_LABELS.items():
-            self.kind.addItem(_(label), kind)
+        for kind in KIND_LABELS:
+            self.kind.addItem("", kind)
         self.name = QLineEdit()
-        self.name.setPlaceholderText(_("Name of the vendor, reporter, CERT or stakeholder"))
         self.contact = QLineEdit()
-        self.contact.setPlaceholderText(_("e-mail address, portal URL or phone"))
         self.channel = QLineEdit()
-        self.channel.setPlaceholderText(_("preferred channel"))
-        self.add_button = QPushButton(_("Add party"))
-        add_box = QGroupBox(_("New party"))
+        self.add_button = QPushButton()
+        add_box = self.add_box = QGroupBox()
         add_row = QHBoxLayout(add_box)
         add_row.addWidget(self.kind)
         add_row.addWidget(self.name, 2)
@@ -173,26 +185,23 @@ class PartiesPanel(QWidget):
         add_row.addWidget(self.add_button)
 
         self.status = QComboBox()
-        for status, label in STATUS_LABELS.items():
-            self.status.addItem(_(label), status)
+        for status in STATUS_LABELS:
+            self.status.addItem("", status)
         self.statement = QLineEdit()
-        self.statement.setPlaceholderText(_("The party's statement (optional)"))
-        self.set_button = QPushButton(_("Record status"))
+        self.set_button = QPushButton()
         self.direction = QComboBox()
         for direction in DIRECTIONS:
-            self.direction.addItem(_(DIRECTION_LABELS[direction]), direction)
+            self.direction.addItem("", direction)
         self.log_channel = QLineEdit()
-        self.log_channel.setPlaceholderText(_("channel"))
         self.summary = QLineEdit()
-        self.summary.setPlaceholderText(_("What was said"))
-        self.log_button = QPushButton(_("Log contact"))
-        selected = QGroupBox(_("Selected party"))
-        form = QFormLayout(selected)
-        status_row = QHBoxLayout()
+        self.log_button = QPushButton()
+        selected = self.selected_box = QGroupBox()
+        form = self.form = QFormLayout(selected)
+        status_row = self.status_row = QHBoxLayout()
         status_row.addWidget(self.status)
         status_row.addWidget(self.statement, 1)
         status_row.addWidget(self.set_button)
-        log_row = QHBoxLayout()
+        log_row = self.log_row = QHBoxLayout()
         log_row.addWidget(self.direction)
         log_row.addWidget(self.log_channel)
         log_row.addWidget(self.summary, 1)
@@ -222,7 +231,32 @@ class PartiesPanel(QWidget):
         self.log_button.clicked.connect(self._on_log)
         self.summary.returnPressed.connect(self._on_log)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._show_selected())
+        self.retranslate()
         self.reload()
+
+    def retranslate(self) -> None:
+        self.model.retranslate()
+        retitle_items(self.kind, lambda k: _(KIND_LABELS.get(k, k)))
+        self.name.setPlaceholderText(_("Name of the vendor, reporter, CERT or stakeholder"))
+        self.contact.setPlaceholderText(_("e-mail address, portal URL or phone"))
+        self.channel.setPlaceholderText(_("preferred channel"))
+        self.add_button.setText(_("Add party"))
+        self.add_box.setTitle(_("New party"))
+        retitle_items(self.status, lambda s: _(STATUS_LABELS.get(s, s)))
+        self.statement.setPlaceholderText(_("The party's statement (optional)"))
+        self.set_button.setText(_("Record status"))
+        retitle_items(self.direction, lambda d: _(DIRECTION_LABELS.get(d, d)))
+        self.log_channel.setPlaceholderText(_("channel"))
+        self.summary.setPlaceholderText(_("What was said"))
+        self.log_button.setText(_("Log contact"))
+        self.selected_box.setTitle(_("Selected party"))
+        relabel(self.form, ((self.status_row, N_("Status")), (self.log_row, N_("Contact"))))
+        self._show_selected()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # -- data ---------------------------------------------------------------------------------
     def reload(self, select_id: int | None = None) -> None:

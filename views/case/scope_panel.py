@@ -53,15 +53,15 @@ class ScopePanel(_CasePanel):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.code_choice.setMinimumContentsLength(16)
-        self.code_add = QPushButton(_("Add jurisdiction"))
-        self.code_remove = QPushButton(_("Remove selected"))
+        self.code_add = QPushButton()
+        self.code_remove = QPushButton()
         self.code_add.clicked.connect(lambda: self.add_jurisdiction())
         self.code_remove.clicked.connect(self.remove_jurisdiction)
         row = QHBoxLayout()
         row.addWidget(self.code_add)
         row.addWidget(self.code_remove)
         row.addStretch(1)
-        codes_box = QGroupBox(_("Jurisdictions and programmes (their deadlines apply)"))
+        codes_box = self.codes_box = QGroupBox()
         codes_layout = QVBoxLayout(codes_box)
         codes_layout.addWidget(self.codes)
         codes_layout.addWidget(self.code_choice)
@@ -74,8 +74,8 @@ class ScopePanel(_CasePanel):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.partner_choice.setMinimumContentsLength(12)
-        self.share_add = QPushButton(_("Share with partner"))
-        self.share_remove = QPushButton(_("Stop sharing"))
+        self.share_add = QPushButton()
+        self.share_remove = QPushButton()
         self.share_add.clicked.connect(lambda: self.share())
         self.share_remove.clicked.connect(self.unshare)
         self.sharing_note = QLabel()
@@ -84,7 +84,7 @@ class ScopePanel(_CasePanel):
         prow.addWidget(self.share_add)
         prow.addWidget(self.share_remove)
         prow.addStretch(1)
-        share_box = QGroupBox(_("Sharing list (partners who may receive this case)"))
+        share_box = self.share_box = QGroupBox()
         share_layout = QVBoxLayout(share_box)
         share_layout.addWidget(self.partners)
         share_layout.addWidget(self.partner_choice)
@@ -97,17 +97,13 @@ class ScopePanel(_CasePanel):
         self.tlp_choice = QComboBox()
         for label in trust.TLP_ORDER:
             self.tlp_choice.addItem("TLP:" + label, label)
-        self.tlp_raise = QPushButton(_("Raise TLP"))
-        self.tlp_raise.setToolTip(
-            _("Anyone may make a case more restrictive; lowering it is a coordinator's "
-              "recorded downgrade (case tlp --downgrade).")
-        )  # fmt: skip
+        self.tlp_raise = QPushButton()
         self.tlp_raise.clicked.connect(self.raise_tlp)
         trow = QHBoxLayout()
         trow.addWidget(self.tlp_label, 1)
         trow.addWidget(self.tlp_choice)
         trow.addWidget(self.tlp_raise)
-        tlp_box = QGroupBox(_("TLP"))
+        tlp_box = self.tlp_box = QGroupBox()
         tlp_box.setLayout(trow)
 
         columns = QHBoxLayout()
@@ -117,7 +113,25 @@ class ScopePanel(_CasePanel):
         layout.addWidget(self.error)
         layout.addWidget(tlp_box)
         layout.addLayout(columns, 1)
+        self._shown: tuple[summary.CaseSummary, list[str]] | None = None
+        self.retranslate()
         self.reload()
+
+    def retranslate(self) -> None:
+        self.code_add.setText(_("Add jurisdiction"))
+        self.code_remove.setText(_("Remove selected"))
+        self.codes_box.setTitle(_("Jurisdictions and programmes (their deadlines apply)"))
+        self.share_add.setText(_("Share with partner"))
+        self.share_remove.setText(_("Stop sharing"))
+        self.share_box.setTitle(_("Sharing list (partners who may receive this case)"))
+        self.tlp_raise.setText(_("Raise TLP"))
+        self.tlp_raise.setToolTip(
+            _("Anyone may make a case more restrictive; lowering it is a coordinator's "
+              "recorded downgrade (case tlp --downgrade).")
+        )  # fmt: skip
+        self.tlp_box.setTitle(_("TLP"))
+        if self._shown is not None:
+            self._show_words(*self._shown)
 
     def reload(self) -> None:
         with self.workspace.session() as s:
@@ -145,11 +159,20 @@ class ScopePanel(_CasePanel):
                 self.partner_choice.addItem(name, name)
         actor = self.workspace.actor
         may_share = actor is not None and actor.can(Permission.EXPORT)
-        refusal = "" if may_share else _("Only coordinators change a case's sharing list.")
         for widget in (self.partner_choice, self.share_add, self.share_remove):
             widget.setEnabled(may_share)
-            widget.setToolTip(refusal)
         self.share_add.setEnabled(may_share and self.partner_choice.count() > 0)
+        self.tlp_choice.setCurrentIndex(max(self.tlp_choice.findData(shown.tlp), 0))
+        self._shown = (shown, partners)
+        self._show_words(shown, partners)
+
+    def _show_words(self, shown: summary.CaseSummary, partners: list[str]) -> None:
+        """The notes that depend on the case, in the current language."""
+        actor = self.workspace.actor
+        may_share = actor is not None and actor.can(Permission.EXPORT)
+        refusal = "" if may_share else _("Only coordinators change a case's sharing list.")
+        for widget in (self.partner_choice, self.share_add, self.share_remove):
+            widget.setToolTip(refusal)
         if not partners:
             self.sharing_note.setText(
                 _("No partners yet: a coordinator adds them in Tools → Partners.")
@@ -170,7 +193,6 @@ class ScopePanel(_CasePanel):
                 else ""
             )
         )
-        self.tlp_choice.setCurrentIndex(max(self.tlp_choice.findData(shown.tlp), 0))
 
     # -- edits --------------------------------------------------------------------------------
     def add_jurisdiction(self, code: str | None = None) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -55,13 +55,13 @@ class BundleImportScreen(QWidget):
         super().__init__(parent)
         self._workspace = workspace
         self.job: JobHandle | None = None
+        self._shown: verify.BundleReport | importer.ImportResult | None = None
         self.path = QLineEdit()
         self.path.setObjectName("bundlePath")
-        self.path.setPlaceholderText(_("a bundle file (.zip or .zip.gpg)"))
-        browse = QPushButton(_("Browse…"))
+        browse = self.browse = QPushButton()
         browse.clicked.connect(self._browse)
-        self.verify_button = QPushButton(_("Verify"))
-        self.import_button = QPushButton(_("Import"))
+        self.verify_button = QPushButton()
+        self.import_button = QPushButton()
         self.verify_button.clicked.connect(lambda: self.verify_requested.emit(self.path.text()))
         self.import_button.clicked.connect(lambda: self.import_requested.emit(self.path.text()))
         self.checks = QListWidget()
@@ -80,11 +80,30 @@ class BundleImportScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
-        layout.addWidget(QLabel(_("Verification report")))
+        self.report_label = QLabel()
+        layout.addWidget(self.report_label)
         layout.addWidget(self.checks, 2)
         layout.addWidget(self.details, 1)
         self.verify_requested.connect(self._verify)
         self.import_requested.connect(self._import)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The fixed strings, and the report shown (the path typed stays)."""
+        self.path.setPlaceholderText(_("a bundle file (.zip or .zip.gpg)"))
+        self.browse.setText(_("Browse…"))
+        self.verify_button.setText(_("Verify"))
+        self.import_button.setText(_("Import"))
+        self.report_label.setText(_("Verification report"))
+        if isinstance(self._shown, importer.ImportResult):
+            self._show_result(self._shown)
+        elif isinstance(self._shown, verify.BundleReport):
+            self.show_report(self._shown)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def _browse(self) -> None:
         path = file_dialogs.open_file(
@@ -98,6 +117,7 @@ class BundleImportScreen(QWidget):
         self.import_button.setEnabled(not busy)
 
     def show_report(self, report: verify.BundleReport) -> None:
+        self._shown = report
         self.checks.clear()
         for c in report.checks:
             mark = "✔" if c.passed else "✘"
@@ -144,6 +164,7 @@ class BundleImportScreen(QWidget):
                 return verify.verify_bundle(s, data)
 
         self.details.clear()
+        self._shown = None
         self._start(fn, self._verified, file)
 
     def _verified(self, report: object) -> None:
@@ -160,12 +181,19 @@ class BundleImportScreen(QWidget):
                 return importer.import_bundle(s, ws.require_actor(), data, name=actor_name)
 
         self.details.clear()
+        self._shown = None
         self._start(fn, self._imported, file)
 
     def _imported(self, result: object) -> None:
         assert isinstance(result, importer.ImportResult)
         self._busy(False)
+        self._show_result(result)
+        self.imported.emit(result)
+
+    def _show_result(self, result: importer.ImportResult) -> None:
         self.show_report(result.report)
+        self._shown = result
+        self.details.clear()
         if result.imported:
             self.summary.setText(
                 self.summary.text()
@@ -191,7 +219,6 @@ class BundleImportScreen(QWidget):
                 self.details.addItem(note)
         else:
             self.details.addItem(result.outcome_text())
-        self.imported.emit(result)
 
     def _failed(self, error: BaseException) -> None:
         self._busy(False)

@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -148,17 +149,21 @@ class CaseChoiceModel(QAbstractListModel):
     def keys(self) -> list[str]:
         return list(self.ticked)
 
+    def retranslate(self) -> None:
+        """The rows name each case's status in words: the view asks for them again."""
+        if self.loaded:
+            top, bottom = self.index(0), self.index(self.loaded - 1)
+            self.dataChanged.emit(top, bottom, [Qt.ItemDataRole.DisplayRole])
+
 
 class CasesPage(QWizardPage):
     """Search box, the lazily filled list, and what is ticked."""
 
     def __init__(self, workspace: Callable[[], Workspace | None]) -> None:
         super().__init__()
-        self.setTitle(_("Cases"))
         self.model = CaseChoiceModel(workspace)
         self.search = _SearchField()
         self.search.setObjectName("exportCaseSearch")
-        self.search.setPlaceholderText(_("Search cases: words, CVE or other ids, a case key"))
         self.search.setClearButtonEnabled(True)
         self.list = QListView()
         self.list.setObjectName("exportCases")
@@ -179,18 +184,38 @@ class CasesPage(QWizardPage):
         self.search.returnPressed.connect(self.run_search)
         self.model.ticked_changed.connect(self._ticked_changed)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Choose the cases to send.")))
+        self.hint = QLabel()
+        layout.addWidget(self.hint)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
         row = QVBoxLayout()
         row.addWidget(self.matches)
         row.addWidget(self.count)
         layout.addLayout(row)
+        self.retranslate()
         self.run_search()
+
+    def retranslate(self) -> None:
+        """The fixed strings and the counts; the search typed and the ticks stay."""
+        self.setTitle(_("Cases"))
+        self.search.setPlaceholderText(_("Search cases: words, CVE or other ids, a case key"))
+        self.hint.setText(_("Choose the cases to send."))
+        self.model.retranslate()
+        self._show_matches()
+        self._ticked_changed()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def run_search(self) -> None:
         self._debounce.stop()
         self.model.search(self.search.text())
+        self._show_matches()
+        self._ticked_changed()
+
+    def _show_matches(self) -> None:
         n = len(self.model.ids)
         if n == 0:
             self.matches.setText(
@@ -203,7 +228,6 @@ class CasesPage(QWizardPage):
         else:
             shown = format_number(n, current_language())
             self.matches.setText(ngettext("{n} case", "{n} cases", n).format(n=shown))
-        self._ticked_changed()
 
     def _ticked_changed(self) -> None:
         n = len(self.model.ticked)

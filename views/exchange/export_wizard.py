@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,15 +54,28 @@ def _checked(lst: QListWidget) -> list[str]:
 
 
 class _ChecklistPage(QWizardPage):
+    """``title`` and ``hint`` are source texts (``N_``), shown in the current language."""
+
     def __init__(self, title: str, hint: str) -> None:
         super().__init__()
-        self.setTitle(title)
+        self._title, self._hint = title, hint
         self.on_init: Callable[[], None] = lambda: None
         self.list = QListWidget()
         self.list.itemChanged.connect(lambda _item: self.completeChanged.emit())
+        self.hint = QLabel()
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(hint))
+        layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(_(self._title))
+        self.hint.setText(_(self._hint))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def add(self, value: str, text: str, enabled: bool = True) -> QListWidgetItem:
         item = QListWidgetItem(text)
@@ -132,13 +145,20 @@ def partner_help(rows: Sequence[partners.PartnerInfo]) -> str:
 
 
 class _Page(QWizardPage):
-    """A page whose initialisation and completeness the wizard supplies."""
+    """A page whose initialisation and completeness the wizard supplies; ``title`` is a
+    source text (``N_``), shown in the current language."""
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.setTitle(title)
+        self._title = title
+        self.setTitle(_(title))
         self.on_init: Callable[[], None] = lambda: None
         self.complete: Callable[[], bool] = lambda: True
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.setTitle(_(self._title))
+        super().changeEvent(event)
 
     def initializePage(self) -> None:
         self.on_init()
@@ -167,7 +187,8 @@ class ExportWizard(QWizard):
         self.job: JobHandle | None = None
         self.plan: export.ExportPlan | None = None
         self.last_result: export.ExportResult | None = None
-        self.setWindowTitle(_("Export a bundle"))
+        self._own_title = _("Export a bundle")
+        self.setWindowTitle(self._own_title)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         ws = workspace()
         assert ws is not None
@@ -175,16 +196,16 @@ class ExportWizard(QWizard):
         self._selection = selection
         self.cases_page = CasesPage(workspace)
         self.partners_page = _ChecklistPage(
-            _("Partners"), _("Choose the recipients. Only verified partners can receive.")
+            N_("Partners"), N_("Choose the recipients. Only verified partners can receive.")
         )
         self.partners_help = QLabel()
         self.partners_help.setObjectName("exportPartnersHelp")
         self.partners_help.setWordWrap(True)
         self.partners_help.setTextFormat(Qt.TextFormat.PlainText)
-        self.open_partners = QPushButton(_("Open Partners…"))
+        self.open_partners = QPushButton()
         self.open_partners.setObjectName("exportOpenPartners")
         self.open_partners.clicked.connect(self.partners_requested.emit)
-        recheck = QPushButton(_("Check again"))
+        recheck = self.recheck = QPushButton()
         recheck.setObjectName("exportRecheckPartners")
         recheck.clicked.connect(self.load_partners)
         buttons = QHBoxLayout()
@@ -196,10 +217,11 @@ class ExportWizard(QWizard):
         page_layout.addWidget(self.partners_help)
         page_layout.addLayout(buttons)
         self.partners_page.on_init = self.load_partners
+        self._partner_rows: list[partners.PartnerInfo] = []
         self.load_partners()
         self.cases_page.check([*case_keys, *(selection() if selection else ())])
 
-        self.tlp_page = _Page(_("Traffic Light Protocol"))
+        self.tlp_page = _Page(N_("Traffic Light Protocol"))
         self.tlp = QComboBox()
         self.tlp.setObjectName("exportTlp")
         self.tlp.addItems(list(TLP_LEVELS))
@@ -212,24 +234,17 @@ class ExportWizard(QWizard):
         tl = QVBoxLayout(self.tlp_page)
         tl.addWidget(self.tlp)
         tl.addWidget(self.tlp_help)
-        tl.addWidget(
-            QLabel(
-                _(
-                    "Hazardous attachments stay out unless you include them one by "
-                    "one; an included one goes to every recipient chosen."
-                )
-            )
-        )
+        self.hazards_hint = QLabel()
+        tl.addWidget(self.hazards_hint)
         tl.addWidget(self.hazards, 1)
         self.tlp_page.on_init = self._init_tlp_page
 
-        self.preview_page = _Page(_("Preview: every file that leaves"))
+        self.preview_page = _Page(N_("Preview: every file that leaves"))
         self.summary = QLabel()
         self.summary.setObjectName("exportSummary")
         self.summary.setWordWrap(True)
         self.files = QTableWidget(0, 3)
         self.files.setObjectName("exportFiles")
-        self.files.setHorizontalHeaderLabels([_("File"), _("Size"), _("SHA-256")])
         self.files.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.files.verticalHeader().setVisible(False)
         self.files.setWordWrap(False)
@@ -239,7 +254,7 @@ class ExportWizard(QWizard):
         self.out = QLineEdit()
         self.out.setObjectName("exportOut")
         self.out.textChanged.connect(lambda _t: self.preview_page.completeChanged.emit())
-        browse = QPushButton(_("Browse…"))
+        browse = self.browse = QPushButton()
         browse.clicked.connect(self._browse)
         self.status = QLabel()
         self.status.setObjectName("exportStatus")
@@ -249,7 +264,8 @@ class ExportWizard(QWizard):
         pl.addWidget(self.files, 1)
         pl.addWidget(self.excluded)
         row = QHBoxLayout()
-        row.addWidget(QLabel(_("Save as")))
+        self.out_label = QLabel()
+        row.addWidget(self.out_label)
         row.addWidget(self.out, 1)
         row.addWidget(browse)
         pl.addLayout(row)
@@ -259,9 +275,47 @@ class ExportWizard(QWizard):
 
         for page in (self.cases_page, self.partners_page, self.tlp_page, self.preview_page):
             self.addPage(page)
-        self.setButtonText(QWizard.WizardButton.FinishButton, _("Export"))
         self.export_requested.connect(self._export)
+        self._hazard_rows: list[export.AttachmentChoice] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The fixed strings and what the pages list; ticks, choices and the file stay."""
+        if self.windowTitle() == self._own_title:  # a host's title (Tools) is the host's
+            self._own_title = _("Export a bundle")
+            self.setWindowTitle(self._own_title)
+        self.open_partners.setText(_("Open Partners…"))
+        self.recheck.setText(_("Check again"))
+        self.hazards_hint.setText(
+            _(
+                "Hazardous attachments stay out unless you include them one by "
+                "one; an included one goes to every recipient chosen."
+            )
+        )
+        self.files.setHorizontalHeaderLabels([_("File"), _("Size"), _("SHA-256")])
+        self.browse.setText(_("Browse…"))
+        self.out_label.setText(_("Save as"))
+        self.setButtonText(QWizard.WizardButton.FinishButton, _("Export"))
+        self.setButtonText(QWizard.WizardButton.CancelButton, _("Cancel"))
         self._tlp_changed(self.tlp.currentText())
+        self._show_partners(self._partner_rows)
+        for row, a in enumerate(self._hazard_rows):
+            item = self.hazards.item(row)
+            if item is not None:
+                item.setText(self._hazard_text(a))
+        if self.plan is not None:
+            self._show_plan(self.plan)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    @staticmethod
+    def _hazard_text(a: export.AttachmentChoice) -> str:
+        return _("{case} / {name} — hazardous: {kind}").format(
+            case=a.case, name=a.filename, kind=a.hazard_kind or _("unspecified")
+        )
 
     # -- pages ------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
@@ -279,8 +333,19 @@ class ExportWizard(QWizard):
         ticked = set(self.partners_page.values())
         with ws.session() as s:
             rows = partners.list_partners(s)
+        self._partner_rows = rows
         self.partners_page.list.clear()
         for p in rows:
+            self.partners_page.add(p.name, "", enabled=p.verified)
+        self._show_partners(rows)
+        self.partners_page.check(sorted(ticked))
+        self.open_partners.setVisible(not any(p.verified for p in rows))
+        self.partners_page.completeChanged.emit()
+
+    def _show_partners(self, rows: Sequence[partners.PartnerInfo]) -> None:
+        """Each partner's line and the help, in the current language (no query: a language
+        switch also reaches a wizard whose workspace is locked)."""
+        for row, p in enumerate(rows):
             if p.verified:
                 text = p.name
             elif p.current_key is None:
@@ -291,12 +356,11 @@ class ExportWizard(QWizard):
                 text = _("{name} (key expired)").format(name=p.name)
             else:
                 text = _("{name} (not verified)").format(name=p.name)
-            self.partners_page.add(p.name, text, enabled=p.verified)
-        self.partners_page.check(sorted(ticked))
+            item = self.partners_page.list.item(row)
+            if item is not None:
+                item.setText(text)
         self.partners_help.setText(partner_help(rows))
         self.partners_help.setVisible(bool(self.partners_help.text()))
-        self.open_partners.setVisible(not any(p.verified for p in rows))
-        self.partners_page.completeChanged.emit()
 
     def _tlp_changed(self, tlp: str) -> None:
         self.tlp_help.setText(_(TLP_HELP[tlp]))
@@ -304,6 +368,7 @@ class ExportWizard(QWizard):
     def _init_tlp_page(self) -> None:
         ws = self._workspace()
         self.hazards.clear()
+        self._hazard_rows = []
         if ws is None:
             return
         with ws.session() as s:
@@ -311,11 +376,8 @@ class ExportWizard(QWizard):
         for a in rows:
             if not a.hazardous:
                 continue
-            item = QListWidgetItem(
-                _("{case} / {name} — hazardous: {kind}").format(
-                    case=a.case, name=a.filename, kind=a.hazard_kind or _("unspecified")
-                )
-            )
+            self._hazard_rows.append(a)
+            item = QListWidgetItem(self._hazard_text(a))
             item.setData(Qt.ItemDataRole.UserRole, a.id)
             item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
             item.setCheckState(Qt.CheckState.Unchecked)
@@ -346,6 +408,10 @@ class ExportWizard(QWizard):
             self.preview_page.completeChanged.emit()
             return
         self.plan = plan
+        self._show_plan(plan)
+        self.preview_page.completeChanged.emit()
+
+    def _show_plan(self, plan: export.ExportPlan) -> None:
         how = _("encrypted to the recipients") if plan.encrypted else _("signed, not encrypted")
         self.summary.setText(
             _("TLP:{tlp} to {to}: {n} files, {how}.").format(
@@ -383,7 +449,6 @@ class ExportWizard(QWizard):
         if not self.out.text():
             suffix = ".zip.gpg" if plan.tlp in ENCRYPTED_TLP else ".zip"
             self.out.setText(str(Path.home() / f"accord-bundle{suffix}"))
-        self.preview_page.completeChanged.emit()
 
     def _preview_complete(self) -> bool:
         return (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +30,7 @@ from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from i18n.formatting import format_date
 from views.common import file_dialogs
+from views.common.retranslate import relabel, retitle_column
 
 COLUMNS = (
     N_("Partner"),
@@ -71,9 +72,9 @@ class PartnersScreen(QWidget):
         super().__init__(parent)
         self._workspace = workspace
         self.rows: list[partners.PartnerInfo] = []
+        self._browse_buttons: list[QPushButton] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("partnersTable")
-        self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -100,19 +101,19 @@ class PartnersScreen(QWidget):
         self.typed = QLineEdit()
         self.typed.setObjectName("fingerprintTyped")
         self.typed.setFont(_mono())
-        self.typed.setPlaceholderText(_("the fingerprint the partner read to you"))
         self.typed.textChanged.connect(self._compare)
         self.match = QLabel()
         self.match.setObjectName("fingerprintMatch")
-        self.verify_button = QPushButton(_("Mark as verified"))
+        self.verify_button = QPushButton()
         self.verify_button.setEnabled(False)
         self.verify_button.clicked.connect(self._ask_verify)
-        verify_box = QGroupBox(_("Verify the fingerprint out of band"))
+        verify_box = self.verify_box = QGroupBox()
         side = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
-        left.addWidget(QLabel(_("On file")))
+        self.on_file_label, self.typed_label = QLabel(), QLabel()
+        left.addWidget(self.on_file_label)
         left.addWidget(self.on_file)
-        right.addWidget(QLabel(_("Read out by the partner")))
+        right.addWidget(self.typed_label)
         right.addWidget(self.typed)
         side.addLayout(left, 1)
         side.addLayout(right, 1)
@@ -123,7 +124,7 @@ class PartnersScreen(QWidget):
 
         self.rollover_file = QLineEdit()
         self.rollover_file.setObjectName("rolloverFile")
-        self.rollover_button = QPushButton(_("Add new key"))
+        self.rollover_button = QPushButton()
         self.rollover_button.clicked.connect(self._ask_rollover)
         roll = QHBoxLayout()
         roll.addWidget(self.rollover_file, 1)
@@ -139,18 +140,17 @@ class PartnersScreen(QWidget):
         self.zone.setObjectName("partnerZone")
         self.languages = QLineEdit()
         self.languages.setObjectName("partnerLanguages")
-        self.languages.setPlaceholderText(_("for example: de, en"))
         self.cert_file = QLineEdit()
         self.cert_file.setObjectName("partnerCertFile")
-        self.add_button = QPushButton(_("Add partner"))
+        self.add_button = QPushButton()
         self.add_button.clicked.connect(self._ask_add)
-        add_box = QGroupBox(_("Add a partner"))
-        form = QFormLayout(add_box)
+        add_box = self.add_box = QGroupBox()
+        form = self.form = QFormLayout(add_box)
         form.addRow(_("Name"), self.name)
         form.addRow(_("Country (ISO code)"), self.country)
         form.addRow(_("Time zone"), self.zone)
         form.addRow(_("Languages"), self.languages)
-        cert_row = QHBoxLayout()
+        cert_row = self.cert_row = QHBoxLayout()
         cert_row.addWidget(self.cert_file, 1)
         cert_row.addWidget(self._browse_button(self.cert_file))
         form.addRow(_("Certificate file"), cert_row)
@@ -164,7 +164,8 @@ class PartnersScreen(QWidget):
         rl = QVBoxLayout(right_pane)
         rl.addWidget(self.details)
         rl.addWidget(verify_box)
-        rl.addWidget(QLabel(_("Key rollover: the partner's new certificate")))
+        self.rollover_label = QLabel()
+        rl.addWidget(self.rollover_label)
         rl.addLayout(roll)
         rl.addStretch(1)
         left_pane = QWidget()
@@ -181,11 +182,53 @@ class PartnersScreen(QWidget):
         self.add_requested.connect(self._add)
         self.verify_requested.connect(self._verify)
         self.key_add_requested.connect(self._key_add)
+        self.retranslate()
         self.refresh()
+
+    def retranslate(self) -> None:
+        """The fixed strings and the rows' words; the fingerprint being typed stays."""
+        self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
+        self.typed.setPlaceholderText(_("the fingerprint the partner read to you"))
+        self.verify_button.setText(_("Mark as verified"))
+        self.verify_box.setTitle(_("Verify the fingerprint out of band"))
+        self.on_file_label.setText(_("On file"))
+        self.typed_label.setText(_("Read out by the partner"))
+        self.rollover_button.setText(_("Add new key"))
+        self.languages.setPlaceholderText(_("for example: de, en"))
+        self.add_button.setText(_("Add partner"))
+        self.add_box.setTitle(_("Add a partner"))
+        relabel(
+            self.form,
+            (
+                (self.name, N_("Name")),
+                (self.country, N_("Country (ISO code)")),
+                (self.zone, N_("Time zone")),
+                (self.languages, N_("Languages")),
+                (self.cert_row, N_("Certificate file")),
+            ),
+        )
+        self.rollover_label.setText(_("Key rollover: the partner's new certificate"))
+        for button in self._browse_buttons:
+            button.setText(_("Browse…"))
+        retitle_column(self.table, 3, (_("yes") if p.verified else _("no") for p in self.rows))
+        retitle_column(self.table, 4, (self._validity(p) for p in self.rows))
+        self._show_details(self.selected)
+        self._compare()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    @staticmethod
+    def _validity(p: partners.PartnerInfo) -> str:
+        key = p.current_key
+        return _(VALIDITY[key.validity]) if key else "-"
 
     # -- view -------------------------------------------------------------------------------
     def _browse_button(self, target: QLineEdit) -> QPushButton:
-        button = QPushButton(_("Browse…"))
+        button = QPushButton()  # named in retranslate()
+        self._browse_buttons.append(button)
 
         def pick() -> None:
             path = file_dialogs.open_file(
@@ -212,7 +255,7 @@ class PartnersScreen(QWidget):
                 p.country,
                 p.timezone,
                 _("yes") if p.verified else _("no"),
-                _(VALIDITY[key.validity]) if key else "-",
+                self._validity(p),
                 key.grouped if key else "-",
             )
             for c, text in enumerate(cells):
@@ -235,10 +278,14 @@ class PartnersScreen(QWidget):
     def _show_selected(self) -> None:
         p = self.selected
         self.typed.clear()
+        self._show_details(p)
+        if p is None:
+            self.on_file.clear()
+        self._compare()
+
+    def _show_details(self, p: partners.PartnerInfo | None) -> None:
         if p is None:
             self.details.setText(_("No partner yet: add one with its certificate."))
-            self.on_file.clear()
-            self._compare()
             return
         lines = [f"<b>{p.name}</b> — {p.country}, {p.timezone}"]
         for k in p.keys:
@@ -260,7 +307,6 @@ class PartnersScreen(QWidget):
                 )
             )
         self.details.setText("<br/><br/>".join(lines))
-        self._compare()
 
     def _compare(self) -> None:
         p = self.selected

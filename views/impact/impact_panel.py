@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -37,6 +44,7 @@ from app.errors import AccordError
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from views.common import file_dialogs
+from views.common.retranslate import relabel
 from views.common.workers import JobHandle, run_job
 
 ERROR_STYLE = "color: #b00020;"
@@ -72,6 +80,14 @@ class DeploymentsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = [tuple(r.get(k) for k in KEYS) for r in rows]
         self.endResetModel()
+
+    def retranslate(self) -> None:
+        """Headers and match words are translated when asked: the view asks again."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(HEADERS) - 1)
+        if self._rows:
+            column = KEYS.index("match")
+            last = self.index(len(self._rows) - 1, column)
+            self.dataChanged.emit(self.index(0, column), last, [Qt.ItemDataRole.DisplayRole])
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -111,11 +127,15 @@ class BarChart(pg.PlotWidget):  # type: ignore[misc]
 
     def __init__(self, title: str) -> None:
         super().__init__(background="w")
-        self.setTitle(title, color="#333333")
+        self.source_title = title  # the English source: translated again after a switch
+        self.retranslate()
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.counts: dict[str, int] = {}
+
+    def retranslate(self) -> None:
+        self.setTitle(_(self.source_title), color="#333333")
 
     def show_counts(self, counts: dict[str, int]) -> None:
         self.clear()
@@ -151,15 +171,12 @@ class ImpactPanel(QWidget):
 
         self.files = QListWidget()
         self.files.setMaximumHeight(90)
-        self.add_button = QPushButton(_("Add inventory…"))
-        self.remove_button = QPushButton(_("Remove"))
+        self.add_button = QPushButton()
+        self.remove_button = QPushButton()
         self.mapping = QLineEdit()
-        self.mapping.setPlaceholderText(_("e.g. Kunde=organisation, Nutzer=users"))
         self.share = QLineEdit()
-        self.share.setPlaceholderText(_("1 (all), or LOW:LIKELY:HIGH such as 0.2:0.5:0.8"))
         self.per_deployment = QLineEdit()
-        self.per_deployment.setPlaceholderText(_("median of the known counts"))
-        self.estimate_button = QPushButton(_("Estimate"))
+        self.estimate_button = QPushButton()
         buttons = QVBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
@@ -167,17 +184,17 @@ class ImpactPanel(QWidget):
         file_row = QHBoxLayout()
         file_row.addWidget(self.files, 1)
         file_row.addLayout(buttons)
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow(_("Column mapping"), self.mapping)
         form.addRow(_("Share with the vulnerable configuration"), self.share)
         form.addRow(_("Users per deployment without a count"), self.per_deployment)
-        inputs = QGroupBox(_("Inventories and AI-BOMs (CSV, XLSX, CycloneDX 1.5/1.6 JSON)"))
+        inputs = QGroupBox()
         ib = QVBoxLayout(inputs)
         ib.addLayout(file_row)
         ib.addLayout(form)
         ib.addWidget(self.estimate_button)
 
-        self.summary = QLabel(_("No estimate yet."))
+        self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.users = QLabel()
         self.assumptions = QLabel()
@@ -191,8 +208,8 @@ class ImpactPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.sector_chart = BarChart(_("Affected deployments by sector"))
-        self.country_chart = BarChart(_("Affected deployments by country"))
+        self.sector_chart = BarChart(N_("Affected deployments by sector"))
+        self.country_chart = BarChart(N_("Affected deployments by country"))
         charts = QHBoxLayout()
         charts.addWidget(self.sector_chart)
         charts.addWidget(self.country_chart)
@@ -230,7 +247,37 @@ class ImpactPanel(QWidget):
         self.remove_button.clicked.connect(self._on_remove_clicked)
         self.estimate_button.clicked.connect(self._on_estimate_clicked)
         self.estimate_requested.connect(self.run_estimate)
+        self.retranslate()
         self._load_latest()
+
+    def retranslate(self) -> None:
+        self.add_button.setText(_("Add inventory…"))
+        self.remove_button.setText(_("Remove"))
+        self.mapping.setPlaceholderText(_("e.g. Kunde=organisation, Nutzer=users"))
+        self.share.setPlaceholderText(_("1 (all), or LOW:LIKELY:HIGH such as 0.2:0.5:0.8"))
+        self.per_deployment.setPlaceholderText(_("median of the known counts"))
+        self.estimate_button.setText(_("Estimate"))
+        relabel(
+            self.form,
+            (
+                (self.mapping, N_("Column mapping")),
+                (self.share, N_("Share with the vulnerable configuration")),
+                (self.per_deployment, N_("Users per deployment without a count")),
+            ),
+        )
+        self._inputs.setTitle(_("Inventories and AI-BOMs (CSV, XLSX, CycloneDX 1.5/1.6 JSON)"))
+        self.model.retranslate()
+        self.sector_chart.retranslate()
+        self.country_chart.retranslate()
+        if self.result is None:
+            self.summary.setText(_("No estimate yet."))
+        else:
+            self._show_words(self.result)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # -- inputs -------------------------------------------------------------------------------
     def add_files(self, paths: Sequence[str | Path]) -> None:
@@ -326,6 +373,12 @@ class ImpactPanel(QWidget):
         if self._content_layout.indexOf(self._inputs) == 0:
             self._content_layout.removeWidget(self._inputs)
             self._content_layout.addWidget(self._inputs)
+        self._show_words(result)
+        self.model.set_rows(result.get("deployments", []))
+        self.sector_chart.show_counts(result["by_sector"])
+        self.country_chart.show_counts(result["by_country"])
+
+    def _show_words(self, result: dict[str, Any]) -> None:
         self.summary.setText(impact.summary(result))
         u = result["users"]
         self.users.setText(
@@ -338,6 +391,3 @@ class ImpactPanel(QWidget):
             + "\n"
             + "\n".join(f"• {a['statement']}" for a in result["assumptions"])
         )
-        self.model.set_rows(result.get("deployments", []))
-        self.sector_chart.show_counts(result["by_sector"])
-        self.country_chart.show_counts(result["by_country"])

@@ -42,10 +42,9 @@ def _plain_label(name: str) -> QLabel:
     return label
 
 
-def _read_only_table(name: str, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+def _read_only_table(name: str, columns: int) -> QTableWidget:
+    table = QTableWidget(0, columns)
     table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -72,34 +71,23 @@ class ColumnMappingStep(QWidget):
         self.proposal: MappingProposal | None = None
         self.combos: list[QComboBox] = []
         self.intro = _plain_label("mappingIntro")
-        self.table = _read_only_table(
-            "mappingColumns",
-            [
-                _("Column"),
-                _("Sample values"),
-                _("Report field"),
-                # Translators: heading of the column that says where a proposed field came from.
-                _("From"),
-            ],
-        )
+        self.table = _read_only_table("mappingColumns", 4)
         # The combo boxes take the focus; the table only shows which row is being edited.
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setSectionResizeMode(SAMPLES, QHeaderView.ResizeMode.Stretch)
-        self.columns_label = QLabel(_("Colu&mns and their report fields:"))
+        self.columns_label = QLabel()
         self.warning = _plain_label("mappingWarning")
         self.problems = _plain_label("mappingProblems")
-        self.preview = _read_only_table(
-            "mappingPreview", [_("Identifier"), _("Title"), _("Description")]
-        )
+        self.preview = _read_only_table("mappingPreview", 3)
         for column in (1, 2):  # title and description share the width
             self.preview.horizontalHeader().setSectionResizeMode(
                 column, QHeaderView.ResizeMode.Stretch
             )
-        self.preview_label = QLabel(_("Pre&view of the first reports:"))
+        self.preview_label = QLabel()
         self.preview_label.setBuddy(self.preview)
-        self.ok_button = QPushButton(_("&Import with this mapping"))
+        self.ok_button = QPushButton()
         self.ok_button.setObjectName("mappingOk")
-        self.cancel_button = QPushButton(_("&Cancel"))
+        self.cancel_button = QPushButton()
         self.cancel_button.setObjectName("mappingCancel")
 
         buttons = QHBoxLayout()
@@ -123,11 +111,43 @@ class ColumnMappingStep(QWidget):
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.cancelled)
+        self.retranslate()
 
-    # -- filling -------------------------------------------------------------------------
-    def set_proposal(self, proposal: MappingProposal) -> None:
-        """Show the columns of ``proposal``, each with its proposed field chosen."""
-        self.proposal = proposal
+    def retranslate(self) -> None:
+        """The fixed strings, then the proposal's words; the fields chosen stay chosen."""
+        self.table.setHorizontalHeaderLabels(
+            [
+                _("Column"),
+                _("Sample values"),
+                _("Report field"),
+                # Translators: heading of the column that says where a proposed field came from.
+                _("From"),
+            ]
+        )
+        self.columns_label.setText(_("Colu&mns and their report fields:"))
+        self.preview.setHorizontalHeaderLabels([_("Identifier"), _("Title"), _("Description")])
+        self.preview_label.setText(_("Pre&view of the first reports:"))
+        self.ok_button.setText(_("&Import with this mapping"))
+        self.cancel_button.setText(_("&Cancel"))
+        if self.proposal is None:
+            return
+        self._show_intro(self.proposal)
+        for col, combo in zip(self.proposal.columns, self.combos, strict=True):
+            for index in range(combo.count()):
+                combo.setItemText(index, _(FIELD_LABELS[str(combo.itemData(index))]))
+            combo.setAccessibleName(self._field_name(col.column))
+        self._refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    @staticmethod
+    def _field_name(column: str) -> str:
+        return _("Report field of column {column}").format(column=column)
+
+    def _show_intro(self, proposal: MappingProposal) -> None:
         self.intro.setText(
             _(
                 "Reports from source {source}: choose the report field of each spreadsheet "
@@ -135,6 +155,18 @@ class ColumnMappingStep(QWidget):
                 "already. The mapping is saved for the source when the import succeeds."
             ).format(source=proposal.source)
         )
+        problems = [
+            _("✘ {path}: {reason}").format(path=u.path, reason=u.reason)
+            for u in proposal.unreadable
+        ]
+        self.problems.setText("\n".join(problems))
+        self.problems.setVisible(bool(problems))
+
+    # -- filling -------------------------------------------------------------------------
+    def set_proposal(self, proposal: MappingProposal) -> None:
+        """Show the columns of ``proposal``, each with its proposed field chosen."""
+        self.proposal = proposal
+        self._show_intro(proposal)
         self.combos = []
         self.table.setRowCount(len(proposal.columns))
         for row, col in enumerate(proposal.columns):
@@ -146,7 +178,7 @@ class ColumnMappingStep(QWidget):
             for fld in FIELDS:
                 combo.addItem(_(FIELD_LABELS[fld]), fld)
             combo.setCurrentIndex(max(combo.findData(col.field), 0))
-            combo.setAccessibleName(_("Report field of column {column}").format(column=col.column))
+            combo.setAccessibleName(self._field_name(col.column))
             combo.currentIndexChanged.connect(self._refresh)
             combo.installEventFilter(self)
             self.table.setCellWidget(row, FIELD, combo)
@@ -155,12 +187,6 @@ class ColumnMappingStep(QWidget):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
         self.columns_label.setBuddy(self.combos[0] if self.combos else self.table)
-        problems = [
-            _("✘ {path}: {reason}").format(path=u.path, reason=u.reason)
-            for u in proposal.unreadable
-        ]
-        self.problems.setText("\n".join(problems))
-        self.problems.setVisible(bool(problems))
         self._refresh()
         for column in (COLUMN, FIELD, ORIGIN):  # once: the table has a few dozen rows at most
             self.table.resizeColumnToContents(column)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,13 +22,22 @@ from app.errors import AccordError
 from app.intake import dedup
 from app.intake.dedup import CandidateInfo, Side
 from app.workspaces.lifecycle import Workspace
-from i18n import _
+from i18n import N_, _
 
 
 def side_text(side: Side) -> str:
     lines = [f"{side.case_key}", side.title, "", side.description, "", _("Sources:")]
     lines += [f"  {s}" for s in side.sources]
     return "\n".join(lines)
+
+
+def _candidate_line(info: CandidateInfo) -> str:
+    return _("{new} ~ {existing} ({score}%): {title}").format(
+        new=info.new.case_key,
+        existing=info.existing.case_key,
+        score=round(info.score),
+        title=info.new.title,
+    )
 
 
 class DuplicateReview(QWidget):
@@ -48,17 +57,18 @@ class DuplicateReview(QWidget):
         self.existing_side = QPlainTextEdit()
         for w in (self.new_side, self.existing_side):
             w.setReadOnly(True)
-        self.new_label = QLabel(_("New report"))
-        self.existing_label = QLabel(_("Existing case"))
+        self.new_label = QLabel()
+        self.existing_label = QLabel()
         self.reason = QLabel()
         self.status = QLabel()
         for label in (self.reason, self.status):  # names come from reports: never rich text
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
-        self.confirm_button = QPushButton(_("&Confirm duplicate"))
-        self.dismiss_button = QPushButton(_("&Dismiss"))
-        self.merge_button = QPushButton(_("&Merge into existing case"))
-        self.refresh_button = QPushButton(_("&Refresh"))
+        self.confirm_button = QPushButton()
+        self.dismiss_button = QPushButton()
+        self.merge_button = QPushButton()
+        self.refresh_button = QPushButton()
+        self.list_label = QLabel()
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -77,7 +87,7 @@ class DuplicateReview(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Possible duplicates to review:")))
+        layout.addWidget(self.list_label)
         layout.addWidget(self.candidates, 1)
         layout.addWidget(self.reason)
         layout.addWidget(sides, 3)
@@ -91,7 +101,30 @@ class DuplicateReview(QWidget):
         self.merge_button.clicked.connect(lambda: self._request("merge"))
         self.refresh_button.clicked.connect(self.refresh)
         self.decision_requested.connect(self.decide)
+        self._said: Callable[[], str] | None = None  # the last decision, in any language
+        self.retranslate()
         self.refresh()
+
+    def retranslate(self) -> None:
+        """The fixed strings and the candidates' lines; the candidate shown stays shown."""
+        self.new_label.setText(_("New report"))
+        self.existing_label.setText(_("Existing case"))
+        self.confirm_button.setText(_("&Confirm duplicate"))
+        self.dismiss_button.setText(_("&Dismiss"))
+        self.merge_button.setText(_("&Merge into existing case"))
+        self.refresh_button.setText(_("&Refresh"))
+        self.list_label.setText(_("Possible duplicates to review:"))
+        for row in range(self.candidates.count()):
+            item = self.candidates.item(row)
+            item.setText(_candidate_line(item.data(Qt.ItemDataRole.UserRole)))
+        self._show(self.current())
+        if self._said is not None:
+            self.status.setText(self._said())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def refresh(self) -> None:
         ws = self._workspace()
@@ -101,14 +134,7 @@ class DuplicateReview(QWidget):
             with ws.session() as s:
                 items = dedup.list_candidates(s)
         for info in items:
-            item = QListWidgetItem(
-                _("{new} ~ {existing} ({score}%): {title}").format(
-                    new=info.new.case_key,
-                    existing=info.existing.case_key,
-                    score=round(info.score),
-                    title=info.new.title,
-                )
-            )
+            item = QListWidgetItem(_candidate_line(info))
             item.setData(Qt.ItemDataRole.UserRole, info)
             self.candidates.addItem(item)
         if self.candidates.count():
@@ -153,15 +179,16 @@ class DuplicateReview(QWidget):
             with ws.session() as s:
                 info = fn(s, ws.require_actor(), candidate_id)
         except AccordError as exc:
+            self._said = None
             self.status.setText(str(exc))
             return
         messages = {
-            "confirm": _("{new} marked as a duplicate of {existing}."),
-            "dismiss": _("Dismissed: {new} and {existing} stay separate."),
-            "merge": _("{new} merged into {existing}."),
+            "confirm": N_("{new} marked as a duplicate of {existing}."),
+            "dismiss": N_("Dismissed: {new} and {existing} stay separate."),
+            "merge": N_("{new} merged into {existing}."),
         }
-        self.status.setText(
-            messages[action].format(new=info.new.case_key, existing=info.existing.case_key)
-        )
+        new, existing = info.new.case_key, info.existing.case_key
+        self._said = lambda: _(messages[action]).format(new=new, existing=existing)
+        self.status.setText(self._said())
         self.refresh()
         self.decided.emit(candidate_id, action)

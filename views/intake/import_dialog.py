@@ -93,14 +93,13 @@ class ImportDialog(QWidget):
         self.paths.setObjectName("importPaths")
         self.source = QLineEdit("manual")
         self.source.setObjectName("importSource")
-        self.add_files_button = QPushButton(_("Add &files…"))
-        self.add_folder_button = QPushButton(_("Add f&older…"))
-        self.clear_button = QPushButton(_("C&lear"))
-        self.import_button = QPushButton(_("&Import"))
-        self.cancel_button = QPushButton(_("&Cancel"))
+        self.add_files_button = QPushButton()
+        self.add_folder_button = QPushButton()
+        self.clear_button = QPushButton()
+        self.import_button = QPushButton()
+        self.cancel_button = QPushButton()
         self.cancel_button.setEnabled(False)
         self.bar = QProgressBar()
-        self.bar.setFormat(_("%v of %m documents"))
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.current = QLabel()
@@ -115,7 +114,8 @@ class ImportDialog(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         source_row = QHBoxLayout()
-        source_row.addWidget(QLabel(_("Source:")))
+        self.source_label = QLabel()
+        source_row.addWidget(self.source_label)
         source_row.addWidget(self.source, 1)
         run_row = QHBoxLayout()
         run_row.addWidget(self.bar, 1)
@@ -128,9 +128,8 @@ class ImportDialog(QWidget):
         self.pages.addWidget(self.main_page)
         self.pages.addWidget(self.mapping_step)
         layout = QVBoxLayout(self.main_page)
-        layout.addWidget(
-            QLabel(_("Files, folders and .zip archives to import (or drop them here):"))
-        )
+        self.paths_label = QLabel()
+        layout.addWidget(self.paths_label)
         layout.addWidget(self.paths, 1)
         layout.addLayout(buttons)
         layout.addLayout(source_row)
@@ -147,6 +146,34 @@ class ImportDialog(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.mapping_step.accepted.connect(self._import_mapped)
         self.mapping_step.cancelled.connect(self._mapping_cancelled)
+        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.add_files_button.setText(_("Add &files…"))
+        self.add_folder_button.setText(_("Add f&older…"))
+        self.clear_button.setText(_("C&lear"))
+        self.import_button.setText(_("&Import"))
+        self.cancel_button.setText(_("&Cancel"))
+        self.bar.setFormat(_("%v of %m documents"))
+        self.source_label.setText(_("Source:"))
+        self.paths_label.setText(
+            _("Files, folders and .zip archives to import (or drop them here):")
+        )
+        if self._said is not None:
+            self.current.setText(self._said())
+        if self.report is not None and self.summary.toPlainText():
+            self.summary.setPlainText(summary_text(self.report))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
+        """The status line: a message to translate again after a switch, or a file name."""
+        self._said = text
+        self.current.setText(text() if text is not None else shown)
 
     # -- choosing ------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> None:
@@ -207,11 +234,11 @@ class ImportDialog(QWidget):
                 return mapping.propose(scan, source, saved)
             return import_paths(ws, paths, progress, cancel, actor=actor, source=source)
 
-        self._run(job, _("Looking for spreadsheets…"))
+        self._run(job, lambda: _("Looking for spreadsheets…"))
 
-    def _run(self, job: Job, message: str) -> None:
+    def _run(self, job: Job, message: Callable[[], str]) -> None:
         self.summary.clear()
-        self.current.setText(message)
+        self._say(message)
         self.import_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.job = run_job(job, self)
@@ -225,7 +252,7 @@ class ImportDialog(QWidget):
             return
         self._finish()
         self._pending = self._requested
-        self.current.setText(_("Choose the report field of each spreadsheet column."))
+        self._say(lambda: _("Choose the report field of each spreadsheet column."))
         self.mapping_step.set_proposal(result)
         self.pages.setCurrentWidget(self.mapping_step)
         self.mapping_step.focus_first_field()
@@ -245,24 +272,24 @@ class ImportDialog(QWidget):
                 ws, paths, progress, cancel, actor=actor, source=source, mapping=columns
             )
 
-        self._run(job, _("Starting…"))
+        self._run(job, lambda: _("Starting…"))
 
     def _mapping_cancelled(self) -> None:
         self._pending = None
         self.pages.setCurrentWidget(self.main_page)
-        self.current.setText(_("Nothing imported: the column mapping was cancelled."))
+        self._say(lambda: _("Nothing imported: the column mapping was cancelled."))
         self.import_button.setFocus()
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
-            self.current.setText(_("Cancelling after the current document…"))
+            self._say(lambda: _("Cancelling after the current document…"))
 
     def _on_progress(self, done: int, total: int, message: str) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
         if message:
-            self.current.setText(message)
+            self._say(None, message)
 
     def _finish(self) -> None:
         self.import_button.setEnabled(True)
@@ -273,13 +300,13 @@ class ImportDialog(QWidget):
         self._finish()
         self.bar.setRange(0, max(report.total, 1))
         self.bar.setValue(report.done)
-        self.current.setText(_("Done.") if not report.cancelled else _("Cancelled."))
+        self._say(lambda: _("Done.") if not report.cancelled else _("Cancelled."))
         self.summary.setPlainText(summary_text(report))
         self.imported.emit(report)
 
     def _on_failed(self, error: BaseException) -> None:
         self._finish()
-        self.current.setText(_("Import failed: {error}").format(error=error))
+        self._say(lambda: _("Import failed: {error}").format(error=error))
 
 
 def local_paths(event: QDropEvent | QDragEnterEvent) -> list[str]:

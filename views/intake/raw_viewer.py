@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -56,6 +56,7 @@ class CaseReportsTab(QWidget):
         self._ws = workspace
         self.case_id = case_id
         self._attachments: dict[int, records.AttachmentInfo] = {}
+        self._report: records.ReportDetail | None = None
         self.reports = QListWidget()
         self.reports.setObjectName("caseReports")
         self.info = QLabel()
@@ -69,13 +70,14 @@ class CaseReportsTab(QWidget):
         self.hazard_note.setTextFormat(Qt.TextFormat.PlainText)  # reasons never as rich text
         self.hazard_note.setWordWrap(True)
         self.hazard_note.setVisible(False)
-        self.save_button = QPushButton(_("Save attachment…"))
+        self.save_button = QPushButton()
         self.save_button.setObjectName("saveAttachment")
         self.save_button.setEnabled(False)
         files = QWidget()
         files_layout = QVBoxLayout(files)
         files_layout.setContentsMargins(0, 0, 0, 0)
-        files_layout.addWidget(QLabel(_("Attachments")))
+        self.attachments_label = QLabel()
+        files_layout.addWidget(self.attachments_label)
         files_layout.addWidget(self.attachments, 1)
         files_layout.addWidget(self.hazard_note)
         row = QHBoxLayout()
@@ -93,7 +95,25 @@ class CaseReportsTab(QWidget):
         self.reports.currentItemChanged.connect(self._show_current)
         self.attachments.currentItemChanged.connect(self._show_attachment)
         self.save_button.clicked.connect(self.save_current)
+        self.retranslate()
         self.load()
+
+    def retranslate(self) -> None:
+        self.save_button.setText(_("Save attachment…"))
+        self.attachments_label.setText(_("Attachments"))
+        for row in range(self.attachments.count()):
+            item = self.attachments.item(row)
+            found = self._attachments.get(int(item.data(Qt.ItemDataRole.UserRole)))
+            if found is not None:
+                self._name_attachment(item, found)
+        self._show_attachment(self.attachments.currentItem())
+        if self._report is not None:
+            self._show_info(self._report)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def load(self) -> None:
         self.reports.clear()
@@ -113,17 +133,21 @@ class CaseReportsTab(QWidget):
         self._attachments = {a.id: a for a in files}
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         for a in files:
-            text = _("{name} ({size} bytes)").format(
-                name=hazard.shown_name(a.filename), size=a.size
-            )
-            item = QListWidgetItem(text)
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, a.id)
             if a.hazardous:
-                reasons = "; ".join(a.reason_labels())
                 item.setIcon(warning)
-                item.setText(_("{text} — hazardous: {reasons}").format(text=text, reasons=reasons))
-                item.setToolTip(_("Hazardous: {reasons}").format(reasons=reasons))
+            self._name_attachment(item, a)
             self.attachments.addItem(item)
+
+    @staticmethod
+    def _name_attachment(item: QListWidgetItem, a: records.AttachmentInfo) -> None:
+        text = _("{name} ({size} bytes)").format(name=hazard.shown_name(a.filename), size=a.size)
+        item.setText(text)
+        if a.hazardous:
+            reasons = "; ".join(a.reason_labels())
+            item.setText(_("{text} — hazardous: {reasons}").format(text=text, reasons=reasons))
+            item.setToolTip(_("Hazardous: {reasons}").format(reasons=reasons))
 
     def _show_attachment(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         a = self._current_attachment()
@@ -181,6 +205,10 @@ class CaseReportsTab(QWidget):
         with self._ws.session() as s:
             detail, raw = records.report_detail(s, report_id)
         self.raw.show_raw(raw)
+        self._report = detail
+        self._show_info(detail)
+
+    def _show_info(self, detail: records.ReportDetail) -> None:
         lines = [
             _("{fmt} from {source}; document {doc}, revision {rev}").format(
                 fmt=detail.format,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -86,27 +86,25 @@ class PlaybookRunner(QWidget):
         self.playbook_box = QComboBox()
         for info in playbooks.list_playbooks():
             self.playbook_box.addItem(f"{info.title} ({info.version})", info.id)
-        self.start_button = QPushButton(_("Start"))
+        self.start_button = QPushButton()
         self.run_box = QComboBox()
+        self.playbook_label, self.run_label = QLabel(), QLabel()
         top = QHBoxLayout()
-        top.addWidget(QLabel(_("Playbook")))
+        top.addWidget(self.playbook_label)
         top.addWidget(self.playbook_box, 2)
         top.addWidget(self.start_button)
         top.addSpacing(16)
-        top.addWidget(QLabel(_("Run")))
+        top.addWidget(self.run_label)
         top.addWidget(self.run_box, 2)
 
         self.table = QTableWidget(0, COLUMNS)
-        self.table.setHorizontalHeaderLabels(
-            [_("State"), _("Step"), _("Owner"), _("Due"), _("Completed by"), _("Branch")]
-        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
-        self.step_box = QGroupBox(_("Step"))
+        self.step_box = QGroupBox()
         self.step_title = QLabel()
         self.step_title.setWordWrap(True)
         self.step_info = QLabel()
@@ -114,10 +112,9 @@ class PlaybookRunner(QWidget):
         self.checks = QLabel()
         self.checks.setWordWrap(True)
         self.form = QFormLayout()
-        self.complete_button = QPushButton(_("Complete"))
+        self.complete_button = QPushButton()
         self.skip_reason = QLineEdit()
-        self.skip_reason.setPlaceholderText(_("Reason for skipping (required)"))
-        self.skip_button = QPushButton(_("Skip"))
+        self.skip_button = QPushButton()
         skip_row = QHBoxLayout()
         skip_row.addWidget(self.skip_reason, 1)
         skip_row.addWidget(self.skip_button)
@@ -150,7 +147,54 @@ class PlaybookRunner(QWidget):
         self.start_requested.connect(self.start_playbook)
         self.complete_requested.connect(self.complete_step)
         self.skip_requested.connect(self.skip_step)
+        self._runs: list[RunStatus] = []
+        self.retranslate()
         self.reload()
+
+    def retranslate(self) -> None:
+        """The fixed strings, then the words of the rows and the step shown, in place (what
+        is typed into the step's fields stays)."""
+        self.start_button.setText(_("Start"))
+        self.playbook_label.setText(_("Playbook"))
+        self.run_label.setText(_("Run"))
+        self.table.setHorizontalHeaderLabels(
+            [_("State"), _("Step"), _("Owner"), _("Due"), _("Completed by"), _("Branch")]
+        )
+        self.step_box.setTitle(_("Step"))
+        self.complete_button.setText(_("Complete"))
+        self.skip_reason.setPlaceholderText(_("Reason for skipping (required)"))
+        self.skip_button.setText(_("Skip"))
+        for index, st in enumerate(self._runs):
+            self.run_box.setItemText(index, self._run_title(st))
+        steps = self.run.steps if self.run else ()
+        for row, step in enumerate(steps):
+            for col in range(COLUMNS):
+                item = self.table.item(row, col)
+                if item is None:
+                    continue
+                if col == 0:
+                    item.setText(_(STATE_LABELS.get(step.state, step.state)))
+                if step.state == "blocked" and step.blocked_by:
+                    item.setToolTip(self._waiting(step))
+        sid = self.selected_step_id()
+        step = next((st for st in steps if st.id == sid), None)
+        if step is None:
+            self.step_title.setText(_("No step chosen."))
+        else:
+            self.step_info.setText(self._step_info(step))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    @staticmethod
+    def _run_title(st: RunStatus) -> str:
+        return _("{title} — {state}").format(title=st.title, state=st.state)
+
+    @staticmethod
+    def _waiting(step: StepStatus) -> str:
+        return _("Waiting for: {steps}").format(steps=", ".join(step.blocked_by))
 
     # -- data ---------------------------------------------------------------------------------
     def reload(self, playbook_id: str | None = None) -> None:
@@ -160,10 +204,9 @@ class PlaybookRunner(QWidget):
             all_runs = runner.runs(s, self.case_key)
         self.run_box.blockSignals(True)
         self.run_box.clear()
+        self._runs = list(all_runs)
         for st in all_runs:
-            self.run_box.addItem(
-                _("{title} — {state}").format(title=st.title, state=st.state), st.playbook
-            )
+            self.run_box.addItem(self._run_title(st), st.playbook)
         chosen = next((r for r in all_runs if r.playbook == wanted), None)
         self.run = chosen or (all_runs[0] if all_runs else None)
         if self.run is not None:
@@ -198,9 +241,7 @@ class PlaybookRunner(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 if step.state == "blocked" and step.blocked_by:
-                    item.setToolTip(
-                        _("Waiting for: {steps}").format(steps=", ".join(step.blocked_by))
-                    )
+                    item.setToolTip(self._waiting(step))
                 self.table.setItem(row, col, item)
         open_states = ("pending", "blocked")
         if selected and any(s.id == selected and s.state in open_states for s in steps):
@@ -250,21 +291,7 @@ class PlaybookRunner(QWidget):
             self.skip_button.setEnabled(False)
             return
         self.step_title.setText(f"<b>{html.escape(step.title)}</b>")
-        info = [_("Owner: {owner}").format(owner=step.owner)]
-        info.append(_("State: {state}").format(state=_(STATE_LABELS.get(step.state, step.state))))
-        if step.blocked_by:
-            info.append(_("Waiting for: {steps}").format(steps=", ".join(step.blocked_by)))
-        if step.skip_reason:
-            info.append(_("Skipped: {reason}").format(reason=step.skip_reason))
-        if step.partner_fingerprint:
-            info.append(_("Signed by {fpr}").format(fpr=step.partner_fingerprint))
-        if self.run is not None and self.run.origin_case and not step.local:
-            info.append(
-                _("The partner's run of {key}: this step is theirs.").format(
-                    key=self.run.origin_case
-                )
-            )
-        self.step_info.setText("\n".join(info))
+        self.step_info.setText(self._step_info(step))
         self.checks.setText("\n".join(f"☐ {c}" for c in step.checks))
         # On a partner's mirrored run only the steps it gave us are ours (step.local).
         editable = step.state == "pending" and step.local
@@ -288,12 +315,25 @@ class PlaybookRunner(QWidget):
             and not step.decision_input
             and (step.local or not (self.run and self.run.origin_case))
         )
-        if step.owner.startswith("partner:") and step.state == "pending" and not step.local:
-            self.step_info.setText(
-                self.step_info.text()
-                + "\n"
-                + _("The partner completes this step; it returns in their bundle.")
+
+    def _step_info(self, step: StepStatus) -> str:
+        info = [_("Owner: {owner}").format(owner=step.owner)]
+        info.append(_("State: {state}").format(state=_(STATE_LABELS.get(step.state, step.state))))
+        if step.blocked_by:
+            info.append(self._waiting(step))
+        if step.skip_reason:
+            info.append(_("Skipped: {reason}").format(reason=step.skip_reason))
+        if step.partner_fingerprint:
+            info.append(_("Signed by {fpr}").format(fpr=step.partner_fingerprint))
+        if self.run is not None and self.run.origin_case and not step.local:
+            info.append(
+                _("The partner's run of {key}: this step is theirs.").format(
+                    key=self.run.origin_case
+                )
             )
+        if step.owner.startswith("partner:") and step.state == "pending" and not step.local:
+            info.append(_("The partner completes this step; it returns in their bundle."))
+        return "\n".join(info)
 
     def outputs(self) -> dict[str, Any]:
         return {

@@ -209,6 +209,8 @@ class MainWindow(WindowHost):
         self.refresh_action.setText(_("&Refresh queue"))
         self.find_action.setText(_("&Find cases"))
         self.about_action.setText(_("&About Accord"))
+        self._name_undo(self.undo_stack.undoText())
+        self._name_redo(self.undo_stack.redoText())
         self.filters_menu.setTitle(_("Saved &filters"))
         for tool_action, _factory, instances in self._tools:
             tool_action.setText(_(tool_action.data()))
@@ -238,11 +240,20 @@ class MainWindow(WindowHost):
         self.autolock_action = self.file_menu.addAction("", self._ask_autolock)
         self.file_menu.addSeparator()
         self.quit_action = self.file_menu.addAction("", QKeySequence.StandardKey.Quit, self.close)
-        # Qt keeps these named after the command to undo: "&Undo move ACC-… to triage".
-        self.undo_action = self.undo_stack.createUndoAction(self, _("&Undo"))
+        # Named after the command to undo: "&Undo move ACC-… to triage". Not the stack's own
+        # createUndoAction: it keeps its prefix in the language it was made in.
+        self.undo_action = QAction(self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo_stack.createRedoAction(self, _("&Redo"))
+        self.undo_action.setEnabled(False)
+        self.undo_action.triggered.connect(self.undo_stack.undo)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(self._name_undo)
+        self.redo_action = QAction(self)
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.setEnabled(False)
+        self.redo_action.triggered.connect(self.undo_stack.redo)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.redoTextChanged.connect(self._name_redo)
         self.edit_menu.addAction(self.undo_action)
         self.edit_menu.addAction(self.redo_action)
         self.refresh_action = self.view_menu.addAction("", QKeySequence("F5"), self.refresh_queue)
@@ -257,6 +268,14 @@ class MainWindow(WindowHost):
             action.setData(name)
             action.triggered.connect(lambda _checked=False, n=name: self.queue.apply_spec(n))
             self.filter_actions.append(action)
+
+    def _name_undo(self, command: str) -> None:
+        prefix = _("&Undo")
+        self.undo_action.setText(f"{prefix} {command}" if command else prefix)
+
+    def _name_redo(self, command: str) -> None:
+        prefix = _("&Redo")
+        self.redo_action.setText(f"{prefix} {command}" if command else prefix)
 
     @staticmethod
     def _filter_entries() -> list[tuple[str, str]]:

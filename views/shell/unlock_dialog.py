@@ -110,7 +110,9 @@ class UnlockDialog(QDialog):
         self.unlock_button = QPushButton()
         self.unlock_button.setDefault(True)
         self.buttons.addButton(self.unlock_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        # Not a standard Cancel: a language switch would name that one Qt's way, in English.
+        self.cancel_button = QPushButton()
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
 
         location_row = QHBoxLayout()
         location_row.addWidget(self.location, 1)

@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -55,12 +55,21 @@ class Figure(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.number = QLabel("0")
         self.number.setObjectName("figureNumber-" + key)
-        self.label = QLabel(_(handover.SECTION_TITLES[key]))
+        self.label = QLabel()
         self.label.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
         lay.addWidget(self.number)
         lay.addWidget(self.label)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.label.setText(_(handover.SECTION_TITLES[self.key]))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def set_value(self, n: int) -> None:
         colour = HEADLINE_COLOURS[self.key] if n else "#555555"
@@ -77,6 +86,8 @@ class HandoverScreen(QWidget):
         super().__init__(parent)
         self._workspace = workspace
         self.current: handover.HandoverInfo | None = None
+        self._rows: list[handover.HandoverInfo] = []
+        self._zone_shown = "UTC"  # the zone of the times shown (set by reload)
         self.history = QListWidget()
         self.history.setObjectName("handoverHistory")
         self.history.currentItemChanged.connect(self._on_pick)
@@ -88,7 +99,6 @@ class HandoverScreen(QWidget):
         self.sections = QTreeWidget()
         self.sections.setObjectName("handoverSections")
         self.sections.setColumnCount(4)
-        self.sections.setHeaderLabels([_("Case"), _("Title"), _("What"), _("Due")])
         self.sections.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.sections.header()
         header.setStretchLastSection(False)
@@ -101,11 +111,11 @@ class HandoverScreen(QWidget):
         self.sections.setRootIsDecorated(True)
         self.body = QPlainTextEdit()
         self.body.setObjectName("handoverBody")
-        self.body_label = QLabel(_("Handover text (signed as shown; add your notes at the end)"))
-        self.new_button = QPushButton(_("New handover"))
-        self.save_button = QPushButton(_("Save"))
-        self.sign_button = QPushButton(_("Sign off"))
-        self.ack_button = QPushButton(_("Acknowledge"))
+        self.body_label = QLabel()
+        self.new_button = QPushButton()
+        self.save_button = QPushButton()
+        self.sign_button = QPushButton()
+        self.ack_button = QPushButton()
         self.message = QLabel()
         self.new_button.clicked.connect(self.new_handover)
         self.save_button.clicked.connect(self.save)
@@ -144,7 +154,65 @@ class HandoverScreen(QWidget):
         split.setSizes([230, 950])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
+        self.retranslate()
         self.reload()
+
+    def retranslate(self) -> None:
+        """The fixed strings, the history lines, the header and the sections in place: the
+        text being edited, the handover chosen and the sections opened stay."""
+        self.sections.setHeaderLabels([_("Case"), _("Title"), _("What"), _("Due")])
+        self.body_label.setText(_("Handover text (signed as shown; add your notes at the end)"))
+        self.new_button.setText(_("New handover"))
+        self.save_button.setText(_("Save"))
+        self.sign_button.setText(_("Sign off"))
+        self.ack_button.setText(_("Acknowledge"))
+        for row, h in enumerate(self._rows):
+            item = self.history.item(row)
+            if item is not None:
+                item.setText(self._history_line(h))
+        self._show_header(self.current)
+        if self.current is not None:
+            summary = self.current.summary
+            for index in range(self.sections.topLevelItemCount()):
+                self._retitle(self.sections.topLevelItem(index), summary)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _history_line(self, h: handover.HandoverInfo) -> str:
+        return _("#{id} · {end} · {author} · {state}").format(
+            id=h.id,
+            end=format_moment(h.period_end, current_language(), self._zone_shown),
+            author=h.author or "-",
+            state=_(STATE_LABELS[h.state]),
+        )
+
+    def _retitle(self, group: QTreeWidgetItem, summary: dict[str, Any]) -> None:
+        name = group.data(0, Qt.ItemDataRole.UserRole)
+        if not name:  # the "Detail of the shift" heading holds the detail sections
+            group.setText(0, _("Detail of the shift"))
+            for index in range(group.childCount()):
+                self._retitle(group.child(index), summary)
+            return
+        items = handover.section_items(summary, name)
+        group.setText(0, self._group_title(name, len(items)))
+        for index, item in enumerate(items[: group.childCount()]):
+            self._fill(group.child(index), name, item)
+
+    @staticmethod
+    def _group_title(name: str, n: int) -> str:
+        return _("{section} ({n})").format(section=_(handover.SECTION_TITLES[name]), n=n)
+
+    def _fill(self, child: QTreeWidgetItem, name: str, item: dict[str, Any]) -> None:
+        case, title, what, when = handover.item_columns(name, item, self._zone_shown)
+        for column, text in enumerate((case, title, what, isolate_ltr(when))):
+            child.setText(column, text)
+        if title:  # long titles are elided; the whole one is a hover away
+            child.setToolTip(1, title)
+        if item.get("rule"):
+            child.setToolTip(2, f"{what}\n{item['rule']}")
 
     def sizeHint(self) -> QSize:
         """A working size when opened as its own window (not 533×300)."""
@@ -163,19 +231,13 @@ class HandoverScreen(QWidget):
         except AccordError as exc:
             self.message.setText(str(exc))
             return
-        zone = self._zone()
+        self._zone_shown = self._zone()
+        self._rows = rows
         keep = select if select is not None else (self.current.id if self.current else None)
         self.history.blockSignals(True)
         self.history.clear()
         for h in rows:
-            item = QListWidgetItem(
-                _("#{id} · {end} · {author} · {state}").format(
-                    id=h.id,
-                    end=format_moment(h.period_end, current_language(), zone),
-                    author=h.author or "-",
-                    state=_(STATE_LABELS[h.state]),
-                )
-            )
+            item = QListWidgetItem(self._history_line(h))
             item.setData(Qt.ItemDataRole.UserRole, h.id)
             self.history.addItem(item)
         self.history.blockSignals(False)
@@ -196,32 +258,34 @@ class HandoverScreen(QWidget):
         self.current = h
         actor = self._ws().actor
         self._show_sections(h)
-        if h is None:
-            self.header.setText(_("No handover yet."))
-            self.body.setPlainText("")
-        else:
-            lang, zone = current_language(), self._zone()
-            since = (
-                format_moment(h.period_start, lang, zone)
-                if h.period_start
-                else _("the start of the workspace")
-            )
-            self.header.setText(
-                _("<b>Handover #{id}</b> by {author}: {state} · {start} to {end}").format(
-                    id=h.id,
-                    author=html.escape(h.author or "-"),
-                    state=_(STATE_LABELS[h.state]),
-                    start=since,
-                    end=format_moment(h.period_end, lang, zone),
-                )
-            )
-            self.body.setPlainText(h.body)
+        self._show_header(h)
+        self.body.setPlainText(h.body if h is not None else "")
         draft = h is not None and h.state == "draft"
         mine = h is not None and actor is not None and h.author == actor.name
         self.body.setReadOnly(not (draft and mine))
         self.save_button.setEnabled(draft and mine)
         self.sign_button.setEnabled(draft and mine)
         self.ack_button.setEnabled(h is not None and h.state == "signed" and not mine)
+
+    def _show_header(self, h: handover.HandoverInfo | None) -> None:
+        if h is None:
+            self.header.setText(_("No handover yet."))
+            return
+        lang, zone = current_language(), self._zone_shown
+        since = (
+            format_moment(h.period_start, lang, zone)
+            if h.period_start
+            else _("the start of the workspace")
+        )
+        self.header.setText(
+            _("<b>Handover #{id}</b> by {author}: {state} · {start} to {end}").format(
+                id=h.id,
+                author=html.escape(h.author or "-"),
+                state=_(STATE_LABELS[h.state]),
+                start=since,
+                end=format_moment(h.period_end, lang, zone),
+            )
+        )
 
     def _zone(self) -> str:
         try:
@@ -234,7 +298,6 @@ class HandoverScreen(QWidget):
         one. Times are in the reader's zone, to the minute, with the zone named."""
         self.sections.clear()
         summary: dict[str, Any] = h.summary if h is not None else {}
-        zone = self._zone()
         for key, figure in self.figures.items():
             figure.set_value(len(handover.section_items(summary, key)))
         if h is None:
@@ -245,25 +308,14 @@ class HandoverScreen(QWidget):
         groups: list[QTreeWidgetItem] = []
         for name in (*handover.SUMMARY_SECTIONS, *handover.DETAIL_SECTIONS):
             items = handover.section_items(summary, name)
-            group = QTreeWidgetItem(
-                [
-                    _("{section} ({n})").format(
-                        section=_(handover.SECTION_TITLES[name]), n=len(items)
-                    )
-                ]
-            )
+            group = QTreeWidgetItem([self._group_title(name, len(items))])
             group.setData(0, Qt.ItemDataRole.UserRole, name)
             group.setFont(0, font)
             groups.append(group)
             for item in items:
-                case, title, what, when = handover.item_columns(name, item, zone)
-                columns = (case, title, what, isolate_ltr(when))
-                child = QTreeWidgetItem(list(columns))
+                child = QTreeWidgetItem()
+                self._fill(child, name, item)
                 child.setData(0, Qt.ItemDataRole.UserRole, item.get("case", ""))
-                if columns[1]:  # long titles are elided; the whole one is a hover away
-                    child.setToolTip(1, columns[1])
-                if item.get("rule"):
-                    child.setToolTip(2, f"{columns[2]}\n{item['rule']}")
                 group.addChild(child)
             if name in handover.DETAIL_SECTIONS:
                 detail_head.addChild(group)
