@@ -3,7 +3,7 @@
 A Language menu lists the shipped languages by their own names; choosing one switches the
 gettext catalog (``i18n.set_language``), lays the application out right to left for Arabic,
 and asks every open window to redo its strings: windows with ``retranslate()`` are called,
-and every widget receives a ``LanguageChange`` event (see ``changeEvent`` in the editors).
+and every widget receives one ``LanguageChange`` event (see ``changeEvent`` in the screens).
 """
 
 from __future__ import annotations
@@ -38,12 +38,16 @@ def switch_language(language: str) -> None:
         if problem and callable(status):
             status().showMessage(problem, 30000)
         retranslate = getattr(widget, "retranslate", None)
-        if callable(retranslate):
+        if callable(retranslate) and not _listens(widget):
             retranslate()
-        else:  # a screen opened as its own window (the dashboard) listens for the event itself
-            QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.LanguageChange))
-        for child in widget.findChildren(QWidget):
-            QCoreApplication.sendEvent(child, QEvent(QEvent.Type.LanguageChange))
+        # Qt hands the event on to every child widget (QWidget::event), each once.
+        QCoreApplication.sendEvent(widget, QEvent(QEvent.Type.LanguageChange))
+
+
+def _listens(widget: QWidget) -> bool:
+    """Whether the widget retranslates itself on the event (its own ``changeEvent``)."""
+    ours = (c for c in type(widget).__mro__ if c.__module__.startswith("views."))
+    return any("changeEvent" in vars(c) for c in ours)
 
 
 class LanguageMenu(QMenu):
