@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QToolBar,
     QWidget,
+    QWizard,
     QWizardPage,
 )
 
@@ -248,6 +249,9 @@ def _choose(window, code: str) -> None:  # type: ignore[no-untyped-def]
 def test_every_screen_follows_a_live_language_switch(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     _open_everything(window, qtbot)
     assert _untranslated(window, "ja")  # English now: the walk does see catalog texts
+    wizard = next(w for w in window.findChildren(QWizard))
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    assert next_button.text() == "&Next >"
     for code in ("ja", "ar"):
         _choose(window, code)
         _settle(window, qtbot)
@@ -255,6 +259,7 @@ def test_every_screen_follows_a_live_language_switch(window, qtbot) -> None:  # 
         assert not left, f"still English after switching to {code}:\n" + "\n".join(
             f"  {where}: {text!r}" for where, text in left
         )
+        assert "Next" not in next_button.text()  # Qt's own words follow too
     windows = [w for w in [window, *window.findChildren(QWidget)] if w.isWindow()]
     assert all(w.layoutDirection() == Qt.LayoutDirection.RightToLeft for w in windows)
     assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
@@ -265,3 +270,4 @@ def test_every_screen_follows_a_live_language_switch(window, qtbot) -> None:  # 
         f"  {where}: {text!r}" for where, text in left
     )
     assert all(w.layoutDirection() == Qt.LayoutDirection.LeftToRight for w in windows)
+    assert next_button.text() == "&Next >"

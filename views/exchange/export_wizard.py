@@ -297,6 +297,10 @@ class ExportWizard(QWizard):
         self.out_label.setText(_("Save as"))
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Export"))
         self.setButtonText(QWizard.WizardButton.CancelButton, _("Cancel"))
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton):
+            # Qt's own words (its translations, views/shell/language.py): QWizard does not
+            # rename its buttons on a language switch by itself.
+            self.button(which).setText(self.buttonText(which))
         self._tlp_changed(self.tlp.currentText())
         self._show_partners(self._partner_rows)
         for row, a in enumerate(self._hazard_rows):

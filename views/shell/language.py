@@ -11,14 +11,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, Qt, QTranslator, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, is_rtl, set_language
+from i18n.catalog import SOURCE_LANGUAGE
 
 if TYPE_CHECKING:
     from views.shell.host import WindowHost
+
+
+_qt_words: QTranslator | None = None
+
+
+def use_qt_translations(app: QCoreApplication, language: str) -> None:
+    """Qt's own words (a wizard's Next and Back, Yes and No, the context menus of text
+    fields) in ``language`` too, from the translations Qt ships."""
+    global _qt_words
+    if _qt_words is not None:
+        app.removeTranslator(_qt_words)
+        _qt_words.deleteLater()
+        _qt_words = None
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if language != SOURCE_LANGUAGE and translator.load(f"qtbase_{language}", folder):
+        app.installTranslator(translator)
+        _qt_words = translator
+    else:
+        translator.deleteLater()
+    # Qt posts every window a LanguageChange for that; switch_language sends its own at once.
+    QCoreApplication.removePostedEvents(None, QEvent.Type.LanguageChange)
 
 
 def switch_language(language: str) -> None:
@@ -27,6 +50,7 @@ def switch_language(language: str) -> None:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
+    use_qt_translations(app, language)
     app.setLayoutDirection(
         Qt.LayoutDirection.RightToLeft if is_rtl(language) else Qt.LayoutDirection.LeftToRight
     )
