@@ -271,3 +271,60 @@ def test_every_screen_follows_a_live_language_switch(window, qtbot) -> None:  # 
     )
     assert all(w.layoutDirection() == Qt.LayoutDirection.LeftToRight for w in windows)
     assert next_button.text() == "&Next >"
+
+
+def test_a_switch_keeps_what_is_typed_and_chosen(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from views.admin.analysts_screen import AnalystsScreen
+    from views.case.editing import AffectedPanel, MergePanel, NotesPanel
+    from views.case.new_case import NewCaseDialog
+    from views.case.parties_panel import PartiesPanel
+    from views.exchange.partners_screen import PartnersScreen
+    from views.intake.import_dialog import ImportDialog
+    from views.playbooks.runner import PlaybookRunner
+
+    _open_everything(window, qtbot)
+
+    def one(kind):  # type: ignore[no-untyped-def]
+        found = [w for w in window.findChildren(kind) if w.isWindow() or w.parent() is not None]
+        assert found, kind
+        return found[0]
+
+    detail = window.detail
+    detail.reason.setText("a reason")
+    detail.target.setCurrentIndex(detail.target.count() - 1)
+    affected, notes = one(AffectedPanel), one(NotesPanel)
+    affected.id_value.setText("CVE-2026-1234")
+    affected.version_kind.setCurrentIndex(1)
+    notes.text.setPlainText("a note")
+    parties = one(PartiesPanel)
+    parties.name.setText("Vendor X")
+    parties.kind.setCurrentIndex(parties.kind.count() - 1)
+    one(PlaybookRunner).skip_reason.setText("not needed")
+    one(MergePanel).reason.setText("same report")
+    one(PartnersScreen).typed.setText("ABCD 1234")
+    one(ImportDialog).source.setText("bug bounty")
+    one(NewCaseDialog).title.setText("A new case")
+    analysts = one(AnalystsScreen)
+    analysts.role.setCurrentIndex(2)
+
+    def state():  # type: ignore[no-untyped-def]
+        return (
+            detail.reason.text(),
+            detail.target.currentData(),
+            affected.id_value.text(),
+            affected.version_kind.currentData(),
+            notes.text.toPlainText(),
+            parties.name.text(),
+            parties.kind.currentData(),
+            one(PlaybookRunner).skip_reason.text(),
+            one(MergePanel).reason.text(),
+            one(PartnersScreen).typed.text(),
+            one(ImportDialog).source.text(),
+            one(NewCaseDialog).title.text(),
+            analysts.role.currentData(),
+        )
+
+    before = state()
+    for code in ("ja", "ar", "en"):
+        _choose(window, code)
+        assert state() == before, code

@@ -330,6 +330,8 @@ class CaseDetailPane(QWidget):
         """Show ``detail``; the same case again (F5, a change) refreshes every tab in place
         (not for a language switch: ``reload_tabs=False`` redoes the strings only)."""
         same_case = detail.id == self.case_id
+        # A language switch keeps the state and the analyst chosen (not yet applied).
+        chosen = (self.target.currentData(), self.assignee.currentData())
         self.case_id, self.detail, self._history = detail.id, detail, history
         self.heading.setText(f"{detail.key} — {detail.title}")
         fmt = self.formatter
@@ -357,6 +359,10 @@ class CaseDetailPane(QWidget):
         for name in analysts:
             self.assignee.addItem(name, name)
         self.assignee.setCurrentIndex(max(self.assignee.findData(detail.assignee or UNASSIGNED), 0))
+        if same_case and not reload_tabs:
+            for combo, data in zip((self.target, self.assignee), chosen, strict=True):
+                if combo.findData(data) >= 0:
+                    combo.setCurrentIndex(combo.findData(data))
         if not same_case:
             self.reason.clear()
             self.hide_error()
