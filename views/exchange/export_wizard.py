@@ -277,6 +277,7 @@ class ExportWizard(QWizard):
             self.addPage(page)
         self.export_requested.connect(self._export)
         self._hazard_rows: list[export.AttachmentChoice] = []
+        self._said: Callable[[], str] | None = None  # the status line, in any language
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -309,6 +310,13 @@ class ExportWizard(QWizard):
                 item.setText(self._hazard_text(a))
         if self.plan is not None:
             self._show_plan(self.plan)
+        if self._said is not None:
+            self.status.setText(self._said())
+
+    def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
+        """The status line: a message to translate again after a switch, or an error."""
+        self._said = text
+        self.status.setText(text() if text is not None else shown)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -492,7 +500,7 @@ class ExportWizard(QWizard):
             return
         target = Path(out)
         if target.exists():
-            self.status.setText(_("{file} exists already; choose a new file").format(file=out))
+            self._say(lambda: _("{file} exists already; choose a new file").format(file=out))
             return
         actor = ws.require_actor()
 
@@ -506,7 +514,7 @@ class ExportWizard(QWizard):
                 target.write_bytes(result.data)
             return result
 
-        self.status.setText(_("Exporting…"))
+        self._say(lambda: _("Exporting…"))
         self.job = run_job(job, self)
         self.job.succeeded.connect(self._done)
         self.job.failed.connect(self._failed)
@@ -514,7 +522,8 @@ class ExportWizard(QWizard):
 
     def _done(self, result: export.ExportResult) -> None:
         self.last_result = result
-        self.status.setText(_("Wrote {file}").format(file=self.out.text()))
+        written = self.out.text()
+        self._say(lambda: _("Wrote {file}").format(file=written))
         self.exported.emit(result)
         super().accept()
         # Opened again from the Tools menu, the wizard starts afresh.
@@ -524,6 +533,6 @@ class ExportWizard(QWizard):
 
     def _failed(self, error: BaseException) -> None:
         message = str(error) if isinstance(error, AccordError | OSError) else repr(error)
-        self.status.setText(message)
+        self._say(None, message)
         self.export_failed.emit(message)
         self.preview_page.completeChanged.emit()

@@ -72,6 +72,7 @@ class PartnersScreen(QWidget):
         super().__init__(parent)
         self._workspace = workspace
         self.rows: list[partners.PartnerInfo] = []
+        self._said: Callable[[], str] | None = None  # the last outcome, in any language
         self._browse_buttons: list[QPushButton] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("partnersTable")
@@ -214,6 +215,8 @@ class PartnersScreen(QWidget):
         retitle_column(self.table, 4, (self._validity(p) for p in self.rows))
         self._show_details(self.selected)
         self._compare()
+        if self._said is not None:
+            self.message.setText(self._said())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -360,21 +363,23 @@ class PartnersScreen(QWidget):
             self.key_add_requested.emit(p.name, self.rollover_file.text())
 
     # -- controller -------------------------------------------------------------------------
-    def _act(self, fn: Callable[[Workspace], str], select: str | None) -> None:
+    def _act(self, fn: Callable[[Workspace], Callable[[], str]], select: str | None) -> None:
+        """Run ``fn``; what it returns says the outcome (again after a language switch)."""
         ws = self._workspace()
         if ws is None:
             return
         try:
-            text = fn(ws)
+            self._said = fn(ws)
         except (AccordError, OSError) as exc:
+            self._said = None
             self.message.setText(str(exc))
             return
-        self.message.setText(text)
+        self.message.setText(self._said())
         self.refresh(select)
         self.changed.emit()
 
     def _add(self, name: str, country: str, zone: str, languages: str, file: str) -> None:
-        def run(ws: Workspace) -> str:
+        def run(ws: Workspace) -> Callable[[], str]:
             cert = Path(file).read_text(encoding="utf-8", errors="replace") if file else ""
             with ws.session() as s:
                 info = partners.add_partner(
@@ -387,8 +392,9 @@ class PartnersScreen(QWidget):
                     [x.strip() for x in languages.split(",") if x.strip()],
                     source=file,
                 )
-            return _("Added {name}; now compare its fingerprint out of band.").format(
-                name=info.name
+            added = info.name
+            return lambda: _("Added {name}; now compare its fingerprint out of band.").format(
+                name=added
             )
 
         self._act(run, name.strip())
@@ -397,19 +403,21 @@ class PartnersScreen(QWidget):
                 field.clear()
 
     def _verify(self, name: str, fingerprint: str) -> None:
-        def run(ws: Workspace) -> str:
+        def run(ws: Workspace) -> Callable[[], str]:
             with ws.session() as s:
                 partners.verify_partner(s, ws.require_actor(), name, fingerprint)
-            return _("{name} is verified.").format(name=name)
+            return lambda: _("{name} is verified.").format(name=name)
 
         self._act(run, name)
 
     def _key_add(self, name: str, file: str) -> None:
-        def run(ws: Workspace) -> str:
+        def run(ws: Workspace) -> Callable[[], str]:
             cert = Path(file).read_text(encoding="utf-8", errors="replace")
             with ws.session() as s:
                 partners.add_key(s, ws.require_actor(), name, cert)
-            return _("New key added for {name}; verify it before exporting.").format(name=name)
+            return lambda: _("New key added for {name}; verify it before exporting.").format(
+                name=name
+            )
 
         self._act(run, name)
         self.rollover_file.clear()

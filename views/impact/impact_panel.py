@@ -8,7 +8,7 @@ estimate is shown when the tab opens.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +168,7 @@ class ImpactPanel(QWidget):
             self.case_key = cases.key_for_id(s, case_id)
         self.result: dict[str, Any] | None = None
         self.job: JobHandle | None = None
+        self._said: Callable[[], str] | None = None  # the status line, in any language
 
         self.files = QListWidget()
         self.files.setMaximumHeight(90)
@@ -273,6 +274,13 @@ class ImpactPanel(QWidget):
             self.summary.setText(_("No estimate yet."))
         else:
             self._show_words(self.result)
+        if self._said is not None:
+            self.status.setText(self._said())
+
+    def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
+        """The status line: a message to translate again after a switch, or an error."""
+        self._said = text
+        self.status.setText(text() if text is not None else shown)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -333,7 +341,7 @@ class ImpactPanel(QWidget):
                 return impact.estimate(s, actor, key, inventories, assume)
 
         self.status.setStyleSheet("")
-        self.status.setText(_("Reading inventories…"))
+        self._say(lambda: _("Reading inventories…"))
         self.estimate_button.setEnabled(False)
         self.job = run_job(job, parent=self)
         self.job.progressed.connect(self._on_progress)
@@ -343,18 +351,20 @@ class ImpactPanel(QWidget):
 
     def _on_progress(self, done: int, total: int, name: str) -> None:
         if name:
-            self.status.setText(
-                _("Reading {file} ({n} of {total})…").format(file=name, n=done + 1, total=total)
+            self._say(
+                lambda: _("Reading {file} ({n} of {total})…").format(
+                    file=name, n=done + 1, total=total
+                )
             )
 
     def _on_done(self, result: dict[str, Any]) -> None:
-        self.status.setText(_("Estimate stored."))
+        self._say(lambda: _("Estimate stored."))
         self.show_result(result)
         self.estimated.emit(result)
 
     def _error(self, text: str) -> None:
         self.status.setStyleSheet(ERROR_STYLE)
-        self.status.setText(text)
+        self._say(None, text)
 
     # -- output -------------------------------------------------------------------------------
     def _load_latest(self) -> None:

@@ -10,6 +10,7 @@ which the panel turns into calls of ``app.playbooks``.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -148,6 +149,7 @@ class PlaybookRunner(QWidget):
         self.complete_requested.connect(self.complete_step)
         self.skip_requested.connect(self.skip_step)
         self._runs: list[RunStatus] = []
+        self._said: Callable[[], str] | None = None  # the status line, in any language
         self.retranslate()
         self.reload()
 
@@ -182,6 +184,13 @@ class PlaybookRunner(QWidget):
             self.step_title.setText(_("No step chosen."))
         else:
             self.step_info.setText(self._step_info(step))
+        if self._said is not None:
+            self.status.setText(self._said())
+
+    def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
+        """The status line: a message to translate again after a switch, or an error."""
+        self._said = text
+        self.status.setText(text() if text is not None else shown)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -369,7 +378,7 @@ class PlaybookRunner(QWidget):
             return False
         except AccordError as exc:
             self.status.setStyleSheet(ERROR_STYLE)
-            self.status.setText(str(exc))
+            self._say(None, str(exc))
             return False
         self.status.setStyleSheet("")
         self.reload(playbook)
@@ -378,7 +387,7 @@ class PlaybookRunner(QWidget):
 
     def start_playbook(self, playbook_id: str) -> None:
         if self._call(playbooks.start, playbook_id, playbook=playbook_id):
-            self.status.setText(_("Started {playbook}.").format(playbook=playbook_id))
+            self._say(lambda: _("Started {playbook}.").format(playbook=playbook_id))
 
     def complete_step(self, step_id: str, outputs: dict[str, Any]) -> None:
         pid = self.run.playbook if self.run else None
@@ -390,10 +399,10 @@ class PlaybookRunner(QWidget):
         if self._call(
             playbooks.complete, step_id, outputs, playbook_id=pid, expected_version=shown
         ):
-            self.status.setText(_("Completed {step}.").format(step=step_id))
+            self._say(lambda: _("Completed {step}.").format(step=step_id))
 
     def skip_step(self, step_id: str, reason: str) -> None:
         pid = self.run.playbook if self.run else None
         if self._call(playbooks.skip, step_id, reason, playbook_id=pid):
             self.skip_reason.clear()
-            self.status.setText(_("Skipped {step}.").format(step=step_id))
+            self._say(lambda: _("Skipped {step}.").format(step=step_id))
