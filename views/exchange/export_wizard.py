@@ -299,8 +299,8 @@ class ExportWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Export"))
         self.setButtonText(QWizard.WizardButton.CancelButton, _("Cancel"))
         for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton):
-            # Qt's own words (its translations, views/shell/language.py): QWizard does not
-            # rename its buttons on a language switch by itself.
+            # Qt's own words (in the language once its qtbase catalog is installed): QWizard
+            # does not rename its buttons on a language switch by itself.
             self.button(which).setText(self.buttonText(which))
         self._tlp_changed(self.tlp.currentText())
         self._show_partners(self._partner_rows)

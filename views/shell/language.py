@@ -11,37 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, Qt, QTranslator, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, is_rtl, set_language
-from i18n.catalog import SOURCE_LANGUAGE
 
 if TYPE_CHECKING:
     from views.shell.host import WindowHost
-
-
-_qt_words: QTranslator | None = None
-
-
-def use_qt_translations(app: QCoreApplication, language: str) -> None:
-    """Qt's own words (a wizard's Next and Back, Yes and No, the context menus of text
-    fields) in ``language`` too, from the translations Qt ships."""
-    global _qt_words
-    if _qt_words is not None:
-        app.removeTranslator(_qt_words)
-        _qt_words.deleteLater()
-        _qt_words = None
-    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    translator = QTranslator(app)
-    if language != SOURCE_LANGUAGE and translator.load(f"qtbase_{language}", folder):
-        app.installTranslator(translator)
-        _qt_words = translator
-    else:
-        translator.deleteLater()
-    # Qt posts every window a LanguageChange for that; switch_language sends its own at once.
-    QCoreApplication.removePostedEvents(None, QEvent.Type.LanguageChange)
 
 
 def switch_language(language: str) -> None:
@@ -50,13 +27,15 @@ def switch_language(language: str) -> None:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
-    use_qt_translations(app, language)
     app.setLayoutDirection(
         Qt.LayoutDirection.RightToLeft if is_rtl(language) else Qt.LayoutDirection.LeftToRight
     )
     from views.shell.fonts import missing_script
 
     problem = missing_script(language)
+    # A translator of Qt's own words, when one was swapped, posted each window a
+    # LanguageChange: the one sent below does it now, once.
+    QCoreApplication.removePostedEvents(None, QEvent.Type.LanguageChange)
     for widget in app.topLevelWidgets():
         status = getattr(widget, "statusBar", None)
         if problem and callable(status):
