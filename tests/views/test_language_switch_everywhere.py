@@ -215,12 +215,21 @@ def _show_each(tabs: QTabWidget) -> None:
 
 def _open_everything(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     from app import deadlines as dl
+    from app import parties, playbooks
+    from app.casework import affected, notes
     from app.deadlines.rules import builtin_rules
+    from app.shift import handover
 
+    # Rows in every table, so that their words (states, kinds, owners) are checked too.
     ws = window.workspace
     with ws.session() as s:
-        key = window.model.queue_row(0).key
-        dl.set_jurisdictions(s, ws.require_actor(), key, ["EU"], [], builtin_rules())
+        actor, key = ws.require_actor(), window.model.queue_row(0).key
+        dl.set_jurisdictions(s, actor, key, ["EU"], [], builtin_rules())
+        playbooks.start(s, actor, key, playbooks.list_playbooks()[0].id)
+        parties.add(s, actor, key, "vendor", "Vendor X")
+        notes.add(s, actor, key, "Asked the vendor for a fix date.")
+        affected.add(s, actor, key, name="mail-agent", vendor="Vendor X", kind="model")
+        handover.new(s, actor)
     window.refresh_queue()
     window.queue.select_row(0)
     qtbot.waitUntil(lambda: window.detail.case_id != 0, timeout=3000)

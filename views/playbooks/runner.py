@@ -39,6 +39,7 @@ from app.playbooks import runner
 from app.playbooks.runner import RunStatus, StepStatus
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from i18n.labels import role_label
 from views.common.failures import show_conflict
 from views.queue.model import Formatter
 
@@ -58,6 +59,16 @@ STATE_COLOURS = {
 }
 ERROR_STYLE = "color: #b00020;"
 COLUMNS = 6
+
+
+def owner_label(owner: str) -> str:
+    """Who owns a step, in words: a role by its name ("coordinator" in the reader's language),
+    ``partner:*`` as any partner, ``partner:CERT-EE`` as the partner's name."""
+    if owner == "partner:*":
+        return _("a partner")
+    if owner.startswith("partner:"):
+        return owner.split(":", 1)[1]
+    return role_label(owner)
 
 
 class PlaybookRunner(QWidget):
@@ -176,6 +187,8 @@ class PlaybookRunner(QWidget):
                     continue
                 if col == 0:
                     item.setText(_(STATE_LABELS.get(step.state, step.state)))
+                elif col == 2:
+                    item.setText(owner_label(step.owner))
                 if step.state == "blocked" and step.blocked_by:
                     item.setToolTip(self._waiting(step))
         sid = self.selected_step_id()
@@ -232,7 +245,7 @@ class PlaybookRunner(QWidget):
             cells = [
                 _(STATE_LABELS.get(step.state, step.state)),
                 step.title,
-                step.owner,
+                owner_label(step.owner),
                 due,
                 step.completed_by or "",
                 step.branch or "",
@@ -326,7 +339,7 @@ class PlaybookRunner(QWidget):
         )
 
     def _step_info(self, step: StepStatus) -> str:
-        info = [_("Owner: {owner}").format(owner=step.owner)]
+        info = [_("Owner: {owner}").format(owner=owner_label(step.owner))]
         info.append(_("State: {state}").format(state=_(STATE_LABELS.get(step.state, step.state))))
         if step.blocked_by:
             info.append(self._waiting(step))
