@@ -33,11 +33,6 @@ def switch_language(language: str) -> None:
     from views.shell.fonts import missing_script
 
     problem = missing_script(language)
-    # A translator of Qt's own words, when one was swapped, posted each window a
-    # LanguageChange: the one sent below does it now, once. (Per window: PySide drops a
-    # reference to None when None is passed for "every receiver", a crash at exit.)
-    for handle in app.allWindows():
-        QCoreApplication.removePostedEvents(handle, QEvent.Type.LanguageChange)
     for widget in app.topLevelWidgets():
         status = getattr(widget, "statusBar", None)
         if problem and callable(status):
