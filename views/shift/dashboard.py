@@ -107,6 +107,10 @@ class ChartPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.plot)
         self.stack.addWidget(self.empty)
+        # Until the figures arrive the plot stays hidden: painting six empty pyqtgraph plots
+        # costs as much Python time as the queries it would compete with.
+        self.stack.setCurrentWidget(self.empty)
+        self.empty.setText(_("Loading…"))
         self.legend = QLabel()
         self.legend.setObjectName("legend-" + key)
         self.legend.setWordWrap(True)
