@@ -250,7 +250,7 @@ class DeadlinesPanel(QWidget):
     def select_rule(self, rule_id: str) -> bool:
         for row, v in enumerate(self.views):
             if v.rule == rule_id:
-                self.table.selectRow(row)
+                self.table.setCurrentCell(row, 0)  # not selectRow (right to left)
                 return True
         return False
 

@@ -221,10 +221,12 @@ class PartnersScreen(QWidget):
                     item.setFont(_mono())
                 self.table.setItem(r, c, item)
         names = [p.name for p in self.rows]
+        # Not selectRow: right to left, before the table is laid out, it picks no column and
+        # selects nothing (the Arabic screen said "No partner yet" beside a full list).
         if current in names:
-            self.table.selectRow(names.index(current))
+            self.table.setCurrentCell(names.index(current), 0)
         elif self.rows:
-            self.table.selectRow(0)
+            self.table.setCurrentCell(0, 0)
         self._show_selected()
 
     @property

@@ -252,7 +252,7 @@ class PlaybookRunner(QWidget):
     def select_step(self, step_id: str) -> None:
         row = self.row_of(step_id)
         if row >= 0:
-            self.table.selectRow(row)
+            self.table.setCurrentCell(row, 0)  # not selectRow (right to left)
             self._show_selected()
 
     def selected_step_id(self) -> str | None:
