@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 # What a tool window needs at least to show a table and a form side by side.
-TOOL_SIZE = QSize(960, 620)
+TOOL_SIZE = QSize(720, 480)
 # Room kept for the window manager's title bar above the window's own area.
 TITLE_BAR = 32
 

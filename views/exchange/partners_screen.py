@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -196,6 +196,10 @@ class PartnersScreen(QWidget):
 
         button.clicked.connect(pick)
         return button
+
+    def sizeHint(self) -> QSize:
+        """A working size as a window: the partner list (six columns) beside the keys."""
+        return QSize(960, 600)
 
     def refresh(self, select: str | None = None) -> None:
         ws = self._workspace()
