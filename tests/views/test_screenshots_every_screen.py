@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, QSettings
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 
 from app.demos import seed as demo
 from app.shift import handover
@@ -105,6 +105,9 @@ def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, siz
         _save(window, out / f"tab{index:02d}-{stem}.png")
         # The pane fits beside the queue on every tab: nothing pushed off to the side.
         wide.append((tabs.tabText(index), window.detail_area.horizontalScrollBar().maximum()))
+        for area in tabs.currentWidget().findChildren(QScrollArea):  # a tab's own scrolling
+            if area.isVisible():
+                wide.append((tabs.tabText(index), area.horizontalScrollBar().maximum()))
         panel = tabs.currentWidget()
         for name in ("calculator", "walkthrough"):
             part = getattr(panel, name, None)
