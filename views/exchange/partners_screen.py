@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -197,6 +197,10 @@ class PartnersScreen(QWidget):
         button.clicked.connect(pick)
         return button
 
+    def sizeHint(self) -> QSize:
+        """A working size as a window: the partner list (six columns) beside the keys."""
+        return QSize(960, 600)
+
     def refresh(self, select: str | None = None) -> None:
         ws = self._workspace()
         if ws is None:
@@ -221,10 +225,12 @@ class PartnersScreen(QWidget):
                     item.setFont(_mono())
                 self.table.setItem(r, c, item)
         names = [p.name for p in self.rows]
+        # Not selectRow: right to left, before the table is laid out, it picks no column and
+        # selects nothing (the Arabic screen said "No partner yet" beside a full list).
         if current in names:
-            self.table.selectRow(names.index(current))
+            self.table.setCurrentCell(names.index(current), 0)
         elif self.rows:
-            self.table.selectRow(0)
+            self.table.setCurrentCell(0, 0)
         self._show_selected()
 
     @property

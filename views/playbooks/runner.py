@@ -13,11 +13,12 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +39,7 @@ from app.playbooks import runner
 from app.playbooks.runner import RunStatus, StepStatus
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from i18n.labels import role_label
 from views.common.failures import show_conflict
 from views.queue.model import Formatter
 
@@ -57,6 +59,17 @@ STATE_COLOURS = {
 }
 ERROR_STYLE = "color: #b00020;"
 COLUMNS = 6
+SIDE_BY_SIDE = 760  # px from which the checklist and the chosen step sit side by side
+
+
+def owner_label(owner: str) -> str:
+    """Who owns a step, in words: a role by its name ("coordinator" in the reader's language),
+    ``partner:*`` as any partner, ``partner:CERT-EE`` as the partner's name."""
+    if owner == "partner:*":
+        return _("a partner")
+    if owner.startswith("partner:"):
+        return owner.split(":", 1)[1]
+    return role_label(owner)
 
 
 class PlaybookRunner(QWidget):
@@ -88,13 +101,21 @@ class PlaybookRunner(QWidget):
             self.playbook_box.addItem(f"{info.title} ({info.version})", info.id)
         self.start_button = QPushButton(_("Start"))
         self.run_box = QComboBox()
-        top = QHBoxLayout()
-        top.addWidget(QLabel(_("Playbook")))
-        top.addWidget(self.playbook_box, 2)
-        top.addWidget(self.start_button)
-        top.addSpacing(16)
-        top.addWidget(QLabel(_("Run")))
-        top.addWidget(self.run_box, 2)
+        # Long playbook titles must not set the case pane's minimum width (it was 970 px).
+        for combo in (self.playbook_box, self.run_box):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+        # The run on a row of its own: beside the playbook it needed more than the case pane
+        # has at 1366×768.
+        top = QGridLayout()
+        top.addWidget(QLabel(_("Playbook")), 0, 0)
+        top.addWidget(self.playbook_box, 0, 1)
+        top.addWidget(self.start_button, 0, 2)
+        top.addWidget(QLabel(_("Run")), 1, 0)
+        top.addWidget(self.run_box, 1, 1, 1, 2)
+        top.setColumnStretch(1, 1)
 
         self.table = QTableWidget(0, COLUMNS)
         self.table.setHorizontalHeaderLabels(
@@ -137,6 +158,7 @@ class PlaybookRunner(QWidget):
         split.addWidget(self.step_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.split = split
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -151,6 +173,13 @@ class PlaybookRunner(QWidget):
         self.complete_requested.connect(self.complete_step)
         self.skip_requested.connect(self.skip_step)
         self.reload()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Beside the queue (about 480 px at 1366×768) the step goes under the checklist, which
+        # then keeps the whole width; a wide pane or window has them side by side.
+        wide = event.size().width() >= SIDE_BY_SIDE
+        self.split.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
+        super().resizeEvent(event)
 
     # -- data ---------------------------------------------------------------------------------
     def reload(self, playbook_id: str | None = None) -> None:
@@ -180,7 +209,7 @@ class PlaybookRunner(QWidget):
             cells = [
                 _(STATE_LABELS.get(step.state, step.state)),
                 step.title,
-                step.owner,
+                owner_label(step.owner),
                 due,
                 step.completed_by or "",
                 step.branch or "",
@@ -223,7 +252,7 @@ class PlaybookRunner(QWidget):
     def select_step(self, step_id: str) -> None:
         row = self.row_of(step_id)
         if row >= 0:
-            self.table.selectRow(row)
+            self.table.setCurrentCell(row, 0)  # not selectRow (right to left)
             self._show_selected()
 
     def selected_step_id(self) -> str | None:
@@ -250,7 +279,7 @@ class PlaybookRunner(QWidget):
             self.skip_button.setEnabled(False)
             return
         self.step_title.setText(f"<b>{html.escape(step.title)}</b>")
-        info = [_("Owner: {owner}").format(owner=step.owner)]
+        info = [_("Owner: {owner}").format(owner=owner_label(step.owner))]
         info.append(_("State: {state}").format(state=_(STATE_LABELS.get(step.state, step.state))))
         if step.blocked_by:
             info.append(_("Waiting for: {steps}").format(steps=", ".join(step.blocked_by)))
