@@ -3,6 +3,8 @@ verifying a fingerprint by comparing it side by side, in blocks of four."""
 
 from __future__ import annotations
 
+import html
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -246,7 +248,9 @@ class PartnersScreen(QWidget):
             self.on_file.clear()
             self._compare()
             return
-        lines = [f"<b>{p.name}</b> — {p.country}, {p.timezone}"]
+        # Names, countries and certificate user ids come from partners: text, never markup.
+        esc = html.escape
+        lines = [f"<b>{esc(p.name)}</b> — {esc(p.country)}, {esc(p.timezone)}"]
         for k in p.keys:
             state = []
             state.append(_("current") if k.current else _("previous"))
@@ -259,8 +263,8 @@ class PartnersScreen(QWidget):
             )
             lines.append(
                 _("{fpr}<br/>{uids} · {state} · expires {expires}").format(
-                    fpr=f"<tt>{k.grouped}</tt>",
-                    uids=", ".join(k.user_ids) or "-",
+                    fpr=f"<tt>{esc(k.grouped)}</tt>",
+                    uids=esc(", ".join(k.user_ids)) or "-",
                     state=", ".join(state),
                     expires=expires,
                 )
@@ -279,13 +283,13 @@ class PartnersScreen(QWidget):
         blocks = compare_blocks(key.fingerprint, self.typed.text())
         typed = bool(self.typed.text().strip())
         n_typed = (len("".join(self.typed.text().split())) + 3) // 4
-        html = []
+        parts = []
         for i, (block, ok) in enumerate(blocks):
             colour = "#1a7f37" if ok else ("#cf222e" if i < n_typed else "inherit")
-            html.append(f'<span style="color:{colour}">{block}</span>')
+            parts.append(f'<span style="color:{colour}">{block}</span>')
             if i % 5 == 4:
-                html.append("<br/>")
-        self.on_file.setText(" ".join(html))
+                parts.append("<br/>")
+        self.on_file.setText(" ".join(parts))
         matched = sum(ok for _b, ok in blocks)
         all_ok = matched == len(blocks)
         if key.verified:
