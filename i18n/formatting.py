@@ -6,6 +6,7 @@ and in the reader's own zone, so nobody converts by hand.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,17 +40,53 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+NAMED = ("short", "medium", "long", "full")
+_YEAR = re.compile(r"(?<!y)yy(?!y)")
+
+
+def _full_year(pattern: str) -> str:
+    """``pattern`` with a two-digit year (``yy``) widened to the full year (``y``); quoted
+    literals (``'de'``) are left alone."""
+    parts = pattern.split("'")
+    parts[::2] = [_YEAR.sub("y", part) for part in parts[::2]]
+    return "'".join(parts)
+
+
+@cache
+def date_pattern(language: str, fmt: str = "short") -> str:
+    """The locale's ``fmt`` date pattern with a four-digit year: CLDR's short patterns cut
+    it to two in several languages (en ``M/d/yy``, de ``dd.MM.yy``), and a CERT reads dates
+    across years. Each language keeps its own order and separators."""
+    return _full_year(str(locale_for(language).date_formats[fmt].pattern))
+
+
+@cache
+def datetime_pattern(language: str, fmt: str = "short") -> str:
+    """Date and time as the locale joins them for ``fmt``, with a four-digit year."""
+    locale = locale_for(language)
+    time = str(locale.time_formats[fmt].pattern)
+    return (
+        str(locale.datetime_formats[fmt])
+        .replace("{0}", time)
+        .replace("{1}", date_pattern(language, fmt))
+    )
+
+
 def format_datetime(
     value: datetime, language: str, tz: str | None = "UTC", fmt: str = "medium"
 ) -> str:
     """``value`` as date and time in ``language``, converted to the zone ``tz``."""
-    return bdates.format_datetime(_aware(value), fmt, tzinfo=zone(tz), locale=locale_for(language))
+    pattern = datetime_pattern(language, fmt) if fmt in NAMED else fmt
+    return bdates.format_datetime(
+        _aware(value), pattern, tzinfo=zone(tz), locale=locale_for(language)
+    )
 
 
 def format_date(value: date | datetime, language: str, fmt: str = "long") -> str:
     if isinstance(value, datetime):
         value = _aware(value).astimezone(UTC).date()
-    return bdates.format_date(value, fmt, locale=locale_for(language))
+    pattern = date_pattern(language, fmt) if fmt in NAMED else fmt
+    return bdates.format_date(value, pattern, locale=locale_for(language))
 
 
 def format_time(value: datetime, language: str, tz: str | None = "UTC") -> str:
@@ -125,7 +162,7 @@ def format_moment(
     value: datetime | str | None, language: str, tz: str | None = None, fmt: str = "short"
 ) -> str:
     """The one way a screen shows a time: date and time in ``language`` with its zone always
-    named, in the reader's zone ``tz`` (UTC when not given): ``11/27/26, 6:00 PM Europe/Paris``.
+    named, in the reader's zone ``tz`` (UTC when not given): ``11/27/2026, 6:00 PM Europe/Paris``.
 
     In a right-to-left language the line starts with a right-to-left mark (so Qt lays it out
     right to left and aligns it to the right) and the time and the zone are each isolated
@@ -135,7 +172,7 @@ def format_moment(
     when = _instant(value)
     if when is None:
         return "—"
-    text = bdates.format_datetime(when, fmt, tzinfo=zone(tz), locale=locale_for(language))
+    text = format_datetime(when, language, tz, fmt)
     if is_rtl(language):
         return f"\u200f\u2068{text}\u2069 \u2068{zone_label(tz)}\u2069"
     return f"{text} {zone_label(tz)}"

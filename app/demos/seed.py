@@ -294,7 +294,7 @@ class _Replay:
         self.facts[(case.id, "reported")] = reported
         self.s.add(reported)
         self.s.flush()
-        self.record(actor, "vulnerability.add", case, p.created, vulnerability=vuln.id)
+        self.record(actor, "case.vulnerability.add", case, p.created, vulnerability=vuln.id)
         search.reindex(self.s, case)
         first = [p.source_partner] if p.source_partner is not None else []
         self._partners(p, case, actor, p.created, first)

@@ -18,7 +18,8 @@ from app.identity import checkpoints
 from app.identity.actor import Actor, Permission
 from app.queueing.filters import CLOSED
 from i18n import N_, _
-from i18n.formatting import format_cli_time
+from i18n.catalog import is_rtl
+from i18n.formatting import format_cli_time, isolate_ltr
 from i18n.labels import status_label, tier_label
 from models import Analyst, AuditEvent, Case, CaseStatus, Deadline, Handover, utcnow
 
@@ -248,6 +249,8 @@ def item_columns(section: str, item: dict[str, Any], tz: str | None = None) -> t
 def item_text(section: str, item: dict[str, Any], tz: str | None = None) -> str:
     """One line of a section in the text: ``KEY title: what, due TIME``."""
     case, title, what, when = item_columns(section, item, tz)
+    if when and is_rtl():  # after Arabic words "2026-11-25" read as "25-11-2026"
+        when = isolate_ltr(when)
     head = f"{case} {title}".strip()
     text = _("{case}: {what}").format(case=head, what=what) if what else head
     return _("{text}, due {due}").format(text=text, due=when) if when else text

@@ -158,3 +158,20 @@ def test_cli_show_prints_the_summary_with_times_to_the_minute(initialised_cli) -
     assert {"id", "state", "period_end", "body", "summary", "counts"} <= set(data)  # type: ignore[arg-type]
     assert data["summary"]["new_cases"] and data["counts"]["new"] == 1  # type: ignore[index]
     assert cli("handover", "list").out.count(" UTC ") == 1
+
+
+def test_a_due_time_keeps_its_order_in_arabic() -> None:
+    """After Arabic words an ISO-like time is isolated left to right, or it reads
+    "20:42 25-11-2026"; other languages get the plain text."""
+    from app.shift.handover import item_text
+    from i18n.catalog import set_language
+
+    item = {"case": "ACC-2026-0001", "title": "t", "rule": "ack", "jurisdiction": "EU",
+            "due_utc": "2026-11-25T20:42:00+00:00"}  # fmt: skip
+    assert item_text("overdue", item).endswith(", due 2026-11-25 20:42 UTC")
+    set_language("ar")
+    try:
+        text = item_text("overdue", item)
+    finally:
+        set_language("en")
+    assert "\u20662026-11-25 20:42 UTC\u2069" in text

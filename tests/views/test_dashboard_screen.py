@@ -121,7 +121,11 @@ def test_loads_on_the_thread_pool_from_an_encrypted_workspace(qtbot, cipher_dir:
         with qtbot.waitSignal(screen.loaded, timeout=20000):
             screen.reload()
             assert screen.status.text() == "Loading…"  # the figures come from a worker
+            # no empty plot is painted meanwhile: each chart says it is loading
+            assert all(c.is_empty() for c in screen.charts.values())
+            assert screen.charts["age"].empty.text() == "Loading…"
         assert screen.data is not None
+        assert not screen.charts["age"].is_empty()  # the plot replaces the loading note
         assert sum(sum(r) for r in screen.data.by_tier_status.values) == 6
     finally:
         ws.engine.dispose()

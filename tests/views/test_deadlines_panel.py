@@ -43,7 +43,7 @@ def test_set_fact_mark_met_and_conflict(qtbot, ws: Workspace) -> None:  # type: 
         row = s.scalar(select(Deadline).where(Deadline.rule_id == "eu-cra-14-2a-early-warning"))
         assert row is not None and row.due_utc == datetime(2026, 11, 28, 10, tzinfo=UTC)
     # To the minute, in UTC, named (i18n.formatting.format_moment).
-    assert panel.table.item(0, 1).text() == "11/28/26, 10:00\u202fAM UTC"
+    assert panel.table.item(0, 1).text() == "11/28/2026, 10:00\u202fAM UTC"
     assert "owed by Vendor X — watch" in panel.table.item(0, 5).text()
 
     assert panel.select_rule("eu-cra-14-2a-early-warning")

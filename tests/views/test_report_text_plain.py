@@ -24,7 +24,7 @@ def test_markup_in_a_report_title_is_never_rendered(qtbot, ws, tmp_path, qsettin
     qtbot.waitExposed(window)
     window.queue.select_row(0)
     qtbot.waitUntil(lambda: window.detail.detail is not None)
-    assert MARKUP in window.detail.heading.text()
+    assert MARKUP in window.detail.heading.full_text()
     seen = 0
     for tab in range(window.detail.tabs.count()):
         window.detail.tabs.setCurrentIndex(tab)

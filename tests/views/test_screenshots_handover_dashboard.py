@@ -1,8 +1,10 @@
 """The handover and the dashboard render offscreen in en, ar and ja at 1366×768 and
-1440×900, with the headline figures first and the handover's due times not cut."""
+1440×900, with the headline figures first and the handover's due times not cut.
+``ACCORD_SHOTS=DIR`` keeps the PNGs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +43,12 @@ def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str
     qapp.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
 
 
+def _out(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("ACCORD_SHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _seed(ws: Workspace) -> None:
     now = utcnow()
     with ws.session() as s:
@@ -74,7 +82,7 @@ def test_handover_in_every_language(qtbot, ws: Workspace, language: str, tmp_pat
         due = overdue.child(0).text(3)
         metrics = screen.sections.fontMetrics()
         assert metrics.horizontalAdvance(due) <= screen.sections.header().sectionSize(3) + 4
-        out = tmp_path / f"handover-{language}-{w}.png"
+        out = _out(tmp_path) / f"handover-{language}-{w}.png"
         assert screen.grab().save(str(out)) and out.stat().st_size > 1000
 
 
@@ -91,5 +99,5 @@ def test_dashboard_in_every_language(qtbot, ws: Workspace, language: str, tmp_pa
         assert screen.figures["unassigned"].value == 6
         assert screen.charts["partner"].is_empty()  # no partner: said, not bare axes
         assert not screen.charts["tier_status"].is_empty()
-        out = tmp_path / f"dashboard-{language}-{w}.png"
+        out = _out(tmp_path) / f"dashboard-{language}-{w}.png"
         assert screen.grab().save(str(out)) and out.stat().st_size > 1000

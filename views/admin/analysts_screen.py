@@ -244,7 +244,7 @@ class AnalystsScreen(QWidget):
     def select(self, name: str) -> bool:
         for row, a in enumerate(self.rows):
             if a.name == name:
-                self.table.selectRow(row)
+                self.table.setCurrentCell(row, 0)  # not selectRow (right to left)
                 return True
         return False
 

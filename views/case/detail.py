@@ -39,6 +39,7 @@ from app.queueing import filters as queue_filters
 from i18n import _
 from i18n.catalog import source_text
 from i18n.labels import audit_action_label
+from views.common.elided import ElidedLabel
 from views.common.times import TLP_STYLES, embargo_countdown, with_zone
 from views.queue.model import (
     URGENCY_COLOURS,
@@ -53,6 +54,13 @@ UNASSIGNED = "\x00unassigned"
 HEADER_FIELDS = (
     "status", "tier", "assignee", "deadline", "tlp", "embargo", "reporter", "jurisdictions",
     "partners", "opened", "updated",
+)  # fmt: skip
+# Short values two pairs to a row; a time or a list takes a whole row: beside the queue's key
+# columns the pane has about 480 px at 1366×768, where two times side by side were cut or
+# wrapped mid-date (and pushed the pane wider than its place).
+HEADER_ROWS: tuple[tuple[str, ...], ...] = (
+    ("status", "tier"), ("assignee", "tlp"), ("reporter", "jurisdictions"), ("deadline",),
+    ("embargo",), ("partners",), ("opened",), ("updated",),
 )  # fmt: skip
 
 
@@ -112,9 +120,10 @@ class CaseDetailPane(QWidget):
 
         self.placeholder = QLabel()
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.heading = QLabel()
+        # One line, shortened to the pane's width with the whole title in its tooltip: a long
+        # title wrapped over the fields or, unbroken, widened the pane past the screen.
+        self.heading = ElidedLabel()
         self.heading.setTextFormat(Qt.TextFormat.PlainText)  # a report's title, never HTML
-        self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
@@ -132,16 +141,22 @@ class CaseDetailPane(QWidget):
         self.form.setHorizontalSpacing(12)
         self.form.setVerticalSpacing(2)
         self.form_labels = {k: QLabel() for k in self.values}
-        for i, key in enumerate(HEADER_FIELDS):
-            row, column = divmod(i, 2)
-            self.form_labels[key].setAlignment(
-                Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
-            )
-            self.form.addWidget(self.form_labels[key], row, column * 2)
-            # The TLP and deadline chips keep their own width (a background would fill the cell).
-            chip = key in ("tlp", "deadline")
-            align = Qt.AlignmentFlag.AlignLeading if chip else Qt.AlignmentFlag(0)
-            self.form.addWidget(self.values[key], row, column * 2 + 1, alignment=align)
+        for row, keys in enumerate(HEADER_ROWS):
+            for column, key in enumerate(keys):
+                self.form_labels[key].setAlignment(
+                    Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
+                )
+                self.form.addWidget(self.form_labels[key], row, column * 2)
+                # The TLP and deadline chips keep their own size (a background would fill
+                # the cell).
+                chip = key in ("tlp", "deadline")
+                align = (
+                    Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
+                    if chip
+                    else Qt.AlignmentFlag(0)
+                )
+                span = 3 if len(keys) == 1 else 1
+                self.form.addWidget(self.values[key], row, column * 2 + 1, 1, span, align)
         self.form.setColumnStretch(1, 1)
         self.form.setColumnStretch(3, 1)
         self.summary: CaseSummary | None = None
@@ -174,6 +189,10 @@ class CaseDetailPane(QWidget):
         grid.addRow(self.error)
 
         self.tabs = QTabWidget()
+        # Twelve tabs do not fit a 480 px pane in Japanese or Arabic: the bar scrolls (every
+        # tab reachable, whatever the style prefers) instead of widening the pane.
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self.description = QPlainTextEdit()
         self.description.setReadOnly(True)
         self.reports = _table((200, 260, 120))

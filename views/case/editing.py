@@ -39,6 +39,7 @@ from app.errors import AccordError, ConflictError
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from i18n.formatting import format_moment
+from views.common.elided import ElidedLabel
 from views.common.retranslate import relabel, retitle_column, retitle_items
 from views.common.time_zone import reader_zone
 
@@ -459,7 +460,7 @@ class MergePanel(QWidget):
         self.case_key = ""
         self._title = ""
         self._said: Callable[[], str] | None = None  # the last outcome, in any language
-        self.heading = QLabel()
+        self.heading = ElidedLabel()  # a long title must not widen the window
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.target = QLineEdit()
         self.target.setPlaceholderText("ACC-2026-0042")

@@ -266,7 +266,7 @@ class PartiesPanel(QWidget):
         self.model.set_rows(rows)
         for row, p in enumerate(rows):
             if p.id == keep:
-                self.table.selectRow(row)
+                self.table.setCurrentIndex(self.table.model().index(row, 0))  # not selectRow (RTL)
                 break
         self._show_selected()
 

@@ -42,6 +42,12 @@ class ScopePanel(_CasePanel):
         super().__init__(workspace, case_id, parent)
         self._rules = rules
         self._names = {j.code: j.names for j in summary.jurisdictions(rules())}
+        # A policy that applies to every case is not offered for adding, but is named (not
+        # shown as a bare code) when a case lists it.
+        self._listed_names = dict(self._names)
+        for f in rules().files:
+            if f.always:
+                self._listed_names.setdefault(f.code, (f.name,))
 
         self.codes = QListWidget()
         self.codes.setObjectName("caseJurisdictions")
@@ -106,7 +112,9 @@ class ScopePanel(_CasePanel):
         tlp_box = self.tlp_box = QGroupBox()
         tlp_box.setLayout(trow)
 
-        columns = QHBoxLayout()
+        # One above the other: side by side they needed 650 px, more than the case pane has
+        # beside the queue at 1366×768 (the pane then scrolled sideways on every tab).
+        columns = QVBoxLayout()
         columns.addWidget(codes_box, 1)
         columns.addWidget(share_box, 1)
         layout = QVBoxLayout(self)
@@ -139,7 +147,7 @@ class ScopePanel(_CasePanel):
             partners = summary.partner_names(s)
         self.codes.clear()
         for code in shown.jurisdictions:
-            names = self._names.get(code, ())
+            names = self._listed_names.get(code, ())
             item = QListWidgetItem(f"{code} — {'; '.join(names)}" if names else code)
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setToolTip("\n".join(names))

@@ -113,14 +113,21 @@ class DeadlineInputs(QWidget):
         self.override_button, self.reset_button = QPushButton(), QPushButton()
         self.override_button.clicked.connect(lambda: self._override(reset=False))
         self.reset_button.clicked.connect(lambda: self._override(reset=True))
+        # Period on one row, reason and buttons on the next: on one row they needed 560 px.
         override = QGridLayout(self.override_box)
-        override.addWidget(self.override_text, 0, 0, 1, 5)
+        override.addWidget(self.override_text, 0, 0, 1, 3)
         override.addWidget(self.amount, 1, 0)
-        override.addWidget(self.computation, 1, 1)
-        override.addWidget(self.override_reason, 1, 2)
-        override.addWidget(self.override_button, 1, 3)
-        override.addWidget(self.reset_button, 1, 4)
-        override.setColumnStretch(2, 1)
+        override.addWidget(self.computation, 1, 1, 1, 2)
+        override.addWidget(self.override_reason, 2, 0)
+        override.addWidget(self.override_button, 2, 1)
+        override.addWidget(self.reset_button, 2, 2)
+        override.setColumnStretch(0, 1)
+        # Long labels in the lists must not widen the case pane past its place (1366×768).
+        for combo in (self.role, self.computation):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
 
         self.message = QLabel()
         self.message.setWordWrap(True)

@@ -79,6 +79,8 @@ class DeadlinesPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(24)
+        # Row numbers meant nothing here (and jumped, 7 then 16, past folded rows).
+        self.table.verticalHeader().setVisible(False)
         self.conflicts = QLabel()
         self.conflicts.setObjectName("conflicts")
         self.conflicts.setStyleSheet("color: #a00000; font-weight: bold")
@@ -87,6 +89,11 @@ class DeadlinesPanel(QWidget):
         self.fact = QComboBox()
         for name in dl.known_facts(self._rules()):
             self.fact.addItem(fact_label(name), name)
+        # Long fact names must not widen the case pane past its place at 1366×768.
+        self.fact.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.fact.setMinimumContentsLength(10)
         self.when = instant_edit("UTC")
         self.fact.currentIndexChanged.connect(lambda _i: self._bound_when(self._fact_code()))
         self._bound_when(self._fact_code())
@@ -243,7 +250,7 @@ class DeadlinesPanel(QWidget):
     def select_rule(self, rule_id: str) -> bool:
         for row, v in enumerate(self.views):
             if v.rule == rule_id:
-                self.table.selectRow(row)
+                self.table.setCurrentCell(row, 0)  # not selectRow (right to left)
                 return True
         return False
 

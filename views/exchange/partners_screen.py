@@ -3,10 +3,11 @@ verifying a fingerprint by comparing it side by side, in blocks of four."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -243,6 +244,10 @@ class PartnersScreen(QWidget):
         button.clicked.connect(pick)
         return button
 
+    def sizeHint(self) -> QSize:
+        """A working size as a window: the partner list (six columns) beside the keys."""
+        return QSize(960, 600)
+
     def refresh(self, select: str | None = None) -> None:
         ws = self._workspace()
         if ws is None:
@@ -267,10 +272,12 @@ class PartnersScreen(QWidget):
                     item.setFont(_mono())
                 self.table.setItem(r, c, item)
         names = [p.name for p in self.rows]
+        # Not selectRow: right to left, before the table is laid out, it picks no column and
+        # selects nothing (the Arabic screen said "No partner yet" beside a full list).
         if current in names:
-            self.table.selectRow(names.index(current))
+            self.table.setCurrentCell(names.index(current), 0)
         elif self.rows:
-            self.table.selectRow(0)
+            self.table.setCurrentCell(0, 0)
         self._show_selected()
 
     @property
@@ -290,7 +297,9 @@ class PartnersScreen(QWidget):
         if p is None:
             self.details.setText(_("No partner yet: add one with its certificate."))
             return
-        lines = [f"<b>{p.name}</b> — {p.country}, {p.timezone}"]
+        # Names, countries and certificate user ids come from partners: text, never markup.
+        esc = html.escape
+        lines = [f"<b>{esc(p.name)}</b> — {esc(p.country)}, {esc(p.timezone)}"]
         for k in p.keys:
             state = []
             state.append(_("current") if k.current else _("previous"))
@@ -303,8 +312,8 @@ class PartnersScreen(QWidget):
             )
             lines.append(
                 _("{fpr}<br/>{uids} · {state} · expires {expires}").format(
-                    fpr=f"<tt>{k.grouped}</tt>",
-                    uids=", ".join(k.user_ids) or "-",
+                    fpr=f"<tt>{esc(k.grouped)}</tt>",
+                    uids=esc(", ".join(k.user_ids)) or "-",
                     state=", ".join(state),
                     expires=expires,
                 )
@@ -322,13 +331,13 @@ class PartnersScreen(QWidget):
         blocks = compare_blocks(key.fingerprint, self.typed.text())
         typed = bool(self.typed.text().strip())
         n_typed = (len("".join(self.typed.text().split())) + 3) // 4
-        html = []
+        parts = []
         for i, (block, ok) in enumerate(blocks):
             colour = "#1a7f37" if ok else ("#cf222e" if i < n_typed else "inherit")
-            html.append(f'<span style="color:{colour}">{block}</span>')
+            parts.append(f'<span style="color:{colour}">{block}</span>')
             if i % 5 == 4:
-                html.append("<br/>")
-        self.on_file.setText(" ".join(html))
+                parts.append("<br/>")
+        self.on_file.setText(" ".join(parts))
         matched = sum(ok for _b, ok in blocks)
         all_ok = matched == len(blocks)
         if key.verified:

@@ -186,6 +186,8 @@ class ImpactPanel(QWidget):
         file_row.addWidget(self.files, 1)
         file_row.addLayout(buttons)
         form = self.form = QFormLayout()
+        # Long labels go above their field in a narrow pane, so the field keeps its width.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(_("Column mapping"), self.mapping)
         form.addRow(_("Share with the vulnerable configuration"), self.share)
         form.addRow(_("Users per deployment without a count"), self.per_deployment)

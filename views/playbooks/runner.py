@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -59,6 +60,7 @@ STATE_COLOURS = {
 }
 ERROR_STYLE = "color: #b00020;"
 COLUMNS = 6
+SIDE_BY_SIDE = 760  # px from which the checklist and the chosen step sit side by side
 
 
 def owner_label(owner: str) -> str:
@@ -100,14 +102,22 @@ class PlaybookRunner(QWidget):
             self.playbook_box.addItem(f"{info.title} ({info.version})", info.id)
         self.start_button = QPushButton()
         self.run_box = QComboBox()
+        # Long playbook titles must not set the case pane's minimum width (it was 970 px).
+        for combo in (self.playbook_box, self.run_box):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+        # The run on a row of its own: beside the playbook it needed more than the case pane
+        # has at 1366×768.
         self.playbook_label, self.run_label = QLabel(), QLabel()
-        top = QHBoxLayout()
-        top.addWidget(self.playbook_label)
-        top.addWidget(self.playbook_box, 2)
-        top.addWidget(self.start_button)
-        top.addSpacing(16)
-        top.addWidget(self.run_label)
-        top.addWidget(self.run_box, 2)
+        top = QGridLayout()
+        top.addWidget(self.playbook_label, 0, 0)
+        top.addWidget(self.playbook_box, 0, 1)
+        top.addWidget(self.start_button, 0, 2)
+        top.addWidget(self.run_label, 1, 0)
+        top.addWidget(self.run_box, 1, 1, 1, 2)
+        top.setColumnStretch(1, 1)
 
         self.table = QTableWidget(0, COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -146,6 +156,7 @@ class PlaybookRunner(QWidget):
         split.addWidget(self.step_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.split = split
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -218,6 +229,13 @@ class PlaybookRunner(QWidget):
     def _waiting(step: StepStatus) -> str:
         return _("Waiting for: {steps}").format(steps=", ".join(step.blocked_by))
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Beside the queue (about 480 px at 1366×768) the step goes under the checklist, which
+        # then keeps the whole width; a wide pane or window has them side by side.
+        wide = event.size().width() >= SIDE_BY_SIDE
+        self.split.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
+        super().resizeEvent(event)
+
     # -- data ---------------------------------------------------------------------------------
     def reload(self, playbook_id: str | None = None) -> None:
         """Read the case's runs; show ``playbook_id``'s run (or the one shown, or the newest)."""
@@ -286,7 +304,7 @@ class PlaybookRunner(QWidget):
     def select_step(self, step_id: str) -> None:
         row = self.row_of(step_id)
         if row >= 0:
-            self.table.selectRow(row)
+            self.table.setCurrentCell(row, 0)  # not selectRow (right to left)
             self._show_selected()
 
     def selected_step_id(self) -> str | None:

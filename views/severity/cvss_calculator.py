@@ -113,6 +113,9 @@ class ChoiceRow(QWidget):
             button.setToolTip(tip)
             button.setAccessibleDescription(tip)
             button.setProperty("choice", key)
+            # As narrow as its text, not the style's 80 px floor: five values side by side
+            # then fit the case pane beside the queue at 1366×768.
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(text) + 16)
             button.installEventFilter(self)
             self.group.addButton(button)
             self.buttons[key] = button

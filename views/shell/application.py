@@ -19,7 +19,8 @@ from app.workspaces import lifecycle as ws_mod
 from app.workspaces import settings as settings_mod
 from app.workspaces.lifecycle import Workspace
 from app.workspaces.settings import Settings
-from i18n import is_rtl, set_language
+from i18n import current_language, is_rtl, set_language
+from views.shell import qt_words
 from views.shell.main_window import MainWindow
 from views.shell.prefs import APPLICATION, ORGANISATION, Prefs
 from views.shell.unlock_dialog import UnlockDialog
@@ -38,6 +39,7 @@ def apply_language(qapp: QApplication, language: str | None) -> None:
     """Switch the catalog (when given) and the layout direction (right-to-left for ar, he …)."""
     if language:
         set_language(language)
+    qt_words.install(qapp, current_language())
     qapp.setLayoutDirection(
         Qt.LayoutDirection.RightToLeft if is_rtl() else Qt.LayoutDirection.LeftToRight
     )

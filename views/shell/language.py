@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, is_rtl, set_language
+from views.shell import qt_words
 
 if TYPE_CHECKING:
     from views.shell.host import WindowHost
@@ -27,6 +28,7 @@ def switch_language(language: str) -> None:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
+    qt_words.install(app, language)
     app.setLayoutDirection(
         Qt.LayoutDirection.RightToLeft if is_rtl(language) else Qt.LayoutDirection.LeftToRight
     )

@@ -41,6 +41,7 @@ from i18n.labels import role_label
 from views.case.detail import CaseDetailPane
 from views.case.undo_commands import AssignCommand, CaseCommand, TransitionCommand, execute
 from views.common.failures import show_conflict
+from views.common.window_size import TOOL_SIZE, fit_window
 from views.queue.model import Formatter, QueueModel, status_label
 from views.queue.view import QueuePanel
 from views.shell import screens
@@ -172,6 +173,7 @@ class MainWindow(WindowHost):
                 else:
                     widget.setParent(self, Qt.WindowType.Window)
                     widget.setWindowTitle(action.text())
+                    fit_window(widget, widget.sizeHint().expandedTo(TOOL_SIZE))
                 instances.append(widget)
             widget = instances[0]
             widget.show()

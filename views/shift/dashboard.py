@@ -12,12 +12,13 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyqtgraph as pg
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -54,6 +55,28 @@ COLOURS = (
     "#b8b13a",
     "#3ab8c8",
 )
+
+
+class LocalDateAxis(pg.DateAxisItem):
+    """pyqtgraph's time axis with month and day names in the interface language (its own
+    are strftime's English: "Oct", "Nov" under Japanese)."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
+        pattern = spec.format if spec is not None else ""
+        skeleton = next((k for f, k in _SKELETONS if f in pattern), None)
+        if skeleton is None:
+            return list(super().tickStrings(values, scale, spacing))
+        locale = locale_for(current_language())
+        offset = self.utcOffset or 0
+        return [
+            format_skeleton(skeleton, datetime.fromtimestamp(v - offset, UTC), locale=locale)
+            for v in values
+        ]
+
+
+# strftime pieces of pyqtgraph's tick formats → the Babel skeleton saying the same.
+_SKELETONS = (("%H", "Hm"), ("%d", "MMMd"), ("%b", "MMM"), ("%Y", "y"))
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,12 @@ class ChartPanel(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMinimumHeight(180)
+        # Axes read left to right in every language: mirrored under Arabic, the names sat on
+        # one side and their bars started on the other, and day labels ran into each other.
+        self.plot.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.plot.getPlotItem().setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        # Room above the top tick label and beside the last one (both were cut in half).
+        self.plot.getPlotItem().setContentsMargins(4, 10, 12, 4)
         self.empty = QLabel()
         self.empty.setObjectName("empty-" + key)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -107,6 +136,10 @@ class ChartPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.plot)
         self.stack.addWidget(self.empty)
+        # Until the figures arrive the plot stays hidden: painting six empty pyqtgraph plots
+        # costs as much Python time as the queries it would compete with.
+        self.stack.setCurrentWidget(self.empty)
+        self.empty.setText(_("Loading…"))
         self.legend = QLabel()
         self.legend.setObjectName("legend-" + key)
         self.legend.setWordWrap(True)
@@ -191,7 +224,12 @@ class ChartPanel(QWidget):
             self.plot.getViewBox().invertY(True)  # the biggest bar on top
             self.plot.setYRange(-0.6, max(len(labels), 1) - 0.4, padding=0)
         else:
-            self.plot.getAxis("bottom").setTicks(ticks)
+            axis = self.plot.getAxis("bottom")
+            axis.setTicks(ticks)
+            lines = max((lab.count("\n") + 1 for lab in labels), default=1)
+            if lines > 1:  # pyqtgraph sizes the axis for one line: the title went below
+                metrics = QFontMetrics(axis.style["tickFont"] or axis.font())
+                axis.setHeight(lines * metrics.lineSpacing() + metrics.height() + 16)
 
     def point_hits(
         self, xs: list[float], ys: list[float], texts: list[str], dx: float, dy: float
@@ -290,7 +328,7 @@ class DashboardScreen(QWidget):
             "triage": ChartPanel(
                 "triage",
                 _("Time to triage (median hours, by week opened)"),
-                {"bottom": pg.DateAxisItem()},
+                {"bottom": LocalDateAxis()},
             ),
             "analyst": ChartPanel("analyst", _("Open cases per analyst")),
             "partner": ChartPanel("partner", _("Open cases per partner")),
@@ -470,7 +508,8 @@ class DashboardScreen(QWidget):
                 panel.hits[panel.hits.index(hit)] = Hit(
                     hit.x0, hit.x1, hit.y0, hit.y1, hit_text, hit.filter
                 )
-        panel.set_categories(labels)
+        # Weekday over day on the axis: "الأربعاء 9" on one line ran into its neighbours.
+        panel.set_categories([format_date(d.day.date(), "EEE'\n'd", locale=locale) for d in days])
         panel.set_axes(_("day (your time)"), _("obligations"))
         panel.set_legend([(_("binding"), "#b5443c"), (_("advisory"), "#2f6f9f")])
 

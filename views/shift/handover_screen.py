@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -35,8 +36,10 @@ from i18n import _, current_language
 from i18n.formatting import format_moment, isolate_ltr
 from views.common.failures import show_conflict
 from views.common.time_zone import reader_zone
+from views.common.window_size import fit_window
 
 STATE_LABELS = handover.STATE_LABELS
+WORKING_SIZE = QSize(1100, 760)
 HEADLINE_COLOURS = {
     "overdue": "#b5443c",
     "deadlines_next_24h": "#b07a12",
@@ -88,8 +91,13 @@ class HandoverScreen(QWidget):
         self.current: handover.HandoverInfo | None = None
         self._rows: list[handover.HandoverInfo] = []
         self._zone_shown = "UTC"  # the zone of the times shown (set by reload)
+        self._placed = False
         self.history = QListWidget()
         self.history.setObjectName("handoverHistory")
+        # "#3 · 12/6/2026, 8:14 PM UTC · name · state" is wider than the list: wrapped, the
+        # state stays in sight (it was cut behind a scroll bar).
+        self.history.setWordWrap(True)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.history.currentItemChanged.connect(self._on_pick)
         self.header = QLabel()
         self.header.setObjectName("handoverHeader")
@@ -216,7 +224,19 @@ class HandoverScreen(QWidget):
 
     def sizeHint(self) -> QSize:
         """A working size when opened as its own window (not 533×300)."""
-        return QSize(1180, 760)
+        return QSize(WORKING_SIZE)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Opened as a window without a size of its own: the working size, cut to the screen
+        # (Qt would take two thirds of the screen, 910×512 on a 1366×768 laptop).
+        if (
+            self.isWindow()
+            and not self._placed
+            and not self.testAttribute(Qt.WidgetAttribute.WA_Resized)
+        ):
+            fit_window(self, WORKING_SIZE)
+        self._placed = True
+        super().showEvent(event)
 
     def _ws(self) -> Workspace:
         ws = self._workspace()

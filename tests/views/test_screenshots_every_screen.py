@@ -1,0 +1,137 @@
+"""Every screen over the demo workspace, rendered offscreen in en, ar and ja at 1366×768 and
+1440×900: the main window on each case tab, the CVSS calculator and SSVC walkthrough, the new
+case dialog, and every Tools and Administration window. ``ACCORD_SHOTS=DIR`` keeps the PNGs.
+
+The checks are geometry, not pixels: no window needs more room than the screen, the case
+pane fits beside the queue's key columns without scrolling sideways, and every case tab can
+be reached."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
+
+from app.demos import seed as demo
+from app.shift import handover
+from app.workspaces import lifecycle as ws_mod
+from app.workspaces.lifecycle import Workspace
+from i18n.build import compile_catalogs
+from i18n.catalog import reload_catalogs
+from views.common import window_size
+from views.shell.application import apply_language
+from views.shell.main_window import MainWindow
+from views.shell.prefs import Prefs
+
+SIZES = [(1366, 768), (1440, 900)]
+# What a window manager leaves of the screen below its panel and above the task bar.
+PANELS = 60
+pytestmark = pytest.mark.qt_log_ignore("QDateTimeParser::sectionFormat")
+
+
+@pytest.fixture(scope="module")
+def demo_ws() -> Iterator[tuple[Workspace, demo.DemoSummary]]:
+    data = demo.load()
+    ws = ws_mod.create(
+        None, None, data.people["org"], data.people["analysts"][0]["name"], db_url="sqlite://"
+    )
+    with ws.session() as s:
+        summary = demo.fill(s, ws.require_actor(), count=40, label="demo", now=datetime.now(UTC))
+        handover.new(s, ws.require_actor())
+    yield ws, summary
+
+
+@pytest.fixture(autouse=True)
+def english_after(qapp: QApplication) -> Iterator[None]:
+    compile_catalogs()
+    reload_catalogs()
+    yield
+    apply_language(qapp, "en")
+
+
+def _out(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("ACCORD_SHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _save(widget: QWidget, path: Path) -> None:
+    QApplication.processEvents()
+    assert widget.grab().save(str(path))
+    assert path.stat().st_size > 1000
+
+
+def _show(qtbot, window: MainWindow, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Select case ``key`` in the queue (every state shown when it is not open)."""
+    model = window.model
+    keys = [model.queue_row(r).key for r in range(model.rowCount())]
+    if key not in keys:
+        window.queue.apply_spec("status:all")
+        keys = [model.queue_row(r).key for r in range(model.rowCount())]
+    row = keys.index(key)
+    window.queue.select_row(row)
+    qtbot.waitUntil(lambda: window.detail.detail is not None and window.detail.detail.key == key)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "ar", "ja"])
+def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, size) -> None:  # type: ignore[no-untyped-def]
+    ws, summary = demo_ws
+    apply_language(qapp, language)
+    window = MainWindow(
+        ws, prefs=Prefs(QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat))
+    )
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.fit_queue()
+    out, stem = _out(tmp_path), f"{language}-{size[0]}x{size[1]}"
+    # Tool windows size themselves to the screen they open on: this one.
+    free = QRect(0, 0, size[0], size[1] - PANELS)
+    monkeypatch.setattr(window_size, "available_geometry", lambda _widget: free)
+
+    _show(qtbot, window, str(summary.showcase["exchange_case"]))
+    tabs = window.detail.tabs
+    wide: list[tuple[str, int]] = []
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        _save(window, out / f"tab{index:02d}-{stem}.png")
+        # The pane fits beside the queue on every tab: nothing pushed off to the side.
+        wide.append((tabs.tabText(index), window.detail_area.horizontalScrollBar().maximum()))
+        for area in tabs.currentWidget().findChildren(QScrollArea):  # a tab's own scrolling
+            if area.isVisible():
+                wide.append((tabs.tabText(index), area.horizontalScrollBar().maximum()))
+        panel = tabs.currentWidget()
+        for name in ("calculator", "walkthrough"):
+            part = getattr(panel, name, None)
+            if isinstance(part, QWidget):
+                _save(part, out / f"{name}-{stem}.png")
+
+    assert [name for name, scroll in wide if scroll] == []
+    window.open_new_case()
+    dialog = window.new_case_dialog
+    dialog.title.setText("Model weights exfiltrated through a tool call")
+    _save(dialog, out / f"new-case-{stem}.png")
+    dialog.reject()
+
+    _show(qtbot, window, str(summary.showcase["stale_advisory"]))  # the editor has text
+    menus = (window.tools_menu, window.admin_menu)  # type: ignore[attr-defined]
+    actions = [a for m in menus for a in m.actions() if not a.isSeparator()]
+    for number, action in enumerate(actions):
+        tool = window.open_tool(action)
+        if tool is None:
+            continue
+        QApplication.processEvents()
+        target = tool if tool.isWindow() else window
+        _save(target, out / f"tool{number:02d}-{stem}.png")
+        if isinstance(tool, QDialog):
+            tool.reject()
+        elif tool.isWindow():
+            tool.hide()
