@@ -139,6 +139,7 @@ class ChartPanel(QWidget):
         # Until the figures arrive the plot stays hidden: painting six empty pyqtgraph plots
         # costs as much Python time as the queries it would compete with.
         self.stack.setCurrentWidget(self.empty)
+        self._loading = True  # until the first figures: "Loading…", in the current language
         self.empty.setText(_("Loading…"))
         self.legend = QLabel()
         self.legend.setObjectName("legend-" + key)
@@ -165,8 +166,12 @@ class ChartPanel(QWidget):
     def retranslate(self) -> None:
         self.title.setText(f"<b>{html.escape(_(self.title_source))}</b>")
         self.export_button.setText(_("Export PNG…"))
+        if self._loading:
+            self.empty.setText(_("Loading…"))
 
     def clear(self) -> None:
+        self._loading = False
+        self.empty.clear()  # behind the plot: no stale words for a later language
         self.plot.clear()
         self.hits = []
         self.hover.setText(" ")
