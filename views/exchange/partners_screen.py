@@ -4,7 +4,6 @@ verifying a fingerprint by comparing it side by side, in blocks of four."""
 from __future__ import annotations
 
 import html
-
 from collections.abc import Callable
 from pathlib import Path
 
