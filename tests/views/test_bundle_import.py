@@ -77,3 +77,16 @@ def test_bundle_import_screenshot(qtbot, orgs: tuple[Org, Org], tmp_path: Path) 
     out = tmp_path / "bundle_import.png"
     assert screen.grab().save(str(out))
     assert out.stat().st_size > 0
+
+
+def test_a_refusal_reason_is_shown_as_text(qtbot, orgs: tuple[Org, Org]) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Senders and reasons come from the bundle, so the summary never renders markup."""
+    from app.exchange.verify import BundleReport
+
+    _a, b = orgs
+    screen = BundleImportScreen(lambda: b.ws)
+    qtbot.addWidget(screen)
+    reason = 'bad manifest <img src="http://x.test/p.png">'
+    screen.show_report(BundleReport(False, reason, "manifest", ()))
+    assert screen.summary.textFormat() == Qt.TextFormat.PlainText
+    assert reason in screen.summary.text()

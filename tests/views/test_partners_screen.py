@@ -111,3 +111,23 @@ def test_exchange_tools_in_the_main_window(qtbot, window) -> None:  # type: igno
     assert isinstance(opened["Import bundle…"], BundleImportScreen)
     for widget in opened.values():
         widget.close()
+
+
+def test_partner_names_and_uids_are_text(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A certificate's user id and a partner's name are the partner's words: markup in them
+    (an image that phones home, a fake "verified") must show as typed, never render."""
+    screen = PartnersScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    screen.show()
+    hostile = '<img src="http://x.test/p.png">CERT <b>verified</b>'
+    cert = ps.Tsk.generate(hostile, profile=ps.Profile.RFC4880).extract_certificate()
+    path = tmp_path / "hostile.asc"
+    path.write_text(str(cert))
+    qtbot.keyClicks(screen.name, "<i>Evil</i> CERT")
+    qtbot.keyClicks(screen.country, "fr")
+    screen.cert_file.setText(str(path))
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    screen.table.selectRow(0)
+    details = screen.details.text()
+    assert "&lt;i&gt;Evil&lt;/i&gt; CERT" in details and "<i>" not in details
+    assert "&lt;img" in details and "<img" not in details

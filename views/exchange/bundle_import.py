@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -69,6 +69,8 @@ class BundleImportScreen(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("bundleSummary")
         self.summary.setWordWrap(True)
+        # senders and reasons come from partners: never rendered as markup
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.details = QListWidget()
         self.details.setObjectName("bundleDetails")
         top = QHBoxLayout()
