@@ -71,6 +71,8 @@ class Case(Base):
         Index("ix_case_status_key", "status", "year", "number", "id"),
         Index("ix_case_tier_key", "tier", "year", "number", "id"),
         Index("ix_case_id_key", "id", "year", "number"),
+        # A case's state by id without its wide row: the dashboard's deadline joins (0031).
+        Index("ix_case_id_status", "id", "status"),
         # The dashboard's one index-only pass over open cases (app/shift/dashboard.py).
         Index(
             "ix_case_dashboard", "assignee_id", "tier", "status", "created_at", "next_deadline_utc"

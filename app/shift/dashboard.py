@@ -412,25 +412,79 @@ def per_partner(session: Session) -> Chart:
     return Chart("partner", N_("Open cases per partner"), tuple(bars))
 
 
+@dataclass(frozen=True)
+class CaseFigures:
+    """The half of the dashboard read from the case indexes (see ``snapshot``)."""
+
+    by_tier_status: StackedChart
+    age: Chart
+    per_analyst: Chart
+    headline: Headline
+    obligations: tuple[Obligation, ...]
+
+
+@dataclass(frozen=True)
+class OtherFigures:
+    """The half read from partners, audit events and deadlines (see ``snapshot``)."""
+
+    per_partner: Chart
+    triage_trend: tuple[TrendPoint, ...]
+    obligations_by_day: tuple[ObligationDay, ...]
+
+
+def case_figures(
+    session: Session, now: datetime, tz: str | None = None, unassigned_label: str = "Unassigned"
+) -> CaseFigures:
+    start, day_end = shift_start(session, now), end_of_day(now, tz)
+    counts = _counts(session, now, day_end, start)
+    return CaseFigures(
+        by_tier_status(session, counts.groups),
+        age_histogram(session, now, counts.ages),
+        per_analyst(session, unassigned_label, counts.groups),
+        _headline(counts, start, day_end),
+        obligations(session, now),
+    )
+
+
+def other_figures(session: Session, now: datetime, tz: str | None = None) -> OtherFigures:
+    return OtherFigures(
+        per_partner(session), triage_trend(session, now), obligations_by_day(session, now, tz)
+    )
+
+
+def assemble(
+    now: datetime, tz: str | None, cases_half: CaseFigures, other_half: OtherFigures
+) -> Dashboard:
+    return Dashboard(
+        cases_half.by_tier_status,
+        cases_half.age,
+        cases_half.obligations,
+        other_half.triage_trend,
+        cases_half.per_analyst,
+        other_half.per_partner,
+        now,
+        cases_half.headline,
+        other_half.obligations_by_day,
+        zone(tz).key,
+    )
+
+
 def snapshot(
     session: Session,
     now: datetime | None = None,
     tz: str | None = None,
     unassigned_label: str = "Unassigned",
 ) -> Dashboard:
-    """Every figure of the dashboard, computed in one read; days end in the zone ``tz``."""
+    """Every figure of the dashboard, computed in one read; days end in the zone ``tz``.
+
+    The two halves (``case_figures``, ``other_figures``) touch different indexes and cost
+    about the same, so a caller with two connections may read them side by side (the
+    dashboard screen does: on a fresh connection each half decrypts its own pages) and
+    ``assemble`` them; each half is then consistent in itself."""
     now = _aware(now or utcnow())
-    start, day_end = shift_start(session, now), end_of_day(now, tz)
-    counts = _counts(session, now, day_end, start)
-    return Dashboard(
-        by_tier_status(session, counts.groups),
-        age_histogram(session, now, counts.ages),
-        obligations(session, now),
-        triage_trend(session, now),
-        per_analyst(session, unassigned_label, counts.groups),
-        per_partner(session),
+    return assemble(
         now,
-        _headline(counts, start, day_end),
-        obligations_by_day(session, now, tz),
-        zone(tz).key,
+        tz,
+        case_figures(session, now, tz, unassigned_label),
+        other_figures(session, now, tz),
     )

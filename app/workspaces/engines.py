@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from app.errors import AccordError, LockedError
 from i18n import _
@@ -47,10 +47,16 @@ def _sqlite_pragmas(engine: Engine, *, wal: bool) -> None:
 def sqlcipher_engine(path: Path, passphrase: str) -> Engine:
     """An engine on an encrypted SQLCipher 4 file; the key is set before any other statement."""
     url = URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
+    # A queue of connections, not the dialect's default of one per thread: that pool, once
+    # more threads than its size had connected, closed an arbitrary connection, perhaps one
+    # in use on another thread (worker threads come and go over a shift). LIFO hands out the
+    # connection used last, whose cache holds the pages already decrypted.
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS},
         hide_parameters=True,
+        poolclass=QueuePool,
+        pool_use_lifo=True,
     )
 
     @event.listens_for(engine, "connect", insert=True)

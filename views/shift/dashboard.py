@@ -317,7 +317,8 @@ class DashboardScreen(QWidget):
         self._workspace = workspace
         self._time_zone = time_zone
         self.data: dash.Dashboard | None = None
-        self._job: JobHandle | None = None
+        self._jobs: list[JobHandle] = []
+        self._halves: dict[str, object] = {}
         self.figures = {
             "overdue": Figure("overdue", "#b5443c"),
             "due_today": Figure("due_today", "#b07a12"),
@@ -383,23 +384,39 @@ class DashboardScreen(QWidget):
 
     def reload(self) -> None:
         ws = self._workspace()
-        if ws is None or (self._job is not None and self._job.running):
+        if ws is None or any(job.running for job in self._jobs):
             return
         tz = self._zone()
         unassigned = _("Unassigned")
-
-        def job(_progress: object, _cancel: object) -> dash.Dashboard:
-            with ws.session() as s:
-                return dash.snapshot(s, tz=tz, unassigned_label=unassigned)
-
+        now = datetime.now(UTC)
         if isinstance(ws.engine.pool, StaticPool):
             # One shared in-memory connection (tests, benchmarks): never use it from two threads.
-            self.show_data(job(None, None))
+            with ws.session() as s:
+                self.show_data(dash.snapshot(s, now, tz, unassigned))
             return
+
+        # The two halves read different indexes side by side, each on a connection of its
+        # own (app.shift.dashboard.snapshot says why).
+        def cases_half(_progress: object, _cancel: object) -> dash.CaseFigures:
+            with ws.session() as s:
+                return dash.case_figures(s, now, tz, unassigned)
+
+        def other_half(_progress: object, _cancel: object) -> dash.OtherFigures:
+            with ws.session() as s:
+                return dash.other_figures(s, now, tz)
+
         self.status.setText(_("Loading…"))
-        self._job = run_job(job, parent=self)
-        self._job.succeeded.connect(self.show_data)
-        self._job.failed.connect(lambda exc: self.status.setText(str(exc)))
+        self._halves = {}
+        self._jobs = [run_job(cases_half, self), run_job(other_half, self)]
+        for key, job in zip(("cases", "other"), self._jobs, strict=True):
+            job.succeeded.connect(lambda half, k=key, n=now, z=tz: self._half_done(k, half, n, z))
+            job.failed.connect(lambda exc: self.status.setText(str(exc)))
+
+    def _half_done(self, key: str, half: object, now: datetime, tz: str) -> None:
+        self._halves[key] = half
+        cases_half, other_half = self._halves.get("cases"), self._halves.get("other")
+        if isinstance(cases_half, dash.CaseFigures) and isinstance(other_half, dash.OtherFigures):
+            self.show_data(dash.assemble(now, tz, cases_half, other_half))
 
     def show_data(self, data: dash.Dashboard) -> None:
         self.data = data
