@@ -217,7 +217,9 @@ def _counts(session: Session, now: datetime, day_end: datetime, start: datetime)
         )
     ).one()
     ages = [int(n) for n in row[3:]]
-    ages.append(sum(g.cases for g in groups) - sum(ages))  # the oldest band: all the rest
+    # The oldest band is all the rest. Two statements may see different states of a busy
+    # workspace, so a case opened between them must not turn the band negative.
+    ages.append(max(0, sum(g.cases for g in groups) - sum(ages)))
     return _Counts(groups, int(row[0]), int(row[1]), int(row[2]), tuple(ages))
 
 
