@@ -205,6 +205,57 @@ def audit_action_label(code: str | None) -> str:
     return _label(AUDIT_ACTION_LABELS, code)
 
 
+# The keys of an audit event's details, as the History tab names them; a key missing here
+# shows as itself (audit exports and the CLI print the keys).
+AUDIT_DETAIL_LABELS: dict[str, str] = {
+    "reason": N_("Reason"),
+    "fact": N_("Fact"),
+    "facts": N_("Facts"),
+    "partners": N_("Partners"),
+    "partner": N_("Partner"),
+    "jurisdictions": N_("Jurisdictions"),
+    "source": N_("Source"),
+    "model": N_("Model"),
+    "tier": N_("Tier"),
+    "previous_tier": N_("Previous tier"),
+    "state": N_("State"),
+    "status": N_("Status"),
+    "language": N_("Language"),
+    "field": N_("Field"),
+    "rule": N_("Rule"),
+    "due_utc": N_("Due"),
+    "late": N_("Late"),
+    "bundle": N_("Bundle"),
+    "tlp": N_("TLP"),
+    "note": N_("Note"),
+    "shared": N_("Shared"),
+    "kind": N_("Kind"),
+    "type": N_("Type"),
+    "value": N_("Value"),
+    "playbook": N_("Playbook"),
+    "step": N_("Step"),
+    "run": N_("Run"),
+    "version": N_("Version"),
+    "report": N_("Report"),
+    "vulnerability": N_("Vulnerability"),
+    "product": N_("Product"),
+    "reporter": N_("Reporter"),
+    "statement": N_("Statement"),
+    "direction": N_("Direction"),
+    "contact": N_("Contact"),
+    "attachments": N_("Attachments"),
+    "pseudonymous": N_("Pseudonymous"),
+    "fingerprint": N_("Fingerprint"),
+    "branch": N_("Branch"),
+    "users": N_("Users"),
+}
+
+
+def audit_detail_label(key: str) -> str:
+    """``previous_tier`` -> "Previous tier"; an unknown key shows as itself."""
+    return _label(AUDIT_DETAIL_LABELS, key)
+
+
 DUTY_HOLDER_LABELS: dict[str, str] = {
     "this-cert": N_("this CERT"),
     "manufacturer": N_("manufacturer"),

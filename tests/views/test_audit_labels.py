@@ -77,3 +77,40 @@ def test_history_tab_names_actions(window, qtbot) -> None:  # type: ignore[no-un
     assert not any(CODE.match(w) for w in whats), whats
     row = whats.index("partners changed")
     assert history.item(row, 2).toolTip() == "case.partners"
+
+
+def test_history_details_in_words(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Details read as named fields in the reader's language: states and tiers by their
+    labels, booleans as yes/no, no raw keys such as ``previous_tier``."""
+    from i18n import gettext_in
+    from views.shell.language import switch_language
+
+    ws = window.workspace
+    key = window.model.queue_row(0).key
+    with ws.session() as s:
+        from app.casework.cases import get_case
+
+        case = get_case(s, key)
+        audit.record(s, ws.require_actor(), "case.transition", "case", case.id, case_key=key,
+                     details={"from": "new", "to": "needs-info",
+                              "reason": "asked the reporter"})  # fmt: skip
+        audit.record(s, ws.require_actor(), "assessment.create", "case", case.id, case_key=key,
+                     details={"tier": "High", "previous_tier": None, "late": False})  # fmt: skip
+    window.refresh_queue()
+    window.queue.select_row(window.model.row_of(case.id))
+    qtbot.waitUntil(lambda: window.detail.case_id == case.id, timeout=3000)
+
+    def details() -> list[str]:
+        history = window.detail.history
+        return [history.item(r, 3).text() for r in range(history.rowCount())]
+
+    shown = details()
+    assert "Late: no; Previous tier: —; Tier: High" in shown
+    assert any(t.startswith("new → needs info — asked the reporter") for t in shown), shown
+    assert not any("previous_tier" in t or "needs-info" in t for t in shown)
+    try:
+        switch_language("ja")
+        window.queue.select_row(window.model.row_of(case.id))
+        assert any(gettext_in("ja", "Previous tier") in t for t in details())
+    finally:
+        switch_language("en")

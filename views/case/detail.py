@@ -38,7 +38,7 @@ from app.casework.summary import CaseSummary
 from app.queueing import filters as queue_filters
 from i18n import _
 from i18n.catalog import source_text
-from i18n.labels import audit_action_label
+from i18n.labels import audit_action_label, audit_detail_label
 from views.common.elided import ElidedLabel
 from views.common.times import TLP_STYLES, embargo_countdown, with_zone
 from views.queue.model import (
@@ -65,23 +65,35 @@ HEADER_ROWS: tuple[tuple[str, ...], ...] = (
 
 
 def _history_summary(event: dict[str, Any]) -> str:
+    """An event's details in words: named keys, states and tiers by their labels, yes/no."""
     details = event.get("details") or {}
     if not isinstance(details, dict):
         return ""
+    states = event.get("action") == "case.transition"
     if "from" in details or "to" in details:
-        text = _("{old} → {new}").format(
-            old=details.get("from") or "—", new=details.get("to") or "—"
-        )
+
+        def end(value: Any) -> str:
+            if not value:
+                return "—"
+            return status_label(str(value)) if states else str(value)
+
+        text = _("{old} → {new}").format(old=end(details.get("from")), new=end(details.get("to")))
         if details.get("reason"):
             text += " — " + str(details["reason"])
         return text
 
-    def shown(value: Any) -> str:  # a list reads "EU, FR", not "['EU', 'FR']"
+    def shown(key: str, value: Any) -> str:  # a list reads "EU, FR", not "['EU', 'FR']"
         if isinstance(value, list | tuple):
             return ", ".join(str(v) for v in value) or "—"
-        return "—" if value is None else str(value)
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if value is None:
+            return "—"
+        if key in ("tier", "previous_tier"):
+            return tier_label(str(value))
+        return str(value)
 
-    return "; ".join(f"{k}: {shown(v)}" for k, v in sorted(details.items()))
+    return "; ".join(f"{audit_detail_label(k)}: {shown(k, v)}" for k, v in sorted(details.items()))
 
 
 class _PendingTab(QWidget):
