@@ -24,6 +24,7 @@ from app.identity import chain_report
 from app.identity.chain_report import ChainReport
 from app.workspaces.lifecycle import Workspace
 from i18n import _, current_language
+from views.common.retranslate import StatusLine
 from views.common.times import with_zone
 from views.common.workers import JobHandle, run_job
 from views.queue.model import Formatter
@@ -52,7 +53,7 @@ class AuditScreen(QWidget):
         self.report: ChainReport | None = None
         # Said before the next verification's result (a checkpoint signed).
         self._note: Callable[[], str] | None = None
-        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self._line = StatusLine()  # the status line, said again in a new language
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -120,8 +121,7 @@ class AuditScreen(QWidget):
         self.result_box.setTitle(_("Verification"))
         if self.report is not None:
             self._show_values(self.report)
-        if self._said is not None:
-            self.status.setText(self._said())
+        self._line.again(self.status)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -129,9 +129,7 @@ class AuditScreen(QWidget):
         super().changeEvent(event)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
-        """The status line: a message to translate again after a switch, or an error."""
-        self._said = text
-        self.status.setText(text() if text is not None else shown)
+        self._line.say(self.status, text, shown)
 
     def verify(self) -> JobHandle | None:
         ws = self._ws()

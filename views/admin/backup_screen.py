@@ -30,7 +30,7 @@ from app.workspaces import lifecycle as ws_mod
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from views.common import file_dialogs
-from views.common.retranslate import relabel
+from views.common.retranslate import StatusLine, relabel
 from views.common.times import with_zone
 from views.common.workers import JobHandle, run_job
 from views.queue.model import Formatter
@@ -79,7 +79,7 @@ class BackupScreen(QWidget):
         self.formatter = formatter or Formatter()
         self.job: JobHandle | None = None
         self.manifest: dict[str, Any] | None = None
-        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self._line = StatusLine()  # the status line, said again in a new language
         self._written = ""  # the file the manifest shown describes
 
         self.intro = QLabel()
@@ -140,8 +140,7 @@ class BackupScreen(QWidget):
         if self.manifest is not None:
             self._show_manifest(self.manifest)
         self._check_allowed()
-        if self._said is not None:
-            self.status.setText(self._said())
+        self._line.again(self.status)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -149,9 +148,7 @@ class BackupScreen(QWidget):
         super().changeEvent(event)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
-        """The status line: a message to translate again after a switch, or an error."""
-        self._said = text
-        self.status.setText(text() if text is not None else shown)
+        self._line.say(self.status, text, shown)
 
     def _check_allowed(self) -> None:
         ws = self._ws()
@@ -169,7 +166,7 @@ class BackupScreen(QWidget):
             widget.setEnabled(not problem)
             widget.setToolTip(problem)
         if problem:
-            self._said = None
+            self._line.forget()
             self.status.setText(problem)
 
     def choose_file(self) -> None:

@@ -31,3 +31,23 @@ def retitle_column(table: QTableWidget, column: int, texts: Iterable[str]) -> No
         item = table.item(row, column)
         if item is not None:
             item.setText(text)
+
+
+class StatusLine:
+    """What a screen's status line says, kept so that a language switch can say it again: a
+    message built from source texts is kept as a callable; an error from the core, already
+    in words, stays as it was shown."""
+
+    def __init__(self) -> None:
+        self._said: Callable[[], str] | None = None
+
+    def say(self, label: QLabel, text: Callable[[], str] | None, shown: str = "") -> None:
+        self._said = text
+        label.setText(text() if text is not None else shown)
+
+    def again(self, label: QLabel) -> None:
+        if self._said is not None:
+            label.setText(self._said())
+
+    def forget(self) -> None:
+        self._said = None

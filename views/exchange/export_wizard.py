@@ -31,6 +31,7 @@ from app.exchange.bundle_format import ENCRYPTED_TLP, TLP_LEVELS
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, ngettext
 from views.common import file_dialogs
+from views.common.retranslate import StatusLine
 from views.common.workers import JobHandle, run_job
 from views.exchange.export_cases import CasesPage
 
@@ -277,7 +278,7 @@ class ExportWizard(QWizard):
             self.addPage(page)
         self.export_requested.connect(self._export)
         self._hazard_rows: list[export.AttachmentChoice] = []
-        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self._line = StatusLine()  # the status line, said again in a new language
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -310,13 +311,10 @@ class ExportWizard(QWizard):
                 item.setText(self._hazard_text(a))
         if self.plan is not None:
             self._show_plan(self.plan)
-        if self._said is not None:
-            self.status.setText(self._said())
+        self._line.again(self.status)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
-        """The status line: a message to translate again after a switch, or an error."""
-        self._said = text
-        self.status.setText(text() if text is not None else shown)
+        self._line.say(self.status, text, shown)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -44,7 +44,7 @@ from app.errors import AccordError
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from views.common import file_dialogs
-from views.common.retranslate import relabel
+from views.common.retranslate import StatusLine, relabel
 from views.common.workers import JobHandle, run_job
 
 ERROR_STYLE = "color: #b00020;"
@@ -168,7 +168,7 @@ class ImpactPanel(QWidget):
             self.case_key = cases.key_for_id(s, case_id)
         self.result: dict[str, Any] | None = None
         self.job: JobHandle | None = None
-        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self._line = StatusLine()  # the status line, said again in a new language
 
         self.files = QListWidget()
         self.files.setMaximumHeight(90)
@@ -276,13 +276,10 @@ class ImpactPanel(QWidget):
             self.summary.setText(_("No estimate yet."))
         else:
             self._show_words(self.result)
-        if self._said is not None:
-            self.status.setText(self._said())
+        self._line.again(self.status)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
-        """The status line: a message to translate again after a switch, or an error."""
-        self._said = text
-        self.status.setText(text() if text is not None else shown)
+        self._line.say(self.status, text, shown)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

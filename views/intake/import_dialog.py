@@ -32,6 +32,7 @@ from app.intake.mapping import MappingProposal
 from app.workspaces.lifecycle import Workspace
 from i18n import _, ngettext
 from views.common import file_dialogs
+from views.common.retranslate import StatusLine
 from views.common.workers import CancelToken, Job, JobHandle, Progress, run_job
 from views.intake.column_mapping import ColumnMappingStep
 
@@ -146,7 +147,7 @@ class ImportDialog(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.mapping_step.accepted.connect(self._import_mapped)
         self.mapping_step.cancelled.connect(self._mapping_cancelled)
-        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self._line = StatusLine()  # the status line, said again in a new language
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -160,8 +161,7 @@ class ImportDialog(QWidget):
         self.paths_label.setText(
             _("Files, folders and .zip archives to import (or drop them here):")
         )
-        if self._said is not None:
-            self.current.setText(self._said())
+        self._line.again(self.current)
         if self.report is not None and self.summary.toPlainText():
             self.summary.setPlainText(summary_text(self.report))
 
@@ -171,9 +171,7 @@ class ImportDialog(QWidget):
         super().changeEvent(event)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
-        """The status line: a message to translate again after a switch, or a file name."""
-        self._said = text
-        self.current.setText(text() if text is not None else shown)
+        self._line.say(self.current, text, shown)
 
     # -- choosing ------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> None:

@@ -42,6 +42,7 @@ from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
 from i18n.labels import role_label
 from views.common.failures import show_conflict
+from views.common.retranslate import StatusLine
 from views.queue.model import Formatter
 
 STATE_LABELS = {
@@ -171,7 +172,7 @@ class PlaybookRunner(QWidget):
         self.complete_requested.connect(self.complete_step)
         self.skip_requested.connect(self.skip_step)
         self._runs: list[RunStatus] = []
-        self._said: Callable[[], str] | None = None  # the status line, in any language
+        self._line = StatusLine()  # the status line, said again in a new language
         self.retranslate()
         self.reload()
 
@@ -208,13 +209,10 @@ class PlaybookRunner(QWidget):
             self.step_title.setText(_("No step chosen."))
         else:
             self.step_info.setText(self._step_info(step))
-        if self._said is not None:
-            self.status.setText(self._said())
+        self._line.again(self.status)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
-        """The status line: a message to translate again after a switch, or an error."""
-        self._said = text
-        self.status.setText(text() if text is not None else shown)
+        self._line.say(self.status, text, shown)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
