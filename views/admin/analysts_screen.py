@@ -31,7 +31,7 @@ from app.errors import AccordError
 from app.identity import admin, analysts
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
-from views.common.retranslate import relabel, retitle_column, retitle_items
+from views.common.retranslate import StatusLine, relabel, retitle_column, retitle_items
 
 ERROR_STYLE = "color: #b00020;"
 ROLES = ("analyst", "shift-lead", "coordinator")
@@ -120,7 +120,7 @@ class AnalystsScreen(QWidget):
         self.confirm = confirm
         self.passphrase_dialog: OneTimePassphraseDialog | None = None
         self.rows: list[analysts.AnalystInfo] = []
-        self._said: Callable[[], str] | None = None  # the last outcome, in any language
+        self._line = StatusLine()  # the last outcome, said again in a new language
 
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("analystsTable")
@@ -189,8 +189,7 @@ class AnalystsScreen(QWidget):
         retitle_column(self.table, 3, (self._state(a) for a in self.rows))
         if self.rows:
             self._show_note()
-        if self._said is not None:
-            self.message.setText(self._said())
+        self._line.again(self.message)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -257,14 +256,12 @@ class AnalystsScreen(QWidget):
         self.reset_button.setEnabled(ok)
 
     def _fail(self, exc: AccordError) -> None:
-        self._said = None
         self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(str(exc))
+        self._line.say(self.message, None, str(exc))
 
     def _done(self, text: Callable[[], str]) -> None:
-        self._said = text
         self.message.setStyleSheet("")
-        self.message.setText(text())
+        self._line.say(self.message, text)
 
     # -- actions --------------------------------------------------------------------------
     def add(self) -> bool:

@@ -40,7 +40,7 @@ from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from i18n.formatting import format_moment
 from views.common.elided import ElidedLabel
-from views.common.retranslate import relabel, retitle_column, retitle_items
+from views.common.retranslate import StatusLine, relabel, retitle_column, retitle_items
 from views.common.time_zone import reader_zone
 
 ERROR_STYLE = "color: #b00020;"
@@ -459,7 +459,7 @@ class MergePanel(QWidget):
         self.workspace = workspace
         self.case_key = ""
         self._title = ""
-        self._said: Callable[[], str] | None = None  # the last outcome, in any language
+        self._line = StatusLine()  # the last outcome, said again in a new language
         self.heading = ElidedLabel()  # a long title must not widen the window
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.target = QLineEdit()
@@ -515,8 +515,7 @@ class MergePanel(QWidget):
             self.heading.setText(
                 _("Case {key}: {title}").format(key=self.case_key, title=self._title)
             )
-        if self._said is not None:
-            self.status.setText(self._said())
+        self._line.again(self.status)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -538,14 +537,12 @@ class MergePanel(QWidget):
         self.merge_button.setEnabled(False)
 
     def _fail(self, exc: AccordError) -> None:
-        self._said = None
         self.status.setStyleSheet(ERROR_STYLE)
-        self.status.setText(str(exc))
+        self._line.say(self.status, None, str(exc))
 
     def _done(self, text: Callable[[], str]) -> None:
-        self._said = text
         self.status.setStyleSheet("")
-        self.status.setText(text())
+        self._line.say(self.status, text)
         self.changed.emit()
 
     def preview(self) -> None:
@@ -556,7 +553,7 @@ class MergePanel(QWidget):
             self._fail(exc)
             return
         self.plan.setPlainText("\n".join(plan.lines()))
-        self._said = None
+        self._line.forget()
         self.status.clear()
         self.merge_button.setEnabled(True)
 

@@ -31,7 +31,7 @@ from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from i18n.formatting import format_date
 from views.common import file_dialogs
-from views.common.retranslate import relabel, retitle_column
+from views.common.retranslate import StatusLine, relabel, retitle_column
 
 COLUMNS = (
     N_("Partner"),
@@ -73,7 +73,7 @@ class PartnersScreen(QWidget):
         super().__init__(parent)
         self._workspace = workspace
         self.rows: list[partners.PartnerInfo] = []
-        self._said: Callable[[], str] | None = None  # the last outcome, in any language
+        self._line = StatusLine()  # the last outcome, said again in a new language
         self._browse_buttons: list[QPushButton] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("partnersTable")
@@ -216,8 +216,7 @@ class PartnersScreen(QWidget):
         retitle_column(self.table, 4, (self._validity(p) for p in self.rows))
         self._show_details(self.selected)
         self._compare()
-        if self._said is not None:
-            self.message.setText(self._said())
+        self._line.again(self.message)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -378,12 +377,11 @@ class PartnersScreen(QWidget):
         if ws is None:
             return
         try:
-            self._said = fn(ws)
+            said = fn(ws)
         except (AccordError, OSError) as exc:
-            self._said = None
-            self.message.setText(str(exc))
+            self._line.say(self.message, None, str(exc))
             return
-        self.message.setText(self._said())
+        self._line.say(self.message, said)
         self.refresh(select)
         self.changed.emit()
 

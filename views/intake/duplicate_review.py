@@ -23,6 +23,7 @@ from app.intake import dedup
 from app.intake.dedup import CandidateInfo, Side
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from views.common.retranslate import StatusLine
 
 
 def side_text(side: Side) -> str:
@@ -101,7 +102,7 @@ class DuplicateReview(QWidget):
         self.merge_button.clicked.connect(lambda: self._request("merge"))
         self.refresh_button.clicked.connect(self.refresh)
         self.decision_requested.connect(self.decide)
-        self._said: Callable[[], str] | None = None  # the last decision, in any language
+        self._line = StatusLine()  # the last decision, said again in a new language
         self.retranslate()
         self.refresh()
 
@@ -118,8 +119,7 @@ class DuplicateReview(QWidget):
             item = self.candidates.item(row)
             item.setText(_candidate_line(item.data(Qt.ItemDataRole.UserRole)))
         self._show(self.current())
-        if self._said is not None:
-            self.status.setText(self._said())
+        self._line.again(self.status)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -179,8 +179,7 @@ class DuplicateReview(QWidget):
             with ws.session() as s:
                 info = fn(s, ws.require_actor(), candidate_id)
         except AccordError as exc:
-            self._said = None
-            self.status.setText(str(exc))
+            self._line.say(self.status, None, str(exc))
             return
         messages = {
             "confirm": N_("{new} marked as a duplicate of {existing}."),
@@ -188,7 +187,6 @@ class DuplicateReview(QWidget):
             "merge": N_("{new} merged into {existing}."),
         }
         new, existing = info.new.case_key, info.existing.case_key
-        self._said = lambda: _(messages[action]).format(new=new, existing=existing)
-        self.status.setText(self._said())
+        self._line.say(self.status, lambda: _(messages[action]).format(new=new, existing=existing))
         self.refresh()
         self.decided.emit(candidate_id, action)
