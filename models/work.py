@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     event,
     select,
+    text,
     union,
     update,
 )
@@ -33,6 +34,16 @@ class Deadline(Base):
         UniqueConstraint("case_id", "rule_id", name="uq_deadline_case_rule"),
         Index("ix_deadline_due", "due_utc"),
         Index("ix_deadline_jurisdiction", "jurisdiction", "case_id"),  # the jurisdiction filter
+        # Unmet obligations by due time, with all the dashboard's day chart reads (0032).
+        Index(
+            "ix_deadline_owing",
+            "due_utc",
+            "binding",
+            "case_id",
+            "met_at",
+            sqlite_where=text("met_at IS NULL"),
+            postgresql_where=text("met_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

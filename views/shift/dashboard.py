@@ -318,7 +318,7 @@ class DashboardScreen(QWidget):
         self._time_zone = time_zone
         self.data: dash.Dashboard | None = None
         self._jobs: list[JobHandle] = []
-        self._halves: dict[str, object] = {}
+        self._halves: dict[str, tuple[str, object]] = {}
         self.figures = {
             "overdue": Figure("overdue", "#b5443c"),
             "due_today": Figure("due_today", "#b07a12"),
@@ -375,9 +375,6 @@ class DashboardScreen(QWidget):
         """A working size when opened as its own window."""
         return QSize(1280, 800)
 
-    def _zone(self) -> str:
-        return reader_zone(self._workspace(), self._time_zone)
-
     def _on_figure(self, figure: Figure) -> None:
         if figure.filter:
             self.filter_requested.emit(figure.filter)
@@ -386,35 +383,42 @@ class DashboardScreen(QWidget):
         ws = self._workspace()
         if ws is None or any(job.running for job in self._jobs):
             return
-        tz = self._zone()
+        preference = self._time_zone
         unassigned = _("Unassigned")
         now = datetime.now(UTC)
         if isinstance(ws.engine.pool, StaticPool):
             # One shared in-memory connection (tests, benchmarks): never use it from two threads.
+            tz = reader_zone(ws, preference)
             with ws.session() as s:
                 self.show_data(dash.snapshot(s, now, tz, unassigned))
             return
 
         # The two halves read different indexes side by side, each on a connection of its
-        # own (app.shift.dashboard.snapshot says why).
-        def cases_half(_progress: object, _cancel: object) -> dash.CaseFigures:
+        # own (app.shift.dashboard.snapshot says why). Even the reader's zone is read there:
+        # the first query of a process also sets up the ORM, which the screen need not wait for.
+        def cases_half(_progress: object, _cancel: object) -> tuple[str, dash.CaseFigures]:
+            tz = reader_zone(ws, preference)
             with ws.session() as s:
-                return dash.case_figures(s, now, tz, unassigned)
+                return tz, dash.case_figures(s, now, tz, unassigned)
 
-        def other_half(_progress: object, _cancel: object) -> dash.OtherFigures:
+        def other_half(_progress: object, _cancel: object) -> tuple[str, dash.OtherFigures]:
+            tz = reader_zone(ws, preference)
             with ws.session() as s:
-                return dash.other_figures(s, now, tz)
+                return tz, dash.other_figures(s, now, tz)
 
         self.status.setText(_("Loading…"))
         self._halves = {}
         self._jobs = [run_job(cases_half, self), run_job(other_half, self)]
         for key, job in zip(("cases", "other"), self._jobs, strict=True):
-            job.succeeded.connect(lambda half, k=key, n=now, z=tz: self._half_done(k, half, n, z))
+            job.succeeded.connect(lambda half, k=key, n=now: self._half_done(k, half, n))
             job.failed.connect(lambda exc: self.status.setText(str(exc)))
 
-    def _half_done(self, key: str, half: object, now: datetime, tz: str) -> None:
-        self._halves[key] = half
-        cases_half, other_half = self._halves.get("cases"), self._halves.get("other")
+    def _half_done(self, key: str, result: tuple[str, object], now: datetime) -> None:
+        self._halves[key] = result
+        if len(self._halves) < 2:
+            return
+        tz, cases_half = self._halves["cases"]
+        _tz, other_half = self._halves["other"]
         if isinstance(cases_half, dash.CaseFigures) and isinstance(other_half, dash.OtherFigures):
             self.show_data(dash.assemble(now, tz, cases_half, other_half))
 
