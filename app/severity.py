@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import AccordError, UsageError
 from i18n import N_, _
+from i18n.data import severity_text
+from i18n.labels import tier_label
 from taxonomy import ai, ssvc
 from taxonomy.cvss_scores import CvssError, parse, split_vector
 from taxonomy.model import ModelError, SeverityModel, default_model, model_for
@@ -164,7 +166,9 @@ def summary(result: Result) -> dict[str, Any]:
 
 
 def explain(result: Result, model: SeverityModel | None = None) -> str:
-    """Plain language: the starting point, each input that moved it, floors, the SLA."""
+    """Plain language: the starting point, each input that moved it, floors, the SLA. The
+    model's labels and tiers are in the reader's language; CVSS severities and SSVC decisions
+    keep their specifications' names."""
     cvss = result.cvss
     parts = [
         _("CVSS {version} score {score} ({severity}) is the starting point.").format(
@@ -177,7 +181,7 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
             items = "; ".join(
                 _("{factor} {value}: {label} ({points:+.1f})").format(
                     factor=_(FACTOR_NAMES.get(m.factor, m.factor)), value=m.value,
-                    label=m.label, points=m.points,
+                    label=severity_text(m.label), points=m.points,
                 ) + (f" [{m.note}]" if m.note else "")
                 for m in moved
             )  # fmt: skip
@@ -192,7 +196,7 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
         )
     parts.append(
         _("{points} points give the tier {tier}.").format(
-            points=result.points, tier=result.points_tier
+            points=result.points, tier=tier_label(result.points_tier)
         )
     )
     if result.ssvc is not None:
@@ -201,7 +205,9 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
         else:
             text = _("The SSVC decision is {decision} ({table}); it did not change the tier.")
         parts.append(
-            text.format(decision=result.ssvc.decision, table=result.ssvc.table, tier=result.tier)
+            text.format(
+                decision=result.ssvc.decision, table=result.ssvc.table, tier=tier_label(result.tier)
+            )
         )
     for decision in result.recorded:
         parts.append(

@@ -11,13 +11,12 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
+import yaml
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
-
-import yaml
 
 from i18n.catalog import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
 from i18n.data import DATA_FIELDS
