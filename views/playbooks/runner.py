@@ -53,6 +53,10 @@ STATE_LABELS = {
     "skipped": N_("skipped"),
     "not-applicable": N_("not applicable"),
 }
+RUN_STATE_LABELS = {
+    "running": N_("running"),
+    "completed": N_("completed"),
+}
 STATE_COLOURS = {
     "pending": "#1f4e79",
     "blocked": "#7a7a7a",
@@ -227,7 +231,9 @@ class PlaybookRunner(QWidget):
 
     @staticmethod
     def _run_title(st: RunStatus) -> str:
-        return _("{title} — {state}").format(title=playbook_text(st.title), state=st.state)
+        return _("{title} — {state}").format(
+            title=playbook_text(st.title), state=_(RUN_STATE_LABELS.get(st.state, st.state))
+        )
 
     @staticmethod
     def _waiting(step: StepStatus) -> str:
