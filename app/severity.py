@@ -13,7 +13,7 @@ from i18n.labels import tier_label
 from taxonomy import ai, ssvc
 from taxonomy.cvss_scores import CvssError, parse, split_vector
 from taxonomy.model import ModelError, SeverityModel, default_model, model_for
-from taxonomy.severity import InputError, Inputs, Result
+from taxonomy.severity import InputError, Inputs, Move, Result
 from taxonomy.severity import evaluate as evaluate_model
 
 # Scoring, SSVC and the taxonomy need no database: `accord score` must not pay for SQLAlchemy
@@ -165,6 +165,18 @@ def summary(result: Result) -> dict[str, Any]:
     }
 
 
+def _note(move: Move) -> str:
+    """A move's note in the reader's language; the taxonomy writes it in English, as the
+    ``moves`` of ``--json`` keep it."""
+    for prefix, text in (
+        ("lower bound ", N_("lower bound {value}")),
+        ("from AI class ", N_("from AI class {value}")),
+    ):
+        if move.note.startswith(prefix):
+            return _(text).format(value=move.note.removeprefix(prefix))
+    return move.note
+
+
 def explain(result: Result, model: SeverityModel | None = None) -> str:
     """Plain language: the starting point, each input that moved it, floors, the SLA. The
     model's labels and tiers are in the reader's language; CVSS severities and SSVC decisions
@@ -182,7 +194,7 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
                 _("{factor} {value}: {label} ({points:+.1f})").format(
                     factor=_(FACTOR_NAMES.get(m.factor, m.factor)), value=m.value,
                     label=severity_text(m.label), points=m.points,
-                ) + (f" [{m.note}]" if m.note else "")
+                ) + (f" [{_note(m)}]" if m.note else "")
                 for m in moved
             )  # fmt: skip
             parts.append(f"{title}: {items}.")

@@ -29,7 +29,11 @@ DATA_FIELDS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     (
         "resources/jurisdictions/*.yaml",
         DEADLINE_RULE,
-        (("rules", "*", "obligation"), ("rules", "*", "recipient")),
+        (
+            ("rules", "*", "obligation"),
+            ("rules", "*", "recipient"),
+            ("rules", "*", "computation_why"),
+        ),
     ),
     ("resources/jurisdictions/*.yaml", JURISDICTION, (("name",),)),
     (
@@ -58,7 +62,7 @@ def playbook_text(text: str | None) -> str:
 
 
 def rule_text(text: str | None) -> str:
-    """A deadline rule's obligation or recipient."""
+    """A deadline rule's obligation, recipient or why its period is computed so."""
     return _shown(DEADLINE_RULE, text)
 
 

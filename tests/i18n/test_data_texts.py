@@ -45,6 +45,7 @@ def _shown_texts() -> set[tuple[str, str]]:
         texts.add((JURISDICTION, file.name))
         for rule in file.rules:
             texts |= {(DEADLINE_RULE, rule.obligation), (DEADLINE_RULE, rule.recipient)}
+            texts.add((DEADLINE_RULE, rule.computation_why))
     for path in SEVERITY_FILES:
         data = load_model(path).data
         for factor in data["ai_factors"].values():
@@ -135,3 +136,24 @@ def test_extracted_locations_point_at_the_lines() -> None:
     ((path, line),) = template[(PLAYBOOK, "Try to reproduce the finding")]
     lines = Path(LOCALE_DIR.parents[1] / path).read_text(encoding="utf-8").splitlines()
     assert "Try to reproduce the finding" in lines[line - 1]
+
+
+def test_severity_explanation_in_the_language_json_moves_in_english(compiled: None) -> None:
+    from app import severity
+
+    inputs = severity.build_inputs(
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+        ai_pairs=["access=public-api", "success=10/10", "class=LLM02:2025"],
+        sector="health",
+    )
+    set_language("ja")
+    result = severity.evaluate(inputs)
+    text = result["explanation"]
+    assert "公開APIまたは製品のインターフェース" in text and "医療" in text
+    assert "レベル 緊急" in text and "下限 0." in text and "AIクラス LLM02:2025 から" in text
+    assert "lower bound" not in text and "from AI class" not in text
+    assert "（High）" in text  # the CVSS severity keeps the specification's word
+    moves = {m["factor"]: m for m in result["moves"]}
+    assert moves["access"]["label"] == "the public API or product interface"
+    assert moves["success_rate"]["note"].startswith("lower bound ")
+    assert result["tier"] == "Critical"

@@ -75,6 +75,9 @@ def test_deadlines_tab_names_the_obligations_in_the_language(qtbot, ws: Workspac
     for code in ("ja", "ar", "en"):
         switch_language(code)
         assert any(text.startswith(ACK[code]) for text in _obligations(panel)), code
+        if code == "ja":  # why the period is counted so, in the tooltip
+            tips = [panel.table.item(r, 5).toolTip() for r in range(panel.table.rowCount())]
+            assert any("UTC暦の営業日で、同じ時刻まで" in tip for tip in tips)
     with ws.session() as s:
         stored = s.scalars(select(Deadline.obligation).where(Deadline.case_id == case_id)).all()
     assert ACK["en"] in stored

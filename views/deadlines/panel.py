@@ -195,7 +195,7 @@ class DeadlinesPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, v.rule)
-                tip = [v.rule, v.source, v.computation_why]
+                tip = [v.rule, v.source, rule_text(v.computation_why)]
                 if v.evidence:
                     tip.append(_("evidence: {evidence}").format(evidence=v.evidence))
                 if v.provenance:
