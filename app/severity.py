@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import AccordError, UsageError
 from i18n import N_, _
+from i18n.data import severity_text
+from i18n.labels import tier_label
 from taxonomy import ai, ssvc
 from taxonomy.cvss_scores import CvssError, parse, split_vector
 from taxonomy.model import ModelError, SeverityModel, default_model, model_for
-from taxonomy.severity import InputError, Inputs, Result
+from taxonomy.severity import InputError, Inputs, Move, Result
 from taxonomy.severity import evaluate as evaluate_model
 
 # Scoring, SSVC and the taxonomy need no database: `accord score` must not pay for SQLAlchemy
@@ -163,8 +165,22 @@ def summary(result: Result) -> dict[str, Any]:
     }
 
 
+def _note(move: Move) -> str:
+    """A move's note in the reader's language; the taxonomy writes it in English, as the
+    ``moves`` of ``--json`` keep it."""
+    for prefix, text in (
+        ("lower bound ", N_("lower bound {value}")),
+        ("from AI class ", N_("from AI class {value}")),
+    ):
+        if move.note.startswith(prefix):
+            return _(text).format(value=move.note.removeprefix(prefix))
+    return move.note
+
+
 def explain(result: Result, model: SeverityModel | None = None) -> str:
-    """Plain language: the starting point, each input that moved it, floors, the SLA."""
+    """Plain language: the starting point, each input that moved it, floors, the SLA. The
+    model's labels and tiers are in the reader's language; CVSS severities and SSVC decisions
+    keep their specifications' names."""
     cvss = result.cvss
     parts = [
         _("CVSS {version} score {score} ({severity}) is the starting point.").format(
@@ -177,8 +193,8 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
             items = "; ".join(
                 _("{factor} {value}: {label} ({points:+.1f})").format(
                     factor=_(FACTOR_NAMES.get(m.factor, m.factor)), value=m.value,
-                    label=m.label, points=m.points,
-                ) + (f" [{m.note}]" if m.note else "")
+                    label=severity_text(m.label), points=m.points,
+                ) + (f" [{_note(m)}]" if m.note else "")
                 for m in moved
             )  # fmt: skip
             parts.append(f"{title}: {items}.")
@@ -192,7 +208,7 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
         )
     parts.append(
         _("{points} points give the tier {tier}.").format(
-            points=result.points, tier=result.points_tier
+            points=result.points, tier=tier_label(result.points_tier)
         )
     )
     if result.ssvc is not None:
@@ -201,7 +217,9 @@ def explain(result: Result, model: SeverityModel | None = None) -> str:
         else:
             text = _("The SSVC decision is {decision} ({table}); it did not change the tier.")
         parts.append(
-            text.format(decision=result.ssvc.decision, table=result.ssvc.table, tier=result.tier)
+            text.format(
+                decision=result.ssvc.decision, table=result.ssvc.table, tier=tier_label(result.tier)
+            )
         )
     for decision in result.recorded:
         parts.append(

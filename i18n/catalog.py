@@ -30,6 +30,8 @@ LANGUAGE_NAMES: dict[str, str] = {
 # BCP 47 tags (CSAF document/lang, HTML lang) for the catalog codes above.
 BCP47: dict[str, str] = {"pt_BR": "pt-BR", "zh_CN": "zh-Hans-CN"}
 
+CONTEXT_SEPARATOR = "\x04"  # between a message's context and its id in a compiled catalog
+
 _translations: gettext.NullTranslations = gettext.NullTranslations()
 _language = SOURCE_LANGUAGE
 
@@ -90,12 +92,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` of ``context`` (a kind of data-file text, ``i18n.data``): the same English
+    words may be a playbook's and a button's, translated apart."""
+    return _translations.pgettext(context, message)
+
+
 @cache
 def _sources(language: str) -> dict[str, str]:
     """Translation -> source text of one language's catalog (singular messages only)."""
     catalog = getattr(translation(language), "_catalog", {})  # GNUTranslations' own table
+    # A message with a context is stored as "context\x04msgid".
     return {
-        text: msgid
+        text: msgid.rpartition(CONTEXT_SEPARATOR)[2]
         for msgid, text in catalog.items()
         if isinstance(msgid, str) and msgid and isinstance(text, str)
     }

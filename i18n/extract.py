@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
+import yaml
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -18,6 +19,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 from i18n.catalog import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
+from i18n.data import DATA_FIELDS
 
 ROOT = LOCALE_DIR.parents[1]
 SOURCE_DIRS = ("app", "views", "i18n", "taxonomy")
@@ -65,7 +67,38 @@ def extract() -> Catalog:
                 message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments,
                 context=context,
             )  # fmt: skip
+    for context, text, where in data_texts():
+        template.add(text, None, [where], context=context)
     return template
+
+
+def data_texts() -> list[tuple[str, str, tuple[str, int]]]:
+    """(context, text, (file, line)) for every shown text of the data files
+    (``i18n.data.DATA_FIELDS``), read where the application reads it."""
+    found = []
+    for pattern, context, paths in DATA_FIELDS:
+        for path in sorted(ROOT.glob(pattern)):
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            name = path.relative_to(ROOT).as_posix()
+            for keys in paths:
+                for node in _nodes_at(root, keys):
+                    if isinstance(node, yaml.ScalarNode) and node.value.strip():
+                        found.append((context, node.value, (name, node.start_mark.line + 1)))
+    return found
+
+
+def _nodes_at(node: yaml.Node | None, keys: tuple[str, ...]) -> list[yaml.Node]:
+    """The nodes under ``keys`` (``*``: every item of a list, every value of a mapping)."""
+    if node is None or not keys:
+        return [] if node is None else [node]
+    key, rest = keys[0], keys[1:]
+    if isinstance(node, yaml.SequenceNode) and key == "*":
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [v for k, v in node.value if key in ("*", k.value)]
+    else:
+        children = []
+    return [found for child in children for found in _nodes_at(child, rest)]
 
 
 def update(template: Catalog) -> dict[str, tuple[int, int]]:

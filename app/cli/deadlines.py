@@ -13,6 +13,7 @@ from app.deadlines.rules import for_workspace
 from app.errors import UsageError
 from app.workspaces.lifecycle import Workspace
 from i18n import _
+from i18n.data import jurisdiction_text
 from i18n.formatting import format_cli_time
 from i18n.labels import deadline_state_label
 
@@ -366,7 +367,8 @@ def cmd_rules(ctx: CliContext, args: argparse.Namespace) -> int:
     ctx.emit(
         _rules_json(rules),
         "\n".join(
-            f"{f.code:10} {f.jurisdiction:7} {len(f.rules):2}  {f.name}" for f in rules.files
+            f"{f.code:10} {f.jurisdiction:7} {len(f.rules):2}  {jurisdiction_text(f.name)}"
+            for f in rules.files
         ),
     )
     return 0

@@ -10,6 +10,7 @@ from app.errors import UsageError
 from app.playbooks import runner
 from app.playbooks.runner import RunStatus
 from i18n import _
+from i18n.data import playbook_text
 from i18n.formatting import format_cli_time
 
 
@@ -63,7 +64,7 @@ def render(st: RunStatus) -> str:
     lines = [
         _("{case}: {title} ({playbook} {version}) — {state}").format(
             case=st.case_key,
-            title=st.title,
+            title=playbook_text(st.title),
             playbook=st.playbook,
             version=st.version,
             state=st.state,
@@ -72,7 +73,9 @@ def render(st: RunStatus) -> str:
     for s in st.steps:
         due = format_cli_time(s.due_utc)
         who = s.completed_by or ""
-        lines.append(f"  [{s.state:14}] {s.id:22} {s.owner:16} {due:20} {who}  {s.title}")
+        lines.append(
+            f"  [{s.state:14}] {s.id:22} {s.owner:16} {due:20} {who}  {playbook_text(s.title)}"
+        )
     return "\n".join(lines)
 
 
@@ -80,7 +83,7 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
     items = runner.list_playbooks()
     ctx.emit(
         [p.as_json() for p in items],
-        "\n".join(f"{p.id:28} {p.version:6} {p.steps:3}  {p.title}" for p in items),
+        "\n".join(f"{p.id:28} {p.version:6} {p.steps:3}  {playbook_text(p.title)}" for p in items),
     )
     return 0
 

@@ -19,6 +19,7 @@ from app.identity.actor import Actor, Permission
 from app.queueing.filters import CLOSED
 from i18n import N_, _
 from i18n.catalog import is_rtl
+from i18n.data import rule_text
 from i18n.formatting import format_cli_time, isolate_ltr
 from i18n.labels import status_label, tier_label
 from models import Analyst, AuditEvent, Case, CaseStatus, Deadline, Handover, utcnow
@@ -219,12 +220,13 @@ SECTION_TITLES = {
 
 
 def item_columns(section: str, item: dict[str, Any], tz: str | None = None) -> tuple[str, ...]:
-    """An item as (case, title, what, when): the rule's wording, never its id; times to the
-    minute with their zone, in ``tz`` (UTC when not given)."""
+    """An item as (case, title, what, when): the rule's wording in the reader's language (the
+    summary keeps the English and the id), never its id; times to the minute with their zone,
+    in ``tz`` (UTC when not given)."""
     case, title = str(item.get("case", "")), str(item.get("title") or "")
     if section in ("overdue", "deadlines_next_24h", "deadlines_missed"):
         what = _("{rule} ({jurisdiction})").format(
-            rule=item.get("rule_title") or item.get("rule", ""),
+            rule=rule_text(item.get("rule_title")) or item.get("rule", ""),
             jurisdiction=item.get("jurisdiction", ""),
         )
         return case, title, what, format_cli_time(item.get("due_utc"), tz)

@@ -63,12 +63,12 @@ def _plain(text: str) -> str:
 
 def _translated(language: str) -> dict[str, str]:
     """Plain source text -> plain translation, for every message ``language`` translates
-    differently."""
+    differently, the data files' texts (a context before "\x04") included."""
     catalog = getattr(translation(language), "_catalog", {})
     pairs = {}
     for msgid, text in catalog.items():
         if isinstance(msgid, str) and msgid and isinstance(text, str):
-            source, shown = _plain(msgid), _plain(text)
+            source, shown = _plain(msgid.rpartition("\x04")[2]), _plain(text)
             if source != shown and any(ch.isalpha() for ch in source):
                 pairs[source] = shown
     return pairs

@@ -27,6 +27,7 @@ from app.deadlines.rules import RuleSet
 from app.errors import AccordError
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from i18n.data import jurisdiction_text
 from views.common.retranslate import relabel
 
 ERROR_STYLE = "color: #b00020;"
@@ -63,10 +64,10 @@ class NewCaseDialog(QDialog):
         self.jurisdictions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.jurisdictions.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.jurisdictions.setMinimumHeight(220)
-        for j in summary.jurisdictions(rules()):
-            item = QListWidgetItem(f"{j.code} — {'; '.join(j.names)}")
-            item.setData(Qt.ItemDataRole.UserRole, j.code)
-            item.setToolTip("\n".join(j.names))
+        self._names = {j.code: j.names for j in summary.jurisdictions(rules())}
+        for code in self._names:
+            item = QListWidgetItem(code)
+            item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.jurisdictions.addItem(item)
@@ -112,6 +113,12 @@ class NewCaseDialog(QDialog):
                 (self.jurisdictions, N_("Jurisdictions")),
             ),
         )
+        for index in range(self.jurisdictions.count()):
+            item = self.jurisdictions.item(index)
+            code = str(item.data(Qt.ItemDataRole.UserRole))
+            names = [jurisdiction_text(n) for n in self._names.get(code, ())]
+            item.setText(f"{code} — {'; '.join(names)}")
+            item.setToolTip("\n".join(names))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

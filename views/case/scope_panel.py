@@ -26,6 +26,7 @@ from app.deadlines.rules import RuleSet
 from app.identity.actor import Permission
 from app.workspaces.lifecycle import Workspace
 from i18n import _
+from i18n.data import jurisdiction_text
 from views.case.editing import _CasePanel
 
 
@@ -138,8 +139,24 @@ class ScopePanel(_CasePanel):
               "recorded downgrade (case tlp --downgrade).")
         )  # fmt: skip
         self.tlp_box.setTitle(_("TLP"))
+        self._name_codes()
         if self._shown is not None:
             self._show_words(*self._shown)
+
+    @staticmethod
+    def _code_text(code: str, names: tuple[str, ...]) -> str:
+        return f"{code} — {'; '.join(jurisdiction_text(n) for n in names)}" if names else code
+
+    def _name_codes(self) -> None:
+        """The codes with their rule sets' names, in the reader's language."""
+        for index in range(self.codes.count()):
+            item = self.codes.item(index)
+            names = self._listed_names.get(str(item.data(Qt.ItemDataRole.UserRole)), ())
+            item.setText(self._code_text(str(item.data(Qt.ItemDataRole.UserRole)), names))
+            item.setToolTip("\n".join(jurisdiction_text(n) for n in names))
+        for index in range(self.code_choice.count()):
+            code = str(self.code_choice.itemData(index))
+            self.code_choice.setItemText(index, self._code_text(code, self._names.get(code, ())))
 
     def reload(self) -> None:
         with self.workspace.session() as s:
@@ -147,15 +164,14 @@ class ScopePanel(_CasePanel):
             partners = summary.partner_names(s)
         self.codes.clear()
         for code in shown.jurisdictions:
-            names = self._listed_names.get(code, ())
-            item = QListWidgetItem(f"{code} — {'; '.join(names)}" if names else code)
+            item = QListWidgetItem(code)
             item.setData(Qt.ItemDataRole.UserRole, code)
-            item.setToolTip("\n".join(names))
             self.codes.addItem(item)
         self.code_choice.clear()
-        for code, names in self._names.items():
+        for code in self._names:
             if code not in shown.jurisdictions:
-                self.code_choice.addItem(f"{code} — {'; '.join(names)}", code)
+                self.code_choice.addItem(code, code)
+        self._name_codes()
         self.code_add.setEnabled(self.code_choice.count() > 0)
 
         self.partners.clear()

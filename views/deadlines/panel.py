@@ -30,6 +30,7 @@ from app.errors import AccordError, ConflictError
 from app.queueing import filters as queue_filters
 from app.workspaces.lifecycle import Workspace
 from i18n import _, current_language
+from i18n.data import rule_text
 from i18n.formatting import format_moment
 from i18n.labels import deadline_state_label, fact_label
 from models import Case
@@ -176,7 +177,7 @@ class DeadlinesPanel(QWidget):
         self.table.setRowCount(len(self.views))
         for row, v in enumerate(self.views):
             local = _local_line(v.due_local)
-            obligation = f"{v.obligation} — {v.recipient}"
+            obligation = f"{rule_text(v.obligation)} — {rule_text(v.recipient)}"
             if v.watch:
                 obligation = f"[{v.owner_text}] {obligation}"
             cells = [
@@ -194,7 +195,7 @@ class DeadlinesPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, v.rule)
-                tip = [v.rule, v.source, v.computation_why]
+                tip = [v.rule, v.source, rule_text(v.computation_why)]
                 if v.evidence:
                     tip.append(_("evidence: {evidence}").format(evidence=v.evidence))
                 if v.provenance:

@@ -40,6 +40,7 @@ from app.playbooks import runner
 from app.playbooks.runner import RunStatus, StepStatus
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from i18n.data import playbook_text
 from i18n.labels import role_label
 from views.common.failures import show_conflict
 from views.common.retranslate import StatusLine
@@ -51,6 +52,10 @@ STATE_LABELS = {
     "done": N_("done"),
     "skipped": N_("skipped"),
     "not-applicable": N_("not applicable"),
+}
+RUN_STATE_LABELS = {
+    "running": N_("running"),
+    "completed": N_("completed"),
 }
 STATE_COLOURS = {
     "pending": "#1f4e79",
@@ -99,8 +104,9 @@ class PlaybookRunner(QWidget):
         self.fields: dict[str, QLineEdit | QComboBox] = {}
 
         self.playbook_box = QComboBox()
-        for info in playbooks.list_playbooks():
-            self.playbook_box.addItem(f"{info.title} ({info.version})", info.id)
+        self._playbooks = playbooks.list_playbooks()
+        for info in self._playbooks:
+            self.playbook_box.addItem("", info.id)
         self.start_button = QPushButton()
         self.run_box = QComboBox()
         # Long playbook titles must not set the case pane's minimum width (it was 970 px).
@@ -189,6 +195,8 @@ class PlaybookRunner(QWidget):
         self.complete_button.setText(_("Complete"))
         self.skip_reason.setPlaceholderText(_("Reason for skipping (required)"))
         self.skip_button.setText(_("Skip"))
+        for index, info in enumerate(self._playbooks):
+            self.playbook_box.setItemText(index, f"{playbook_text(info.title)} ({info.version})")
         for index, st in enumerate(self._runs):
             self.run_box.setItemText(index, self._run_title(st))
         steps = self.run.steps if self.run else ()
@@ -199,6 +207,8 @@ class PlaybookRunner(QWidget):
                     continue
                 if col == 0:
                     item.setText(_(STATE_LABELS.get(step.state, step.state)))
+                elif col == 1:
+                    item.setText(playbook_text(step.title))
                 elif col == 2:
                     item.setText(owner_label(step.owner))
                 if step.state == "blocked" and step.blocked_by:
@@ -208,7 +218,7 @@ class PlaybookRunner(QWidget):
         if step is None:
             self.step_title.setText(_("No step chosen."))
         else:
-            self.step_info.setText(self._step_info(step))
+            self._show_step_texts(step)
         self._line.again(self.status)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:
@@ -221,7 +231,9 @@ class PlaybookRunner(QWidget):
 
     @staticmethod
     def _run_title(st: RunStatus) -> str:
-        return _("{title} — {state}").format(title=st.title, state=st.state)
+        return _("{title} — {state}").format(
+            title=playbook_text(st.title), state=_(RUN_STATE_LABELS.get(st.state, st.state))
+        )
 
     @staticmethod
     def _waiting(step: StepStatus) -> str:
@@ -260,7 +272,7 @@ class PlaybookRunner(QWidget):
             due = self.formatter.moment(step.due_utc) if step.due_utc else "—"
             cells = [
                 _(STATE_LABELS.get(step.state, step.state)),
-                step.title,
+                playbook_text(step.title),
                 owner_label(step.owner),
                 due,
                 step.completed_by or "",
@@ -328,9 +340,7 @@ class PlaybookRunner(QWidget):
             self.complete_button.setEnabled(False)
             self.skip_button.setEnabled(False)
             return
-        self.step_title.setText(f"<b>{html.escape(step.title)}</b>")
-        self.step_info.setText(self._step_info(step))
-        self.checks.setText("\n".join(f"☐ {c}" for c in step.checks))
+        self._show_step_texts(step)
         # On a partner's mirrored run only the steps it gave us are ours (step.local).
         editable = step.state == "pending" and step.local
         for name in step.inputs:
@@ -353,6 +363,11 @@ class PlaybookRunner(QWidget):
             and not step.decision_input
             and (step.local or not (self.run and self.run.origin_case))
         )
+
+    def _show_step_texts(self, step: StepStatus) -> None:
+        self.step_title.setText(f"<b>{html.escape(playbook_text(step.title))}</b>")
+        self.step_info.setText(self._step_info(step))
+        self.checks.setText("\n".join(f"☐ {playbook_text(c)}" for c in step.checks))
 
     def _step_info(self, step: StepStatus) -> str:
         info = [_("Owner: {owner}").format(owner=owner_label(step.owner))]

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app import severity
 from i18n import _
+from i18n.data import severity_text
 from taxonomy.model import SeverityModel, default_model
 
 CHOICE_FACTORS = ("access", "transferability", "harm_type")
@@ -59,6 +60,10 @@ class AiFactorsForm(QWidget):
         self.combos: dict[str, QComboBox] = {}
         self.help_labels: dict[str, QLabel] = {}
         self.field_labels: dict[str, QLabel] = {}
+        # The model's own words (English), shown through the catalog: (field, help) and, per
+        # choice, (value, label, points) in the combo's order after its first item.
+        self._helps: dict[str, tuple[QWidget, str]] = {}
+        self._choices: dict[str, list[tuple[str, str, float]]] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for factor in ("access",):
@@ -78,30 +83,26 @@ class AiFactorsForm(QWidget):
         label = QLabel()
         label.setBuddy(field)
         self.field_labels[key] = label
-        help_label = _help(help_text)
+        help_label = _help("")
         self.help_labels[key] = help_label
+        if help_text:
+            self._helps[key] = (field, help_text)
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(1)
         column.addWidget(field)
         column.addWidget(help_label)
-        field.setToolTip(help_text)
         form.addRow(label, box)
 
     def _add_choice(self, form: QFormLayout, factor: str) -> None:
         spec = self.model.factor(factor)
         combo = _combo()
         combo.addItem("", NOT_GIVEN)
+        self._choices[factor] = []
         for value, chosen in spec["values"].items():
-            combo.addItem(f"{value}: {chosen['label']}", value)
-            combo.setItemData(
-                combo.count() - 1,
-                _("{label} ({points:+.1f} points)").format(
-                    label=chosen["label"], points=float(chosen["points"])
-                ),
-                Qt.ItemDataRole.ToolTipRole,
-            )
+            combo.addItem(value, value)
+            self._choices[factor].append((value, str(chosen["label"]), float(chosen["points"])))
         combo.currentIndexChanged.connect(self._changed)
         self.combos[factor] = combo
         self._row(form, factor, combo, str(spec["help"]))
@@ -154,15 +155,10 @@ class AiFactorsForm(QWidget):
 
     def _add_sector(self, form: QFormLayout) -> None:
         combo = _combo()
+        self._choices["sector"] = []
         for key, overlay in self.model.data["sectors"].items():
-            combo.addItem(str(overlay["label"]), key)
-            combo.setItemData(
-                combo.count() - 1,
-                _("{label} ({points:+.1f} points)").format(
-                    label=overlay["label"], points=float(overlay["points"])
-                ),
-                Qt.ItemDataRole.ToolTipRole,
-            )
+            combo.addItem(key, key)
+            self._choices["sector"].append((key, str(overlay["label"]), float(overlay["points"])))
         combo.currentIndexChanged.connect(self._changed)
         self.combos["sector"] = combo
         self._row(form, "sector", combo, "")
@@ -180,6 +176,20 @@ class AiFactorsForm(QWidget):
             self.field_labels[key].setText(text)
         for factor in CHOICE_FACTORS:
             self.combos[factor].setItemText(0, _("(not given)"))
+        for key, (field, help_text) in self._helps.items():
+            self.help_labels[key].setText(severity_text(help_text))
+            field.setToolTip(severity_text(help_text))
+        for key, choices in self._choices.items():
+            combo = self.combos[key]
+            first = 0 if key == "sector" else 1  # the factors start with "(not given)"
+            for index, (value, label, points) in enumerate(choices, start=first):
+                shown = severity_text(label)
+                combo.setItemText(index, shown if key == "sector" else f"{value}: {shown}")
+                combo.setItemData(
+                    index,
+                    _("{label} ({points:+.1f} points)").format(label=shown, points=points),
+                    Qt.ItemDataRole.ToolTipRole,
+                )
         self.combos["ai_class"].lineEdit().setPlaceholderText(  # type: ignore[union-attr]
             _("(not given) — type an id or a word, e.g. LLM01, AML.T0051, injection")
         )

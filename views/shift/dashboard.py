@@ -34,6 +34,7 @@ from app.shift import dashboard as dash
 from app.workspaces.lifecycle import Workspace
 from i18n import _, current_language
 from i18n.catalog import source_text
+from i18n.data import rule_text
 from i18n.formatting import format_moment, locale_for
 from i18n.labels import status_label, tier_label
 from views.common import file_dialogs
@@ -522,7 +523,9 @@ class DashboardScreen(QWidget):
         for o in data.obligations:
             local = o.due_utc.astimezone(days[0].day.tzinfo)
             index = (local.date() - days[0].day.date()).days
-            by_day.setdefault(index, []).append(f"{o.case_key} {o.title} ({o.jurisdiction})")
+            by_day.setdefault(index, []).append(
+                f"{o.case_key} {rule_text(o.title)} ({o.jurisdiction})"
+            )
         filters = [""] * len(days)
         panel.bars(labels, binding, filters, None, "#b5443c", _("binding"))
         panel.bars(labels, advisory, filters, binding, "#2f6f9f", _("advisory"))
