@@ -13,7 +13,7 @@ from app.deadlines.rules import for_workspace
 from app.errors import UsageError
 from app.workspaces.lifecycle import Workspace
 from i18n import _
-from i18n.data import jurisdiction_text
+from i18n.data import jurisdiction_text, rule_text
 from i18n.formatting import format_cli_time
 from i18n.labels import deadline_state_label
 
@@ -185,6 +185,8 @@ def _text(views: list[dl.DeadlineView]) -> str:
             f"{deadline_state_label(v.state):15} {format_cli_time(v.due_utc):20} "
             f"{v.jurisdiction:7} {v.rule}  [{v.owner_text}]"
         )
+        if v.obligation:  # the rule's own wording; its id above is what commands take
+            lines.append(f"{'':15} {rule_text(v.obligation)}")
         if v.state_text and v.state_text != v.state:
             lines.append(f"{'':15} {v.state_text}")
         if local:

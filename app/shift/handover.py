@@ -140,6 +140,19 @@ def _titles(session: Session, keys: list[str]) -> dict[str, str]:
     return found
 
 
+def _obligations(session: Session, keys: list[str]) -> dict[tuple[str, str], str]:
+    """The rules' own wording of the deadlines of cases ``keys``, by (case, rule id)."""
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(Case.key, Deadline.rule_id, Deadline.obligation)
+            .join(Case, Case.id == Deadline.case_id)
+            .where(Case.key.in_(keys[start : start + 500]))
+        )
+        found.update({(k, r): o for k, r, o in rows})
+    return found
+
+
 def summarise(
     session: Session, since_seq: int, since: datetime | None, now: datetime
 ) -> dict[str, Any]:
@@ -176,9 +189,14 @@ def summarise(
         .order_by(Case.tier_rank.desc(), Case.next_deadline_utc, Case.id)
     )
     keys = {str(k) for k in new_cases} | {str(t["case"]) for t in transitions if t["case"]}
+    keys |= {str(m["case"]) for m in met if m["case"]}
     titles = _titles(session, sorted(keys))
     for t in transitions:
         t["title"] = titles.get(str(t["case"]), "")
+    wording = _obligations(session, sorted({str(m["case"]) for m in met if m["case"]}))
+    for m in met:
+        m["title"] = titles.get(str(m["case"]), "")
+        m["rule_title"] = wording.get((str(m["case"]), str(m["rule"])), "") or m["rule"]
     open_case = Case.status.not_in(CLOSED)
     return {
         # The summary a tired reader needs first (titles and the rules' own wording) ...
@@ -241,7 +259,8 @@ def item_columns(section: str, item: dict[str, Any], tz: str | None = None) -> t
         )
         return case, title, what, ""
     if section == "deadlines_met":
-        what = str(item.get("rule", "")) + (_(" (late)") if item.get("late") else "")
+        rule = rule_text(item.get("rule_title")) or str(item.get("rule", ""))
+        what = rule + (_(" (late)") if item.get("late") else "")
         return case, title, what, ""
     if section == "decisions_pending":
         return case, title, status_label(item.get("status")), ""

@@ -38,7 +38,12 @@ def test_handover_cycle(ws: Workspace) -> None:
     sm = h.summary
     assert sm["new_cases"] == [a, b]
     assert sm["transitions"] == [{"case": a, "from": "new", "to": "triage", "title": "first"}]
-    assert sm["deadlines_met"] == [{"case": b, "rule": "eu-cra-14-2a-early-warning", "late": False}]
+    [met] = sm["deadlines_met"]
+    assert met["case"] == b and met["rule"] == "eu-cra-14-2a-early-warning" and not met["late"]
+    # A reader sees the case title and the rule's own wording, not its id.
+    assert met["title"] == "second" and met["rule_title"].startswith("Early warning")
+    assert "eu-cra-14-2a-early-warning" not in handover.item_text("deadlines_met", met)
+    assert met["rule_title"] in handover.item_text("deadlines_met", met)
     missed = [d["rule"] for d in sm["deadlines_missed"]]
     assert "cn-rmsv-7-2-miit-report" in missed and "eu-cra-14-2b-notification" not in missed
     assert "eu-cra-14-2b-notification" not in [d["rule"] for d in sm["deadlines_next_24h"]]

@@ -43,6 +43,9 @@ def test_cli_facts_jurisdictions_deadlines_met(initialised_cli, tmp_path: Path) 
         "state",
         "source",
     }
+    # Human output: the id commands take, and the rule's own wording under it.
+    human = cli("deadlines", "ACC-2026-0001").out
+    assert "eu-nis2-23-4a-early-warning" in human and first["obligation"] in human
     dues = [x["due_utc"] for x in rows if x["due_utc"]]
     assert dues == sorted(dues)
     r = cli(
