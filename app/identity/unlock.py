@@ -19,14 +19,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.auditing import chain as audit
 from app.errors import AccordError, LockedError, NotFound, PermissionDenied, UsageError
-from app.identity import keyslots, signing
+from app.identity import keyslots
 from app.identity.actor import Actor, Permission
 from app.workspaces.engines import check_key, migrate, sqlcipher_engine
 from i18n import _
-from models import Analyst, AnalystKey, Role, utcnow
+from models import Analyst, Role, utcnow
 
+# The audit chain, the signing helpers and their models load in the functions that record
+# or register something: unlocking, what every command does first, needs none of them.
 if TYPE_CHECKING:
     from app.workspaces.lifecycle import Workspace
 
@@ -64,15 +65,23 @@ def _engine(directory: Path, db_key: bytes) -> Engine:
     return sqlcipher_engine(directory / DB_FILE, keyslots.raw_key_literal(db_key))
 
 
-def _fits(directory: Path) -> Callable[[bytes], bool]:
+def _fits(directory: Path, kept: list[Engine]) -> Callable[[bytes], bool]:
+    """Whether a database key opens the file. The engine of the key that does goes to
+    ``kept`` with its connection still pooled: the workspace goes on with it instead of
+    connecting a second time (each SQLCipher connection sets its key and reads the file
+    header again)."""
+
     def fits(db_key: bytes) -> bool:
         engine = _engine(directory, db_key)
         try:
             check_key(engine, str(directory))
         except LockedError:
-            return False
-        finally:
             engine.dispose()
+            return False
+        except BaseException:
+            engine.dispose()
+            raise
+        kept.append(engine)
         return True
 
     return fits
@@ -123,7 +132,8 @@ def open_file(
     """Unlock through the key slots; None when the workspace has none yet (legacy)."""
     if not has_slots(directory):
         return None
-    opened = keyslots.unlock(directory, passphrase, selector, _fits(directory))
+    kept: list[Engine] = []
+    opened = keyslots.unlock(directory, passphrase, selector, _fits(directory, kept))
     if opened is None and not (directory / keyslots.SLOTS_FILE).exists():
         return None  # a conversion interrupted before its rekey: the old passphrase still opens
     if opened is None:
@@ -134,7 +144,7 @@ def open_file(
                 )
             )
         raise keyslots.locked_error(str(directory))
-    engine = _engine(directory, opened.db_key)
+    engine = kept.pop() if kept else _engine(directory, opened.db_key)
     migrate(engine)
     ws = ws_factory(engine)
     ws.keys = KeyState(opened.db_key, directory)
@@ -173,6 +183,9 @@ def open_file(
 
 def add_key(session: Session, actor: Actor, since_seq: int) -> str:
     """Register the actor's public signing key; it signs their events from ``since_seq`` on."""
+    from app.identity import signing
+    from models import AnalystKey
+
     assert actor.signing_key is not None
     kid = signing.key_id(actor.signing_key)
     session.add(
@@ -191,6 +204,9 @@ def record_with_key(
     session: Session, actor: Actor, action: str, entity: str, entity_id: object, **details: object
 ) -> None:
     """Record an event that registers the actor's new key (and is the first it signs)."""
+    from app.auditing import chain as audit
+    from app.identity import signing
+
     assert actor.signing_key is not None
     details["key_id"] = signing.key_id(actor.signing_key)
     audit.record(session, actor, action, entity, entity_id, details=details)
@@ -201,6 +217,7 @@ def record_with_key(
 def change_passphrase(ws: Workspace, new: str) -> None:
     """Re-wrap the acting analyst's slot under a new passphrase. A one-time slot gets its
     owner's own signing key now, so whoever issued the one-time passphrase never held it."""
+    from app.auditing import chain as audit
     from app.workspaces.lifecycle import check_passphrase_strength, normalise_passphrase
 
     check_passphrase_strength(new)
@@ -271,6 +288,8 @@ def give_slot(ws: Workspace, analyst: Analyst, passphrase: str) -> None:
 def reset_slot(ws: Workspace, name: str) -> str:
     """A coordinator gives an active analyst a new one-time passphrase (lost passphrase, or a
     slot never issued). Their signing key is replaced at their next unlock."""
+    from app.auditing import chain as audit
+
     actor = ws.require_actor()
     actor.require(Permission.MANAGE_ANALYSTS)
     with ws.session() as s:
@@ -321,6 +340,8 @@ def _pragma_rekey(ws: Workspace, literal: str) -> None:
 def deactivate(ws: Workspace, name: str) -> int:
     """A coordinator removes an analyst: their slot goes and the database key is rotated, so
     a copy of the old slot file opens nothing; then the analyst is marked inactive."""
+    from app.auditing import chain as audit
+
     actor = ws.require_actor()
     actor.require(Permission.MANAGE_ANALYSTS)
     with ws.session() as s:

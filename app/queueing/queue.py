@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, sele
 from sqlalchemy.exc import CompileError
 from sqlalchemy.orm import Session
 
-from app import trust
+from app import tlp
 from app.casework import workflow
 from app.identity.actor import Actor
 from i18n import N_
@@ -310,7 +310,7 @@ def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
     )
     out = {}
     for r in session.execute(stmt):
-        shown = trust.highest(r[9], r[10])
+        shown = tlp.highest(r[9], r[10])
         out[r[0]] = QueueRow(
             r[0], r[1], r[2], r[3].value, r[4], r[5], r[6], r[7], r[8] or "", shown
         )

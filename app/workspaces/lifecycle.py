@@ -13,15 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auditing import chain as audit
 from app.env_secrets import SECRET_ENV as SECRET_ENV  # re-exported: callers import them here
 from app.env_secrets import take_env_secrets as take_env_secrets
 from app.errors import AccordError, LockedError, NotFound, UsageError
-from app.identity import team, unlock
+from app.identity import unlock
 from app.identity.actor import Actor, Permission
 from app.workspaces import files
 from app.workspaces.engines import (
@@ -34,6 +32,9 @@ from app.workspaces.engines import (
 from i18n import _
 from models import Analyst, Role, Setting
 
+# The audit chain (with its models) and the team-server code load in the functions that use
+# them: unlocking a workspace file, what every command does first, needs neither.
+
 DB_FILE = "workspace.accord"
 DEMO_MARKER = "DEMO"
 DEMO_PASSPHRASE = "accord-demo"
@@ -41,6 +42,8 @@ MIN_PASSPHRASE = 10
 
 
 def default_dir() -> Path:
+    import platformdirs  # here: a workspace named by --workspace or ACCORD_WORKSPACE needs none
+
     return Path(platformdirs.user_data_dir("accord", appauthor=False)) / "default"
 
 
@@ -182,6 +185,9 @@ def create(
     db_url: str | None = None,
 ) -> Workspace:
     """Create a workspace whose first analyst is a coordinator."""
+    from app.auditing import chain as audit
+    from app.identity import team
+
     if not db_url:
         assert directory is not None
         if passphrase is None:
@@ -270,6 +276,8 @@ def open_workspace(
         # Checked before any read-write connection exists: one that fails to decrypt would
         # still merge a WAL left by a crash into the main file and delete it on close.
         check_key_readonly(directory / DB_FILE, passphrase, str(directory))
+    from app.identity import team
+
     engine, label = _engine_for(directory or Path("."), passphrase, db_url)
     if team.is_team(engine):
         return _open_team(engine, label, analyst)
@@ -288,6 +296,8 @@ def open_workspace(
 
 def _open_team(engine: Engine, label: str, selector: str | None) -> Workspace:
     """A team database: the login is the analyst (``selector`` may only name them)."""
+    from app.identity import team
+
     try:
         team.check_login(engine)
         team.prepare(engine)
@@ -325,6 +335,8 @@ def rekey(ws: Workspace) -> None:
     actor.require(Permission.REKEY_WORKSPACE)
     if ws.dialect != "sqlite" or ws.directory is None or ws.keys is None:
         raise AccordError(_("only an encrypted workspace file can be rekeyed"))
+    from app.auditing import chain as audit
+
     unlock.rotate(ws)
     with ws.session() as s:
         audit.record(s, actor, "workspace.rekey", "workspace", ws.label)
