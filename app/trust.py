@@ -32,8 +32,8 @@ from app.tlp import rank as rank
 from i18n import _
 from models import Case, CaseFact, CasePartner, CaseStatus, Setting, utcnow
 
-# Partner (the exchange models) loads where it is used: the queue shows every row's TLP with
-# highest() and `accord cases list` should not declare those models for it.
+# Partner (the exchange models) loads where it is used: a command that checks a rule here
+# should not declare those models for it.
 if TYPE_CHECKING:
     from models import Partner
 

@@ -77,6 +77,32 @@ def test_a_failing_light_command_still_imports_no_database(tmp_path: Path) -> No
     assert result["heavy"] == []
 
 
+def test_the_collector_runs_again_once_the_command_runs(tmp_path: Path) -> None:
+    """The console script keeps the garbage collector off only while the command's modules
+    import (app.cli.main._run): the command itself runs with it on, whatever it allocates,
+    and what the imports made is frozen out of its sight."""
+    report = tmp_path / "gc.json"
+    probe = (
+        "import gc, json, sys\n"
+        "from app.cli import context\n"
+        "emit, seen = context.CliContext.emit, []\n"
+        "def spy(self, *args, **kwargs):\n"
+        "    seen.append([gc.isenabled(), gc.get_freeze_count() > 0])\n"
+        "    return emit(self, *args, **kwargs)\n"
+        "context.CliContext.emit = spy\n"
+        "from views.shell.entry import main\n"
+        "out, sys.argv = sys.argv[1], ['accord', *sys.argv[2:]]\n"
+        "code = main()  # no argv: as the console script runs it\n"
+        "json.dump({'code': code, 'seen': seen}, open(out, 'w'))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(report), "taxonomy", "list", "avid"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(report.read_text()) == {"code": 0, "seen": [[True, True]]}
+
+
 def _command_modules() -> dict[str, set[str]]:
     """What each app.cli module registers on its own: {module: {top-level command}}."""
     found: dict[str, set[str]] = {}
@@ -173,7 +199,15 @@ def test_a_workspace_command_loads_neither_alembic_nor_the_import_pipeline(
     ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
     ws.engine.dispose()
     report = tmp_path / "modules.json"
-    probe = PROBE.replace('"pandas")', '"pandas", "alembic") or m == "app.intake.importer"')
+    # Nor what opening a workspace file does not need: the audit chain (nothing is recorded),
+    # the team-server code, the trust rules, cryptography's serialization package.
+    probe = PROBE.replace(
+        '"pandas")',
+        '"pandas", "alembic") or m in ("app.intake.importer", "app.auditing.chain", '
+        '"app.identity.team", "app.trust", "cryptography.hazmat.primitives.serialization", '
+        '"platformdirs")',
+    )
+    assert probe != PROBE
     proc = subprocess.run(
         [sys.executable, "-c", probe, str(report), "--workspace", str(tmp_path / "ws"),
          "cases", "list", "--json"],
