@@ -191,7 +191,7 @@ def _run(argv: Sequence[str] | None, secrets: dict[str, str], then_exit: bool = 
         # lands here.
         parser.print_help(sys.stderr)
         return 2
-    ctx = CliContext(args, secrets=secrets)
+    ctx = CliContext(args, secrets=secrets, then_exit=then_exit)
     try:
         return int(handler(ctx, args) or 0)
     except AccordError as exc:

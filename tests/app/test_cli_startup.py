@@ -77,10 +77,20 @@ def test_a_failing_light_command_still_imports_no_database(tmp_path: Path) -> No
     assert result["heavy"] == []
 
 
-def test_the_collector_runs_again_once_the_command_runs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workspace", [False, True])
+def test_the_collector_runs_again_once_the_command_runs(tmp_path: Path, workspace: bool) -> None:
     """The console script keeps the garbage collector off only while the command's modules
-    import (app.cli.main._run): the command itself runs with it on, whatever it allocates,
-    and what the imports made is frozen out of its sight."""
+    import (app.cli.main._run) and while the workspace opens (CliContext.open_workspace): the
+    command itself runs with it on, whatever it allocates, and what was loaded is frozen out
+    of its sight."""
+    argv, env = ["taxonomy", "list", "avid"], _clean_env()
+    if workspace:
+        from app.workspaces import lifecycle as ws_mod
+        from tests.conftest import PASSPHRASE
+
+        ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice").engine.dispose()
+        argv = ["--workspace", str(tmp_path / "ws"), "cases", "list", "--json"]
+        env["ACCORD_PASSPHRASE"] = PASSPHRASE
     report = tmp_path / "gc.json"
     probe = (
         "import gc, json, sys\n"
@@ -96,8 +106,8 @@ def test_the_collector_runs_again_once_the_command_runs(tmp_path: Path) -> None:
         "json.dump({'code': code, 'seen': seen}, open(out, 'w'))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", probe, str(report), "taxonomy", "list", "avid"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", probe, str(report), *argv],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=env,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(report.read_text()) == {"code": 0, "seen": [[True, True]]}
