@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from models.advisories import Advisory, AdvisoryRevision, AdvisoryText
     from models.audit import AnalystKey, AuditCheckpoint, AuditEvent
-    from models.base import Base, utcnow
+    from models.base import Base
     from models.case_links import CaseLink, CaseMerge
     from models.cases import (
         Case,
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
         CaseJurisdiction,
         CasePartner,
         CaseSearch,
-        CaseStatus,
     )
     from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerCheckpoint, PartnerKey
     from models.obligations import (
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
         RuleText,
     )
     from models.parties import CaseParty, PartyContact, PartyStatus
-    from models.people import Analyst, Reporter, Role, Setting
+    from models.people import Analyst, Reporter, Setting
     from models.reports import (
         Attachment,
         DuplicateCandidate,
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
         ReportRevision,
         SourceMapping,
     )
+    from models.schema import CaseStatus, Role, utcnow
     from models.vulnerabilities import (
         AffectedProduct,
         Assessment,
@@ -61,7 +61,7 @@ _HOMES: dict[str, str] = {
     "AuditCheckpoint": "models.audit",
     "AuditEvent": "models.audit",
     "Base": "models.base",
-    "utcnow": "models.base",
+    "utcnow": "models.schema",
     "CaseLink": "models.case_links",
     "CaseMerge": "models.case_links",
     "Case": "models.cases",
@@ -69,7 +69,7 @@ _HOMES: dict[str, str] = {
     "CaseJurisdiction": "models.cases",
     "CasePartner": "models.cases",
     "CaseSearch": "models.cases",
-    "CaseStatus": "models.cases",
+    "CaseStatus": "models.schema",
     "Bundle": "models.exchange",
     "BundleCase": "models.exchange",
     "OrgKey": "models.exchange",
@@ -86,7 +86,7 @@ _HOMES: dict[str, str] = {
     "PartyStatus": "models.parties",
     "Analyst": "models.people",
     "Reporter": "models.people",
-    "Role": "models.people",
+    "Role": "models.schema",
     "Setting": "models.people",
     "Attachment": "models.reports",
     "DuplicateCandidate": "models.reports",

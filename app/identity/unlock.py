@@ -17,19 +17,22 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from app.errors import AccordError, LockedError, NotFound, PermissionDenied, UsageError
 from app.identity import keyslots
 from app.identity.actor import Actor, Permission
 from app.workspaces.engines import check_key, migrate, sqlcipher_engine
 from i18n import _
-from models import Analyst, Role, utcnow
+from models import Role, schema, utcnow
 
-# The audit chain, the signing helpers and their models load in the functions that record
-# or register something: unlocking, what every command does first, needs none of them.
+# The audit chain, the signing helpers and the ORM models load in the functions that record
+# or change something: unlocking, what every command does first, needs none of them (it reads
+# the analyst table through Core, models/schema.py).
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from app.workspaces.lifecycle import Workspace
+    from models import Analyst
 
 DB_FILE = "workspace.accord"
 LOCK_FILE = "keyslots.lock"
@@ -148,10 +151,10 @@ def open_file(
     migrate(engine)
     ws = ws_factory(engine)
     ws.keys = KeyState(opened.db_key, directory)
-    # Core, not the ORM: a first ORM statement configures every mapper, which costs a command
-    # that needs no ORM (`accord cases list`) much of its start-up.
-    people = Analyst.__table__.c
-    with ws.session() as s:
+    # Core, not the ORM: loading the ORM and configuring its mappers cost a command that needs
+    # no ORM (`accord cases list`) much of its start-up.
+    people = schema.analyst.c
+    with ws.reading() as s:
         row = s.execute(
             select(people.id, people.name, people.role, people.active).where(
                 people.id == opened.analyst_id
@@ -289,6 +292,7 @@ def reset_slot(ws: Workspace, name: str) -> str:
     """A coordinator gives an active analyst a new one-time passphrase (lost passphrase, or a
     slot never issued). Their signing key is replaced at their next unlock."""
     from app.auditing import chain as audit
+    from models import Analyst
 
     actor = ws.require_actor()
     actor.require(Permission.MANAGE_ANALYSTS)
@@ -341,6 +345,7 @@ def deactivate(ws: Workspace, name: str) -> int:
     """A coordinator removes an analyst: their slot goes and the database key is rotated, so
     a copy of the old slot file opens nothing; then the analyst is marked inactive."""
     from app.auditing import chain as audit
+    from models import Analyst
 
     actor = ws.require_actor()
     actor.require(Permission.MANAGE_ANALYSTS)
@@ -368,6 +373,8 @@ def convert_legacy(ws: Workspace, passphrase: str, selector: str | None) -> dict
     """A single-passphrase workspace gets key slots on its first unlock by a coordinator: the
     coordinator keeps the passphrase, every other active analyst gets a one-time passphrase
     (returned, to be shown once), and the file is rekeyed to a random key."""
+    from models import Analyst
+
     directory = ws.directory
     assert directory is not None
     with ws.session() as s:

@@ -12,9 +12,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, select
 
 from app.env_secrets import SECRET_ENV as SECRET_ENV  # re-exported: callers import them here
 from app.env_secrets import take_env_secrets as take_env_secrets
@@ -30,10 +30,13 @@ from app.workspaces.engines import (
     sqlcipher_engine,
 )
 from i18n import _
-from models import Analyst, Role, Setting
+from models import Role
 
-# The audit chain (with its models) and the team-server code load in the functions that use
-# them: unlocking a workspace file, what every command does first, needs neither.
+# The ORM (sessions, the models), the audit chain and the team-server code load in the
+# functions that use them: unlocking a workspace file, what every command does first, needs
+# none of them, nor does `accord cases list` (see Workspace.reading).
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DB_FILE = "workspace.accord"
 DEMO_MARKER = "DEMO"
@@ -88,10 +91,18 @@ class Workspace:
     issued: dict[str, str] = field(default_factory=dict, repr=False)
     # A team database's login (``session_user``), which is the actor and is never chosen.
     login: str | None = None
-    _factory: sessionmaker[Session] = field(init=False, repr=False)
+    _maker: Any = field(init=False, repr=False)  # a sessionmaker, made at the first session
 
     def __post_init__(self) -> None:
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._maker = None
+
+    def _factory(self) -> Session:
+        """A new session on the engine (the ORM loads here, at the first one)."""
+        if self._maker is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._maker = sessionmaker(self.engine, expire_on_commit=False)
+        return self._maker()
 
     @property
     def dialect(self) -> str:
@@ -108,6 +119,14 @@ class Workspace:
             raise
         finally:
             s.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection for reads that need no ORM (unlocking, `accord cases list`, run
+        by scripts at every call): loading the ORM was a good part of such a command's
+        start-up. Writes nothing (its transaction is rolled back)."""
+        with self.engine.connect() as conn:
+            yield conn
 
     def require_actor(self) -> Actor:
         if self.actor is None:
@@ -137,6 +156,8 @@ class Workspace:
                     )
                 )
             return actor
+        from models import Analyst
+
         with self.session() as s:
             if name:
                 row = s.scalar(select(Analyst).where(Analyst.name == name, Analyst.active))
@@ -151,6 +172,8 @@ class Workspace:
         return self.actor
 
     def analyst_names(self) -> list[str]:
+        from models import Analyst
+
         with self.session() as s:
             return list(
                 s.scalars(select(Analyst.name).where(Analyst.active).order_by(Analyst.name))
@@ -187,6 +210,7 @@ def create(
     """Create a workspace whose first analyst is a coordinator."""
     from app.auditing import chain as audit
     from app.identity import team
+    from models import Analyst, Setting
 
     if not db_url:
         assert directory is not None
@@ -321,6 +345,8 @@ def _make_private(directory: Path) -> None:
 
 
 def org_name(ws: Workspace) -> str:
+    from models import Setting
+
     with ws.session() as s:
         row = s.get(Setting, "org.name")
         return str(row.value) if row else ""
