@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, select
 
@@ -36,7 +36,7 @@ from models import Role
 # functions that use them: unlocking a workspace file, what every command does first, needs
 # none of them, nor does `accord cases list` (see Workspace.reading).
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
 DB_FILE = "workspace.accord"
 DEMO_MARKER = "DEMO"
@@ -91,7 +91,7 @@ class Workspace:
     issued: dict[str, str] = field(default_factory=dict, repr=False)
     # A team database's login (``session_user``), which is the actor and is never chosen.
     login: str | None = None
-    _maker: Any = field(init=False, repr=False)  # a sessionmaker, made at the first session
+    _maker: sessionmaker[Session] | None = field(init=False, repr=False)  # at the first session
 
     def __post_init__(self) -> None:
         self._maker = None
