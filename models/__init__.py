@@ -3,7 +3,9 @@
 Its modules load on first use of one of their names (PEP 562): a command that reads two
 tables declares those, not every model (declaring all of them is a good part of a CLI call's
 start-up). ``Base`` (its metadata must be complete) and the mapper configuration that any ORM
-statement starts load every module first (``load_all``), so relationships always resolve."""
+statement starts load every module first (``load_all``), so relationships always resolve.
+The case and analyst tables, the case states and roles live in ``models.schema``, which needs
+no ORM: `accord cases list` and unlocking read them through Core without loading it."""
 
 from __future__ import annotations
 
