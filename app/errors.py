@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 
 log = logging.getLogger("accord")
 
@@ -55,7 +55,7 @@ def describe_unexpected(exc: BaseException, where: str | None) -> str:
     descriptions, report text), which must not reach a screen or a log."""
     from i18n import _
 
-    ref = uuid.uuid4().hex[:8]
+    ref = os.urandom(4).hex()  # not uuid: it loads the platform module, at every start-up
     log.error("unexpected %s in %s (ref %s)", type(exc).__name__, where, ref)
     return _(
         "unexpected error ({kind}, ref {ref}); its details are withheld because they may "

@@ -26,16 +26,17 @@ from sqlalchemy.orm import Session
 from app.auditing import chain as audit
 from app.errors import AccordError, NotFound, UsageError
 from app.identity.actor import Actor, Permission
+from app.tlp import TLP_ORDER as TLP_ORDER  # re-exported: callers name them here
+from app.tlp import highest as highest
+from app.tlp import rank as rank
 from i18n import _
 from models import Case, CaseFact, CasePartner, CaseStatus, Setting, utcnow
 
-# Partner (the exchange models) loads where it is used: the queue shows every row's TLP with
-# highest() and `accord cases list` should not declare those models for it.
+# Partner (the exchange models) loads where it is used: a command that checks a rule here
+# should not declare those models for it.
 if TYPE_CHECKING:
     from models import Partner
 
-# FIRST TLP 2.0, least to most restrictive.
-TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 # From AMBER on, TLP 2.0 allows no sharing beyond the recipients (and their own organisation).
 RESTRICTED_FROM = "AMBER"
 
@@ -54,13 +55,6 @@ PLACEHOLDER_SUFFIXES = (".invalid", ".example", ".test", ".localhost", ".local",
 PLACEHOLDER_HOSTS = frozenset({"localhost", "example.com", "example.org", "example.net"})
 
 
-def rank(tlp: str) -> int:
-    """The TLP label's place in ``TLP_ORDER`` (unknown labels count as the most restrictive)."""
-    label = tlp.strip().upper().removeprefix("TLP:")
-    label = "CLEAR" if label == "WHITE" else label
-    return TLP_ORDER.index(label) if label in TLP_ORDER else len(TLP_ORDER) - 1
-
-
 def parse(tlp: str) -> str:
     label = tlp.strip().upper().removeprefix("TLP:")
     label = "CLEAR" if label == "WHITE" else label
@@ -69,11 +63,6 @@ def parse(tlp: str) -> str:
             _("unknown TLP {tlp}; use one of {levels}").format(tlp=tlp, levels=", ".join(TLP_ORDER))
         )
     return label
-
-
-def highest(*labels: str | None) -> str:
-    """The most restrictive of ``labels`` as a TLP 2.0 label (an unknown one counts as RED)."""
-    return TLP_ORDER[max((rank(x) for x in labels if x), default=0)]
 
 
 def case_tlp(case: Case) -> str:

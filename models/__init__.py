@@ -3,7 +3,9 @@
 Its modules load on first use of one of their names (PEP 562): a command that reads two
 tables declares those, not every model (declaring all of them is a good part of a CLI call's
 start-up). ``Base`` (its metadata must be complete) and the mapper configuration that any ORM
-statement starts load every module first (``load_all``), so relationships always resolve."""
+statement starts load every module first (``load_all``), so relationships always resolve.
+The case and analyst tables, the case states and roles live in ``models.schema``, which needs
+no ORM: `accord cases list` and unlocking read them through Core without loading it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from models.advisories import Advisory, AdvisoryRevision, AdvisoryText
     from models.audit import AnalystKey, AuditCheckpoint, AuditEvent
-    from models.base import Base, utcnow
+    from models.base import Base
     from models.case_links import CaseLink, CaseMerge
     from models.cases import (
         Case,
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
         CaseJurisdiction,
         CasePartner,
         CaseSearch,
-        CaseStatus,
     )
     from models.exchange import Bundle, BundleCase, OrgKey, Partner, PartnerCheckpoint, PartnerKey
     from models.obligations import (
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
         RuleText,
     )
     from models.parties import CaseParty, PartyContact, PartyStatus
-    from models.people import Analyst, Reporter, Role, Setting
+    from models.people import Analyst, Reporter, Setting
     from models.reports import (
         Attachment,
         DuplicateCandidate,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         ReportRevision,
         SourceMapping,
     )
+    from models.schema import CaseStatus, Role, utcnow
     from models.vulnerabilities import (
         AffectedProduct,
         Assessment,
@@ -61,7 +63,7 @@ _HOMES: dict[str, str] = {
     "AuditCheckpoint": "models.audit",
     "AuditEvent": "models.audit",
     "Base": "models.base",
-    "utcnow": "models.base",
+    "utcnow": "models.schema",
     "CaseLink": "models.case_links",
     "CaseMerge": "models.case_links",
     "Case": "models.cases",
@@ -69,7 +71,7 @@ _HOMES: dict[str, str] = {
     "CaseJurisdiction": "models.cases",
     "CasePartner": "models.cases",
     "CaseSearch": "models.cases",
-    "CaseStatus": "models.cases",
+    "CaseStatus": "models.schema",
     "Bundle": "models.exchange",
     "BundleCase": "models.exchange",
     "OrgKey": "models.exchange",
@@ -86,7 +88,7 @@ _HOMES: dict[str, str] = {
     "PartyStatus": "models.parties",
     "Analyst": "models.people",
     "Reporter": "models.people",
-    "Role": "models.people",
+    "Role": "models.schema",
     "Setting": "models.people",
     "Attachment": "models.reports",
     "DuplicateCandidate": "models.reports",

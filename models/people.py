@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import schema
 from models.base import Base, utcnow
-
-
-class Role(enum.StrEnum):
-    ANALYST = "analyst"
-    SHIFT_LEAD = "shift-lead"
-    COORDINATOR = "coordinator"
+from models.schema import Role as Role  # re-exported: its home before schema
 
 
 class Analyst(Base):
-    __tablename__ = "analyst"
+    # The table is models/schema.py's: unlocking and `accord cases list` read it without the ORM.
+    __table__ = schema.analyst
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-    )
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    language: Mapped[str] = mapped_column(String(16), default="en")
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # On a team database, the PostgreSQL login that is this analyst (``session_user``).
-    db_login: Mapped[str | None] = mapped_column(String(63), unique=True, index=True)
+    id: Mapped[int]
+    name: Mapped[str]
+    role: Mapped[Role]
+    timezone: Mapped[str]
+    language: Mapped[str]
+    active: Mapped[bool]
+    created_at: Mapped[datetime]
+    db_login: Mapped[str | None]
 
 
 class Reporter(Base):

@@ -95,7 +95,7 @@ def _touched_cases(session: Session) -> set[int]:
 
 
 _SET_LABEL = (
-    update(Case.__table__)  # type: ignore[arg-type]
+    update(Case.__table__)
     .where(Case.__table__.c.id == bindparam("cid"))
     .values(jurisdictions_label=bindparam("label"))
 )

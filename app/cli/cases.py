@@ -93,8 +93,8 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
         sort=args.sort,
         descending=args.desc,
     )
-    with ws.session() as s:
-        rows = queue.page(s, q, ws.actor, limit=args.limit)
+    with ws.reading() as conn:  # Core: this command loads no ORM (models/schema.py)
+        rows = queue.page(conn, q, ws.actor, limit=args.limit)
     ctx.emit(
         [r.as_json() for r in rows],
         "\n".join(

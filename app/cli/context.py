@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import json
 import os
@@ -44,6 +45,8 @@ class CliContext:
     args: argparse.Namespace
     out: Any = field(default_factory=lambda: sys.stdout)
     secrets: dict[str, str] = field(default_factory=dict)
+    # The process ends with the command (the console script): see open_workspace.
+    then_exit: bool = False
     _ws: Workspace | None = None
     _passphrase: str | None = None
 
@@ -122,13 +125,24 @@ class CliContext:
             url = self.db_url
             # On a team database ACCORD_PASSPHRASE, when set, is the login's password.
             phrase = self.secrets.get("ACCORD_PASSPHRASE") if url else self.passphrase()
-            self._ws = ws_mod.open_workspace(
-                None if url else self.directory,
-                phrase,
-                db_url=url,
-                analyst=self.selector,
-                new_passphrase=self.new_passphrase,
-            )
+            if self.then_exit:
+                # As for the command's modules (app.cli.main._run): what opening loads (the
+                # driver, the dialect, the key slot code) lives until exit, so no collection
+                # while it loads, then frozen out of the collector's sight; the one at exit
+                # would walk all of it again (a twentieth of `accord cases list`).
+                gc.disable()
+            try:
+                self._ws = ws_mod.open_workspace(
+                    None if url else self.directory,
+                    phrase,
+                    db_url=url,
+                    analyst=self.selector,
+                    new_passphrase=self.new_passphrase,
+                )
+            finally:
+                if self.then_exit:
+                    gc.freeze()
+                    gc.enable()
             self._announce_issued(self._ws)
             if act and self._ws.actor is None:
                 self._ws.act_as(self.selector)

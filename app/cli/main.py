@@ -165,14 +165,22 @@ def _silence_stdout() -> None:
 
 def _run(argv: Sequence[str] | None, secrets: dict[str, str], then_exit: bool = False) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
     if then_exit:
-        # What the command's modules made at import lives until exit: out of the collector's
-        # sight, neither the command's collections nor the one at exit walk it again (a tenth
-        # of `accord cases list`). Objects made from here on are collected as ever. Only in
-        # a process of its own: in one that goes on (tests), frozen garbage would never go.
-        gc.freeze()
+        # Importing the command's modules (SQLAlchemy, the models) makes objects that live
+        # until exit, and the collector ran over a hundred times meanwhile finding no garbage
+        # among them (a tenth of `accord cases list`): off until they are frozen below.
+        gc.disable()
+    try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+    finally:
+        if then_exit:
+            # What the command's modules made at import lives until exit: out of the
+            # collector's sight, neither the command's collections nor the one at exit walk
+            # it again. Objects made from here on are collected as ever. Only in a process of
+            # its own: in one that goes on (tests), frozen garbage would never go.
+            gc.freeze()
+            gc.enable()
     if args.lang:
         from i18n import set_language
 
@@ -183,7 +191,7 @@ def _run(argv: Sequence[str] | None, secrets: dict[str, str], then_exit: bool = 
         # lands here.
         parser.print_help(sys.stderr)
         return 2
-    ctx = CliContext(args, secrets=secrets)
+    ctx = CliContext(args, secrets=secrets, then_exit=then_exit)
     try:
         return int(handler(ctx, args) or 0)
     except AccordError as exc:

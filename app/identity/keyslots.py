@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hpke, serialization
+from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -225,16 +225,14 @@ def _hpke_info(workspace_id: str, analyst_id: int, kcv: str) -> bytes:
     )
 
 
+# The *_raw methods, not private_bytes(serialization…): the serialization package loads the
+# SSH, PKCS#12 and X.509 code, a good part of unlocking's start-up, for two enum values.
 def _raw_private(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.Raw,
-        serialization.PrivateFormat.Raw,
-        serialization.NoEncryption(),
-    )
+    return key.private_bytes_raw()
 
 
 def _raw_public(key: X25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return key.public_bytes_raw()
 
 
 def make_slot(

@@ -17,18 +17,22 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from app.auditing import chain as audit
 from app.errors import AccordError, LockedError, NotFound, PermissionDenied, UsageError
-from app.identity import keyslots, signing
+from app.identity import keyslots
 from app.identity.actor import Actor, Permission
 from app.workspaces.engines import check_key, migrate, sqlcipher_engine
 from i18n import _
-from models import Analyst, AnalystKey, Role, utcnow
+from models import Role, schema, utcnow
 
+# The audit chain, the signing helpers and the ORM models load in the functions that record
+# or change something: unlocking, what every command does first, needs none of them (it reads
+# the analyst table through Core, models/schema.py).
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from app.workspaces.lifecycle import Workspace
+    from models import Analyst
 
 DB_FILE = "workspace.accord"
 LOCK_FILE = "keyslots.lock"
@@ -64,15 +68,23 @@ def _engine(directory: Path, db_key: bytes) -> Engine:
     return sqlcipher_engine(directory / DB_FILE, keyslots.raw_key_literal(db_key))
 
 
-def _fits(directory: Path) -> Callable[[bytes], bool]:
+def _fits(directory: Path, kept: list[Engine]) -> Callable[[bytes], bool]:
+    """Whether a database key opens the file. The engine of the key that does goes to
+    ``kept`` with its connection still pooled: the workspace goes on with it instead of
+    connecting a second time (each SQLCipher connection sets its key and reads the file
+    header again)."""
+
     def fits(db_key: bytes) -> bool:
         engine = _engine(directory, db_key)
         try:
             check_key(engine, str(directory))
         except LockedError:
-            return False
-        finally:
             engine.dispose()
+            return False
+        except BaseException:
+            engine.dispose()
+            raise
+        kept.append(engine)
         return True
 
     return fits
@@ -123,7 +135,8 @@ def open_file(
     """Unlock through the key slots; None when the workspace has none yet (legacy)."""
     if not has_slots(directory):
         return None
-    opened = keyslots.unlock(directory, passphrase, selector, _fits(directory))
+    kept: list[Engine] = []
+    opened = keyslots.unlock(directory, passphrase, selector, _fits(directory, kept))
     if opened is None and not (directory / keyslots.SLOTS_FILE).exists():
         return None  # a conversion interrupted before its rekey: the old passphrase still opens
     if opened is None:
@@ -134,14 +147,14 @@ def open_file(
                 )
             )
         raise keyslots.locked_error(str(directory))
-    engine = _engine(directory, opened.db_key)
+    engine = kept.pop() if kept else _engine(directory, opened.db_key)
     migrate(engine)
     ws = ws_factory(engine)
     ws.keys = KeyState(opened.db_key, directory)
-    # Core, not the ORM: a first ORM statement configures every mapper, which costs a command
-    # that needs no ORM (`accord cases list`) much of its start-up.
-    people = Analyst.__table__.c
-    with ws.session() as s:
+    # Core, not the ORM: loading the ORM and configuring its mappers cost a command that needs
+    # no ORM (`accord cases list`) much of its start-up.
+    people = schema.analyst.c
+    with ws.reading() as s:
         row = s.execute(
             select(people.id, people.name, people.role, people.active).where(
                 people.id == opened.analyst_id
@@ -173,6 +186,9 @@ def open_file(
 
 def add_key(session: Session, actor: Actor, since_seq: int) -> str:
     """Register the actor's public signing key; it signs their events from ``since_seq`` on."""
+    from app.identity import signing
+    from models import AnalystKey
+
     assert actor.signing_key is not None
     kid = signing.key_id(actor.signing_key)
     session.add(
@@ -191,6 +207,9 @@ def record_with_key(
     session: Session, actor: Actor, action: str, entity: str, entity_id: object, **details: object
 ) -> None:
     """Record an event that registers the actor's new key (and is the first it signs)."""
+    from app.auditing import chain as audit
+    from app.identity import signing
+
     assert actor.signing_key is not None
     details["key_id"] = signing.key_id(actor.signing_key)
     audit.record(session, actor, action, entity, entity_id, details=details)
@@ -201,6 +220,7 @@ def record_with_key(
 def change_passphrase(ws: Workspace, new: str) -> None:
     """Re-wrap the acting analyst's slot under a new passphrase. A one-time slot gets its
     owner's own signing key now, so whoever issued the one-time passphrase never held it."""
+    from app.auditing import chain as audit
     from app.workspaces.lifecycle import check_passphrase_strength, normalise_passphrase
 
     check_passphrase_strength(new)
@@ -271,6 +291,9 @@ def give_slot(ws: Workspace, analyst: Analyst, passphrase: str) -> None:
 def reset_slot(ws: Workspace, name: str) -> str:
     """A coordinator gives an active analyst a new one-time passphrase (lost passphrase, or a
     slot never issued). Their signing key is replaced at their next unlock."""
+    from app.auditing import chain as audit
+    from models import Analyst
+
     actor = ws.require_actor()
     actor.require(Permission.MANAGE_ANALYSTS)
     with ws.session() as s:
@@ -321,6 +344,9 @@ def _pragma_rekey(ws: Workspace, literal: str) -> None:
 def deactivate(ws: Workspace, name: str) -> int:
     """A coordinator removes an analyst: their slot goes and the database key is rotated, so
     a copy of the old slot file opens nothing; then the analyst is marked inactive."""
+    from app.auditing import chain as audit
+    from models import Analyst
+
     actor = ws.require_actor()
     actor.require(Permission.MANAGE_ANALYSTS)
     with ws.session() as s:
@@ -347,6 +373,8 @@ def convert_legacy(ws: Workspace, passphrase: str, selector: str | None) -> dict
     """A single-passphrase workspace gets key slots on its first unlock by a coordinator: the
     coordinator keeps the passphrase, every other active analyst gets a one-time passphrase
     (returned, to be shown once), and the file is rekeyed to a random key."""
+    from models import Analyst
+
     directory = ws.directory
     assert directory is not None
     with ws.session() as s:

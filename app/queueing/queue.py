@@ -10,27 +10,33 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
-from sqlalchemy.orm import Session
 
-from app import trust
+from app import tlp
 from app.casework import workflow
 from app.identity.actor import Actor
 from i18n import N_
-from models import Analyst as AnalystModel
-from models import Case as CaseModel
-from models import CaseStatus
+from models import CaseStatus, schema
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    # What the queue reads through: an ORM session (the GUI) or a Core connection (`accord
+    # cases list`, which loads no ORM at all: see models/schema.py).
+    Reader = Session | Connection
 
 # The queue reads columns of two tables, through Core: an ORM attribute in a statement makes it
-# configure the mappers, which declares every model first (models/__init__.py), a good part
-# of `accord cases list`. So here ``Case`` and ``Analyst`` are the tables' columns (Case.id is
-# a Column; join with _ANALYSTS), not the ORM classes. Saved filters (QueueQuery.extra) and
-# text search may still be ORM expressions.
-Case = cast(Table, CaseModel.__table__).c
-_ANALYSTS = cast(Table, AnalystModel.__table__)  # a join target
+# configure the mappers, which declares every model first (models/__init__.py), and needs the
+# ORM loaded, a good part of `accord cases list`. So here ``Case`` and ``Analyst`` are the
+# tables' columns (Case.id is a Column; join with _ANALYSTS), not the ORM classes; the ORM
+# classes map these same tables. Saved filters (QueueQuery.extra) and text search may still
+# be ORM expressions.
+Case = schema.case.c
+_ANALYSTS = schema.analyst  # a join target
 Analyst = _ANALYSTS.c
 
 # The key columns come first, so they stay visible on a 1366 px screen.
@@ -107,7 +113,11 @@ class QueueRow:
         }
 
 
-def _where(session: Session, q: QueueQuery, actor: Actor | None) -> list[ColumnElement[bool]]:
+def _dialect(session: Reader) -> Dialect:
+    return session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+
+
+def _where(session: Reader, q: QueueQuery, actor: Actor | None) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = list(q.extra)
     if q.statuses:
         conds.append(Case.status.in_([CaseStatus(s) for s in q.statuses]))
@@ -121,7 +131,7 @@ def _where(session: Session, q: QueueQuery, actor: Actor | None) -> list[ColumnE
     if q.text:
         from app.queueing import search  # here: its statements declare the report models
 
-        match = search.case_filter(session.get_bind().dialect.name, q.text)
+        match = search.case_filter(_dialect(session).name, q.text)
         if match is not None:
             conds.append(match)
     return conds
@@ -142,10 +152,10 @@ def _ordered(stmt: Select[tuple[int]], q: QueueQuery) -> Select[tuple[int]]:
     return stmt.order_by(*order)
 
 
-def _fetch(session: Session, stmt: Select[Any]) -> list[int]:
+def _fetch(session: Reader, stmt: Select[Any]) -> list[int]:
     """The ids of ``stmt`` in its order. SQLite hands them over as one string, PostgreSQL as
     one array: 200,000 rows through the driver one at a time cost several times the query."""
-    dialect = session.get_bind().dialect.name
+    dialect = _dialect(session).name
     if dialect == "postgresql":
         # The aggregate keeps the order of its input (an ordered subquery, no join above it).
         inner_pg = stmt.subquery()
@@ -160,7 +170,7 @@ def _fetch(session: Session, stmt: Select[Any]) -> list[int]:
     return found
 
 
-def ids(session: Session, q: QueueQuery, actor: Actor | None = None) -> list[int]:
+def ids(session: Reader, q: QueueQuery, actor: Actor | None = None) -> list[int]:
     """Every matching case id in display order: one statement gives both count and order."""
     conds = _where(session, q, actor)
     if q.sort == "assignee":
@@ -168,7 +178,7 @@ def ids(session: Session, q: QueueQuery, actor: Actor | None = None) -> list[int
     if q.sort == "next_deadline":
         return _ids_by_deadline(session, q, conds)
     stmt = _ordered(select(Case.id), q)
-    if conds and session.get_bind().dialect.name == "sqlite" and not q.text.strip():
+    if conds and _dialect(session).name == "sqlite" and not q.text.strip():
         if _plain(q) and q.sort in _SORT_INDEX:
             # Only states narrow it, and the sort's index carries them: one index-only walk.
             return _sqlite_through(session, stmt.where(and_(*conds)), _SORT_INDEX[q.sort])
@@ -179,7 +189,7 @@ def ids(session: Session, q: QueueQuery, actor: Actor | None = None) -> list[int
 
 
 def _walk_and_keep(
-    session: Session, ordered: Select[tuple[int]], conds: list[ColumnElement[bool]]
+    session: Reader, ordered: Select[tuple[int]], conds: list[ColumnElement[bool]]
 ) -> list[int]:
     """Order from one index walk, membership from another. With ``status IN (…)`` SQLite
     would walk the sort column's index and read every wide row to test the state (seconds
@@ -193,9 +203,7 @@ def _walk_and_keep(
 SMALL = 2000  # below this many matches, one sorted query is cheaper than a full walk
 
 
-def _ids_by_assignee(
-    session: Session, q: QueueQuery, conds: list[ColumnElement[bool]]
-) -> list[int]:
+def _ids_by_assignee(session: Reader, q: QueueQuery, conds: list[ColumnElement[bool]]) -> list[int]:
     """By assignee name, unassigned last: one index walk per analyst (they are few) instead
     of sorting every case by a joined name. Same order as ``ORDER BY name, id``."""
     order = list(session.scalars(select(Analyst.id).order_by(Analyst.name, Analyst.id)))
@@ -204,13 +212,13 @@ def _ids_by_assignee(
     by_id = Case.id.desc() if q.descending else Case.id.asc()
     groups = [*(Case.assignee_id == a for a in order), Case.assignee_id.is_(None)]
     out: list[int] = []
-    if conds and session.get_bind().dialect.name == "sqlite" and _plain(q):
+    if conds and _dialect(session).name == "sqlite" and _plain(q):
         # Only states narrow it: each analyst's part of ix_case_assignee, which carries them.
         for group in groups:
             part = select(Case.id).where(group, *conds).order_by(by_id)
             out += _sqlite_through(session, part, "ix_case_assignee")
         return out
-    if conds and session.get_bind().dialect.name == "sqlite" and not q.text.strip():
+    if conds and _dialect(session).name == "sqlite" and not q.text.strip():
         # As in _walk_and_keep: index-only walks, the states tested in Python.
         wanted = set(_fetch(session, select(Case.id).where(and_(*conds))))
         for group in groups:
@@ -222,9 +230,7 @@ def _ids_by_assignee(
     return out
 
 
-def _ids_by_deadline(
-    session: Session, q: QueueQuery, conds: list[ColumnElement[bool]]
-) -> list[int]:
+def _ids_by_deadline(session: Reader, q: QueueQuery, conds: list[ColumnElement[bool]]) -> list[int]:
     """By next deadline, cases without one last: two index walks (dated, then undated by id)
     instead of one sort, whose NULLS LAST no index serves. Same order as
     ``ORDER BY next_deadline_utc NULLS LAST, id``."""
@@ -233,11 +239,11 @@ def _ids_by_deadline(
     dated = select(Case.id).where(due.is_not(None), *conds)
     dated = dated.order_by(due.desc() if q.descending else due.asc(), by_id)
     undated = select(Case.id).where(due.is_(None), *conds).order_by(by_id)
-    if session.get_bind().dialect.name == "sqlite" and _plain(q):
+    if _dialect(session).name == "sqlite" and _plain(q):
         return _sqlite_by_deadline(session, q, dated=True) + _sqlite_by_deadline(
             session, q, dated=False
         )
-    if session.get_bind().dialect.name == "sqlite" and not q.text.strip():
+    if _dialect(session).name == "sqlite" and not q.text.strip():
         # A saved filter: its condition (states, deadline range, jurisdiction, tier, partner
         # set) is tested on the index entries walked in order. With statistics SQLite walked
         # the undated part through the state index, reading each wide row, then sorted them.
@@ -259,7 +265,7 @@ _SORT_INDEX = {
 }
 
 
-def _sqlite_through(session: Session, stmt: Select[Any], index: str = _FILTER_INDEX) -> list[int]:
+def _sqlite_through(session: Reader, stmt: Select[Any], index: str = _FILTER_INDEX) -> list[int]:
     """``stmt`` (case ids from "case", in its order) through ``index``. SQLAlchemy
     renders no SQLite index hint: the statement is rendered with its values (SQLAlchemy
     quotes them) and the hint added to its outer FROM; one whose values cannot be rendered
@@ -267,7 +273,7 @@ def _sqlite_through(session: Session, stmt: Select[Any], index: str = _FILTER_IN
     try:
         sql = str(
             stmt.limit(-1).compile(
-                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+                dialect=_dialect(session), compile_kwargs={"literal_binds": True}
             )
         )
     except (CompileError, NotImplementedError):
@@ -278,7 +284,7 @@ def _sqlite_through(session: Session, stmt: Select[Any], index: str = _FILTER_IN
     return found
 
 
-def _sqlite_by_deadline(session: Session, q: QueueQuery, *, dated: bool) -> list[int]:
+def _sqlite_by_deadline(session: Reader, q: QueueQuery, *, dated: bool) -> list[int]:
     """One part (dated, or undated by id) through a named index. SQLite's planner walks
     ix_case_next_deadline and reads each wide row to check its state (about 1 s at 200,000
     cases); the covering (status, deadline) index needs no row. SQLAlchemy renders no SQLite
@@ -307,7 +313,7 @@ def _plain(q: QueueQuery) -> bool:
     return not (q.text.strip() or q.assignee or q.extra)
 
 
-def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
+def rows(session: Reader, case_ids: Sequence[int]) -> dict[int, QueueRow]:
     """The rows for a window of ids, in one query."""
     if not case_ids:
         return {}
@@ -330,7 +336,7 @@ def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
     )
     out = {}
     for r in session.execute(stmt):
-        shown = trust.highest(r[9], r[10])
+        shown = tlp.highest(r[9], r[10])
         out[r[0]] = QueueRow(
             r[0], r[1], r[2], r[3].value, r[4], r[5], r[6], r[7], r[8] or "", shown
         )
@@ -338,7 +344,7 @@ def rows(session: Session, case_ids: Sequence[int]) -> dict[int, QueueRow]:
 
 
 def page(
-    session: Session, q: QueueQuery, actor: Actor | None = None, limit: int = 100
+    session: Reader, q: QueueQuery, actor: Actor | None = None, limit: int = 100
 ) -> list[QueueRow]:
     """The first ``limit`` rows of a query, for the CLI."""
     first = ids(session, q, actor)[:limit]

@@ -12,16 +12,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import platformdirs
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, select
 
-from app.auditing import chain as audit
 from app.env_secrets import SECRET_ENV as SECRET_ENV  # re-exported: callers import them here
 from app.env_secrets import take_env_secrets as take_env_secrets
 from app.errors import AccordError, LockedError, NotFound, UsageError
-from app.identity import team, unlock
+from app.identity import unlock
 from app.identity.actor import Actor, Permission
 from app.workspaces import files
 from app.workspaces.engines import (
@@ -32,7 +30,13 @@ from app.workspaces.engines import (
     sqlcipher_engine,
 )
 from i18n import _
-from models import Analyst, Role, Setting
+from models import Role
+
+# The ORM (sessions, the models), the audit chain and the team-server code load in the
+# functions that use them: unlocking a workspace file, what every command does first, needs
+# none of them, nor does `accord cases list` (see Workspace.reading).
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 DB_FILE = "workspace.accord"
 DEMO_MARKER = "DEMO"
@@ -41,6 +45,8 @@ MIN_PASSPHRASE = 10
 
 
 def default_dir() -> Path:
+    import platformdirs  # here: a workspace named by --workspace or ACCORD_WORKSPACE needs none
+
     return Path(platformdirs.user_data_dir("accord", appauthor=False)) / "default"
 
 
@@ -85,10 +91,18 @@ class Workspace:
     issued: dict[str, str] = field(default_factory=dict, repr=False)
     # A team database's login (``session_user``), which is the actor and is never chosen.
     login: str | None = None
-    _factory: sessionmaker[Session] = field(init=False, repr=False)
+    _maker: sessionmaker[Session] | None = field(init=False, repr=False)  # at the first session
 
     def __post_init__(self) -> None:
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._maker = None
+
+    def _factory(self) -> Session:
+        """A new session on the engine (the ORM loads here, at the first one)."""
+        if self._maker is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._maker = sessionmaker(self.engine, expire_on_commit=False)
+        return self._maker()
 
     @property
     def dialect(self) -> str:
@@ -105,6 +119,14 @@ class Workspace:
             raise
         finally:
             s.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection for reads that need no ORM (unlocking, `accord cases list`, run
+        by scripts at every call): loading the ORM was a good part of such a command's
+        start-up. Writes nothing (its transaction is rolled back)."""
+        with self.engine.connect() as conn:
+            yield conn
 
     def require_actor(self) -> Actor:
         if self.actor is None:
@@ -134,6 +156,8 @@ class Workspace:
                     )
                 )
             return actor
+        from models import Analyst
+
         with self.session() as s:
             if name:
                 row = s.scalar(select(Analyst).where(Analyst.name == name, Analyst.active))
@@ -148,6 +172,8 @@ class Workspace:
         return self.actor
 
     def analyst_names(self) -> list[str]:
+        from models import Analyst
+
         with self.session() as s:
             return list(
                 s.scalars(select(Analyst.name).where(Analyst.active).order_by(Analyst.name))
@@ -182,6 +208,10 @@ def create(
     db_url: str | None = None,
 ) -> Workspace:
     """Create a workspace whose first analyst is a coordinator."""
+    from app.auditing import chain as audit
+    from app.identity import team
+    from models import Analyst, Setting
+
     if not db_url:
         assert directory is not None
         if passphrase is None:
@@ -270,6 +300,8 @@ def open_workspace(
         # Checked before any read-write connection exists: one that fails to decrypt would
         # still merge a WAL left by a crash into the main file and delete it on close.
         check_key_readonly(directory / DB_FILE, passphrase, str(directory))
+    from app.identity import team
+
     engine, label = _engine_for(directory or Path("."), passphrase, db_url)
     if team.is_team(engine):
         return _open_team(engine, label, analyst)
@@ -288,6 +320,8 @@ def open_workspace(
 
 def _open_team(engine: Engine, label: str, selector: str | None) -> Workspace:
     """A team database: the login is the analyst (``selector`` may only name them)."""
+    from app.identity import team
+
     try:
         team.check_login(engine)
         team.prepare(engine)
@@ -311,6 +345,8 @@ def _make_private(directory: Path) -> None:
 
 
 def org_name(ws: Workspace) -> str:
+    from models import Setting
+
     with ws.session() as s:
         row = s.get(Setting, "org.name")
         return str(row.value) if row else ""
@@ -325,6 +361,8 @@ def rekey(ws: Workspace) -> None:
     actor.require(Permission.REKEY_WORKSPACE)
     if ws.dialect != "sqlite" or ws.directory is None or ws.keys is None:
         raise AccordError(_("only an encrypted workspace file can be rekeyed"))
+    from app.auditing import chain as audit
+
     unlock.rotate(ws)
     with ws.session() as s:
         audit.record(s, actor, "workspace.rekey", "workspace", ws.label)

@@ -77,6 +77,42 @@ def test_a_failing_light_command_still_imports_no_database(tmp_path: Path) -> No
     assert result["heavy"] == []
 
 
+@pytest.mark.parametrize("workspace", [False, True])
+def test_the_collector_runs_again_once_the_command_runs(tmp_path: Path, workspace: bool) -> None:
+    """The console script keeps the garbage collector off only while the command's modules
+    import (app.cli.main._run) and while the workspace opens (CliContext.open_workspace): the
+    command itself runs with it on, whatever it allocates, and what was loaded is frozen out
+    of its sight."""
+    argv, env = ["taxonomy", "list", "avid"], _clean_env()
+    if workspace:
+        from app.workspaces import lifecycle as ws_mod
+        from tests.conftest import PASSPHRASE
+
+        ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice").engine.dispose()
+        argv = ["--workspace", str(tmp_path / "ws"), "cases", "list", "--json"]
+        env["ACCORD_PASSPHRASE"] = PASSPHRASE
+    report = tmp_path / "gc.json"
+    probe = (
+        "import gc, json, sys\n"
+        "from app.cli import context\n"
+        "emit, seen = context.CliContext.emit, []\n"
+        "def spy(self, *args, **kwargs):\n"
+        "    seen.append([gc.isenabled(), gc.get_freeze_count() > 0])\n"
+        "    return emit(self, *args, **kwargs)\n"
+        "context.CliContext.emit = spy\n"
+        "from views.shell.entry import main\n"
+        "out, sys.argv = sys.argv[1], ['accord', *sys.argv[2:]]\n"
+        "code = main()  # no argv: as the console script runs it\n"
+        "json.dump({'code': code, 'seen': seen}, open(out, 'w'))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(report), *argv],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(report.read_text()) == {"code": 0, "seen": [[True, True]]}
+
+
 def _command_modules() -> dict[str, set[str]]:
     """What each app.cli module registers on its own: {module: {top-level command}}."""
     found: dict[str, set[str]] = {}
@@ -173,7 +209,15 @@ def test_a_workspace_command_loads_neither_alembic_nor_the_import_pipeline(
     ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
     ws.engine.dispose()
     report = tmp_path / "modules.json"
-    probe = PROBE.replace('"pandas")', '"pandas", "alembic") or m == "app.intake.importer"')
+    # Nor what opening a workspace file does not need: the audit chain (nothing is recorded),
+    # the team-server code, the trust rules, cryptography's serialization package.
+    probe = PROBE.replace(
+        '"pandas")',
+        '"pandas", "alembic") or m in ("app.intake.importer", "app.auditing.chain", '
+        '"app.identity.team", "app.trust", "cryptography.hazmat.primitives.serialization", '
+        '"platformdirs")',
+    )
+    assert probe != PROBE
     proc = subprocess.run(
         [sys.executable, "-c", probe, str(report), "--workspace", str(tmp_path / "ws"),
          "cases", "list", "--json"],
@@ -227,10 +271,11 @@ def test_migrate_runs_alembic_unless_the_database_is_stamped_with_the_head(
     engine.dispose()
 
 
-def test_listing_cases_declares_only_the_models_it_reads(tmp_path: Path) -> None:
-    """`accord cases list` reads the case and analyst tables through Core: the ORM mappers
-    are never configured, so the models of reports, exchange, advisories… are not declared
-    (each model declared costs start-up). A regression here shows as a longer model list."""
+def test_listing_cases_loads_no_orm(tmp_path: Path) -> None:
+    """`accord cases list` reads the case and analyst tables through Core (models/schema.py,
+    the tables the ORM classes map): the ORM is not even imported and no model is declared
+    (the ORM and each model declared cost start-up). A regression here shows as a longer
+    module list."""
     from app.workspaces import lifecycle as ws_mod
     from tests.conftest import PASSPHRASE
 
@@ -247,9 +292,7 @@ def test_listing_cases_declares_only_the_models_it_reads(tmp_path: Path) -> None
     probe = PROBE.replace(
         'heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic",\n'
         '    "PySide6", "pandas") or m in ("views.shell.application", "app.workspaces.lifecycle"))',
-        "from models.base import Base\n"  # not models.Base: that declares every model
-        'heavy = sorted(m for m in sys.modules if m.startswith("models."))\n'
-        "heavy.append(any(m.configured for m in Base.registry.mappers))",
+        'heavy = sorted(m for m in sys.modules if m.startswith(("models.", "sqlalchemy.orm")))',
     )
     assert probe != PROBE
     proc = subprocess.run(
@@ -260,6 +303,4 @@ def test_listing_cases_declares_only_the_models_it_reads(tmp_path: Path) -> None
     result = json.loads(report.read_text())
     assert result["code"] == 0, proc.stderr
     assert "A listed case" in proc.stdout
-    *declared, configured = result["heavy"]
-    assert declared == ["models.audit", "models.base", "models.cases", "models.people"]
-    assert configured is False
+    assert result["heavy"] == ["models.schema"]

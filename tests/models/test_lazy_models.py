@@ -55,7 +55,7 @@ def test_one_name_declares_its_module_and_the_orm_declares_the_rest() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["first"] == ["models.base", "models.cases"]
+    assert result["first"] == ["models.base", "models.cases", "models.schema"]
     assert result["after"] == sorted(models.MODULES)
     models.load_all()
     assert result["tables"] == len(Base.metadata.tables)
