@@ -14,27 +14,39 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Table, and_, case, func, select
 from sqlalchemy.orm import Session
 
+import models
 from app.casework import workflow
 from app.casework.cases import TIER_RANK
 from app.queueing.filters import CLOSED
 from app.shift.sqlite_index import execute_indexed
 from i18n import N_
 from i18n.formatting import zone
-from models import (
-    Analyst,
-    AuditEvent,
-    Case,
-    CasePartner,
-    Deadline,
-    Handover,
-    Partner,
-    utcnow,
-)
+from models import schema, utcnow
+
+
+def _table(model: type[models.Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+# Here ``Case``, ``Deadline`` and the others are the tables' columns, not the ORM classes (as
+# in app.queueing.queue): a statement naming an ORM attribute first configures every mapper,
+# about 0.1 s of a process's first dashboard, and the figures are counts and columns, never
+# objects. ``_CASE``, ``_DEADLINE`` and ``_CASE_PARTNER`` are tables, for FROM and JOIN.
+_CASE = schema.case
+_DEADLINE = _table(models.Deadline)
+_CASE_PARTNER = _table(models.CasePartner)
+Case = _CASE.c
+Deadline = _DEADLINE.c
+CasePartner = _CASE_PARTNER.c
+Analyst = schema.analyst.c
+AuditEvent = _table(models.AuditEvent).c
+Handover = _table(models.Handover).c
+Partner = _table(models.Partner).c
 
 UNSCORED = "Unscored"
 UNASSIGNED = "unassigned"  # the per-analyst bar of open cases nobody holds
@@ -201,7 +213,7 @@ def _counts(session: Session, now: datetime, day_end: datetime, start: datetime)
     groups = _groups(session)
 
     def count(*conds: Any) -> Any:
-        return select(func.count()).select_from(Case).where(_open(), *conds).scalar_subquery()
+        return select(func.count()).select_from(_CASE).where(_open(), *conds).scalar_subquery()
 
     edges = [now - timedelta(days=d) for d in AGE_BINS[1:-1]]  # newest first
     bands = [count(Case.created_at > edges[0])]
@@ -279,7 +291,7 @@ def _due_rows(now: datetime, until: datetime) -> Any:
             Deadline.binding,
             Deadline.obligation,
         )
-        .join(Case, Case.id == Deadline.case_id)
+        .join(_CASE, Case.id == Deadline.case_id)
         .where(
             Deadline.met_at.is_(None),
             Deadline.due_utc >= now,
@@ -328,8 +340,8 @@ def obligations_by_day(
     row = execute_indexed(
         session,
         select(*columns)
-        .select_from(Deadline)
-        .join(Case, Case.id == Deadline.case_id)
+        .select_from(_DEADLINE)
+        .join(_CASE, Case.id == Deadline.case_id)
         .where(
             Deadline.met_at.is_(None),
             Deadline.due_utc >= now,
@@ -408,8 +420,8 @@ def per_partner(session: Session) -> Chart:
     the (case, partner) pair index, so no wide case row is read; names are joined after."""
     rows = session.execute(
         select(CasePartner.partner_id, func.count())
-        .select_from(Case)
-        .join(CasePartner, CasePartner.case_id == Case.id)
+        .select_from(_CASE)
+        .join(_CASE_PARTNER, CasePartner.case_id == Case.id)
         .where(_open())
         .group_by(CasePartner.partner_id)
     ).all()

@@ -119,6 +119,8 @@ def test_loads_on_the_thread_pool_from_an_encrypted_workspace(qtbot, cipher_dir:
         screen = DashboardScreen(lambda: ws)
         qtbot.addWidget(screen)
         with qtbot.waitSignal(screen.loaded, timeout=20000):
+            # The figures are read while the widgets are built, before any reload.
+            assert screen.status.text() == "Loading…"
             screen.reload()
             assert screen.status.text() == "Loading…"  # the figures come from a worker
             # no empty plot is painted meanwhile: each chart says it is loading

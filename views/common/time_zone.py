@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.workspaces.lifecycle import Workspace
-from models import Analyst
+from models import schema
 
 
 def reader_zone(ws: Workspace | None, preference: str = "") -> str:
@@ -15,5 +15,7 @@ def reader_zone(ws: Workspace | None, preference: str = "") -> str:
     actor = ws.actor if ws is not None else None
     if ws is None or actor is None:
         return "UTC"
+    # The table's columns (no ORM entity): a screen's first read need not configure the mappers.
+    analyst = schema.analyst.c
     with ws.session() as s:
-        return s.scalar(select(Analyst.timezone).where(Analyst.id == actor.id)) or "UTC"
+        return s.scalar(select(analyst.timezone).where(analyst.id == actor.id)) or "UTC"
