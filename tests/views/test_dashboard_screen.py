@@ -119,9 +119,12 @@ def test_loads_on_the_thread_pool_from_an_encrypted_workspace(qtbot, cipher_dir:
         screen = DashboardScreen(lambda: ws)
         qtbot.addWidget(screen)
         with qtbot.waitSignal(screen.loaded, timeout=20000):
-            # The figures are read while the widgets are built, before any reload.
+            # The figures are read while the widgets are built, before any reload; one asked
+            # for meanwhile reads nothing twice (their results may be on their way).
             assert screen.status.text() == "Loading…"
+            jobs = list(screen._jobs)
             screen.reload()
+            assert screen._jobs == jobs
             assert screen.status.text() == "Loading…"  # the figures come from a worker
             # no empty plot is painted meanwhile: each chart says it is loading
             assert all(c.is_empty() for c in screen.charts.values())

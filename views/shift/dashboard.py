@@ -320,6 +320,7 @@ class DashboardScreen(QWidget):
         self.data: dash.Dashboard | None = None
         self._jobs: list[JobHandle] = []
         self._halves: dict[str, tuple[str, object]] = {}
+        self._awaiting = False
         # The figures are read while the widgets below are built (about a tenth of a second),
         # on a file workspace; their results arrive through the event loop, after this.
         ws = workspace()
@@ -389,7 +390,7 @@ class DashboardScreen(QWidget):
 
     def reload(self) -> None:
         ws = self._workspace()
-        if ws is None or any(job.running for job in self._jobs):
+        if ws is None or self._awaiting:
             return
         if isinstance(ws.engine.pool, StaticPool):
             # One shared in-memory connection (tests, benchmarks): never use it from two threads.
@@ -419,15 +420,23 @@ class DashboardScreen(QWidget):
                 return tz, dash.other_figures(s, now, tz)
 
         self._halves = {}
+        # Until both halves are in (or one failed): a finished job's result may still be on
+        # its way through the event loop, so "no job running" is not "nothing to wait for".
+        self._awaiting = True
         self._jobs = [run_job(cases_half, self), run_job(other_half, self)]
         for key, job in zip(("cases", "other"), self._jobs, strict=True):
             job.succeeded.connect(lambda half, k=key, n=now: self._half_done(k, half, n))
-            job.failed.connect(lambda exc: self.status.setText(str(exc)))
+            job.failed.connect(self._failed)
+
+    def _failed(self, exc: object) -> None:
+        self._awaiting = False
+        self.status.setText(str(exc))
 
     def _half_done(self, key: str, result: tuple[str, object], now: datetime) -> None:
         self._halves[key] = result
         if len(self._halves) < 2:
             return
+        self._awaiting = False
         tz, cases_half = self._halves["cases"]
         _tz, other_half = self._halves["other"]
         if isinstance(cases_half, dash.CaseFigures) and isinstance(other_half, dash.OtherFigures):
