@@ -135,10 +135,14 @@ def write(
     source: str,
     now: datetime | None = None,
     known: dedup.KnownTexts | None = None,
+    mentions: dedup.KnownMentions | None = None,
 ) -> list[StoreOutcome]:
     """Write a planned run; returns each document's outcome, in order. ``known``: compared
-    texts of reports stored before, to which the run's are added (pending)."""
+    texts of reports stored before, to which the run's are added (pending); ``mentions``:
+    product mentions of reports stored before, to which the run's are added."""
     at = now or utcnow()
+    if mentions is not None:
+        mentions.start(s)  # before the run writes anything
     stored = [p for p in planned if not p.duplicate]
     openers: dict[int, _Planned] = {}
     for p in stored:
@@ -189,9 +193,11 @@ def write(
     candidates: list[dict[str, object]] = []
     for p, report_id in zip(stored, report_ids, strict=True):
         found: list[dict[str, object]] = []
+        prep = rows.prepared(p.item.doc)
         if p.opens is not None and openers[p.opens] is p:  # it opened its case
-            compared = rows.prepared(p.item.doc).compared
-            found = dedup.rows_for(s, report_id, case_of(p)[0], compared, known)
+            found = dedup.rows_for(s, report_id, case_of(p)[0], prep.compared, known, mentions)
+        if mentions is not None:  # later reports of the run see its products
+            mentions.add(report_id, case_of(p)[0], [x for v in prep.products for x in v])
         near.append(len(found))
         candidates += found
     if candidates:
@@ -216,6 +222,8 @@ def write(
             for p, report_id, w, n in zip(stored, report_ids, warnings, near, strict=True)
         ],
     )
+    if mentions is not None:
+        mentions.finish(s)
     outcomes = iter(
         StoreOutcome("imported", report_id, case_of(p)[1], sc.disagreeing, n)
         for p, report_id, sc, n in zip(stored, report_ids, scores, near, strict=True)

@@ -7,9 +7,12 @@ original, into the surviving case; nothing is deleted."""
 from __future__ import annotations
 
 import functools
+import heapq
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, utils
 from sqlalchemy import (
@@ -82,6 +85,37 @@ def _same_product(n: int) -> DriverQuery:
         parts.append(select(newest.c.report_id, newest.c.case_id, newest.c.name))
     return DriverQuery(union_all(*parts))
 
+
+@functools.lru_cache(maxsize=len(_NAME_BUCKETS))
+def _stored_mentions(n: int) -> DriverQuery:
+    """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names
+    among the rows below ``bound``: (name, report id, its case, the name as written). What
+    ``_same_product`` finds there, for ``KnownMentions``; a detached vulnerability (no
+    report) is no mention, as there."""
+    parts = []
+    for i in range(n):
+        newest = (
+            select(
+                AffectedProduct.name_key,
+                Vulnerability.report_id,
+                Vulnerability.case_id,
+                AffectedProduct.name,
+            )
+            .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
+            .where(
+                AffectedProduct.name_key == bindparam(f"name{i}"),
+                AffectedProduct.id < bindparam("bound"),
+                Vulnerability.report_id.is_not(None),
+            )
+            .order_by(AffectedProduct.name_key.desc(), AffectedProduct.id.desc())
+            .limit(MENTIONS_PER_PRODUCT)
+            .subquery()
+        )
+        parts.append(select(*newest.c))
+    return DriverQuery(union_all(*parts))
+
+
+_MAX_PRODUCT_ID = DriverQuery(select(func.max(AffectedProduct.id)))
 
 INSERT_CANDIDATES = insert(DuplicateCandidate)
 # What is compared of each (the description's first TEXT_CHARS characters).
@@ -204,25 +238,144 @@ class KnownTexts:
         self.pending.pop(report_id, None)
 
 
+# A mention of a product name: (report id, its case, the name as written).
+Mention = tuple[int, int, str]
+
+
+class KnownMentions:
+    """The newest mentions of product names for the near-duplicate look-ups of one import's
+    single writer, so that each name is read from the workspace once per import instead of
+    once per document that names it (a feed names the same products over and over).
+
+    When a run starts (``start``), the rows already stored are those below ``bound``; a
+    name's newest mentions among them are read once (``_read``), and the mentions the
+    writer adds after are kept here as it adds them (``add``), in order. A report's look-up
+    then needs no read: its newest mentions are the kept ones, newest first, then the
+    stored ones. That is what ``_same_product`` reads as long as nothing of these is
+    filtered out (a mention of the report's own case, or of a later report); if anything is,
+    the caller reads instead (``newest`` gives None), so the candidates are always those
+    the read gives.
+
+    Anything the writer cannot follow empties it until the next ``start``: a document stored
+    on its own (a revision may remove vulnerabilities), a rolled-back run, and any write
+    between two runs (``finish`` notes where the last one left the workspace): by another
+    connection (SQLite's ``data_version``) or by another session on the same pooled
+    connection (its ``total_changes``). Only for SQLite workspaces: on a team server other
+    writers commit at any time."""
+
+    LIMIT = 200_000  # mentions kept (a few tens of MB at most); then it starts over
+
+    def __init__(self) -> None:
+        self.bound: int | None = None  # None: not usable until ``start``
+        self.stored: dict[str, list[Mention]] = {}
+        self.added: dict[str, deque[Mention]] = {}
+        self.count = 0
+        self.left: tuple[int, int, int] | None = None  # where the last run left the workspace
+
+    def reset(self) -> None:
+        self.bound = None
+        self.stored.clear()
+        self.added.clear()
+        self.count = 0
+        self.left = None
+
+    @staticmethod
+    def _state(s: Session) -> tuple[int, int, int] | None:
+        """The connection, the version of the file it sees, and the rows it has changed."""
+        conn = s.connection()
+        if conn.dialect.name != "sqlite":
+            return None
+        raw: Any = conn.connection.dbapi_connection
+        return (id(raw), raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+
+    def start(self, s: Session) -> None:
+        """Before a run writes anything: forget everything if anything was written since the
+        last run, and fix ``bound`` if it is not."""
+        state = self._state(s)
+        if state is None or state != self.left:
+            self.reset()
+        if state is not None and self.bound is None:
+            [(top,)] = _MAX_PRODUCT_ID.all(s, {})
+            self.bound = (top or 0) + 1
+
+    def finish(self, s: Session) -> None:
+        """After a run wrote everything."""
+        self.left = self._state(s) if self.bound is not None else None
+
+    def add(self, report_id: int, case_id: int, products: Sequence[Sequence[Any]]) -> None:
+        """A report's affected products as inserted, in order (``rows.prepared(doc).products``
+        of one vulnerability after another: name second, name key last)."""
+        if self.bound is None:
+            return
+        for p in products:
+            key = p[-1]
+            if not key:
+                continue
+            kept = self.added.get(key)
+            if kept is None:
+                kept = self.added[key] = deque(maxlen=MENTIONS_PER_PRODUCT)
+            kept.append((report_id, case_id, p[1]))
+            self.count += 1
+        if self.count > self.LIMIT:
+            self.reset()
+
+    def newest(
+        self, s: Session, names: Sequence[str], case_id: int, before: int
+    ) -> list[Mention] | None:
+        """What ``_same_product`` reads for these names, in its order; None if it must be
+        read."""
+        if self.bound is None:
+            return None
+        missing = [n for n in names if n not in self.stored]
+        if missing:
+            self._read(s, missing)
+        found: list[Mention] = []
+        for name in names:
+            newest = [*reversed(self.added.get(name, ())), *self.stored[name]]
+            mine = [m for m in newest if m[0] < before and m[1] != case_id]
+            if len(mine) != len(newest):
+                return None
+            found += mine[:MENTIONS_PER_PRODUCT]
+        return found
+
+    def _read(self, s: Session, names: list[str]) -> None:
+        for start in range(0, len(names), MAX_PRODUCTS):
+            chunk = names[start : start + MAX_PRODUCTS]
+            size = next(b for b in _NAME_BUCKETS if b >= len(chunk))
+            params: dict[str, object] = {f"name{i}": None for i in range(size)}
+            params.update((f"name{i}", name) for i, name in enumerate(chunk))
+            params["bound"] = self.bound
+            for name in chunk:
+                self.stored[name] = []
+            for key, rid, other, product in _stored_mentions(size).all(s, params):
+                self.stored[key].append((rid, other, product))
+
+
 def rows_for(
-    s: Session, report_id: int, case_id: int, c: Compared, known: KnownTexts | None = None
+    s: Session,
+    report_id: int,
+    case_id: int,
+    c: Compared,
+    known: KnownTexts | None = None,
+    mentions: KnownMentions | None = None,
 ) -> list[dict[str, object]]:
     """``candidate_rows`` for what the report is compared by (``compared``); ``known``: texts
-    of reports already in memory."""
+    of reports already in memory; ``mentions``: product mentions in memory."""
     shared = _shared_identifiers(s, report_id, case_id, c)
     if not c.names:
         return shared
-    # Statements for a few sizes only (compiling one for each count of names cost the writer
-    # more than the look-ups of a thousand documents); the spare names are NULL, which no
-    # name equals.
-    size = next(b for b in _NAME_BUCKETS if b >= len(c.names))
-    params: dict[str, object] = {f"name{i}": None for i in range(size)}
-    params.update((f"name{i}", name) for i, name in enumerate(c.names))
-    found = _same_product(size).all(s, {**params, "case_id": case_id, "before": report_id})
-    compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
-    for rid, other_id, product in sorted(found, key=lambda r: -r[0]):  # newest reports first
-        if rid not in compared and len(compared) < MAX_COMPARED:
-            compared[rid] = (other_id, product)
+    found = None if mentions is None else mentions.newest(s, c.names, case_id, report_id)
+    if found is None:
+        # Statements for a few sizes only (compiling one for each count of names cost the
+        # writer more than the look-ups of a thousand documents); the spare names are NULL,
+        # which no name equals.
+        size = next(b for b in _NAME_BUCKETS if b >= len(c.names))
+        params: dict[str, object] = {f"name{i}": None for i in range(size)}
+        params.update((f"name{i}", name) for i, name in enumerate(c.names))
+        found = _same_product(size).all(s, {**params, "case_id": case_id, "before": report_id})
+    # Report id -> (its case, the product of its first mention), for the newest reports.
+    first = {rid: (other_id, product) for rid, other_id, product in reversed(found)}
+    compared = {rid: first[rid] for rid in heapq.nlargest(MAX_COMPARED, first)}
     if not compared:
         return []
     texts: dict[int, str] = {}

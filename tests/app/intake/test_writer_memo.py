@@ -1,12 +1,21 @@
-"""The single writer's shortcuts change no outcome (issue 17): compared texts kept in memory
-for near-duplicate checks, and driver look-ups kept per parameter shape."""
+"""The single writer's shortcuts change no outcome (issue 17): compared texts and product
+mentions kept in memory for near-duplicate checks, and driver look-ups kept per parameter
+shape."""
 
 from __future__ import annotations
 
-from app.intake import dedup
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.casework import cases
+from app.intake import bulk, dedup, import_paths, importer
 from app.intake.model import ParsedDoc, ParsedVuln, Product
 from app.workspaces.lifecycle import Workspace
+from models import DuplicateCandidate
+from tests.app.intake.helpers import csaf_doc, write_json
 from tests.app.intake.test_dedup_normalised import TEXT, _existing
+from tests.conftest import new_workspace
 
 
 def test_known_texts_hold_only_what_a_kept_run_stored() -> None:
@@ -43,3 +52,77 @@ def test_a_remembered_text_gives_the_candidates_a_read_one_gives(ws: Workspace) 
         padded = dedup.rows_for(s, 10_000, -1, many)
     assert read and remembered == read
     assert [r["other_case_id"] for r in padded] == [r["other_case_id"] for r in read]
+
+
+def _feed(folder: Path) -> Path:
+    """Advisories that name the same products again and again, alike in text, each with its
+    own CVE (so each opens a case); a revision half-way (stored on its own)."""
+    folder.mkdir(parents=True)
+    products = ["ChatAssist LLM 2.1", "ChatAssist Gateway", "VisionBot 3"]
+    for i in range(14):
+        doc = csaf_doc(
+            f"FEED-{i}",
+            cve=f"CVE-2026-{2000 + i}",
+            product=products[i % 3] if i % 4 else products[(i + 1) % 3],
+            title=f"Prompt injection in ChatAssist tool calling, part {i % 3}",
+        )
+        write_json(folder / f"d{i:02d}.json", doc)
+    write_json(folder / "d07b.json", csaf_doc("FEED-2", version="2", cve="CVE-2026-2002"))
+    return folder
+
+
+def _candidates(ws: Workspace) -> list[tuple[object, ...]]:
+    with ws.session() as s:
+        return [
+            tuple(r)
+            for r in s.execute(
+                select(
+                    DuplicateCandidate.report_id,
+                    DuplicateCandidate.other_case_id,
+                    DuplicateCandidate.score,
+                    DuplicateCandidate.reason,
+                ).order_by(DuplicateCandidate.id)
+            )
+        ]
+
+
+def test_remembered_mentions_give_the_candidates_reads_give(tmp_path, request, monkeypatch):
+    monkeypatch.setattr(bulk, "MAX_RUN", 3)  # many runs: mentions outlive the run they came in
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
+    found = {}
+    for name in ("remembered", "read"):
+        ws = new_workspace("sqlcipher", tmp_path / name, request)
+        try:
+            with monkeypatch.context() as m:
+                if name == "read":
+                    m.setattr(dedup.KnownMentions, "newest", lambda *a: None)
+                import_paths(ws, [write_json(tmp_path / name / "first.json", csaf_doc("S-1"))])
+                result = import_paths(ws, [_feed(tmp_path / name / "feed")])
+            found[name] = (result.near_duplicates, _candidates(ws))
+        finally:
+            ws.engine.dispose()
+    assert found["remembered"][0] >= 10
+    assert found["remembered"] == found["read"]
+
+
+def test_remembered_mentions_are_forgotten_after_any_other_write(tmp_path, request):
+    ws = new_workspace("sqlcipher", tmp_path, request)
+    mention = [("product", "VisionBot", None, None, None, None, None, "visionbot")]
+    try:
+        mentions = dedup.KnownMentions()
+        with ws.session() as s:
+            for other_write in (False, True):
+                mentions.start(s)
+                mentions.add(1, 1, mention)
+                mentions.finish(s)
+                s.commit()
+                if other_write:  # another session, maybe on the same pooled connection
+                    with ws.session() as other:
+                        cases.create_case(other, ws.require_actor(), "Meanwhile")
+                        other.commit()
+                mentions.start(s)
+                assert bool(mentions.added) is not other_write
+                s.rollback()
+                mentions.reset()
+    finally:
+        ws.engine.dispose()
