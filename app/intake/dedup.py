@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, utils
 from sqlalchemy import (
     bindparam,
+    event,
     func,
     insert,
     literal_column,
@@ -240,6 +241,12 @@ class KnownTexts:
 
 # A mention of a product name: (report id, its case, the name as written).
 Mention = tuple[int, int, str]
+_CHECKOUTS = "accord_checkouts"
+
+
+def _checked_out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+    """Counts a pooled connection's checkouts (``KnownMentions``: used by someone else?)."""
+    record.info[_CHECKOUTS] = record.info.get(_CHECKOUTS, 0) + 1
 
 
 class KnownMentions:
@@ -257,11 +264,11 @@ class KnownMentions:
     the read gives.
 
     Anything the writer cannot follow empties it until the next ``start``: a document stored
-    on its own (a revision may remove vulnerabilities), a rolled-back run, and any write
-    between two runs (``finish`` notes where the last one left the workspace): by another
-    connection (SQLite's ``data_version``) or by another session on the same pooled
-    connection (its ``total_changes``). Only for SQLite workspaces: on a team server other
-    writers commit at any time."""
+    on its own (a revision may remove vulnerabilities), a rolled-back run, and anything that
+    may have written between two runs (``finish`` notes where the last one left): a commit
+    by another connection (SQLite's ``data_version``), or another session on the writer's
+    connection while it was back in the pool (its checkouts are counted). Only for SQLite
+    workspaces: on a team server other writers commit at any time."""
 
     LIMIT = 200_000  # mentions kept (a few tens of MB at most); then it starts over
 
@@ -270,7 +277,7 @@ class KnownMentions:
         self.stored: dict[str, list[Mention]] = {}
         self.added: dict[str, deque[Mention]] = {}
         self.count = 0
-        self.left: tuple[int, int, int] | None = None  # where the last run left the workspace
+        self.left: tuple[int, int, int] | None = None  # where the last run left
 
     def reset(self) -> None:
         self.bound = None
@@ -280,27 +287,39 @@ class KnownMentions:
         self.left = None
 
     @staticmethod
-    def _state(s: Session) -> tuple[int, int, int] | None:
-        """The connection, the version of the file it sees, and the rows it has changed."""
+    def _where(s: Session) -> tuple[int, int, int] | None:
+        """The session's connection, how many times it has been checked out of the pool, and
+        the version of the workspace file it sees; None on a team server."""
         conn = s.connection()
         if conn.dialect.name != "sqlite":
             return None
-        raw: Any = conn.connection.dbapi_connection
-        return (id(raw), raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+        pool = conn.engine.pool
+        if not event.contains(pool, "checkout", _checked_out):
+            event.listen(pool, "checkout", _checked_out)
+        proxied = conn.connection
+        raw: Any = proxied.dbapi_connection
+        version = raw.execute("PRAGMA data_version").fetchone()[0]
+        return (id(proxied.info), proxied.info.get(_CHECKOUTS, 0), version)
 
     def start(self, s: Session) -> None:
-        """Before a run writes anything: forget everything if anything was written since the
-        last run, and fix ``bound`` if it is not."""
-        state = self._state(s)
-        if state is None or state != self.left:
+        """Before a run writes anything: forget everything if anything may have been written
+        since the last run, and fix ``bound`` if it is not."""
+        now = self._where(s)
+        if now is None:
             self.reset()
-        if state is not None and self.bound is None:
+            return
+        left = self.left
+        # The same transaction, or the next one on the same connection (nobody else checked
+        # it out in between) with no commit by any other connection.
+        if left is None or now[0] != left[0] or now[2] != left[2] or now[1] - left[1] not in (0, 1):
+            self.reset()
+        if self.bound is None:
             [(top,)] = _MAX_PRODUCT_ID.all(s, {})
             self.bound = (top or 0) + 1
 
     def finish(self, s: Session) -> None:
         """After a run wrote everything."""
-        self.left = self._state(s) if self.bound is not None else None
+        self.left = self._where(s) if self.bound is not None else None
 
     def add(self, report_id: int, case_id: int, products: Sequence[Sequence[Any]]) -> None:
         """A report's affected products as inserted, in order (``rows.prepared(doc).products``

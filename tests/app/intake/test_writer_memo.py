@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from app.casework import cases
 from app.intake import bulk, dedup, import_paths, importer
 from app.intake.model import ParsedDoc, ParsedVuln, Product
-from app.workspaces.lifecycle import Workspace
+from app.workspaces.lifecycle import Workspace, open_workspace
 from models import DuplicateCandidate
 from tests.app.intake.helpers import csaf_doc, write_json
 from tests.app.intake.test_dedup_normalised import TEXT, _existing
-from tests.conftest import new_workspace
+from tests.conftest import PASSPHRASE, new_workspace
 
 
 def test_known_texts_hold_only_what_a_kept_run_stored() -> None:
@@ -105,24 +106,35 @@ def test_remembered_mentions_give_the_candidates_reads_give(tmp_path, request, m
     assert found["remembered"] == found["read"]
 
 
-def test_remembered_mentions_are_forgotten_after_any_other_write(tmp_path, request):
+@pytest.mark.parametrize("other_write", ["none", "same engine", "other program"])
+def test_remembered_mentions_are_forgotten_after_any_other_write(tmp_path, request, other_write):
+    """Between two runs (two transactions) another session may write on the connection the
+    writer uses (it went back to the pool), or another program to the file."""
     ws = new_workspace("sqlcipher", tmp_path, request)
     mention = [("product", "VisionBot", None, None, None, None, None, "visionbot")]
     try:
         mentions = dedup.KnownMentions()
         with ws.session() as s:
-            for other_write in (False, True):
-                mentions.start(s)
-                mentions.add(1, 1, mention)
-                mentions.finish(s)
-                s.commit()
-                if other_write:  # another session, maybe on the same pooled connection
-                    with ws.session() as other:
-                        cases.create_case(other, ws.require_actor(), "Meanwhile")
+            mentions.start(s)
+            mentions.add(1, 1, mention)
+            mentions.finish(s)
+            mentions.start(s)  # the same transaction
+            assert mentions.added
+            mentions.finish(s)
+            s.commit()
+            if other_write == "same engine":
+                with ws.session() as other:
+                    cases.create_case(other, ws.require_actor(), "Meanwhile")
+                    other.commit()
+            elif other_write == "other program":
+                elsewhere = open_workspace(tmp_path / "ws", PASSPHRASE)
+                try:
+                    with elsewhere.session() as other:
+                        cases.create_case(other, elsewhere.require_actor(), "Meanwhile")
                         other.commit()
-                mentions.start(s)
-                assert bool(mentions.added) is not other_write
-                s.rollback()
-                mentions.reset()
+                finally:
+                    elsewhere.engine.dispose()
+            mentions.start(s)
+            assert bool(mentions.added) is (other_write == "none")
     finally:
         ws.engine.dispose()
