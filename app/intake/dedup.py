@@ -405,8 +405,12 @@ def rows_for(
         texts.update((rid, _text(t, d)) for rid, t, d in _TEXTS.all(s, {"ids": missing}))
     mine = c.text
     best: dict[int, tuple[float, str]] = {}
+    # Each text compared once: republished and reworded advisories often read the same.
+    scores: dict[str, float] = {}
     for rid, (other_id, product) in compared.items():
-        score = fuzz.token_set_ratio(mine, texts[rid], processor=None)
+        score = scores.get(texts[rid])
+        if score is None:
+            score = scores[texts[rid]] = fuzz.token_set_ratio(mine, texts[rid], processor=None)
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     taken = {int(str(r["other_case_id"])) for r in shared}
