@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import heapq
+import json
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -125,36 +126,51 @@ _TEXTS = DriverQuery(
         Report.id.in_(bindparam("ids", expanding=True))
     )
 )
-# The look-ups for shared identifiers, in one statement built once (four statements built
-# per document cost more than running them): reports and vulnerabilities older than the new
-# report, and cases' own identifiers, that share a value; then reports with the same document
-# id. Each part is bounded on its own and numbered: its rows are read in that order.
-_SHARED_PARTS = (
-    select(Report.case_id, Identifier.value)
-    .join(Identifier, Identifier.report_id == Report.id)
-    .where(
-        Identifier.value.in_(bindparam("values", expanding=True)),
-        Report.id < bindparam("before"),
-    ),
-    select(Identifier.case_id, Identifier.value).where(
-        Identifier.value.in_(bindparam("values", expanding=True))
-    ),
-    select(Vulnerability.case_id, Vulnerability.cve).where(
-        Vulnerability.cve.in_(bindparam("values", expanding=True)),
-        Vulnerability.report_id < bindparam("before"),
-    ),
-    select(Report.case_id, Report.document_id).where(
-        Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
-    ),
-)
-_SHARED = DriverQuery(
-    union_all(
-        *(
-            select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
-            for n, q in enumerate(_SHARED_PARTS)
+
+
+def _listed_values() -> Any:
+    """The ``values`` parameter as a list expanded into the statement (one statement per
+    length of the list)."""
+    return bindparam("values", expanding=True)
+
+
+def _json_values() -> Any:
+    """The ``values`` parameter as one JSON array, read by SQLite's ``json_each``: one
+    statement for any number of values, prepared once (expanding the list, and preparing a
+    statement for each length, cost more than running the look-up)."""
+    return select(func.json_each(bindparam("values")).table_valued("value").c.value)
+
+
+def _shared(values: Callable[[], Any]) -> DriverQuery:
+    """The look-ups for shared identifiers, in one statement built once (four statements
+    built per document cost more than running them): reports and vulnerabilities older than
+    the new report, and cases' own identifiers, that share a value; then reports with the
+    same document id. Each part is bounded on its own and numbered: its rows are read in
+    that order."""
+    parts = (
+        select(Report.case_id, Identifier.value)
+        .join(Identifier, Identifier.report_id == Report.id)
+        .where(Identifier.value.in_(values()), Report.id < bindparam("before")),
+        select(Identifier.case_id, Identifier.value).where(Identifier.value.in_(values())),
+        select(Vulnerability.case_id, Vulnerability.cve).where(
+            Vulnerability.cve.in_(values()), Vulnerability.report_id < bindparam("before")
+        ),
+        select(Report.case_id, Report.document_id).where(
+            Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
+        ),
+    )
+    return DriverQuery(
+        union_all(
+            *(
+                select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
+                for n, q in enumerate(parts)
+            )
         )
     )
-)
+
+
+_SHARED = _shared(_listed_values)
+_SHARED_JSON = _shared(_json_values)  # SQLite
 
 
 def _text(title: str, description: str) -> str:
@@ -449,8 +465,12 @@ def _shared_identifiers(
     report: the strongest sign of one issue reported twice, proposed whatever the text."""
     found: dict[int, str] = {}
     if c.values or c.document_id:
-        params = {"values": list(c.values), "document_id": c.document_id, "before": report_id}
-        for _part, other, value in sorted(_SHARED.all(s, params), key=lambda r: r[0]):
+        params: dict[str, Any] = {"document_id": c.document_id, "before": report_id}
+        if s.get_bind().dialect.name == "sqlite":
+            rows = _SHARED_JSON.all(s, {**params, "values": json.dumps(list(c.values))})
+        else:
+            rows = _SHARED.all(s, {**params, "values": list(c.values)})
+        for _part, other, value in sorted(rows, key=lambda r: r[0]):
             if other is not None and other != case_id and len(found) < MAX_CANDIDATES:
                 found.setdefault(other, str(value))
     return [
