@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
+from app.workspaces.driver import DriverQuery
 from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -163,20 +164,28 @@ _PRODUCTS = (
 )
 
 
+# Text only: read on the driver's cursor, without SQLAlchemy's per-row work (a case of many
+# reports has thousands of product rows, read again whenever a report lands in it).
+_READ_REPORT_TEXTS = DriverQuery(_REPORT_TEXTS)
+_READ_REPORT_IDENTIFIERS = DriverQuery(_REPORT_IDENTIFIERS)
+_READ_CVES = DriverQuery(_CVES)
+_READ_CASE_IDENTIFIERS = DriverQuery(_CASE_IDENTIFIERS)
+_READ_PRODUCTS = DriverQuery(_PRODUCTS)
+
+
 def document_for(session: Session, case: Case) -> str:
     """The case's key, title and description, each report's title and description, then
     the identifiers and products of its reports and vulnerabilities."""
-    conn = session.connection()
     params = {"case_id": case.id}
     parts: list[str | None] = [case.key, case.title, case.description]
     found: list[str | None] = []
-    for title, desc, document_id in conn.execute(_REPORT_TEXTS, params):
+    for title, desc, document_id in _READ_REPORT_TEXTS.all(session, params):
         found.append(document_id)
         parts += [title, desc]
-    found += conn.execute(_REPORT_IDENTIFIERS, params).scalars()
-    found += conn.execute(_CVES, params).scalars()
-    found += conn.execute(_CASE_IDENTIFIERS, params).scalars()
-    for name, vendor, purl in conn.execute(_PRODUCTS, params):
+    found += [v for (v,) in _READ_REPORT_IDENTIFIERS.all(session, params)]
+    found += [v for (v,) in _READ_CVES.all(session, params)]
+    found += [v for (v,) in _READ_CASE_IDENTIFIERS.all(session, params)]
+    for name, vendor, purl in _READ_PRODUCTS.all(session, params):
         found += [name, vendor, purl]
     return _compose([*parts, *unique_texts(found)])
 
@@ -185,7 +194,9 @@ def unique_texts(texts: Iterable[str | None]) -> list[str]:
     """Non-empty texts, each once (case-insensitively), in order of first appearance."""
     seen: set[str] = set()
     out: list[str] = []
-    for text in texts:
+    # The same product names come back once per mention: drop exact repeats first (the
+    # first of each stays first).
+    for text in dict.fromkeys(texts):
         key = (text or "").strip().casefold()
         if key and key not in seen:
             seen.add(key)
