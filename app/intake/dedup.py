@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, utils
 from sqlalchemy import (
     bindparam,
-    event,
     func,
     insert,
     literal_column,
@@ -33,7 +32,7 @@ from app.errors import AccordError, NotFound, UsageError
 from app.identity.actor import Actor
 from app.intake import ids
 from app.queueing import search
-from app.workspaces.driver import DriverQuery
+from app.workspaces.driver import DriverQuery, Untouched
 from i18n import _
 from models import (
     AffectedProduct,
@@ -257,12 +256,6 @@ class KnownTexts:
 
 # A mention of a product name: (report id, its case, the name as written).
 Mention = tuple[int, int, str]
-_CHECKOUTS = "accord_checkouts"
-
-
-def _checked_out(_dbapi: Any, record: Any, _proxy: Any) -> None:
-    """Counts a pooled connection's checkouts (``KnownMentions``: used by someone else?)."""
-    record.info[_CHECKOUTS] = record.info.get(_CHECKOUTS, 0) + 1
 
 
 class KnownMentions:
@@ -281,9 +274,7 @@ class KnownMentions:
 
     Anything the writer cannot follow empties it until the next ``start``: a document stored
     on its own (a revision may remove vulnerabilities), a rolled-back run, and anything that
-    may have written between two runs (``finish`` notes where the last one left): a commit
-    by another connection (SQLite's ``data_version``), or another session on the writer's
-    connection while it was back in the pool (its checkouts are counted). Only for SQLite
+    may have been written by others since the last run (``Untouched``). Only for SQLite
     workspaces: on a team server other writers commit at any time."""
 
     LIMIT = 200_000  # mentions kept (a few tens of MB at most); then it starts over
@@ -293,49 +284,28 @@ class KnownMentions:
         self.stored: dict[str, list[Mention]] = {}
         self.added: dict[str, deque[Mention]] = {}
         self.count = 0
-        self.left: tuple[int, int, int] | None = None  # where the last run left
+        self.untouched = Untouched()  # since the last run
 
     def reset(self) -> None:
         self.bound = None
         self.stored.clear()
         self.added.clear()
         self.count = 0
-        self.left = None
-
-    @staticmethod
-    def _where(s: Session) -> tuple[int, int, int] | None:
-        """The session's connection, how many times it has been checked out of the pool, and
-        the version of the workspace file it sees; None on a team server."""
-        conn = s.connection()
-        if conn.dialect.name != "sqlite":
-            return None
-        pool = conn.engine.pool
-        if not event.contains(pool, "checkout", _checked_out):
-            event.listen(pool, "checkout", _checked_out)
-        proxied = conn.connection
-        raw: Any = proxied.dbapi_connection
-        version = raw.execute("PRAGMA data_version").fetchone()[0]
-        return (id(proxied.info), proxied.info.get(_CHECKOUTS, 0), version)
+        self.untouched.clear()
 
     def start(self, s: Session) -> None:
         """Before a run writes anything: forget everything if anything may have been written
         since the last run, and fix ``bound`` if it is not."""
-        now = self._where(s)
-        if now is None:
+        if not self.untouched.holds(s):
             self.reset()
-            return
-        left = self.left
-        # The same transaction, or the next one on the same connection (nobody else checked
-        # it out in between) with no commit by any other connection.
-        if left is None or now[0] != left[0] or now[2] != left[2] or now[1] - left[1] not in (0, 1):
-            self.reset()
-        if self.bound is None:
+        if self.bound is None and s.get_bind().dialect.name == "sqlite":
             [(top,)] = _MAX_PRODUCT_ID.all(s, {})
             self.bound = (top or 0) + 1
 
     def finish(self, s: Session) -> None:
         """After a run wrote everything."""
-        self.left = self._where(s) if self.bound is not None else None
+        if self.bound is not None:
+            self.untouched.mark(s)
 
     def add(self, report_id: int, case_id: int, products: Sequence[Sequence[Any]]) -> None:
         """A report's affected products as inserted, in order (``rows.prepared(doc).products``

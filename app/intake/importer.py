@@ -406,6 +406,7 @@ class _Writer:
         self.run_bytes = 0
         self.known = dedup.KnownTexts()  # compared texts of the reports this import stored
         self.mentions = dedup.KnownMentions()  # product mentions for the same checks
+        self.documents = bulk.KnownDocuments()  # what cases' search documents are made of
 
     def add(self, path: str, data: bytes, parsed: Parsed) -> None:
         if len(parsed.docs) == 1 and parsed.mapping is None:
@@ -431,6 +432,7 @@ class _Writer:
                         self.source,
                         known=self.known,
                         mentions=self.mentions,
+                        documents=self.documents,
                     )
                     if planned
                     else []
@@ -441,6 +443,7 @@ class _Writer:
                 savepoint.rollback()
                 self.known.drop()
                 self.mentions.reset()
+                self.documents.reset()
                 audit.forget_tail(self.s)
                 for data, item in pending:  # one by one: the bad one is refused alone
                     self._one(item.path, data, Parsed((item.doc,)))
@@ -457,6 +460,7 @@ class _Writer:
 
     def _one(self, path: str, data: bytes, parsed: Parsed) -> None:
         self.mentions.reset()  # a revision may remove vulnerabilities it had read
+        self.documents.reset()
         savepoint = self.s.begin_nested()  # this file alone, all or nothing
         try:
             outcomes = [store_document(self.s, self.who, d, path, self.source) for d in parsed.docs]

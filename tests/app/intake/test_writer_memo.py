@@ -12,8 +12,9 @@ from sqlalchemy import select
 from app.casework import cases
 from app.intake import bulk, dedup, import_paths, importer
 from app.intake.model import ParsedDoc, ParsedVuln, Product
+from app.queueing import search
 from app.workspaces.lifecycle import Workspace, open_workspace
-from models import DuplicateCandidate
+from models import Case, CaseSearch, DuplicateCandidate
 from tests.app.intake.helpers import csaf_doc, write_json
 from tests.app.intake.test_dedup_normalised import TEXT, _existing
 from tests.conftest import PASSPHRASE, new_workspace
@@ -138,3 +139,41 @@ def test_remembered_mentions_are_forgotten_after_any_other_write(tmp_path, reque
             assert bool(mentions.added) is (other_write == "none")
     finally:
         ws.engine.dispose()
+
+
+def test_appended_case_texts_give_the_search_document_a_read_gives(tmp_path, request, monkeypatch):
+    """Reports landing run after run in one stored case (they share its CVE): the texts the
+    writer appends make the document that reading the whole case makes."""
+    monkeypatch.setattr(bulk, "MAX_RUN", 3)
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
+    documents = {}
+    for name in ("appended", "read"):
+        ws = new_workspace("sqlcipher", tmp_path / name, request)
+        try:
+            with monkeypatch.context() as m:
+                if name == "read":
+                    m.setattr(
+                        bulk.KnownDocuments,
+                        "of",
+                        lambda _self, s, case, _added: search.case_texts(s, case),
+                    )
+                first = csaf_doc("S-1", cve="CVE-2026-3000", family="Stored Family")
+                import_paths(ws, [write_json(tmp_path / name / "first.json", first)])
+                folder = tmp_path / name / "feed"
+                folder.mkdir()
+                for i in range(10):
+                    doc = csaf_doc(f"L-{i}", cve="CVE-2026-3000", family=f"Family {i % 4}")
+                    doc["vulnerabilities"].append(
+                        {**doc["vulnerabilities"][0], "cve": f"CVE-2026-{3100 + i}"}
+                    )
+                    write_json(folder / f"d{i:02d}.json", doc)
+                result = import_paths(ws, [folder])
+            assert result.imported == 10
+            with ws.session() as s:
+                [case] = s.scalars(select(Case))  # every report landed in the stored case
+                documents[name] = s.get(CaseSearch, case.id).document
+                assert documents[name] == search.document_for(s, case)
+        finally:
+            ws.engine.dispose()
+    assert documents["appended"] == documents["read"]
+    assert "Family 3" in documents["appended"] and "CVE 2026 3109" in documents["appended"]
