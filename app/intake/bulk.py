@@ -29,6 +29,7 @@ from app.intake import dedup, rows
 from app.intake.model import ParsedDoc
 from app.intake.store import StoreOutcome, cases_by_identifier, known_shas
 from app.queueing import search
+from app.workspaces.driver import Untouched
 from i18n import _
 from models import Case, Report, utcnow
 
@@ -38,6 +39,52 @@ MAX_RUN_BYTES = 32 * 2**20  # a run of big files is shorter: its documents stay 
 _KNOWN_DOCUMENT_IDS = select(Report.document_id, Report.format).where(
     Report.document_id.in_(bindparam("document_ids", expanding=True))
 )
+
+
+class KnownDocuments:
+    """What the search documents of cases this import's runs reindexed are made of
+    (``search.CaseTexts``), so that when more reports land in one of them their texts are
+    appended instead of the whole case being read again (a case gathers hundreds of reports
+    in a big import, and was read again for each of them).
+
+    A case's texts are read once, after the run that first reindexes it wrote its rows;
+    after that each run appends the texts of the reports it adds, as it inserted them. Kept
+    as long as ``dedup.KnownMentions`` is: emptied when the writer stores a document on its
+    own or rolls a run back, and when others may have written (``Untouched``)."""
+
+    LIMIT = 2_000  # cases kept; then it starts over
+
+    def __init__(self) -> None:
+        self.texts: dict[int, search.CaseTexts] = {}
+        self.untouched = Untouched()
+
+    def reset(self) -> None:
+        self.texts.clear()
+        self.untouched.clear()
+
+    def start(self, s: Session) -> None:
+        if not self.untouched.holds(s):
+            self.texts.clear()
+
+    def finish(self, s: Session) -> None:
+        self.untouched.mark(s)
+
+    def of(self, s: Session, case: Case, added: Sequence[ParsedDoc]) -> search.CaseTexts:
+        """The texts of ``case`` now that the run inserted the rows of ``added`` into it."""
+        texts = self.texts.get(case.id)
+        if texts is None:
+            if len(self.texts) >= self.LIMIT:
+                self.texts.clear()
+            texts = self.texts[case.id] = search.case_texts(s, case)  # the run's included
+            return texts
+        for doc in added:  # as rows.py inserted them
+            prep = rows.prepared(doc)
+            texts.reports += [doc.title[:500], doc.description]
+            texts.document_ids.append(doc.document_id)
+            texts.report_identifiers += [value for _scheme, value in prep.identifiers]
+            texts.cves += [v.cve for v in doc.vulns]
+            texts.products += [x for v in prep.products for p in v for x in (p[1], p[2], p[6])]
+        return texts
 
 
 @dataclass(frozen=True)
@@ -135,10 +182,18 @@ def write(
     source: str,
     now: datetime | None = None,
     known: dedup.KnownTexts | None = None,
+    mentions: dedup.KnownMentions | None = None,
+    documents: KnownDocuments | None = None,
 ) -> list[StoreOutcome]:
     """Write a planned run; returns each document's outcome, in order. ``known``: compared
-    texts of reports stored before, to which the run's are added (pending)."""
+    texts of reports stored before, to which the run's are added (pending); ``mentions``:
+    product mentions of reports stored before, to which the run's are added; ``documents``:
+    what the search documents of cases are made of, to which the run's reports are added."""
     at = now or utcnow()
+    if mentions is not None:
+        mentions.start(s)  # before the run writes anything
+    if documents is not None:
+        documents.start(s)
     stored = [p for p in planned if not p.duplicate]
     openers: dict[int, _Planned] = {}
     for p in stored:
@@ -181,7 +236,11 @@ def write(
     for case_id in sorted({p.existing[0] for p in stored if p.existing is not None}):
         case = s.get(Case, case_id)
         assert case is not None
-        search.reindex(s, case)
+        if documents is None:
+            search.reindex(s, case)
+            continue
+        added = [p.item.doc for p in stored if p.existing is not None and p.existing[0] == case_id]
+        search.reindex(s, case, documents.of(s, case, added))
     if known is not None:  # later reports of the run are compared with earlier ones
         for p, report_id in zip(stored, report_ids, strict=True):
             known.add(report_id, rows.prepared(p.item.doc).compared.text)
@@ -189,9 +248,11 @@ def write(
     candidates: list[dict[str, object]] = []
     for p, report_id in zip(stored, report_ids, strict=True):
         found: list[dict[str, object]] = []
+        prep = rows.prepared(p.item.doc)
         if p.opens is not None and openers[p.opens] is p:  # it opened its case
-            compared = rows.prepared(p.item.doc).compared
-            found = dedup.rows_for(s, report_id, case_of(p)[0], compared, known)
+            found = dedup.rows_for(s, report_id, case_of(p)[0], prep.compared, known, mentions)
+        if mentions is not None:  # later reports of the run see its products
+            mentions.add(report_id, case_of(p)[0], [x for v in prep.products for x in v])
         near.append(len(found))
         candidates += found
     if candidates:
@@ -216,6 +277,10 @@ def write(
             for p, report_id, w, n in zip(stored, report_ids, warnings, near, strict=True)
         ],
     )
+    if mentions is not None:
+        mentions.finish(s)
+    if documents is not None:
+        documents.finish(s)
     outcomes = iter(
         StoreOutcome("imported", report_id, case_of(p)[1], sc.disagreeing, n)
         for p, report_id, sc, n in zip(stored, report_ids, scores, near, strict=True)

@@ -7,9 +7,13 @@ original, into the surviving case; nothing is deleted."""
 from __future__ import annotations
 
 import functools
+import heapq
+import json
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, utils
 from sqlalchemy import (
@@ -28,7 +32,7 @@ from app.errors import AccordError, NotFound, UsageError
 from app.identity.actor import Actor
 from app.intake import ids
 from app.queueing import search
-from app.workspaces.driver import DriverQuery
+from app.workspaces.driver import DriverQuery, Untouched
 from i18n import _
 from models import (
     AffectedProduct,
@@ -83,6 +87,37 @@ def _same_product(n: int) -> DriverQuery:
     return DriverQuery(union_all(*parts))
 
 
+@functools.lru_cache(maxsize=len(_NAME_BUCKETS))
+def _stored_mentions(n: int) -> DriverQuery:
+    """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names
+    among the rows below ``bound``: (name, report id, its case, the name as written). What
+    ``_same_product`` finds there, for ``KnownMentions``; a detached vulnerability (no
+    report) is no mention, as there."""
+    parts = []
+    for i in range(n):
+        newest = (
+            select(
+                AffectedProduct.name_key,
+                Vulnerability.report_id,
+                Vulnerability.case_id,
+                AffectedProduct.name,
+            )
+            .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
+            .where(
+                AffectedProduct.name_key == bindparam(f"name{i}"),
+                AffectedProduct.id < bindparam("bound"),
+                Vulnerability.report_id.is_not(None),
+            )
+            .order_by(AffectedProduct.name_key.desc(), AffectedProduct.id.desc())
+            .limit(MENTIONS_PER_PRODUCT)
+            .subquery()
+        )
+        parts.append(select(*newest.c))
+    return DriverQuery(union_all(*parts))
+
+
+_MAX_PRODUCT_ID = DriverQuery(select(func.max(AffectedProduct.id)))
+
 INSERT_CANDIDATES = insert(DuplicateCandidate)
 # What is compared of each (the description's first TEXT_CHARS characters).
 _TEXTS = DriverQuery(
@@ -90,36 +125,51 @@ _TEXTS = DriverQuery(
         Report.id.in_(bindparam("ids", expanding=True))
     )
 )
-# The look-ups for shared identifiers, in one statement built once (four statements built
-# per document cost more than running them): reports and vulnerabilities older than the new
-# report, and cases' own identifiers, that share a value; then reports with the same document
-# id. Each part is bounded on its own and numbered: its rows are read in that order.
-_SHARED_PARTS = (
-    select(Report.case_id, Identifier.value)
-    .join(Identifier, Identifier.report_id == Report.id)
-    .where(
-        Identifier.value.in_(bindparam("values", expanding=True)),
-        Report.id < bindparam("before"),
-    ),
-    select(Identifier.case_id, Identifier.value).where(
-        Identifier.value.in_(bindparam("values", expanding=True))
-    ),
-    select(Vulnerability.case_id, Vulnerability.cve).where(
-        Vulnerability.cve.in_(bindparam("values", expanding=True)),
-        Vulnerability.report_id < bindparam("before"),
-    ),
-    select(Report.case_id, Report.document_id).where(
-        Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
-    ),
-)
-_SHARED = DriverQuery(
-    union_all(
-        *(
-            select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
-            for n, q in enumerate(_SHARED_PARTS)
+
+
+def _listed_values() -> Any:
+    """The ``values`` parameter as a list expanded into the statement (one statement per
+    length of the list)."""
+    return bindparam("values", expanding=True)
+
+
+def _json_values() -> Any:
+    """The ``values`` parameter as one JSON array, read by SQLite's ``json_each``: one
+    statement for any number of values, prepared once (expanding the list, and preparing a
+    statement for each length, cost more than running the look-up)."""
+    return select(func.json_each(bindparam("values")).table_valued("value").c.value)
+
+
+def _shared(values: Callable[[], Any]) -> DriverQuery:
+    """The look-ups for shared identifiers, in one statement built once (four statements
+    built per document cost more than running them): reports and vulnerabilities older than
+    the new report, and cases' own identifiers, that share a value; then reports with the
+    same document id. Each part is bounded on its own and numbered: its rows are read in
+    that order."""
+    parts = (
+        select(Report.case_id, Identifier.value)
+        .join(Identifier, Identifier.report_id == Report.id)
+        .where(Identifier.value.in_(values()), Report.id < bindparam("before")),
+        select(Identifier.case_id, Identifier.value).where(Identifier.value.in_(values())),
+        select(Vulnerability.case_id, Vulnerability.cve).where(
+            Vulnerability.cve.in_(values()), Vulnerability.report_id < bindparam("before")
+        ),
+        select(Report.case_id, Report.document_id).where(
+            Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
+        ),
+    )
+    return DriverQuery(
+        union_all(
+            *(
+                select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
+                for n, q in enumerate(parts)
+            )
         )
     )
-)
+
+
+_SHARED = _shared(_listed_values)
+_SHARED_JSON = _shared(_json_values)  # SQLite
 
 
 def _text(title: str, description: str) -> str:
@@ -204,25 +254,133 @@ class KnownTexts:
         self.pending.pop(report_id, None)
 
 
+# A mention of a product name: (report id, its case, the name as written).
+Mention = tuple[int, int, str]
+
+
+class KnownMentions:
+    """The newest mentions of product names for the near-duplicate look-ups of one import's
+    single writer, so that each name is read from the workspace once per import instead of
+    once per document that names it (a feed names the same products over and over).
+
+    When a run starts (``start``), the rows already stored are those below ``bound``; a
+    name's newest mentions among them are read once (``_read``), and the mentions the
+    writer adds after are kept here as it adds them (``add``), in order. A report's look-up
+    then needs no read: its newest mentions are the kept ones, newest first, then the
+    stored ones. That is what ``_same_product`` reads as long as nothing of these is
+    filtered out (a mention of the report's own case, or of a later report); if anything is,
+    the caller reads instead (``newest`` gives None), so the candidates are always those
+    the read gives.
+
+    Anything the writer cannot follow empties it until the next ``start``: a document stored
+    on its own (a revision may remove vulnerabilities), a rolled-back run, and anything that
+    may have been written by others since the last run (``Untouched``). Only for SQLite
+    workspaces: on a team server other writers commit at any time."""
+
+    LIMIT = 200_000  # mentions kept (a few tens of MB at most); then it starts over
+
+    def __init__(self) -> None:
+        self.bound: int | None = None  # None: not usable until ``start``
+        self.stored: dict[str, list[Mention]] = {}
+        self.added: dict[str, deque[Mention]] = {}
+        self.count = 0
+        self.untouched = Untouched()  # since the last run
+
+    def reset(self) -> None:
+        self.bound = None
+        self.stored.clear()
+        self.added.clear()
+        self.count = 0
+        self.untouched.clear()
+
+    def start(self, s: Session) -> None:
+        """Before a run writes anything: forget everything if anything may have been written
+        since the last run, and fix ``bound`` if it is not."""
+        if not self.untouched.holds(s):
+            self.reset()
+        if self.bound is None and s.get_bind().dialect.name == "sqlite":
+            [(top,)] = _MAX_PRODUCT_ID.all(s, {})
+            self.bound = (top or 0) + 1
+
+    def finish(self, s: Session) -> None:
+        """After a run wrote everything."""
+        if self.bound is not None:
+            self.untouched.mark(s)
+
+    def add(self, report_id: int, case_id: int, products: Sequence[Sequence[Any]]) -> None:
+        """A report's affected products as inserted, in order (``rows.prepared(doc).products``
+        of one vulnerability after another: name second, name key last)."""
+        if self.bound is None:
+            return
+        for p in products:
+            key = p[-1]
+            if not key:
+                continue
+            kept = self.added.get(key)
+            if kept is None:
+                kept = self.added[key] = deque(maxlen=MENTIONS_PER_PRODUCT)
+            kept.append((report_id, case_id, p[1]))
+            self.count += 1
+        if self.count > self.LIMIT:
+            self.reset()
+
+    def newest(
+        self, s: Session, names: Sequence[str], case_id: int, before: int
+    ) -> list[Mention] | None:
+        """What ``_same_product`` reads for these names, in its order; None if it must be
+        read."""
+        if self.bound is None:
+            return None
+        missing = [n for n in names if n not in self.stored]
+        if missing:
+            self._read(s, missing)
+        found: list[Mention] = []
+        for name in names:
+            newest = [*reversed(self.added.get(name, ())), *self.stored[name]]
+            mine = [m for m in newest if m[0] < before and m[1] != case_id]
+            if len(mine) != len(newest):
+                return None
+            found += mine[:MENTIONS_PER_PRODUCT]
+        return found
+
+    def _read(self, s: Session, names: list[str]) -> None:
+        for start in range(0, len(names), MAX_PRODUCTS):
+            chunk = names[start : start + MAX_PRODUCTS]
+            size = next(b for b in _NAME_BUCKETS if b >= len(chunk))
+            params: dict[str, object] = {f"name{i}": None for i in range(size)}
+            params.update((f"name{i}", name) for i, name in enumerate(chunk))
+            params["bound"] = self.bound
+            for name in chunk:
+                self.stored[name] = []
+            for key, rid, other, product in _stored_mentions(size).all(s, params):
+                self.stored[key].append((rid, other, product))
+
+
 def rows_for(
-    s: Session, report_id: int, case_id: int, c: Compared, known: KnownTexts | None = None
+    s: Session,
+    report_id: int,
+    case_id: int,
+    c: Compared,
+    known: KnownTexts | None = None,
+    mentions: KnownMentions | None = None,
 ) -> list[dict[str, object]]:
     """``candidate_rows`` for what the report is compared by (``compared``); ``known``: texts
-    of reports already in memory."""
+    of reports already in memory; ``mentions``: product mentions in memory."""
     shared = _shared_identifiers(s, report_id, case_id, c)
     if not c.names:
         return shared
-    # Statements for a few sizes only (compiling one for each count of names cost the writer
-    # more than the look-ups of a thousand documents); the spare names are NULL, which no
-    # name equals.
-    size = next(b for b in _NAME_BUCKETS if b >= len(c.names))
-    params: dict[str, object] = {f"name{i}": None for i in range(size)}
-    params.update((f"name{i}", name) for i, name in enumerate(c.names))
-    found = _same_product(size).all(s, {**params, "case_id": case_id, "before": report_id})
-    compared: dict[int, tuple[int, str]] = {}  # report id -> (its case, first product named)
-    for rid, other_id, product in sorted(found, key=lambda r: -r[0]):  # newest reports first
-        if rid not in compared and len(compared) < MAX_COMPARED:
-            compared[rid] = (other_id, product)
+    found = None if mentions is None else mentions.newest(s, c.names, case_id, report_id)
+    if found is None:
+        # Statements for a few sizes only (compiling one for each count of names cost the
+        # writer more than the look-ups of a thousand documents); the spare names are NULL,
+        # which no name equals.
+        size = next(b for b in _NAME_BUCKETS if b >= len(c.names))
+        params: dict[str, object] = {f"name{i}": None for i in range(size)}
+        params.update((f"name{i}", name) for i, name in enumerate(c.names))
+        found = _same_product(size).all(s, {**params, "case_id": case_id, "before": report_id})
+    # Report id -> (its case, the product of its first mention), for the newest reports.
+    first = {rid: (other_id, product) for rid, other_id, product in reversed(found)}
+    compared = {rid: first[rid] for rid in heapq.nlargest(MAX_COMPARED, first)}
     if not compared:
         return []
     texts: dict[int, str] = {}
@@ -233,8 +391,12 @@ def rows_for(
         texts.update((rid, _text(t, d)) for rid, t, d in _TEXTS.all(s, {"ids": missing}))
     mine = c.text
     best: dict[int, tuple[float, str]] = {}
+    # Each text compared once: republished and reworded advisories often read the same.
+    scores: dict[str, float] = {}
     for rid, (other_id, product) in compared.items():
-        score = fuzz.token_set_ratio(mine, texts[rid], processor=None)
+        score = scores.get(texts[rid])
+        if score is None:
+            score = scores[texts[rid]] = fuzz.token_set_ratio(mine, texts[rid], processor=None)
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     taken = {int(str(r["other_case_id"])) for r in shared}
@@ -273,8 +435,12 @@ def _shared_identifiers(
     report: the strongest sign of one issue reported twice, proposed whatever the text."""
     found: dict[int, str] = {}
     if c.values or c.document_id:
-        params = {"values": list(c.values), "document_id": c.document_id, "before": report_id}
-        for _part, other, value in sorted(_SHARED.all(s, params), key=lambda r: r[0]):
+        params: dict[str, Any] = {"document_id": c.document_id, "before": report_id}
+        if s.get_bind().dialect.name == "sqlite":
+            rows = _SHARED_JSON.all(s, {**params, "values": json.dumps(list(c.values))})
+        else:
+            rows = _SHARED.all(s, {**params, "values": list(c.values)})
+        for _part, other, value in sorted(rows, key=lambda r: r[0]):
             if other is not None and other != case_id and len(found) < MAX_CANDIDATES:
                 found.setdefault(other, str(value))
     return [

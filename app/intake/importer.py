@@ -405,6 +405,8 @@ class _Writer:
         self.run: list[tuple[bytes, bulk.Item]] = []
         self.run_bytes = 0
         self.known = dedup.KnownTexts()  # compared texts of the reports this import stored
+        self.mentions = dedup.KnownMentions()  # product mentions for the same checks
+        self.documents = bulk.KnownDocuments()  # what cases' search documents are made of
 
     def add(self, path: str, data: bytes, parsed: Parsed) -> None:
         if len(parsed.docs) == 1 and parsed.mapping is None:
@@ -423,7 +425,15 @@ class _Writer:
             try:
                 planned = bulk.plan(self.s, [item for _data, item in pending])
                 outcomes = (
-                    bulk.write(self.s, self.who, planned, self.source, known=self.known)
+                    bulk.write(
+                        self.s,
+                        self.who,
+                        planned,
+                        self.source,
+                        known=self.known,
+                        mentions=self.mentions,
+                        documents=self.documents,
+                    )
                     if planned
                     else []
                 )
@@ -432,6 +442,8 @@ class _Writer:
             except Exception:
                 savepoint.rollback()
                 self.known.drop()
+                self.mentions.reset()
+                self.documents.reset()
                 audit.forget_tail(self.s)
                 for data, item in pending:  # one by one: the bad one is refused alone
                     self._one(item.path, data, Parsed((item.doc,)))
@@ -447,6 +459,8 @@ class _Writer:
             pending = rest
 
     def _one(self, path: str, data: bytes, parsed: Parsed) -> None:
+        self.mentions.reset()  # a revision may remove vulnerabilities it had read
+        self.documents.reset()
         savepoint = self.s.begin_nested()  # this file alone, all or nothing
         try:
             outcomes = [store_document(self.s, self.who, d, path, self.source) for d in parsed.docs]

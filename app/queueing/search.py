@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
+from app.workspaces.driver import DriverQuery
 from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -163,29 +165,72 @@ _PRODUCTS = (
 )
 
 
+# Text only: read on the driver's cursor, without SQLAlchemy's per-row work (a case of many
+# reports has thousands of product rows, read again whenever a report lands in it).
+_READ_REPORT_TEXTS = DriverQuery(_REPORT_TEXTS)
+_READ_REPORT_IDENTIFIERS = DriverQuery(_REPORT_IDENTIFIERS)
+_READ_CVES = DriverQuery(_CVES)
+_READ_CASE_IDENTIFIERS = DriverQuery(_CASE_IDENTIFIERS)
+_READ_PRODUCTS = DriverQuery(_PRODUCTS)
+
+
+@dataclass
+class CaseTexts:
+    """What a case's search document is made of besides the case's own key, title and
+    description, in the order ``document_for`` reads them: each report's title and
+    description, then the document ids, the reports' identifiers, the CVE ids, the case's own
+    identifiers and the name, vendor and purl of each affected product. A writer that adds
+    reports to a case may append theirs (each list is in the order rows were inserted) instead
+    of reading them all again."""
+
+    reports: list[str | None] = field(default_factory=list)
+    document_ids: list[str | None] = field(default_factory=list)
+    report_identifiers: list[str | None] = field(default_factory=list)
+    cves: list[str | None] = field(default_factory=list)
+    case_identifiers: list[str | None] = field(default_factory=list)
+    products: list[str | None] = field(default_factory=list)
+
+    def document(self, case: Case) -> str:
+        found = [
+            *self.document_ids,
+            *self.report_identifiers,
+            *self.cves,
+            *self.case_identifiers,
+            *self.products,
+        ]
+        return _compose(
+            [case.key, case.title, case.description, *self.reports, *unique_texts(found)]
+        )
+
+
+def case_texts(session: Session, case: Case) -> CaseTexts:
+    """A case's ``CaseTexts``, read."""
+    params = {"case_id": case.id}
+    texts = CaseTexts()
+    for title, desc, document_id in _READ_REPORT_TEXTS.all(session, params):
+        texts.document_ids.append(document_id)
+        texts.reports += [title, desc]
+    texts.report_identifiers += [v for (v,) in _READ_REPORT_IDENTIFIERS.all(session, params)]
+    texts.cves += [v for (v,) in _READ_CVES.all(session, params)]
+    texts.case_identifiers += [v for (v,) in _READ_CASE_IDENTIFIERS.all(session, params)]
+    for name, vendor, purl in _READ_PRODUCTS.all(session, params):
+        texts.products += [name, vendor, purl]
+    return texts
+
+
 def document_for(session: Session, case: Case) -> str:
     """The case's key, title and description, each report's title and description, then
     the identifiers and products of its reports and vulnerabilities."""
-    conn = session.connection()
-    params = {"case_id": case.id}
-    parts: list[str | None] = [case.key, case.title, case.description]
-    found: list[str | None] = []
-    for title, desc, document_id in conn.execute(_REPORT_TEXTS, params):
-        found.append(document_id)
-        parts += [title, desc]
-    found += conn.execute(_REPORT_IDENTIFIERS, params).scalars()
-    found += conn.execute(_CVES, params).scalars()
-    found += conn.execute(_CASE_IDENTIFIERS, params).scalars()
-    for name, vendor, purl in conn.execute(_PRODUCTS, params):
-        found += [name, vendor, purl]
-    return _compose([*parts, *unique_texts(found)])
+    return case_texts(session, case).document(case)
 
 
 def unique_texts(texts: Iterable[str | None]) -> list[str]:
     """Non-empty texts, each once (case-insensitively), in order of first appearance."""
     seen: set[str] = set()
     out: list[str] = []
-    for text in texts:
+    # The same product names come back once per mention: drop exact repeats first (the
+    # first of each stays first).
+    for text in dict.fromkeys(texts):
         key = (text or "").strip().casefold()
         if key and key not in seen:
             seen.add(key)
@@ -212,10 +257,11 @@ def index_new(
     )
 
 
-def reindex(session: Session, case: Case) -> None:
+def reindex(session: Session, case: Case, texts: CaseTexts | None = None) -> None:
     """Refresh a case's search document (triggers keep FTS5 in step in SQLite). Call it
-    whenever a case's reports, identifiers, vulnerabilities or products change."""
-    doc = document_for(session, case)
+    whenever a case's reports, identifiers, vulnerabilities or products change; ``texts``:
+    its ``CaseTexts`` as they are now, if the caller has them."""
+    doc = (texts or case_texts(session, case)).document(case)
     row = session.get(CaseSearch, case.id)
     if row is None:
         session.add(CaseSearch(case_id=case.id, document=doc))

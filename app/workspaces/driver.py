@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Insert, Table, event, insert
 from sqlalchemy.orm import Session
 
 
@@ -164,3 +164,54 @@ class DriverQuery:
             return list(cursor.fetchall())
         finally:
             cursor.close()
+
+
+_CHECKOUTS = "accord_checkouts"
+
+
+def _checked_out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+    """Counts a pooled connection's checkouts (``Untouched``: used by someone else?)."""
+    record.info[_CHECKOUTS] = record.info.get(_CHECKOUTS, 0) + 1
+
+
+def _where(session: Session) -> tuple[int, int, int] | None:
+    """The session's connection, how many times it has been checked out of the pool, and
+    the version of the workspace file it sees; None on a team server."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return None
+    pool = conn.engine.pool
+    if not event.contains(pool, "checkout", _checked_out):
+        event.listen(pool, "checkout", _checked_out)
+    proxied = conn.connection
+    raw: Any = proxied.dbapi_connection
+    version = raw.execute("PRAGMA data_version").fetchone()[0]
+    return (id(proxied.info), proxied.info.get(_CHECKOUTS, 0), version)
+
+
+class Untouched:
+    """Whether nothing but the single intake writer can have written to a SQLite workspace
+    since it last ``mark``-ed it, so that what it keeps in memory of the workspace still
+    holds: still in the same transaction, or in the next one on the same connection that
+    nobody else checked out of the pool in between (its checkouts are counted), with no
+    commit by any other connection (SQLite's ``data_version``). Never on a team server,
+    where other writers commit at any time."""
+
+    def __init__(self) -> None:
+        self.left: tuple[int, int, int] | None = None
+
+    def mark(self, session: Session) -> None:
+        self.left = _where(session)
+
+    def clear(self) -> None:
+        self.left = None
+
+    def holds(self, session: Session) -> bool:
+        now, left = _where(session), self.left
+        return (
+            now is not None
+            and left is not None
+            and now[0] == left[0]
+            and now[2] == left[2]
+            and now[1] - left[1] in (0, 1)
+        )
