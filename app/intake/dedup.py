@@ -150,7 +150,10 @@ def _shared(values: Callable[[], Any]) -> DriverQuery:
         select(Report.case_id, Identifier.value)
         .join(Identifier, Identifier.report_id == Report.id)
         .where(Identifier.value.in_(values()), Report.id < bindparam("before")),
-        select(Identifier.case_id, Identifier.value).where(Identifier.value.in_(values())),
+        # Cases' own identifiers only: a report's (no case) would count against the bound.
+        select(Identifier.case_id, Identifier.value).where(
+            Identifier.value.in_(values()), Identifier.case_id.is_not(None)
+        ),
         select(Vulnerability.case_id, Vulnerability.cve).where(
             Vulnerability.cve.in_(values()), Vulnerability.report_id < bindparam("before")
         ),

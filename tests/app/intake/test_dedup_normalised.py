@@ -9,9 +9,10 @@ from app.casework import cases, identifiers
 from app.intake import dedup
 from app.intake.model import ParsedDoc, ParsedVuln, Product
 from app.workspaces.lifecycle import Workspace
-from models import AffectedProduct, Case, Report, Vulnerability
+from models import AffectedProduct, Case, Identifier, Report, Vulnerability
 from models.vulnerabilities import product_key
 
+GHSA = "GHSA-4Q2X-8R5M-VW9C"
 TEXT = "Prompt injection in the Portico LLM gateway lets a web page call internal tools"
 
 
@@ -80,3 +81,25 @@ def test_unrelated_products_are_not_proposed(ws: Workspace) -> None:
         vulns=(ParsedVuln(products=(Product(name="Lattice vector store"),)),),
     )  # fmt: skip
     assert _candidates(ws, doc) == []
+
+
+def test_a_case_identifier_is_found_behind_many_report_identifiers(ws: Workspace) -> None:
+    """The cases' own identifiers are looked up apart from reports' (each part bounded): 60
+    reports carrying an advisory id must not crowd out the case an analyst gave it to."""
+    crowd = _existing(ws, "Crowded product", None)
+    with ws.session() as s:
+        case_id = s.scalar(select(Case.id).where(Case.key == crowd))
+        for n in range(60):
+            r = Report(case_id=case_id, title=f"copy {n}", description=TEXT)
+            s.add(r)
+            s.flush()
+            s.add(Identifier(report_id=r.id, scheme="ghsa", value=GHSA))
+    by_analyst = _existing(ws, "Something else entirely", None)
+    with ws.session() as s:
+        identifiers.add(s, ws.require_actor(), by_analyst, "ghsa", GHSA)
+    doc = ParsedDoc(
+        format="csaf", raw=b"", title="Helix advisory", description="unrelated words",
+        identifiers=(("GHSA", GHSA),),
+    )  # fmt: skip
+    found = {str(c["case"]) for c in _candidates(ws, doc)}
+    assert by_analyst in found
