@@ -99,5 +99,6 @@ def test_dashboard_in_every_language(qtbot, ws: Workspace, language: str, tmp_pa
         assert screen.figures["unassigned"].value == 6
         assert screen.charts["partner"].is_empty()  # no partner: said, not bare axes
         assert not screen.charts["tier_status"].is_empty()
+        qtbot.wait(50)  # pyqtgraph widens an axis for its labels on the paint after drawing
         out = _out(tmp_path) / f"dashboard-{language}-{w}.png"
         assert screen.grab().save(str(out)) and out.stat().st_size > 1000
