@@ -132,6 +132,13 @@ def test_loads_on_the_thread_pool_from_an_encrypted_workspace(qtbot, cipher_dir:
         assert screen.data is not None
         assert not screen.charts["age"].is_empty()  # the plot replaces the loading note
         assert sum(sum(r) for r in screen.data.by_tier_status.values) == 6
+        # A half of an earlier read that comes in late is dropped, never assembled with
+        # this read's other half; a late failure of it says nothing either.
+        shown, halves = screen.data, dict(screen._halves)
+        screen._half_done("cases", ("UTC", object()), shown.now, screen._read - 1)
+        screen._failed(RuntimeError("stale"), screen._read - 1)
+        assert screen.data is shown and screen._halves == halves
+        assert "stale" not in screen.status.text()
     finally:
         ws.engine.dispose()
 

@@ -321,6 +321,7 @@ class DashboardScreen(QWidget):
         self._jobs: list[JobHandle] = []
         self._halves: dict[str, tuple[str, object]] = {}
         self._awaiting = False
+        self._read = 0  # which read the halves coming in belong to (older ones are dropped)
         # The figures are read while the widgets below are built (about a tenth of a second),
         # on a file workspace; their results arrive through the event loop, after this.
         ws = workspace()
@@ -423,16 +424,24 @@ class DashboardScreen(QWidget):
         # Until both halves are in (or one failed): a finished job's result may still be on
         # its way through the event loop, so "no job running" is not "nothing to wait for".
         self._awaiting = True
+        self._read += 1
+        read = self._read
         self._jobs = [run_job(cases_half, self), run_job(other_half, self)]
         for key, job in zip(("cases", "other"), self._jobs, strict=True):
-            job.succeeded.connect(lambda half, k=key, n=now: self._half_done(k, half, n))
-            job.failed.connect(self._failed)
+            job.succeeded.connect(lambda half, k=key, n=now, r=read: self._half_done(k, half, n, r))
+            job.failed.connect(lambda exc, r=read: self._failed(exc, r))
 
-    def _failed(self, exc: object) -> None:
+    def _failed(self, exc: object, read: int) -> None:
+        if read != self._read:
+            return
         self._awaiting = False
         self.status.setText(str(exc))
 
-    def _half_done(self, key: str, result: tuple[str, object], now: datetime) -> None:
+    def _half_done(self, key: str, result: tuple[str, object], now: datetime, read: int) -> None:
+        # A half of a read that failed, arriving after a Refresh started the next one, must
+        # not be assembled with the next read's other half.
+        if read != self._read:
+            return
         self._halves[key] = result
         if len(self._halves) < 2:
             return
