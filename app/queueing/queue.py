@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, select, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import CompileError
 
 from app import tlp
 from app.casework import workflow
 from app.identity.actor import Actor
+from app.workspaces.sqlite_index import indexed_sql
 from i18n import N_
 from models import CaseStatus, schema
 
@@ -266,19 +266,11 @@ _SORT_INDEX = {
 
 
 def _sqlite_through(session: Reader, stmt: Select[Any], index: str = _FILTER_INDEX) -> list[int]:
-    """``stmt`` (case ids from "case", in its order) through ``index``. SQLAlchemy
-    renders no SQLite index hint: the statement is rendered with its values (SQLAlchemy
-    quotes them) and the hint added to its outer FROM; one whose values cannot be rendered
-    runs as it is."""
-    try:
-        sql = str(
-            stmt.limit(-1).compile(
-                dialect=_dialect(session), compile_kwargs={"literal_binds": True}
-            )
-        )
-    except (CompileError, NotImplementedError):
+    """``stmt`` (case ids from "case", in its order) through ``index``; one whose values
+    cannot be rendered runs as it is."""
+    hinted = indexed_sql(stmt.limit(-1), _dialect(session), "case", index)
+    if hinted is None:
         return _fetch(session, stmt)
-    hinted = sql.replace('FROM "case"', f'FROM "case" INDEXED BY {index}', 1)
     joined = session.execute(text(f"SELECT group_concat(id) FROM ({hinted})")).scalar()
     found: list[int] = json.loads(f"[{joined}]") if joined else []
     return found

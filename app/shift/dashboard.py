@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, select
+from sqlalchemy import Table, and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 import models
 from app.casework import workflow
 from app.casework.cases import TIER_RANK
 from app.queueing.filters import CLOSED
-from app.shift.sqlite_index import execute_indexed
+from app.workspaces.sqlite_index import indexed_sql
 from i18n import N_
 from i18n.formatting import zone
 from models import schema, utcnow
@@ -337,8 +337,7 @@ def obligations_by_day(
     # Both sides from narrow indexes (ix_deadline_owing, ix_case_id_status): SQLite's planner
     # prefers the case's wide row by rowid, one decrypted page per deadline on a new
     # connection, about five times the CPU of the index on the first open (0032).
-    row = execute_indexed(
-        session,
+    stmt = (
         select(*columns)
         .select_from(_DEADLINE)
         .join(_CASE, Case.id == Deadline.case_id)
@@ -347,10 +346,12 @@ def obligations_by_day(
             Deadline.due_utc >= now,
             Deadline.due_utc < starts[-1].astimezone(UTC),
             _owing(),
-        ),
-        "case",
-        "ix_case_id_status",
-    ).one()
+        )
+    )
+    hinted = indexed_sql(
+        stmt, session.get_bind().dialect, "case", "ix_case_id_status", after="JOIN"
+    )
+    row = session.execute(stmt if hinted is None else text(hinted)).one()
     return tuple(
         ObligationDay(starts[i], int(row[2 * i]), int(row[2 * i + 1])) for i in range(days)
     )

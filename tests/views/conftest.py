@@ -19,8 +19,11 @@ from app.casework import cases
 from app.identity import analysts
 from app.workspaces import lifecycle as ws_mod
 from app.workspaces.lifecycle import Workspace
+from i18n.build import compile_catalogs
+from i18n.catalog import reload_catalogs
 from models import CaseStatus
 from tests.conftest import PASSPHRASE
+from views.shell.language import switch_language
 
 CASES = (
     ("Prompt injection through the calendar tool of an email agent", CaseStatus.NEW, 3),
@@ -66,6 +69,15 @@ def isolated_preferences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         for widget in app.topLevelWidgets():
             if widget.isVisible():
                 widget.close()
+
+
+@pytest.fixture
+def back_to_english() -> Iterator[None]:
+    """Catalogs built and loaded; English again afterwards (a test that switches language)."""
+    compile_catalogs()
+    reload_catalogs()
+    yield
+    switch_language("en")
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ from sqlalchemy import select
 from app import deadlines as dl
 from app.casework import cases
 from app.workspaces.lifecycle import Workspace
-from i18n.build import compile_catalogs
-from i18n.catalog import reload_catalogs
 from models import Deadline, PlaybookStep
 from views.deadlines.panel import DeadlinesPanel
 from views.playbooks.runner import PlaybookRunner
@@ -25,6 +23,7 @@ from views.shell.language import switch_language
 from views.shift.handover_screen import HandoverScreen
 
 pytestmark = [
+    pytest.mark.usefixtures("back_to_english"),
     pytest.mark.qt_log_level_fail("WARNING"),
     pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise"),
 ]
@@ -44,14 +43,6 @@ TRIAGE = {
     "ja": "AI脆弱性報告の初期トリアージ",
     "ar": "الفرز الأولي لبلاغ عن ثغرة في نظام ذكاء اصطناعي",
 }
-
-
-@pytest.fixture(autouse=True)
-def back_to_english() -> Iterator[None]:
-    compile_catalogs()
-    reload_catalogs()
-    yield
-    switch_language("en")
 
 
 def _overdue_case(ws: Workspace) -> tuple[int, str]:

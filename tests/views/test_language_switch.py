@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,17 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QToolBar
 
 from i18n import LANGUAGES, gettext_in
-from i18n.build import compile_catalogs
-from i18n.catalog import reload_catalogs
-from views.shell.language import LanguageMenu, switch_language
+from views.shell.language import LanguageMenu
 
-
-@pytest.fixture(autouse=True)
-def back_to_english() -> Iterator[None]:
-    compile_catalogs()
-    reload_catalogs()
-    yield
-    switch_language("en")
+pytestmark = pytest.mark.usefixtures("back_to_english")
 
 
 def _choose(window, code: str) -> None:  # type: ignore[no-untyped-def]

@@ -37,21 +37,15 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from i18n.build import compile_catalogs
-from i18n.catalog import reload_catalogs, translation
+from i18n.catalog import translation
 from views.common.workers import JobHandle
-from views.shell.language import LanguageMenu, switch_language
+from views.shell.language import LanguageMenu
 
 # Item views list data; their first rows are enough to find fixed labels among it.
 ROWS_CHECKED = 50
 
 
-@pytest.fixture(autouse=True)
-def back_to_english() -> Iterator[None]:
-    compile_catalogs()
-    reload_catalogs()
-    yield
-    switch_language("en")
+pytestmark = pytest.mark.usefixtures("back_to_english")
 
 
 def _plain(text: str) -> str:

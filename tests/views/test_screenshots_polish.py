@@ -5,7 +5,6 @@ proposals/roles/overrides section, and the unlock dialog. ``ACCORD_SHOTS=DIR`` k
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,20 +12,13 @@ import pytest
 
 from app import deadlines as dl
 from app.casework import cases
-from i18n.build import compile_catalogs
-from i18n.catalog import reload_catalogs
 from models import FactProposal
 from views.shell.language import switch_language
 
 SIZES = ((1366, 768), (1440, 900))
 
 
-@pytest.fixture(autouse=True)
-def back_to_english() -> Iterator[None]:
-    compile_catalogs()
-    reload_catalogs()
-    yield
-    switch_language("en")
+pytestmark = pytest.mark.usefixtures("back_to_english")
 
 
 def _out(tmp_path: Path) -> Path:
