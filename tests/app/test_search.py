@@ -124,3 +124,21 @@ def test_cli_cases_list_search_finds_a_cve(cli, tmp_path: Path) -> None:  # type
     assert [r["title"] for r in rows] == ["Tool-call injection in the gateway's router"]
     assert len(cli("cases", "list", "--search", DOC_ID, "--json").json()) == 1
     assert cli("cases", "list", "--search", "CVE-2026-00000", "--json").json() == []
+
+
+def test_a_case_opened_for_a_report_indexes_its_words_once(
+    imported: tuple[Workspace, str, str],
+) -> None:
+    """The case takes the report's title and description as its own: the search document
+    holds them once (indexing them twice in the single intake writer found nothing more),
+    whether written at intake or read back by a reindex, and they are still found."""
+    ws, key, _other = imported
+    title = search.plain("Tool-call injection in the gateway's router")
+    with ws.session() as s:
+        case = s.scalar(select(Case).where(Case.key == key))
+        assert case is not None
+        stored = s.get(CaseSearch, case.id)
+        assert stored is not None
+        assert stored.document.split("\n").count(title) == 1
+        assert stored.document == search.document_for(s, case)
+    assert found(ws, "gateway router") == [key]
