@@ -310,7 +310,7 @@ def _write_children(
     if identifiers:
         rows.INSERT_IDENTIFIERS.run(s, identifiers)
     if attachments:
-        s.execute(rows.INSERT_ATTACHMENTS, attachments)
+        rows.INSERT_ATTACHMENTS.run(s, attachments)
     if not vulns:
         return
     vuln_ids = iter(rows.INSERT_VULNS.run(s, vulns))

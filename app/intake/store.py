@@ -225,7 +225,7 @@ def _new_report(
         rows.INSERT_IDENTIFIERS.run(s, identifiers)
     attachments = rows.attachment_rows(report_id, case_id, doc)
     if attachments:
-        s.execute(rows.INSERT_ATTACHMENTS, attachments)
+        rows.INSERT_ATTACHMENTS.run(s, attachments)
     return report_id
 
 

@@ -24,7 +24,6 @@ from sqlalchemy import (
     cast,
     column,
     func,
-    insert,
     select,
     table,
     union,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
-from app.workspaces.driver import DriverQuery
+from app.workspaces.driver import DriverQuery, RowsInsert
 from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -49,7 +48,7 @@ _IDENTIFIER = re.compile(r"^[\w.:/@+#~-]*\w[-.:/@+#~][\w.:/@+#~-]*$", re.UNICODE
 _MAX_TERMS = 12
 # The FTS5 shadow of case_search (created by the first migration, SQLite only).
 _FTS = table("case_fts", column("rowid"), column("case_fts"))
-_INSERT = insert(CaseSearch)
+_INSERT = RowsInsert(CaseSearch.__table__)
 
 
 def tokens(text: str) -> list[str]:
@@ -252,8 +251,8 @@ def index_new(
     it is opened for and their identifiers and products, as ``reindex`` would compose them,
     without reading anything back. The third part of each holds texts already ``plain`` and
     not empty (intake's parser processes prepare a report's)."""
-    session.execute(
-        _INSERT,
+    _INSERT.run(
+        session,
         [
             {"case_id": case_id, "document": _compose(texts, plained)}
             for case_id, texts, plained in documents

@@ -14,11 +14,146 @@ ordered batches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, Table, event, insert
+from sqlalchemy import Column, Insert, Table, event, insert
 from sqlalchemy.orm import Session
+
+# Parameters in one SQLite statement: SQLite's default limit (SQLITE_MAX_VARIABLE_NUMBER,
+# 32766 since 3.32, "Limits In SQLite") is far above it; a smaller statement is prepared faster.
+_MAX_PARAMETERS = 4000
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How rows with one set of keys become driver parameters: for each column written (the
+    rows' own and those with a Python-side default), where its value comes from and its
+    type's bind processor (SQLAlchemy's own: JSON to text, datetimes to UTC text, enums to
+    their value); and the one-row statement."""
+
+    sql: str  # INSERT INTO t (a, b) VALUES (?, ?)
+    # The row's key, the default of a column the rows leave out (then used instead), and
+    # the processor, for each parameter in order.
+    sources: tuple[tuple[str, Callable[[], Any] | None, Callable[[Any], Any] | None], ...]
+
+    def values(self, row: dict[str, Any]) -> list[Any]:
+        out = []
+        for key, default, process in self.sources:
+            value = row[key] if default is None else default()
+            out.append(value if process is None else process(value))
+        return out
+
+    def many(self, n: int, returning: str) -> str:
+        """The statement for ``n`` rows at once, with a RETURNING clause."""
+        head, group = self.sql.split(" VALUES ", 1)
+        return f"{head} VALUES {', '.join([group] * n)} RETURNING {returning}"
+
+
+def _default(column: Column[Any]) -> Callable[[], Any] | None:
+    """A column's Python-side default as a function of no argument; None when it has none.
+    Raises LookupError for one this module does not evaluate (a SQL expression, a sequence)."""
+    found: Any = column.default
+    if found is None:
+        return None
+    if found.is_scalar:
+        value = found.arg
+        return lambda: value
+    if found.is_callable:
+        fn = found.arg  # SQLAlchemy wrapped it to take an execution context: ours use none
+        return lambda: fn(None)
+    raise LookupError(column.key)
+
+
+class RowsInsert:
+    """A multi-row insert of dict rows into ``table``, all rows with the same keys.
+
+    On SQLite it runs on the driver's cursor: SQLAlchemy's per-row work for an insert of many
+    rows (parameter processing, defaults, the ORM's bulk-insert bookkeeping) cost the single
+    intake writer more than the inserts did. Values go through their column types' bind
+    processors and absent columns get their Python-side defaults, so the rows stored are the
+    ones SQLAlchemy stores (tested). Other backends, rows with differing keys, and columns
+    whose default is a SQL expression keep SQLAlchemy's executemany."""
+
+    def __init__(self, table: Any) -> None:
+        self.table: Table = table
+        self.statement: Insert = insert(self.table)
+        self._shapes: dict[tuple[str, frozenset[str]], _Shape | None] = {}
+
+    def _shape(self, dialect: Any, keys: frozenset[str]) -> _Shape | None:
+        if (dialect.name, keys) not in self._shapes:
+            self._shapes[(dialect.name, keys)] = (
+                self._build(dialect, keys) if dialect.name == "sqlite" else None
+            )
+        return self._shapes[(dialect.name, keys)]
+
+    def _build(self, dialect: Any, keys: frozenset[str]) -> _Shape | None:
+        try:
+            columns = {
+                c.key: (c, None if c.key in keys else _default(c))
+                for c in self.table.columns
+                if c.key in keys or c.default is not None
+            }
+        except LookupError:
+            return None
+        if not keys <= columns.keys():
+            return None  # a key that is no column: SQLAlchemy says so
+        compiled = self.statement.compile(dialect=dialect, column_keys=list(columns))
+        order = compiled.positiontup or ()
+        if sorted(order) != sorted(columns):  # nothing else may be filled in
+            return None
+        return _Shape(
+            compiled.string,
+            tuple(
+                (
+                    key,
+                    columns[key][1],
+                    columns[key][0].type.dialect_impl(dialect).bind_processor(dialect),
+                )
+                for key in order
+            ),
+        )
+
+    def _driver(
+        self, session: Session, rows: Sequence[dict[str, Any]]
+    ) -> tuple[Any, _Shape] | None:
+        """The driver's connection and the rows' shape; None where SQLAlchemy runs them."""
+        conn = session.connection()
+        keys = rows[0].keys()
+        if any(r.keys() != keys for r in rows):
+            return None
+        shape = self._shape(conn.dialect, frozenset(keys))
+        return None if shape is None else (conn.connection.dbapi_connection, shape)
+
+    def run(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        found = self._driver(session, rows)
+        if found is None:
+            session.execute(self.statement, list(rows))
+            return
+        raw, shape = found
+        raw.executemany(shape.sql, [shape.values(r) for r in rows])
+
+    def returning_ids(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int] | None:
+        """Insert ``rows`` on the driver, a few hundred per statement, returning the new ids
+        (in no particular order); None where the driver path does not apply."""
+        found = self._driver(session, rows)
+        if found is None:
+            return None
+        raw, shape = found
+        per = max(1, _MAX_PARAMETERS // len(shape.sources))
+        ids: list[int] = []
+        for part in _parts(rows, per):
+            flat = [v for r in part for v in shape.values(r)]
+            ids += [i for (i,) in raw.execute(shape.many(len(part), "id"), flat).fetchall()]
+        return ids
+
+
+def _parts(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 class IdsInOrder:
@@ -28,14 +163,17 @@ class IdsInOrder:
     def __init__(self, table: Any) -> None:
         t: Table = table
         self.ordered: Insert = insert(t).returning(t.c.id, sort_by_parameter_order=True)
-        self.batched: Insert = insert(t).returning(t.c.id)
+        self.rows = RowsInsert(t)
 
     def run(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         if not rows:
             return []
         if session.get_bind().dialect.name != "sqlite":
             return list(session.scalars(self.ordered, rows))
-        ids = sorted(session.scalars(self.batched, rows))
+        found = self.rows.returning_ids(session, rows)
+        if found is None:
+            found = list(session.scalars(self.rows.statement.returning(self.rows.table.c.id), rows))
+        ids = sorted(found)
         if len(ids) != len(rows) or ids[-1] - ids[0] != len(ids) - 1:
             # Not one consecutive block (the rowid space is exhausted): no order to rely on.
             raise RuntimeError("inserted rows did not receive consecutive ids")
