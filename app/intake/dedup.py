@@ -450,14 +450,9 @@ def rows_for(
     missing = [rid for rid in compared if rid not in texts]
     if missing:
         texts.update((rid, _text(t, d)) for rid, t, d in _TEXTS.all(s, {"ids": missing}))
-    mine = c.text
     best: dict[int, tuple[float, str]] = {}
-    # Each text compared once: republished and reworded advisories often read the same.
-    scores: dict[str, float] = {}
     for rid, (other_id, product) in compared.items():
-        score = scores.get(texts[rid])
-        if score is None:
-            score = scores[texts[rid]] = fuzz.token_set_ratio(mine, texts[rid], processor=None)
+        score = _alike(c.text, texts[rid])
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     taken = {int(str(r["other_case_id"])) for r in shared}
@@ -475,6 +470,14 @@ def rows_for(
         }
         for other_case_id, (score, product) in ranked
     ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _alike(mine: str, other: str) -> float:
+    """How alike two compared texts read. Each pair is compared once: republished and
+    reworded advisories often read the same, and a feed's new cases are compared with the
+    same few texts again and again (a few MB of texts at most)."""
+    return fuzz.token_set_ratio(mine, other, processor=None)
 
 
 def _keys(name: str, vendor: str | None) -> list[str]:
