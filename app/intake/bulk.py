@@ -112,6 +112,11 @@ def _values(doc: ParsedDoc) -> list[str]:
     return [v for _scheme, v in rows.prepared(doc).identifiers]
 
 
+def _held(doc: ParsedDoc) -> list[str]:
+    """The identifier values and CVE ids of ``doc`` as its rows hold them."""
+    return [*_values(doc), *(v.cve for v in doc.vulns if v.cve)]
+
+
 def _lookups(
     s: Session, items: Sequence[Item], shas: list[str]
 ) -> tuple[set[str], set[tuple[str, str]], dict[str, tuple[int, int, str]]]:
@@ -246,11 +251,22 @@ def write(
             known.add(report_id, rows.prepared(p.item.doc).compared.text)
     near: list[int] = []
     candidates: list[dict[str, object]] = []
-    for p, report_id in zip(stored, report_ids, strict=True):
+    opening = [p.opens is not None and openers[p.opens] is p for p in stored]
+    sharing = dedup.may_share(
+        s,
+        [
+            (report_id, rows.prepared(p.item.doc).compared, _held(p.item.doc), opens)
+            for p, report_id, opens in zip(stored, report_ids, opening, strict=True)
+        ],
+    )
+    for p, report_id, opens in zip(stored, report_ids, opening, strict=True):
         found: list[dict[str, object]] = []
         prep = rows.prepared(p.item.doc)
-        if p.opens is not None and openers[p.opens] is p:  # it opened its case
-            found = dedup.rows_for(s, report_id, case_of(p)[0], prep.compared, known, mentions)
+        if opens:  # it opened its case
+            shares = sharing is None or report_id in sharing
+            found = dedup.rows_for(
+                s, report_id, case_of(p)[0], prep.compared, known, mentions, shares
+            )
         if mentions is not None:  # later reports of the run see its products
             mentions.add(report_id, case_of(p)[0], [x for v in prep.products for x in v])
         near.append(len(found))
