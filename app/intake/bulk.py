@@ -272,7 +272,7 @@ def write(
         near.append(len(found))
         candidates += found
     if candidates:
-        s.execute(dedup.INSERT_CANDIDATES, candidates)
+        dedup.INSERT_CANDIDATES.run(s, candidates)
     audit.record_all(
         s,
         actor,

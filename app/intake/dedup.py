@@ -20,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    insert,
     literal_column,
     or_,
     select,
@@ -34,7 +33,7 @@ from app.errors import AccordError, NotFound, UsageError
 from app.identity.actor import Actor
 from app.intake import ids
 from app.queueing import search
-from app.workspaces.driver import DriverQuery, Untouched
+from app.workspaces.driver import DriverQuery, RowsInsert, Untouched
 from i18n import _
 from models import (
     AffectedProduct,
@@ -113,7 +112,7 @@ _STORED_MENTIONS = _stored_mentions()
 
 _MAX_PRODUCT_ID = DriverQuery(select(func.max(AffectedProduct.id)))
 
-INSERT_CANDIDATES = insert(DuplicateCandidate)
+INSERT_CANDIDATES = RowsInsert(DuplicateCandidate.__table__)
 # What is compared of each (the description's first TEXT_CHARS characters).
 _TEXTS = DriverQuery(
     select(Report.id, Report.title, func.substr(Report.description, 1, TEXT_CHARS)).where(
@@ -275,7 +274,7 @@ def find_near_duplicates(
     title and description); returns how many were recorded."""
     rows = candidate_rows(s, report_id, case_id, title, description, doc)
     if rows:
-        s.execute(INSERT_CANDIDATES, rows)
+        INSERT_CANDIDATES.run(s, rows)
     return len(rows)
 
 

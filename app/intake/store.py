@@ -190,7 +190,7 @@ def store_document(
     if new_case:
         candidates = dedup.rows_for(s, report_id, case_id, prep.compared)
         if candidates:
-            s.execute(dedup.INSERT_CANDIDATES, candidates)
+            dedup.INSERT_CANDIDATES.run(s, candidates)
         near = len(candidates)
     if not new_case:  # a new case was indexed with this report's text when it opened
         case = s.get(Case, case_id)
