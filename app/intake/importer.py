@@ -43,7 +43,7 @@ from models import OrgKey, QuarantineItem, SourceMapping
 PARALLEL_FROM = 64
 BATCH_DOCUMENTS = 200
 BATCH_SECONDS = 1.0
-CHUNK_DOCUMENTS = 8  # documents per task sent to a parser process
+CHUNK_DOCUMENTS = 32  # documents per task sent to a parser process
 CHUNK_BYTES = 4 * 2**20  # fewer when they are big
 AHEAD_BYTES = 64 * 2**20  # documents read and parsed ahead, at most (big files: fewer)
 BUSY_ATTEMPTS = 3  # times a batch waits BUSY_SECONDS for another writer before giving up
@@ -191,8 +191,10 @@ def _stream(
     # Parsing runs ahead while a run of documents is written (a shorter window left the
     # parser processes idle during every write), within a memory budget for big files.
     # Documents go to the pool in chunks: each task costs the importing process (the single
-    # writer) a pickled call, a result and a future, whatever its size.
-    window = max(workers * 16, 2 * bulk.MAX_RUN)
+    # writer) a pickled call, a result and a future, whatever its size (32 documents a task
+    # cost it 0.21 ms per document against 0.27 with 8). Two chunks for each process stay
+    # ahead, so that none waits while the writer takes a result.
+    window = max(workers * CHUNK_DOCUMENTS * 2, 2 * bulk.MAX_RUN)
     pool = workers_mod.pool(workers)  # no secret in their environment; they die with us
     pub = ParseOptions(opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ())
     pending: deque[tuple[walker.Entry, bytes, _Ahead]] = deque()
