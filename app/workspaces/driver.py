@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Insert, Table, event, insert
@@ -26,23 +27,29 @@ from sqlalchemy.orm import Session
 _MAX_PARAMETERS = 4000
 
 
+# Defaults that always give an empty container: their stored form is worked out once.
+_EMPTY = (list, dict, tuple)
+
+
 @dataclass(frozen=True)
 class _Shape:
-    """How rows with one set of keys become driver parameters: for each column written (the
-    rows' own and those with a Python-side default), where its value comes from and its
-    type's bind processor (SQLAlchemy's own: JSON to text, datetimes to UTC text, enums to
-    their value); and the one-row statement."""
+    """How rows with one set of keys become driver parameters, columns in this order: the
+    rows' own values that need no conversion (taken in one go), then those converted by
+    their column type's bind processor (SQLAlchemy's own: JSON to text, datetimes to UTC
+    text, enums to their value), then columns the rows leave out, with their Python-side
+    default (an empty container's stored form is worked out once)."""
 
     sql: str  # INSERT INTO t (a, b) VALUES (?, ?)
-    # The row's key, the default of a column the rows leave out (then used instead), and
-    # the processor, for each parameter in order.
-    sources: tuple[tuple[str, Callable[[], Any] | None, Callable[[Any], Any] | None], ...]
+    plain: Callable[[dict[str, Any]], tuple[Any, ...]]
+    converted: tuple[tuple[str, Callable[[Any], Any]], ...]
+    defaults: tuple[tuple[Callable[[], Any], Callable[[Any], Any] | None], ...]
+    width: int
 
     def values(self, row: dict[str, Any]) -> list[Any]:
-        out = []
-        for key, default, process in self.sources:
-            value = row[key] if default is None else default()
-            out.append(value if process is None else process(value))
+        out = list(self.plain(row))
+        out += [process(row[key]) for key, process in self.converted]
+        for default, process in self.defaults:
+            out.append(default() if process is None else process(default()))
         return out
 
     def many(self, n: int, returning: str) -> str:
@@ -51,12 +58,10 @@ class _Shape:
         return f"{head} VALUES {', '.join([group] * n)} RETURNING {returning}"
 
 
-def _default(column: Column[Any]) -> Callable[[], Any] | None:
-    """A column's Python-side default as a function of no argument; None when it has none.
-    Raises LookupError for one this module does not evaluate (a SQL expression, a sequence)."""
+def _default(column: Column[Any]) -> Callable[[], Any]:
+    """A column's Python-side default as a function of no argument. Raises LookupError for
+    one this module does not evaluate (a SQL expression, a sequence)."""
     found: Any = column.default
-    if found is None:
-        return None
     if found.is_scalar:
         value = found.arg
         return lambda: value
@@ -64,6 +69,15 @@ def _default(column: Column[Any]) -> Callable[[], Any] | None:
         fn = found.arg  # SQLAlchemy wrapped it to take an execution context: ours use none
         return lambda: fn(None)
     raise LookupError(column.key)
+
+
+def _plain_getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    if not keys:
+        return lambda _row: ()
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda row: (row[key],)
+    return itemgetter(*keys)
 
 
 class RowsInsert:
@@ -89,30 +103,41 @@ class RowsInsert:
         return self._shapes[(dialect.name, keys)]
 
     def _build(self, dialect: Any, keys: frozenset[str]) -> _Shape | None:
-        try:
-            columns = {
-                c.key: (c, None if c.key in keys else _default(c))
-                for c in self.table.columns
-                if c.key in keys or c.default is not None
-            }
-        except LookupError:
-            return None
-        if not keys <= columns.keys():
+        if not keys <= set(self.table.columns.keys()):
             return None  # a key that is no column: SQLAlchemy says so
-        compiled = self.statement.compile(dialect=dialect, column_keys=list(columns))
-        order = compiled.positiontup or ()
-        if sorted(order) != sorted(columns):  # nothing else may be filled in
-            return None
+        plain: list[Column[Any]] = []
+        converted: list[tuple[Column[Any], Callable[[Any], Any]]] = []
+        defaults: list[tuple[Column[Any], Callable[[], Any], Callable[[Any], Any] | None]] = []
+        for column in self.table.columns:
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if column.key in keys:
+                if process is None:
+                    plain.append(column)
+                else:
+                    converted.append((column, process))
+            elif column.default is not None:
+                try:
+                    default = _default(column)
+                except LookupError:
+                    return None
+                if getattr(column.default.arg, "__wrapped__", None) in _EMPTY and process:
+                    stored = process(default())
+                    defaults.append((column, lambda stored=stored: stored, None))
+                else:
+                    defaults.append((column, default, process))
+        columns = [*plain, *(c for c, _p in converted), *(c for c, _d, _p in defaults)]
+        quote = dialect.identifier_preparer
+        sql = (
+            f"INSERT INTO {quote.format_table(self.table)} "
+            f"({', '.join(quote.format_column(c) for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
         return _Shape(
-            compiled.string,
-            tuple(
-                (
-                    key,
-                    columns[key][1],
-                    columns[key][0].type.dialect_impl(dialect).bind_processor(dialect),
-                )
-                for key in order
-            ),
+            sql,
+            _plain_getter([c.key for c in plain]),
+            tuple((c.key, p) for c, p in converted),
+            tuple((d, p) for _c, d, p in defaults),
+            len(columns),
         )
 
     def _driver(
@@ -143,7 +168,7 @@ class RowsInsert:
         if found is None:
             return None
         raw, shape = found
-        per = max(1, _MAX_PARAMETERS // len(shape.sources))
+        per = max(1, _MAX_PARAMETERS // shape.width)
         ids: list[int] = []
         for part in _parts(rows, per):
             flat = [v for r in part for v in shape.values(r)]
