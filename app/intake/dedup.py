@@ -33,6 +33,7 @@ from app.errors import AccordError, NotFound, UsageError
 from app.identity.actor import Actor
 from app.intake import ids
 from app.queueing import search
+from app.workspaces import memos
 from app.workspaces.driver import DriverQuery, RowsInsert, Untouched
 from i18n import _
 from models import (
@@ -475,8 +476,11 @@ def rows_for(
 def _alike(mine: str, other: str) -> float:
     """How alike two compared texts read. Each pair is compared once: republished and
     reworded advisories often read the same, and a feed's new cases are compared with the
-    same few texts again and again (a few MB of texts at most)."""
+    same few texts again and again (a few MB of texts at most, forgotten on lock)."""
     return fuzz.token_set_ratio(mine, other, processor=None)
+
+
+memos.register(_alike.cache_clear)
 
 
 def _keys(name: str, vendor: str | None) -> list[str]:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
+from app.workspaces import memos
 from app.workspaces.driver import DriverQuery, RowsInsert
 from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
@@ -131,6 +132,7 @@ def _exact(value: str) -> list[Select[Any]]:
 # A case is reindexed whenever a report lands in it: during an import the same report texts
 # go through ``plain`` again and again (a case of many reports costs more each time).
 _plain_again = functools.lru_cache(maxsize=4096)(plain)
+memos.register(_plain_again.cache_clear)
 
 
 def _compose(parts: Iterable[str | None], plained: Iterable[str] = ()) -> str:
