@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -400,6 +401,10 @@ def import_paths(
     )
 
 
+_COLLECTING = threading.Lock()
+_IMPORTING: list[tuple[int, int, int]] = []  # the thresholds before the first running import
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Python's cyclic garbage collector runs less often while an import stores documents.
@@ -407,14 +412,23 @@ def _fewer_collections() -> Iterator[None]:
     Storing allocates many short-lived objects, so the collector ran hundreds of times in an
     import of thousands of documents and its older generations walked every object the
     process holds (the ORM's mappers, compiled statements, caches) each time: about a fifth
-    of the single writer's CPU. Nothing of an import needs cycles freed early; the previous
-    thresholds come back when it ends (on error too)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 20_000), max(before[1], 20), max(before[2], 20))
+    of the single writer's CPU. Nothing of an import needs cycles freed early. The previous
+    thresholds come back when the last running import ends (on error too): imports on two
+    threads of the app must not leave the raised ones behind."""
+    with _COLLECTING:
+        if not _IMPORTING:
+            before = gc.get_threshold()
+            gc.set_threshold(max(before[0], 20_000), max(before[1], 20), max(before[2], 20))
+        else:
+            before = _IMPORTING[0]
+        _IMPORTING.append(before)
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _COLLECTING:
+            _IMPORTING.pop()
+            if not _IMPORTING:
+                gc.set_threshold(*before)
 
 
 class _Writer:

@@ -126,3 +126,12 @@ def test_collector_thresholds_come_back_after_an_import(monkeypatch: pytest.Monk
     with pytest.raises(RuntimeError), importer._fewer_collections():
         raise RuntimeError("a failed import")
     assert gc.get_threshold() == before
+    # Two imports overlapping (threads of the app): the first to end leaves them raised for
+    # the other, the last brings back the thresholds from before both.
+    first, second = importer._fewer_collections(), importer._fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] >= 20_000
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
