@@ -39,7 +39,8 @@ class _Shape:
     text, enums to their value), then columns the rows leave out, with their Python-side
     default (an empty container's stored form is worked out once)."""
 
-    sql: str  # INSERT INTO t (a, b) VALUES (?, ?)
+    head: str  # INSERT INTO t (a, b)
+    group: str  # (?, ?)
     plain: Callable[[dict[str, Any]], tuple[Any, ...]]
     converted: tuple[tuple[str, Callable[[Any], Any]], ...]
     defaults: tuple[tuple[Callable[[], Any], Callable[[Any], Any] | None], ...]
@@ -52,10 +53,14 @@ class _Shape:
             out.append(default() if process is None else process(default()))
         return out
 
+    @property
+    def sql(self) -> str:
+        """The statement for one row (``executemany`` runs it for each)."""
+        return f"{self.head} VALUES {self.group}"
+
     def many(self, n: int, returning: str) -> str:
         """The statement for ``n`` rows at once, with a RETURNING clause."""
-        head, group = self.sql.split(" VALUES ", 1)
-        return f"{head} VALUES {', '.join([group] * n)} RETURNING {returning}"
+        return f"{self.head} VALUES {', '.join([self.group] * n)} RETURNING {returning}"
 
 
 def _default(column: Column[Any]) -> Callable[[], Any]:
@@ -127,13 +132,10 @@ class RowsInsert:
                     defaults.append((column, default, process))
         columns = [*plain, *(c for c, _p in converted), *(c for c, _d, _p in defaults)]
         quote = dialect.identifier_preparer
-        sql = (
-            f"INSERT INTO {quote.format_table(self.table)} "
-            f"({', '.join(quote.format_column(c) for c in columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})"
-        )
         return _Shape(
-            sql,
+            f"INSERT INTO {quote.format_table(self.table)} "
+            f"({', '.join(quote.format_column(c) for c in columns)})",
+            f"({', '.join('?' * len(columns))})",
             _plain_getter([c.key for c in plain]),
             tuple((c.key, p) for c, p in converted),
             tuple((d, p) for _c, d, p in defaults),
