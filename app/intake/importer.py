@@ -200,6 +200,7 @@ def _stream(
     pub = ParseOptions(opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ())
     pending: deque[tuple[walker.Entry, bytes, _Ahead]] = deque()
     chunk: list[tuple[walker.Entry, bytes]] = []
+    chunk_bytes = [0]  # of the documents in ``chunk``
     ahead = 0  # bytes of the pending documents
     it = iter(entries)
     read_all = False
@@ -209,6 +210,7 @@ def _stream(
             fut = pool.submit(_parse_chunk, [(e.path, d) for e, d in chunk], pub)
             pending.extend((e, d, (fut, i)) for i, (e, d) in enumerate(chunk))
             chunk.clear()
+            chunk_bytes[0] = 0
 
     try:
         while True:
@@ -230,9 +232,8 @@ def _stream(
                     pending.append((entry, data, _read_and_parse(entry.path, data, opts)))
                 else:
                     chunk.append((entry, data))
-                    if len(chunk) >= CHUNK_DOCUMENTS or sum(len(d) for _e, d in chunk) >= (
-                        CHUNK_BYTES
-                    ):
+                    chunk_bytes[0] += len(data)
+                    if len(chunk) >= CHUNK_DOCUMENTS or chunk_bytes[0] >= CHUNK_BYTES:
                         submit()
             # A chunk goes out part-filled only when nothing sent earlier is left to wait for
             # (or nothing more will come): sent as soon as one document freed its place, it

@@ -67,6 +67,17 @@ def test_a_part_filled_chunk_goes_when_nothing_else_is_left(pool: _Pool) -> None
     assert pool.sizes == [5, 3]
 
 
+def test_a_chunk_of_big_documents_goes_before_it_is_full(
+    pool: _Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk goes out once its documents reach ``CHUNK_BYTES``, whatever their number."""
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 30)
+    entries = [Entry(f"big-{i}.json", read=lambda: b"x" * 10) for i in range(12)]
+    out = list(importer._stream(entries, ParseOptions(), 2, lambda: False))
+    assert [e.path for e, _d, _p in out] == [e.path for e in entries]
+    assert pool.sizes == [3, 3, 3, 3]
+
+
 def test_documents_flow_when_the_bytes_ahead_are_capped(
     pool: _Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
