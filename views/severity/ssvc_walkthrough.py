@@ -50,6 +50,10 @@ class _TablePage(QWidget):
             row.setObjectName(f"ssvc-{table.cli_name}-{dp.key}")
             row.setAccessibleName(dp.name)
             label = QLabel(f"{line + 1}. {dp.name} ({dp.key})")
+            # Wrapped, as the CVSS metric names are: unwrapped, the longest name set the
+            # pane's minimum width, and with the queue a few pixels wider the Assessment tab
+            # scrolled sideways at 1366×768.
+            label.setWordWrap(True)
             label.setToolTip(dp.description)
             label.setBuddy(next(iter(row.buttons.values())))
             self.step_labels.append(label)
