@@ -230,8 +230,8 @@ def child(folder: Path, workers: int, phases: bool = False) -> dict[str, Any]:
     spent = _time_phases() if phases else None
     with tempfile.TemporaryDirectory(prefix="accord-bench-ws-") as tmp:
         ws = ws_mod.create(Path(tmp) / "ws", "bench passphrase 1234", "Bench CERT", "bench")
-        for phase in spent or {}:
-            spent[phase] = 0.0  # creating the workspace is not the import
+        if spent is not None:
+            spent.update(dict.fromkeys(spent, 0.0))  # creating the workspace is not the import
         me = resource.getrusage(resource.RUSAGE_SELF)
         cpu0 = me.ru_utime + me.ru_stime
         t0 = time.perf_counter()

@@ -76,6 +76,10 @@ def _default(column: Column[Any]) -> Callable[[], Any]:
     raise LookupError(column.key)
 
 
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
 def _plain_getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     if not keys:
         return lambda _row: ()
@@ -125,9 +129,9 @@ class RowsInsert:
                     default = _default(column)
                 except LookupError:
                     return None
-                if getattr(column.default.arg, "__wrapped__", None) in _EMPTY and process:
-                    stored = process(default())
-                    defaults.append((column, lambda stored=stored: stored, None))
+                made_by = getattr(getattr(column.default, "arg", None), "__wrapped__", None)
+                if process is not None and any(made_by is kind for kind in _EMPTY):
+                    defaults.append((column, _constant(process(default())), None))
                 else:
                     defaults.append((column, default, process))
         columns = [*plain, *(c for c, _p in converted), *(c for c, _d, _p in defaults)]

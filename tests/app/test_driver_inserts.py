@@ -138,7 +138,8 @@ def test_ids_come_back_in_row_order_across_statements(monkeypatch: pytest.Monkey
     _META.create_all(engine)
     with Session(engine) as s:
         ids = IdsInOrder(_THING).run(s, [{**ROWS[i % 3], "name": f"row {i}"} for i in range(7)])
-        names = dict(s.connection().exec_driver_sql("SELECT id, name FROM thing").all())
+        found = s.connection().exec_driver_sql("SELECT id, name FROM thing").all()
+        names: dict[int, str] = {int(i): str(name) for i, name in found}
     assert [names[i] for i in ids] == [f"row {i}" for i in range(7)]
     engine.dispose()
 
@@ -146,7 +147,7 @@ def test_ids_come_back_in_row_order_across_statements(monkeypatch: pytest.Monkey
 def test_rows_with_differing_keys_go_through_sqlalchemy() -> None:
     engine = create_engine("sqlite://")
     _META.create_all(engine)
-    rows = [{"name": "a", "flag": True}, {"name": "b", "body": "text"}]
+    rows: list[dict[str, Any]] = [{"name": "a", "flag": True}, {"name": "b", "body": "text"}]
     with Session(engine) as s:
         assert RowsInsert(_THING)._driver(s, rows) is None
     engine.dispose()

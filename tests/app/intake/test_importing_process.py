@@ -10,6 +10,7 @@ records what was sent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,12 @@ def pool(monkeypatch: pytest.MonkeyPatch) -> _Pool:
     return fake
 
 
+def _bytes(i: int) -> Callable[[], bytes]:
+    return lambda: b"{}" * (i % 7 + 1)
+
+
 def _entries(n: int) -> list[Entry]:
-    return [Entry(f"doc-{i:04d}.json", read=lambda i=i: b"{}" * (i % 7 + 1)) for i in range(n)]
+    return [Entry(f"doc-{i:04d}.json", read=_bytes(i)) for i in range(n)]
 
 
 def test_every_task_but_the_last_holds_a_whole_chunk(pool: _Pool) -> None:
@@ -106,7 +111,7 @@ def test_real_workers_parse_in_chunks(tmp_path: Path, monkeypatch: pytest.Monkey
             sizes.append(len(items))
             return submit(fn, items, opts)
 
-        executor.submit = recorded  # type: ignore[method-assign]
+        executor.submit = recorded  # type: ignore[method-assign,assignment]
         return executor
 
     monkeypatch.setattr(workers_mod, "pool", counting)
