@@ -285,12 +285,14 @@ def write(
                 details={
                     "format": p.item.doc.format,
                     "source": source,
-                    "new_case": p.opens is not None and openers[p.opens] is p,
+                    "new_case": opens,
                     "warnings": len(w),
                     "near_duplicates": n,
                 },
             )
-            for p, report_id, w, n in zip(stored, report_ids, warnings, near, strict=True)
+            for p, report_id, w, n, opens in zip(
+                stored, report_ids, warnings, near, opening, strict=True
+            )
         ],
     )
     if mentions is not None:

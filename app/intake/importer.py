@@ -203,17 +203,18 @@ def _stream(
     pub = ParseOptions(opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ())
     pending: deque[tuple[walker.Entry, bytes, _Ahead]] = deque()
     chunk: list[tuple[walker.Entry, bytes]] = []
-    chunk_bytes = [0]  # of the documents in ``chunk``
+    chunk_bytes = 0  # of the documents in ``chunk``
     ahead = 0  # bytes of the pending documents
     it = iter(entries)
     read_all = False
 
     def submit() -> None:
+        nonlocal chunk_bytes
         if chunk:
             fut = pool.submit(_parse_chunk, [(e.path, d) for e, d in chunk], pub)
             pending.extend((e, d, (fut, i)) for i, (e, d) in enumerate(chunk))
             chunk.clear()
-            chunk_bytes[0] = 0
+            chunk_bytes = 0
 
     try:
         while True:
@@ -235,8 +236,8 @@ def _stream(
                     pending.append((entry, data, _read_and_parse(entry.path, data, opts)))
                 else:
                     chunk.append((entry, data))
-                    chunk_bytes[0] += len(data)
-                    if len(chunk) >= CHUNK_DOCUMENTS or chunk_bytes[0] >= CHUNK_BYTES:
+                    chunk_bytes += len(data)
+                    if len(chunk) >= CHUNK_DOCUMENTS or chunk_bytes >= CHUNK_BYTES:
                         submit()
             # A chunk goes out part-filled only when nothing sent earlier is left to wait for
             # (or nothing more will come): sent as soon as one document freed its place, it
@@ -406,7 +407,8 @@ def import_paths(
 
 
 _COLLECTING = threading.Lock()
-_IMPORTING: list[tuple[int, int, int]] = []  # the thresholds before the first running import
+_RUNNING = [0]  # imports running now
+_BEFORE = [gc.get_threshold()]  # the thresholds before the first of them
 
 
 @contextlib.contextmanager
@@ -420,19 +422,17 @@ def _fewer_collections() -> Iterator[None]:
     thresholds come back when the last running import ends (on error too): imports on two
     threads of the app must not leave the raised ones behind."""
     with _COLLECTING:
-        if not _IMPORTING:
-            before = gc.get_threshold()
+        if not _RUNNING[0]:
+            before = _BEFORE[0] = gc.get_threshold()
             gc.set_threshold(max(before[0], 20_000), max(before[1], 20), max(before[2], 20))
-        else:
-            before = _IMPORTING[0]
-        _IMPORTING.append(before)
+        _RUNNING[0] += 1
     try:
         yield
     finally:
         with _COLLECTING:
-            _IMPORTING.pop()
-            if not _IMPORTING:
-                gc.set_threshold(*before)
+            _RUNNING[0] -= 1
+            if not _RUNNING[0]:
+                gc.set_threshold(*_BEFORE[0])
 
 
 class _Writer:
