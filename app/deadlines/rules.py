@@ -184,6 +184,7 @@ _Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
 
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:
     """The document's node tree (for line numbers) and its data, from one parse."""
+    loader: _FastLoader | _Loader
     try:
         loader = _FastLoader(text)
     except yaml.YAMLError:
