@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
@@ -29,15 +29,18 @@ from app.intake import dedup, rows
 from app.intake.model import ParsedDoc
 from app.intake.store import StoreOutcome, cases_by_identifier, known_shas
 from app.queueing import search
-from app.workspaces.driver import Untouched
+from app.workspaces.driver import ListQuery, Untouched
 from i18n import _
 from models import Case, Report, utcnow
 
 MAX_RUN = 100
 MAX_RUN_BYTES = 32 * 2**20  # a run of big files is shorter: its documents stay in memory
 
-_KNOWN_DOCUMENT_IDS = select(Report.document_id, Report.format).where(
-    Report.document_id.in_(bindparam("document_ids", expanding=True))
+_KNOWN_DOCUMENT_IDS = ListQuery(
+    lambda listed: select(Report.document_id, Report.format).where(
+        Report.document_id.in_(listed("document_ids"))
+    ),
+    ["document_ids"],
 )
 
 
@@ -69,7 +72,9 @@ class KnownDocuments:
     def finish(self, s: Session) -> None:
         self.untouched.mark(s)
 
-    def of(self, s: Session, case: Case, added: Sequence[ParsedDoc]) -> search.CaseTexts:
+    def of(
+        self, s: Session, case: Case | search.Head, added: Sequence[ParsedDoc]
+    ) -> search.CaseTexts:
         """The texts of ``case`` now that the run inserted the rows of ``added`` into it."""
         texts = self.texts.get(case.id)
         if texts is None:
@@ -125,7 +130,7 @@ def _lookups(
     document_ids = sorted({i.doc.document_id for i in items if i.doc.document_id})
     known_ids: set[tuple[str, str]] = set()
     if document_ids:
-        found = s.connection().execute(_KNOWN_DOCUMENT_IDS, {"document_ids": document_ids})
+        found = _KNOWN_DOCUMENT_IDS.all(s, {"document_ids": document_ids})
         known_ids = {(d, f) for d, f in found if d is not None}
     values = sorted({v for i in items for v in _values(i.doc)})
     return known_shas(s, shas), known_ids, cases_by_identifier(s, values)
@@ -238,14 +243,15 @@ def write(
     ]
     report_ids = rows.INSERT_REPORTS.run(s, report_rows)
     _write_children(s, stored, scores, report_ids, case_of)
-    for case_id in sorted({p.existing[0] for p in stored if p.existing is not None}):
-        case = s.get(Case, case_id)
-        assert case is not None
-        if documents is None:
-            search.reindex(s, case)
-            continue
-        added = [p.item.doc for p in stored if p.existing is not None and p.existing[0] == case_id]
-        search.reindex(s, case, documents.of(s, case, added))
+    joined: dict[int, list[ParsedDoc]] = {}
+    for p in stored:
+        if p.existing is not None:
+            joined.setdefault(p.existing[0], []).append(p.item.doc)
+    search.reindex_cases(
+        s,
+        sorted(joined),
+        None if documents is None else lambda case: documents.of(s, case, joined[case.id]),
+    )
     if known is not None:  # later reports of the run are compared with earlier ones
         for p, report_id in zip(stored, report_ids, strict=True):
             known.add(report_id, rows.prepared(p.item.doc).compared.text)

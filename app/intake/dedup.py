@@ -34,7 +34,7 @@ from app.identity.actor import Actor
 from app.intake import ids
 from app.queueing import search
 from app.workspaces import memos
-from app.workspaces.driver import DriverQuery, RowsInsert, Untouched
+from app.workspaces.driver import DriverQuery, ListQuery, RowsInsert, Untouched
 from i18n import _
 from models import (
     AffectedProduct,
@@ -115,27 +115,15 @@ _MAX_PRODUCT_ID = DriverQuery(select(func.max(AffectedProduct.id)))
 
 INSERT_CANDIDATES = RowsInsert(DuplicateCandidate.__table__)
 # What is compared of each (the description's first TEXT_CHARS characters).
-_TEXTS = DriverQuery(
-    select(Report.id, Report.title, func.substr(Report.description, 1, TEXT_CHARS)).where(
-        Report.id.in_(bindparam("ids", expanding=True))
-    )
+_TEXTS = ListQuery(
+    lambda listed: select(
+        Report.id, Report.title, func.substr(Report.description, 1, TEXT_CHARS)
+    ).where(Report.id.in_(listed("ids"))),
+    ["ids"],
 )
 
 
-def _listed_values() -> Any:
-    """The ``values`` parameter as a list expanded into the statement (one statement per
-    length of the list)."""
-    return bindparam("values", expanding=True)
-
-
-def _json_values() -> Any:
-    """The ``values`` parameter as one JSON array, read by SQLite's ``json_each``: one
-    statement for any number of values, prepared once (expanding the list, and preparing a
-    statement for each length, cost more than running the look-up)."""
-    return select(func.json_each(bindparam("values")).table_valued("value").c.value)
-
-
-def _shared(values: Callable[[], Any]) -> DriverQuery:
+def _shared(listed: Callable[[str], Any]) -> Any:
     """The look-ups for shared identifiers, in one statement built once (four statements
     built per document cost more than running them): reports and vulnerabilities older than
     the new report, and cases' own identifiers, that share a value; then reports with the
@@ -144,30 +132,27 @@ def _shared(values: Callable[[], Any]) -> DriverQuery:
     parts = (
         select(Report.case_id, Identifier.value)
         .join(Identifier, Identifier.report_id == Report.id)
-        .where(Identifier.value.in_(values()), Report.id < bindparam("before")),
+        .where(Identifier.value.in_(listed("values")), Report.id < bindparam("before")),
         # Cases' own identifiers only: a report's (no case) would count against the bound.
         select(Identifier.case_id, Identifier.value).where(
-            Identifier.value.in_(values()), Identifier.case_id.is_not(None)
+            Identifier.value.in_(listed("values")), Identifier.case_id.is_not(None)
         ),
         select(Vulnerability.case_id, Vulnerability.cve).where(
-            Vulnerability.cve.in_(values()), Vulnerability.report_id < bindparam("before")
+            Vulnerability.cve.in_(listed("values")), Vulnerability.report_id < bindparam("before")
         ),
         select(Report.case_id, Report.document_id).where(
             Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
         ),
     )
-    return DriverQuery(
-        union_all(
-            *(
-                select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
-                for n, q in enumerate(parts)
-            )
+    return union_all(
+        *(
+            select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
+            for n, q in enumerate(parts)
         )
     )
 
 
-_SHARED = _shared(_listed_values)
-_SHARED_JSON = _shared(_json_values)  # SQLite
+_SHARED = ListQuery(_shared, ["values"])
 
 
 def _stored_strings() -> DriverQuery:
@@ -503,10 +488,7 @@ def _shared_identifiers(
     found: dict[int, str] = {}
     if c.values or c.document_id:
         params: dict[str, Any] = {"document_id": c.document_id, "before": report_id}
-        if s.get_bind().dialect.name == "sqlite":
-            rows = _SHARED_JSON.all(s, {**params, "values": json.dumps(list(c.values))})
-        else:
-            rows = _SHARED.all(s, {**params, "values": list(c.values)})
+        rows = _SHARED.all(s, {**params, "values": c.values})
         for _part, other, value in sorted(rows, key=lambda r: r[0]):
             if other is not None and other != case_id and len(found) < MAX_CANDIDATES:
                 found.setdefault(other, str(value))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Table,
     Text,
     and_,
     bindparam,
@@ -27,12 +28,14 @@ from sqlalchemy import (
     select,
     table,
     union,
+    update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.workspaces import memos
-from app.workspaces.driver import DriverQuery, RowsInsert
+from app.workspaces.driver import DriverQuery, ListQuery, RowsInsert
 from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -181,6 +184,31 @@ _READ_CASE_IDENTIFIERS = DriverQuery(_CASE_IDENTIFIERS)
 _READ_PRODUCTS = DriverQuery(_PRODUCTS)
 
 
+@dataclass(frozen=True)
+class Head:
+    """What a case's search document takes from the case itself (a ``Case`` has the same)."""
+
+    id: int
+    key: str
+    title: str
+    description: str
+
+
+_HEADS = ListQuery(
+    lambda listed: (
+        select(Case.id, Case.key, Case.title, Case.description, CaseSearch.document)
+        .outerjoin(CaseSearch, CaseSearch.case_id == Case.id)
+        .where(Case.id.in_(listed("ids")))
+        .order_by(Case.id)
+    ),
+    ["ids"],
+)
+_SEARCH: Table = CaseSearch.__table__  # type: ignore[assignment]
+_SET_DOCUMENT = (
+    update(_SEARCH).where(_SEARCH.c.case_id == bindparam("cid")).values(document=bindparam("doc"))
+)
+
+
 @dataclass
 class CaseTexts:
     """What a case's search document is made of besides the case's own key, title and
@@ -197,7 +225,7 @@ class CaseTexts:
     case_identifiers: list[str | None] = field(default_factory=list)
     products: list[str | None] = field(default_factory=list)
 
-    def document(self, case: Case) -> str:
+    def document(self, case: Case | Head) -> str:
         found = [
             *self.document_ids,
             *self.report_identifiers,
@@ -210,7 +238,7 @@ class CaseTexts:
         )
 
 
-def case_texts(session: Session, case: Case) -> CaseTexts:
+def case_texts(session: Session, case: Case | Head) -> CaseTexts:
     """A case's ``CaseTexts``, read."""
     params = {"case_id": case.id}
     texts = CaseTexts()
@@ -260,6 +288,36 @@ def index_new(
             for case_id, texts, plained in documents
         ],
     )
+
+
+def reindex_cases(
+    session: Session, case_ids: Sequence[int], texts_of: Callable[[Head], CaseTexts] | None = None
+) -> None:
+    """``reindex`` for many cases at once, read and written in a few statements: the intake
+    writer refreshes every case its reports joined, and reading each case (and its search
+    row) through the ORM cost it more than composing the documents. ``texts_of``: a case's
+    ``CaseTexts`` as they are now, if the caller has them (else read)."""
+    if not case_ids:
+        return
+    session.flush()  # pending ORM changes to these cases are part of what is read
+    changed: list[dict[str, object]] = []
+    missing: list[dict[str, object]] = []
+    for case_id, key, title, description, stored in _HEADS.all(session, {"ids": case_ids}):
+        head = Head(case_id, key, title, description)
+        doc = (texts_of(head) if texts_of else case_texts(session, head)).document(head)
+        if stored is None:
+            missing.append({"case_id": case_id, "document": doc})
+        elif stored != doc:
+            changed.append({"cid": case_id, "doc": doc})
+    if changed:
+        session.connection().execute(_SET_DOCUMENT, changed)
+    _INSERT.run(session, missing)
+    for row in (*changed, *missing):  # what this session holds of them is stale now
+        held = session.identity_map.get(
+            identity_key(CaseSearch, row.get("cid", row.get("case_id")))
+        )
+        if held is not None:
+            session.expire(held)
 
 
 def reindex(session: Session, case: Case, texts: CaseTexts | None = None) -> None:

@@ -237,3 +237,51 @@ def test_the_sqlcipher_driver_binds_the_same_values_with_its_adapters(
     assert stored[0] == stored[1]
     assert [kind for _v, kind in stored[1]][:5] == ["null", "blob", "integer", "integer", "blob"]
     assert all(key in sqlcipher3.adapters for key in ours)
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlcipher", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_list_lookups_find_what_an_expanded_list_finds(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """A ``ListQuery`` finds the rows an ``IN`` of the expanded list finds, for lists of any
+    length, in one statement on SQLite (prepared once) that searches the column's index."""
+    from sqlalchemy import select
+
+    from models import Report
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(5):
+        write_json(folder / f"csaf-{i}.json", csaf_doc(f"ACME-{i}", cve=f"CVE-2026-{7200 + i}"))
+    ws = new_workspace(backend, tmp_path / "ws", request)
+    try:
+        assert import_paths(ws, [folder]).imported == 5
+        query = driver.ListQuery(
+            lambda listed: (
+                select(Report.id, Report.raw_sha256)
+                .where(Report.raw_sha256.in_(listed("shas")))
+                .order_by(Report.id)
+            ),
+            ["shas"],
+        )
+        with ws.session() as s:
+            stored = [tuple(r) for r in s.execute(select(Report.id, Report.raw_sha256))]
+            shas = [sha for _id, sha in stored]
+            unknown = [f"{n:064x}" for n in range(600)]  # more than one statement's worth
+            for asked in ([shas[2]], shas[1:4], [*unknown, *shas, "ünïcode"], unknown, []):
+                wanted = sorted(r for r in stored if r[1] in asked)
+                assert [tuple(r) for r in query.all(s, {"shas": asked})] == wanted
+            if backend == "sqlcipher":
+                assert len(query.sqlite._expanded) == 1  # one statement for every length
+                sql = next(iter(query.sqlite._expanded.values()))[0]
+                raw = s.connection().connection.dbapi_connection
+                plan = raw.execute(f"EXPLAIN QUERY PLAN {sql}", ('["x"]',)).fetchall()  # type: ignore[union-attr]
+                assert any(
+                    "USING COVERING INDEX ix_report_raw_sha256" in str(p)
+                    or "USING INDEX ix_report_raw_sha256" in str(p)
+                    for p in plan
+                ), plan
+    finally:
+        ws.engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.casework import cases
 from app.intake import import_paths
@@ -142,3 +142,39 @@ def test_a_case_opened_for_a_report_indexes_its_words_once(
         assert stored.document.split("\n").count(title) == 1
         assert stored.document == search.document_for(s, case)
     assert found(ws, "gateway router") == [key]
+
+
+def test_reindexing_many_cases_writes_what_reindex_writes(
+    any_ws: Workspace, tmp_path: Path
+) -> None:
+    """The intake writer refreshes every case its reports joined in one go
+    (``reindex_cases``): each document is the one ``reindex`` composes, a case without one
+    gets it, changes the session has not flushed yet are part of it, what the session held
+    of those rows is not left stale, and search follows."""
+    import_paths(any_ws, [write_json(tmp_path / "a.json", advisory())])
+    with any_ws.session() as s:
+        imported_id = s.scalars(select(Case.id)).one()
+        actor = any_ws.require_actor()
+        bare = cases.create_case(s, actor, "Prompt leak in the support bot").id
+        renamed = cases.create_case(s, actor, "Old title").id
+        s.execute(update(CaseSearch).values(document="old document"))
+        s.execute(delete(CaseSearch).where(CaseSearch.case_id == bare))
+    ids = [imported_id, bare, renamed]
+    with any_ws.session() as s:
+        held = s.get(CaseSearch, renamed)  # loaded before: must not stay "old document"
+        assert held is not None and held.document == "old document"
+        case = s.get(Case, renamed)
+        assert case is not None
+        case.title = "Weights exfiltrated through the retrieval plugin"  # not flushed yet
+        search.reindex_cases(s, ids)
+        assert held.document != "old document"
+        for case_id in ids:
+            row = s.get(CaseSearch, case_id)
+            assert row is not None
+            assert row.document == search.document_for(s, s.get(Case, case_id))  # type: ignore[arg-type]
+        assert "retrieval plugin" in held.document
+    with any_ws.session() as s:
+        renamed_key = cases.key_for_id(s, renamed)
+    assert found(any_ws, "retrieval plugin") == [renamed_key]
+    assert len(found(any_ws, "support bot")) == 1
+    assert len(found(any_ws, PURL)) == 1
