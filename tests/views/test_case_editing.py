@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.casework import affected, cases, identifiers, merging, notes
 from app.workspaces.lifecycle import Workspace
+from i18n import _
 from models import AuditEvent, Case, CaseStatus, Report
 from views.case.editing import AffectedPanel, MergePanel, NotesPanel
 
@@ -62,7 +63,7 @@ def test_identifiers_and_products_edited_from_the_tab(qtbot, case_ws: Workspace)
     qtbot.mouseClick(panel.product_add, Qt.MouseButton.LeftButton)
     assert panel.error.text() == ""
     assert panel.products.rowCount() == 1
-    assert _text(panel.products, 0, 4) == "vers:pypi/>=3.2.0|<=3.4.1"
+    assert _text(panel.products, 0, 3) == "vers:pypi/>=3.2.0|<=3.4.1"
     with ws.session() as s:
         case = cases.get_case(s, key)
         assert [i.value for i in identifiers.of_case(s, case)] == ["CVE-2026-41234"]
@@ -86,6 +87,52 @@ def test_identifiers_and_products_edited_from_the_tab(qtbot, case_ws: Workspace)
     assert "1/15/2099, 9:00\u202fAM UTC" in panel.trust_label.text()  # the reader's zone
     with ws.session() as s:
         assert cases.get_case(s, key).embargo_until is not None
+
+
+def _headers(table: QTableWidget) -> list[str]:
+    return [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+
+
+def _row(table: QTableWidget, row: int) -> list[str]:
+    return [_text(table, row, c) for c in range(table.columnCount())]
+
+
+def test_products_shown_without_ids_and_removed_by_row(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """No database id on screen: each row says what the product is, and Remove takes the row
+    the analyst selected (the tab maps rows to products itself)."""
+    ws = case_ws
+    key = _first_key(ws)
+    panel = AffectedPanel(ws, _case_id(ws, key))
+    qtbot.addWidget(panel)
+    panel.show()
+    for name, version in (("Portico LLM Gateway", "3.4.1"), ("Portico Admin Console", "1.2")):
+        qtbot.keyClicks(panel.name, name)
+        qtbot.keyClicks(panel.vendor, "Helix")
+        qtbot.keyClicks(panel.version_text, version)
+        panel.kind.setCurrentIndex(panel.kind.findData("model"))
+        qtbot.mouseClick(panel.product_add, Qt.MouseButton.LeftButton)
+        assert panel.error.text() == ""
+    with ws.session() as s:
+        ids = [str(p.id) for p in affected.of_case(s, cases.get_case(s, key))]
+
+    assert _headers(panel.products) == [
+        "Kind", "Vendor", "Name", "Version or range", "Hash", "Package URL",
+    ]  # fmt: skip
+    kind = _(affected.KIND_LABELS["model"])
+    assert _row(panel.products, 0) == [kind, "Helix", "Portico LLM Gateway", "3.4.1", "—", "—"]
+    assert _row(panel.products, 1) == [kind, "Helix", "Portico Admin Console", "1.2", "—", "—"]
+    shown = {_text(panel.products, r, c) for r in range(2) for c in range(6)}
+    assert not shown & set(ids)
+
+    panel.products.selectRow(1)
+    qtbot.mouseClick(panel.product_remove, Qt.MouseButton.LeftButton)
+    assert panel.error.text() == ""
+    assert [_text(panel.products, r, 2) for r in range(panel.products.rowCount())] == [
+        "Portico LLM Gateway"
+    ]
+    with ws.session() as s:
+        left = affected.of_case(s, cases.get_case(s, key))
+    assert [(p.name, p.version) for p in left] == [("Portico LLM Gateway", "3.4.1")]
 
 
 def test_an_edit_from_a_stale_tab_is_refused_and_reloaded(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,12 @@ case dialog, and every Tools and Administration window. ``ACCORD_SHOTS=DIR`` kee
 
 The checks are geometry, not pixels: no window needs more room than the screen, the case
 pane fits beside the queue's key columns without scrolling sideways, and every case tab can
-be reached."""
+be reached.
+
+The queue's key columns have fixed widths, so the pane's place is the same every day; what
+the pane holds is not: the demo's cases follow the minute the test runs (its random choices
+are seeded with times), and an analyst picks any SSVC table and CVSS version. So the
+Assessment tab is checked with each of them shown, whatever the demo recorded."""
 
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ from app.workspaces.lifecycle import Workspace
 from i18n.build import compile_catalogs
 from i18n.catalog import reload_catalogs
 from views.common import window_size
+from views.severity.cvss_calculator import VERSIONS, CvssCalculator
+from views.severity.ssvc_walkthrough import SsvcWalkthrough
 from views.shell.application import apply_language
 from views.shell.main_window import MainWindow
 from views.shell.prefs import Prefs
@@ -78,6 +85,32 @@ def _show(qtbot, window: MainWindow, key: str) -> None:  # type: ignore[no-untyp
     qtbot.waitUntil(lambda: window.detail.detail is not None and window.detail.detail.key == key)
 
 
+def _sideways(window: MainWindow, name: str) -> list[tuple[str, int]]:
+    """How far the case pane, and each scrolling part of the shown tab, scrolls sideways."""
+    QApplication.processEvents()
+    found = [(name, window.detail_area.horizontalScrollBar().maximum())]
+    for area in window.detail.tabs.currentWidget().findChildren(QScrollArea):
+        if area.isVisible():
+            found.append((name, area.horizontalScrollBar().maximum()))
+    return found
+
+
+def _every_choice(panel: QWidget) -> Iterator[str]:
+    """On the Assessment tab: every CVSS version with every SSVC decision table, as an
+    analyst may pick them (the widest decides the tab's width, not what the demo chose)."""
+    calculator, walkthrough = (getattr(panel, n, None) for n in ("calculator", "walkthrough"))
+    if not isinstance(calculator, CvssCalculator) or not isinstance(walkthrough, SsvcWalkthrough):
+        return
+    shown = (calculator.version(), walkthrough.table_name())
+    for version in VERSIONS:
+        calculator.set_version(version)
+        for index in range(walkthrough.table_combo.count()):
+            walkthrough.table_combo.setCurrentIndex(index)
+            yield f"CVSS {version}, SSVC {walkthrough.table_name()}"
+    calculator.set_version(shown[0])
+    walkthrough.set_table(shown[1])
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["en", "ar", "ja"])
 def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, size) -> None:  # type: ignore[no-untyped-def]
@@ -104,17 +137,16 @@ def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, siz
         QApplication.processEvents()
         _save(window, out / f"tab{index:02d}-{stem}.png")
         # The pane fits beside the queue on every tab: nothing pushed off to the side.
-        wide.append((tabs.tabText(index), window.detail_area.horizontalScrollBar().maximum()))
-        for area in tabs.currentWidget().findChildren(QScrollArea):  # a tab's own scrolling
-            if area.isVisible():
-                wide.append((tabs.tabText(index), area.horizontalScrollBar().maximum()))
+        wide.extend(_sideways(window, tabs.tabText(index)))
         panel = tabs.currentWidget()
+        for shown in _every_choice(panel):
+            wide.extend(_sideways(window, f"{tabs.tabText(index)} ({shown})"))
         for name in ("calculator", "walkthrough"):
             part = getattr(panel, name, None)
             if isinstance(part, QWidget):
                 _save(part, out / f"{name}-{stem}.png")
 
-    assert [name for name, scroll in wide if scroll] == []
+    assert [(name, scroll) for name, scroll in wide if scroll] == []
     window.open_new_case()
     dialog = window.new_case_dialog
     dialog.title.setText("Model weights exfiltrated through a tool call")

@@ -45,10 +45,12 @@ from views.common.time_zone import reader_zone
 
 ERROR_STYLE = "color: #b00020;"
 ID_HEADERS = (N_("Type"), N_("Identifier"), N_("From"))
+# No id column: a row is edited through the frozen row behind it (``product_rows``), and a
+# database id told the analyst nothing.
 PRODUCT_HEADERS = (
-    N_("#"), N_("Kind"), N_("Vendor"), N_("Name"), N_("Version or range"), N_("Hash"),
-    N_("Package URL"),
+    N_("Kind"), N_("Vendor"), N_("Name"), N_("Version or range"), N_("Hash"), N_("Package URL"),
 )  # fmt: skip
+KIND_COLUMN = PRODUCT_HEADERS.index("Kind")
 SOURCE_LABELS = {"case": N_("case"), "report": N_("report"), "vulnerability": N_("vulnerability")}
 
 
@@ -152,7 +154,6 @@ class AffectedPanel(_CasePanel):
         id_layout.addLayout(id_row)
 
         self.products = _table(PRODUCT_HEADERS)
-        self.products.setColumnWidth(0, 40)
         self.name = QLineEdit()
         self.vendor = QLineEdit()
         self.version_kind = QComboBox()
@@ -277,8 +278,7 @@ class AffectedPanel(_CasePanel):
         self.product_rows = products
         self.products.setRowCount(len(products))
         for row, p in enumerate(products):
-            values = (str(p.id), "", p.vendor, p.name, p.version or p.version_range,
-                      p.hash, p.purl)  # fmt: skip
+            values = ("", p.vendor, p.name, p.version or p.version_range, p.hash, p.purl)
             for col, text in enumerate(values):
                 self.products.setItem(row, col, _cell(text))
         self._show_words()
@@ -290,7 +290,7 @@ class AffectedPanel(_CasePanel):
         )
         retitle_column(
             self.products,
-            1,
+            KIND_COLUMN,
             (_(affected.KIND_LABELS.get(p.kind, p.kind)) for p in self.product_rows),
         )
         tlp, end = self._trust

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,33 +33,35 @@ CHOSEN_STYLE = (
 
 
 class _TablePage(QWidget):
-    """The decision points of one table, one ChoiceRow each, numbered in order."""
+    """The decision points of one table, one ChoiceRow each, numbered in order.
+
+    Each point's name stands above its values: beside them, the name column and the widest
+    row (Supplier Involvement's "Uncooperative/Unresponsive") needed more than the case pane
+    has beside the queue at 1366×768, and the Assessment tab scrolled sideways."""
 
     def __init__(self, table: ssvc.DecisionTable, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = table
         self.rows: dict[str, ChoiceRow] = {}
         self.step_labels: list[QLabel] = []
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setColumnStretch(1, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
         for line, dp in enumerate(table.decision_points):
             choices = [(v.key, v.name, f"{v.name} ({v.key}): {v.description}") for v in dp.values]
             row = ChoiceRow(choices)
             row.setObjectName(f"ssvc-{table.cli_name}-{dp.key}")
             row.setAccessibleName(dp.name)
             label = QLabel(f"{line + 1}. {dp.name} ({dp.key})")
-            # Wrapped, as the CVSS metric names are: unwrapped, the longest name set the
-            # pane's minimum width, and with the queue a few pixels wider the Assessment tab
-            # scrolled sideways at 1366×768.
             label.setWordWrap(True)
             label.setToolTip(dp.description)
             label.setBuddy(next(iter(row.buttons.values())))
             self.step_labels.append(label)
-            grid.addWidget(label, line, 0)
-            grid.addWidget(row, line, 1)
+            if line:
+                column.addSpacing(4)
+            column.addWidget(label)
+            column.addWidget(row)
             self.rows[dp.key] = row
-        grid.setRowStretch(len(table.decision_points), 1)
+        column.addStretch(1)
 
 
 class SsvcWalkthrough(QWidget):
@@ -194,6 +195,9 @@ class SsvcWalkthrough(QWidget):
             item = self.outcome_row.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                # Hidden now: until the event loop deletes it, the old table's outcome
+                # would be painted under the new one's.
+                widget.hide()
                 widget.deleteLater()
         self.outcome_labels = {}
         for value in table.outcome.values:
