@@ -17,11 +17,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Insert, Table, bindparam, event, func, insert, select
+from sqlalchemy.dialects.sqlite import DATETIME
 from sqlalchemy.orm import Session
+
+from models.schema import UTCDateTime
 
 # Parameters in one SQLite statement: SQLite's default limit (SQLITE_MAX_VARIABLE_NUMBER,
 # 32766 since 3.32, "Limits In SQLite") is far above it; a smaller statement is prepared faster.
@@ -47,12 +51,23 @@ class _Shape:
     defaults: tuple[tuple[Callable[[], Any], Callable[[Any], Any] | None], ...]
     width: int
 
-    def values(self, row: dict[str, Any]) -> list[Any]:
-        out = list(self.plain(row))
-        out += [process(row[key]) for key, process in self.converted]
-        for default, process in self.defaults:
-            out.append(default() if process is None else process(default()))
-        return out
+    def values(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Each row's driver parameters. Converted column by column: rows written together
+        often share a value (the run's time in every row), converted once for all of them."""
+        columns = [
+            _converted(convert, [row[key] for row in rows]) for key, convert in self.converted
+        ]
+        for default, convert in self.defaults:
+            made = [default() for _row in rows]
+            columns.append(made if convert is None else _converted(convert, made))
+        if not columns:
+            return [self.plain(row) for row in rows]
+        if self.plain is _NONE:
+            return list(zip(*columns, strict=True))
+        return [
+            (*self.plain(row), *rest)
+            for row, rest in zip(rows, zip(*columns, strict=True), strict=True)
+        ]
 
     @property
     def sql(self) -> str:
@@ -81,9 +96,54 @@ def _constant(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
+_NOT_YET = object()
+
+
+def _converted(process: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """``process`` of each value; the same object as the value before is not converted
+    again (bind processors are pure functions of their value)."""
+    out: list[Any] = []
+    last: Any = _NOT_YET
+    done: Any = None
+    for value in values:
+        if value is not last:
+            last, done = value, process(value)
+        out.append(done)
+    return out
+
+
+def _bind_processor(column: Column[Any], dialect: Any) -> Callable[[Any], Any] | None:
+    """The column type's bind processor; for a UTC datetime on SQLite, an equal one that
+    formats with ``isoformat`` (SQLAlchemy's formats a dict of seven fields: the writer
+    converts about fifteen datetimes a document). Anything but an aware ``datetime`` goes
+    to SQLAlchemy's, which converts or refuses it as before (tested value for value)."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    kind = column.type
+    if process is None or not isinstance(kind, UTCDateTime):
+        return process
+    impl = kind.impl_instance.dialect_impl(dialect)
+    if type(impl) is not DATETIME or impl._storage_format != DATETIME._storage_format:
+        return process
+    slow = process
+
+    def quick(value: Any) -> Any:
+        if type(value) is not datetime or value.tzinfo is None:
+            return slow(value)
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    return quick
+
+
+def _none(_row: dict[str, Any]) -> tuple[Any, ...]:
+    return ()
+
+
+_NONE = _none
+
+
 def _plain_getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     if not keys:
-        return lambda _row: ()
+        return _NONE
     if len(keys) == 1:
         key = keys[0]
         return lambda row: (row[key],)
@@ -119,7 +179,7 @@ class RowsInsert:
         converted: list[tuple[Column[Any], Callable[[Any], Any]]] = []
         defaults: list[tuple[Column[Any], Callable[[], Any], Callable[[Any], Any] | None]] = []
         for column in self.table.columns:
-            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            process = _bind_processor(column, dialect)
             if column.key in keys:
                 if process is None:
                     plain.append(column)
@@ -166,7 +226,7 @@ class RowsInsert:
             session.execute(self.statement, list(rows))
             return
         raw, shape = found
-        raw.executemany(shape.sql, [shape.values(r) for r in rows])
+        raw.executemany(shape.sql, shape.values(rows))
 
     def returning_ids(self, session: Session, rows: Sequence[dict[str, Any]]) -> list[int] | None:
         """Insert ``rows`` on the driver, a few hundred per statement, returning the new ids
@@ -178,7 +238,7 @@ class RowsInsert:
         per = max(1, _MAX_PARAMETERS // shape.width)
         ids: list[int] = []
         for part in _parts(rows, per):
-            flat = [v for r in part for v in shape.values(r)]
+            flat = [v for r in shape.values(part) for v in r]
             ids += [i for (i,) in raw.execute(shape.many(len(part), "id"), flat).fetchall()]
         return ids
 

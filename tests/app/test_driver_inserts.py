@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +122,38 @@ def test_every_column_type_is_stored_as_sqlalchemy_stores_it() -> None:
     driver_rows, sqlalchemy_rows = _both(ROWS)
     assert driver_rows == sqlalchemy_rows
     assert driver_rows[0][-1] == "server"  # a server default is left to the database
+
+
+def test_utc_datetimes_are_stored_as_sqlalchemy_stores_them() -> None:
+    """The driver formats UTC datetimes itself (``isoformat``): whole seconds, other zones,
+    early years and rows sharing one datetime object give SQLAlchemy's text."""
+    shared = {"k": "same object in every row"}
+    when = [
+        datetime(2026, 12, 7, 10, 30, 15, tzinfo=UTC),  # no microseconds
+        datetime(2026, 12, 7, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2027, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=-8))),  # another year in UTC
+        datetime(999, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
+        None,
+    ]
+    rows = [
+        {"name": f"r{i}", "at": at, "extra": shared, "colour": Colour.RED}
+        for i, at in enumerate([*when, when[1], when[1]])
+    ]
+    driver_rows, sqlalchemy_rows = _both(rows)
+    assert driver_rows == sqlalchemy_rows
+    assert [r[5] for r in driver_rows][:3] == [
+        "2026-12-07 10:30:15.000000",
+        "2026-12-06 19:32:03.000004",
+        "2027-01-01 08:00:00.000000",
+    ]
+
+
+def test_a_naive_datetime_is_refused_on_the_driver_path_too() -> None:
+    engine = create_engine("sqlite://")
+    _META.create_all(engine)
+    with Session(engine) as s, pytest.raises(ValueError, match="naive datetime"):
+        RowsInsert(_THING).run(s, [{"name": "n", "at": datetime(2026, 12, 7, 10, 30)}])
+    engine.dispose()
 
 
 def test_left_out_columns_get_their_python_defaults() -> None:
