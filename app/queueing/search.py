@@ -8,6 +8,7 @@ document ids (CSAF tracking ids), product names, vendors and purls.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from sqlalchemy import (
     union,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -281,13 +283,41 @@ def index_new(
     it is opened for and their identifiers and products, as ``reindex`` would compose them,
     without reading anything back. The third part of each holds texts already ``plain`` and
     not empty (intake's parser processes prepare a report's)."""
-    _INSERT.run(
-        session,
-        [
-            {"case_id": case_id, "document": _compose(texts, plained)}
-            for case_id, texts, plained in documents
-        ],
+    _write_documents(
+        session, [(case_id, _compose(texts, plained)) for case_id, texts, plained in documents], []
     )
+
+
+# FTS5 writes the terms it has gathered to disk as a new segment whenever a statement opens
+# a savepoint (its xSavepoint), and SQLite opens one for each row an executemany inserts
+# into a table with a trigger: one segment per case, merged again and again (two thirds of
+# indexing a run of new cases). In SQLite all the rows go in one statement, one JSON array
+# read by json_each: one segment per run, one statement prepared once for any number.
+_INSERT_ALL = sql_text(
+    "INSERT INTO case_search (case_id, document) "
+    "SELECT value ->> 0, value ->> 1 FROM json_each(:rows)"
+)
+_UPDATE_ALL = sql_text(
+    "UPDATE case_search SET document = new.document FROM "
+    "(SELECT value ->> 0 AS case_id, value ->> 1 AS document FROM json_each(:rows)) AS new "
+    "WHERE case_search.case_id = new.case_id"
+)
+
+
+def _write_documents(
+    session: Session, missing: list[tuple[int, str]], changed: list[tuple[int, str]]
+) -> None:
+    """Insert the ``missing`` search documents and replace the ``changed`` ones, (case id,
+    document) each."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        for statement, rows in ((_INSERT_ALL, missing), (_UPDATE_ALL, changed)):
+            if rows:
+                conn.execute(statement, {"rows": json.dumps(rows)})
+        return
+    _INSERT.run(session, [{"case_id": c, "document": d} for c, d in missing])
+    if changed:
+        conn.execute(_SET_DOCUMENT, [{"cid": c, "doc": d} for c, d in changed])
 
 
 def reindex_cases(
@@ -300,22 +330,18 @@ def reindex_cases(
     if not case_ids:
         return
     session.flush()  # pending ORM changes to these cases are part of what is read
-    changed: list[dict[str, object]] = []
-    missing: list[dict[str, object]] = []
+    changed: list[tuple[int, str]] = []
+    missing: list[tuple[int, str]] = []
     for case_id, key, title, description, stored in _HEADS.all(session, {"ids": case_ids}):
         head = Head(case_id, key, title, description)
         doc = (texts_of(head) if texts_of else case_texts(session, head)).document(head)
         if stored is None:
-            missing.append({"case_id": case_id, "document": doc})
+            missing.append((case_id, doc))
         elif stored != doc:
-            changed.append({"cid": case_id, "doc": doc})
-    if changed:
-        session.connection().execute(_SET_DOCUMENT, changed)
-    _INSERT.run(session, missing)
-    for row in (*changed, *missing):  # what this session holds of them is stale now
-        held = session.identity_map.get(
-            identity_key(CaseSearch, row.get("cid", row.get("case_id")))
-        )
+            changed.append((case_id, doc))
+    _write_documents(session, missing, changed)
+    for case_id, _doc in (*changed, *missing):  # what this session holds of them is stale now
+        held = session.identity_map.get(identity_key(CaseSearch, case_id))
         if held is not None:
             session.expire(held)
 

@@ -178,3 +178,33 @@ def test_reindexing_many_cases_writes_what_reindex_writes(
     assert found(any_ws, "retrieval plugin") == [renamed_key]
     assert len(found(any_ws, "support bot")) == 1
     assert len(found(any_ws, PURL)) == 1
+
+
+def test_a_run_of_new_cases_is_indexed_in_one_statement(any_ws: Workspace) -> None:
+    """FTS5 writes a segment to disk at every savepoint, and SQLite opens one for each row of
+    an executemany into a table with a trigger: in SQLite the search documents of a run of
+    cases go in one statement. On every backend they are stored exactly and found."""
+    texts = [
+        f"Case {n} — “quoted”, tab\there, newline\nthen ünïcödé 模型 \\ backslash {n}"
+        for n in range(40)
+    ]
+    with any_ws.session() as s:
+        actor = any_ws.require_actor()
+        ids = [cases.create_case(s, actor, f"Case {n}").id for n in range(40)]
+        s.execute(delete(CaseSearch))
+        conn = s.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        traced: list[str] = []
+        if sqlite:
+            conn.connection.dbapi_connection.set_trace_callback(traced.append)  # type: ignore[union-attr]
+        search.index_new(s, [(i, (t,), ()) for i, t in zip(ids, texts, strict=True)])
+        if sqlite:
+            conn.connection.dbapi_connection.set_trace_callback(None)  # type: ignore[union-attr]
+            # A segment written to disk (its leaves indexed) while the run's rows went in.
+            segments = [t for t in traced if "'case_fts_idx'" in t]
+            assert len(segments) <= 1, len(segments)
+            conn.exec_driver_sql("INSERT INTO case_fts(case_fts) VALUES ('integrity-check')")
+        stored = {c: d for c, d in s.execute(select(CaseSearch.case_id, CaseSearch.document))}
+        assert [stored[i] for i in ids] == [search._compose((t,)) for t in texts]
+    assert len(found(any_ws, "backslash 17")) == 1
+    assert len(found(any_ws, "ünïcödé")) == 40
