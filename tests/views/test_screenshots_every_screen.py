@@ -1,15 +1,17 @@
 """Every screen over the demo workspace, rendered offscreen in en, ar and ja at 1366×768 and
 1440×900: the main window on each case tab, the CVSS calculator and SSVC walkthrough, the new
-case dialog, and every Tools and Administration window. ``ACCORD_SHOTS=DIR`` keeps the PNGs.
+case dialog, and every Tools and Administration window; and the case pane's tabs in the other
+shipped languages (de, es, fr, pt_BR, zh_CN) at 1366×768, where German, French and Spanish
+words are the longest. ``ACCORD_SHOTS=DIR`` keeps the PNGs.
 
 The checks are geometry, not pixels: no window needs more room than the screen, the case
 pane fits beside the queue's key columns without scrolling sideways, and every case tab can
 be reached.
 
-The queue's key columns have fixed widths, so the pane's place is the same every day; what
-the pane holds is not: the demo's cases follow the minute the test runs (its random choices
-are seeded with times), and an analyst picks any SSVC table and CVSS version. So the
-Assessment tab is checked with each of them shown, whatever the demo recorded."""
+The queue's key columns have fixed widths, so the pane's place is the same every day. What
+the pane shows is an analyst's choice too: any SSVC table, either CVSS version and any of its
+metric groups; so the Assessment tab is checked with each of them shown, whatever the demo
+recorded."""
 
 from __future__ import annotations
 
@@ -96,8 +98,9 @@ def _sideways(window: MainWindow, name: str) -> list[tuple[str, int]]:
 
 
 def _every_choice(panel: QWidget) -> Iterator[str]:
-    """On the Assessment tab: every CVSS version with every SSVC decision table, as an
-    analyst may pick them (the widest decides the tab's width, not what the demo chose)."""
+    """On the Assessment tab: every CVSS version with every SSVC decision table, and each
+    version's metric groups, as an analyst may pick them (the widest decides the tab's width,
+    not what the demo chose)."""
     calculator, walkthrough = (getattr(panel, n, None) for n in ("calculator", "walkthrough"))
     if not isinstance(calculator, CvssCalculator) or not isinstance(walkthrough, SsvcWalkthrough):
         return
@@ -107,14 +110,17 @@ def _every_choice(panel: QWidget) -> Iterator[str]:
         for index in range(walkthrough.table_combo.count()):
             walkthrough.table_combo.setCurrentIndex(index)
             yield f"CVSS {version}, SSVC {walkthrough.table_name()}"
+        # Each metric group is a tab of its own (3.1's Temporal has the longest values).
+        groups = calculator.group_tabs[version]
+        for group in range(1, groups.count()):
+            groups.setCurrentIndex(group)
+            yield f"CVSS {version} {groups.tabText(group)}"
+        groups.setCurrentIndex(0)
     calculator.set_version(shown[0])
     walkthrough.set_table(shown[1])
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("language", ["en", "ar", "ja"])
-def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, size) -> None:  # type: ignore[no-untyped-def]
-    ws, summary = demo_ws
+def _window(qtbot, qapp, ws: Workspace, tmp_path: Path, language: str, size) -> MainWindow:  # type: ignore[no-untyped-def]
     apply_language(qapp, language)
     window = MainWindow(
         ws, prefs=Prefs(QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat))
@@ -124,12 +130,13 @@ def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, siz
     window.show()
     qtbot.waitExposed(window)
     window.fit_queue()
-    out, stem = _out(tmp_path), f"{language}-{size[0]}x{size[1]}"
-    # Tool windows size themselves to the screen they open on: this one.
-    free = QRect(0, 0, size[0], size[1] - PANELS)
-    monkeypatch.setattr(window_size, "available_geometry", lambda _widget: free)
+    return window
 
-    _show(qtbot, window, str(summary.showcase["exchange_case"]))
+
+def _walk_case_tabs(qtbot, window: MainWindow, key: str, out: Path, stem: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every tab of case ``key`` (the Assessment tab with every choice), saved as PNGs; the
+    views that scroll sideways, with how far."""
+    _show(qtbot, window, key)
     tabs = window.detail.tabs
     wide: list[tuple[str, int]] = []
     for index in range(tabs.count()):
@@ -137,16 +144,30 @@ def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, siz
         QApplication.processEvents()
         _save(window, out / f"tab{index:02d}-{stem}.png")
         # The pane fits beside the queue on every tab: nothing pushed off to the side.
-        wide.extend(_sideways(window, tabs.tabText(index)))
+        wide.extend(_sideways(window, tabs.tabText(index).replace("&&", "&")))
         panel = tabs.currentWidget()
         for shown in _every_choice(panel):
-            wide.extend(_sideways(window, f"{tabs.tabText(index)} ({shown})"))
+            wide.extend(_sideways(window, f"{tabs.tabText(index)} ({shown})".replace("&&", "&")))
         for name in ("calculator", "walkthrough"):
             part = getattr(panel, name, None)
             if isinstance(part, QWidget):
                 _save(part, out / f"{name}-{stem}.png")
+    return [f"{name}: {scroll} px" for name, scroll in wide if scroll]
 
-    assert [(name, scroll) for name, scroll in wide if scroll] == []
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", ["en", "ar", "ja"])
+def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, size) -> None:  # type: ignore[no-untyped-def]
+    ws, summary = demo_ws
+    window = _window(qtbot, qapp, ws, tmp_path, language, size)
+    out, stem = _out(tmp_path), f"{language}-{size[0]}x{size[1]}"
+    # Tool windows size themselves to the screen they open on: this one.
+    free = QRect(0, 0, size[0], size[1] - PANELS)
+    monkeypatch.setattr(window_size, "available_geometry", lambda _widget: free)
+
+    key = str(summary.showcase["exchange_case"])
+    wide = _walk_case_tabs(qtbot, window, key, out, stem)
+    assert not wide, "scrolls sideways:\n" + "\n".join(wide)
     window.open_new_case()
     dialog = window.new_case_dialog
     dialog.title.setText("Model weights exfiltrated through a tool call")
@@ -167,3 +188,16 @@ def test_every_screen(qtbot, qapp, demo_ws, tmp_path, monkeypatch, language, siz
             tool.reject()
         elif tool.isWindow():
             tool.hide()
+
+
+@pytest.mark.parametrize("language", ["de", "es", "fr", "pt_BR", "zh_CN"])
+def test_case_pane_fits(qtbot, qapp, demo_ws, tmp_path, language) -> None:  # type: ignore[no-untyped-def]
+    """The other shipped languages, whose words run longest (de, fr, es), on the smallest
+    screen: only the case pane's tabs, the part whose width the words decide."""
+    ws, summary = demo_ws
+    size = SIZES[0]
+    window = _window(qtbot, qapp, ws, tmp_path, language, size)
+    out, stem = _out(tmp_path), f"{language}-{size[0]}x{size[1]}"
+    key = str(summary.showcase["exchange_case"])
+    wide = _walk_case_tabs(qtbot, window, key, out, stem)
+    assert not wide, "scrolls sideways:\n" + "\n".join(wide)

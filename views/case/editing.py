@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,6 +41,7 @@ from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from i18n.formatting import format_moment
 from views.common.elided import ElidedLabel
+from views.common.flow import FlowLayout
 from views.common.retranslate import StatusLine, relabel, retitle_column, retitle_items
 from views.common.time_zone import reader_zone
 
@@ -145,7 +147,11 @@ class AffectedPanel(_CasePanel):
         self.id_add.clicked.connect(self.add_identifier)
         self.id_value.returnPressed.connect(self.add_identifier)
         self.id_remove.clicked.connect(self.remove_identifier)
-        id_row = QHBoxLayout()
+        # Rows of fields and buttons wrap (FlowLayout) where the pane is narrower than their
+        # translated texts, instead of scrolling sideways (Portuguese needed 90 px more).
+        em = self.id_value.fontMetrics().averageCharWidth()
+        self.id_value.setMinimumWidth(em * 18)
+        id_row = FlowLayout()
         for w in (self.id_type, self.id_value, self.id_add, self.id_remove):
             id_row.addWidget(w)
         id_box = self.id_box = QGroupBox()
@@ -173,6 +179,7 @@ class AffectedPanel(_CasePanel):
         self.product_add.clicked.connect(self.add_product)
         self.product_remove.clicked.connect(self.remove_product)
         form = self.product_form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(_("Name"), self.name)
         form.addRow(_("Vendor"), self.vendor)
         version_row = self.version_row = QHBoxLayout()
@@ -201,7 +208,9 @@ class AffectedPanel(_CasePanel):
         self.embargo_clear = QPushButton()
         self.embargo_set.clicked.connect(self.set_embargo)
         self.embargo_clear.clicked.connect(self.clear_embargo)
-        emb_row = QHBoxLayout()
+        for field, chars in ((self.embargo_edit, 18), (self.embargo_reason, 16)):
+            field.setMinimumWidth(em * chars)
+        emb_row = FlowLayout()
         for w in (self.embargo_edit, self.embargo_reason, self.embargo_set, self.embargo_clear):
             emb_row.addWidget(w)
         emb_box = self.embargo_box = QGroupBox()
@@ -395,9 +404,11 @@ class NotesPanel(_CasePanel):
         self.shared = QCheckBox()
         self.add_button = QPushButton()
         self.add_button.clicked.connect(self.add_note)
-        row = QHBoxLayout()
+        # The button goes below the check box where both do not fit (French); otherwise the
+        # check box takes the room between them, leaving the button at the end of the line.
+        self.shared.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        row = FlowLayout()
         row.addWidget(self.shared)
-        row.addStretch(1)
         row.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.error)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +25,7 @@ from app import severity
 from app.errors import AccordError
 from i18n import _
 from taxonomy import ssvc
+from views.common.flow import FlowLayout
 from views.severity.cvss_calculator import ERROR_STYLE, ChoiceRow, PageStack
 
 CHOSEN_STYLE = (
@@ -94,16 +96,21 @@ class SsvcWalkthrough(QWidget):
         self.error.hide()
         self.outcome_box = QWidget()
         self.outcome_box.setStyleSheet(CHOSEN_STYLE)
-        self.outcome_row = QHBoxLayout(self.outcome_box)
+        # The outcomes wrap, as the values do: Deployer's three, beside their title, were
+        # wider than the pane beside the queue in German.
+        self.outcome_row = FlowLayout(self.outcome_box)
         self.outcome_row.setContentsMargins(0, 0, 0, 0)
         self.outcome_labels: dict[str, QLabel] = {}
         self._decision: dict[str, Any] | None = None
         self.table_label = QLabel()
         self.outcome_title = QLabel()
 
-        top = QHBoxLayout()
+        self.table_combo.setSizePolicy(
+            QSizePolicy.Policy.Expanding, self.table_combo.sizePolicy().verticalPolicy()
+        )
+        top = FlowLayout()
         top.addWidget(self.table_label)
-        top.addWidget(self.table_combo, 1)
+        top.addWidget(self.table_combo)
         top.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -112,7 +119,8 @@ class SsvcWalkthrough(QWidget):
         layout.addWidget(self.stack)
         layout.addWidget(self.path_label)
         outcome_line = QHBoxLayout()
-        outcome_line.addWidget(self.outcome_title)
+        # Beside the first line of outcomes, not the middle of two.
+        outcome_line.addWidget(self.outcome_title, 0, Qt.AlignmentFlag.AlignTop)
         outcome_line.addWidget(self.outcome_box, 1)
         layout.addLayout(outcome_line)
         layout.addWidget(self.error)
@@ -206,7 +214,6 @@ class SsvcWalkthrough(QWidget):
             label.setProperty("chosen", False)
             self.outcome_labels[value.key] = label
             self.outcome_row.addWidget(label)
-        self.outcome_row.addStretch(1)
         self._update()
 
     def _update(self, *_args: object) -> None:
