@@ -97,6 +97,28 @@ def _row(table: QTableWidget, row: int) -> list[str]:
     return [_text(table, row, c) for c in range(table.columnCount())]
 
 
+def test_identifiers_are_shown_whole_in_a_narrow_pane(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """The identifier column takes the width an analyst needs to read a GHSA id whole; the
+    scheme and the origin columns only what their words need."""
+    ws = case_ws
+    key = _first_key(ws)
+    panel = AffectedPanel(ws, _case_id(ws, key))
+    qtbot.addWidget(panel)
+    panel.resize(440, 600)  # the case pane beside the queue at 1366x768
+    panel.show()
+    panel.id_type.setCurrentIndex(panel.id_type.findData("ghsa"))
+    qtbot.keyClicks(panel.id_value, "GHSA-qcp4-725w-4jx9")
+    qtbot.keyClick(panel.id_value, Qt.Key.Key_Return)
+    assert panel.error.text() == ""
+    shown = _text(panel.ids, 0, 1)
+    assert shown == "GHSA-QCP4-725W-4JX9"
+    needed = panel.ids.fontMetrics().horizontalAdvance(shown)
+    assert panel.ids.columnWidth(1) > needed
+    assert panel.ids.columnWidth(1) > max(panel.ids.columnWidth(0), panel.ids.columnWidth(2))
+    with ws.session() as s:
+        assert [i.value for i in identifiers.of_case(s, cases.get_case(s, key))] == [shown]
+
+
 def test_products_shown_without_ids_and_removed_by_row(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     """No database id on screen: each row says what the product is, and Remove takes the row
     the analyst selected (the tab maps rows to products itself)."""

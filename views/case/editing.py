@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -137,6 +138,12 @@ class AffectedPanel(_CasePanel):
     def __init__(self, workspace: Workspace, case_id: int, parent: QWidget | None = None):
         super().__init__(workspace, case_id, parent)
         self.ids = _table(ID_HEADERS)
+        # The identifier is what an analyst reads and copies: it takes the width, the scheme
+        # and where it came from only what their words need.
+        header = self.ids.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ID_HEADERS.index("Identifier"), QHeaderView.ResizeMode.Stretch)
         self.id_type = QComboBox()
         for kind in identifiers.SCHEMES:
             self.id_type.addItem(_scheme_label(kind), kind)
