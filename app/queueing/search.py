@@ -298,9 +298,9 @@ _INSERT_ALL = sql_text(
     "SELECT value ->> 0, value ->> 1 FROM json_each(:rows)"
 )
 _UPDATE_ALL = sql_text(
-    "UPDATE case_search SET document = new.document FROM "
-    "(SELECT value ->> 0 AS case_id, value ->> 1 AS document FROM json_each(:rows)) AS new "
-    "WHERE case_search.case_id = new.case_id"
+    "UPDATE case_search SET document = given.document FROM "
+    "(SELECT value ->> 0 AS case_id, value ->> 1 AS document FROM json_each(:rows)) AS given "
+    "WHERE case_search.case_id = given.case_id"
 )
 
 

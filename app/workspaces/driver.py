@@ -62,7 +62,7 @@ class _Shape:
             columns.append(made if convert is None else _converted(convert, made))
         if not columns:
             return [self.plain(row) for row in rows]
-        if self.plain is _NONE:
+        if self.plain is _no_plain:
             return list(zip(*columns, strict=True))
         return [
             (*self.plain(row), *rest)
@@ -134,16 +134,14 @@ def _bind_processor(column: Column[Any], dialect: Any) -> Callable[[Any], Any] |
     return quick
 
 
-def _none(_row: dict[str, Any]) -> tuple[Any, ...]:
+def _no_plain(_row: dict[str, Any]) -> tuple[Any, ...]:
+    """The plain values of rows that have none (every column converted or defaulted)."""
     return ()
-
-
-_NONE = _none
 
 
 def _plain_getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     if not keys:
-        return _NONE
+        return _no_plain
     if len(keys) == 1:
         key = keys[0]
         return lambda row: (row[key],)
