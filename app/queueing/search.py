@@ -295,11 +295,12 @@ def index_new(
 # read by json_each: one segment per run, one statement prepared once for any number.
 _INSERT_ALL = sql_text(
     "INSERT INTO case_search (case_id, document) "
-    "SELECT value ->> 0, value ->> 1 FROM json_each(:rows)"
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:rows)"
 )
 _UPDATE_ALL = sql_text(
     "UPDATE case_search SET document = given.document FROM "
-    "(SELECT value ->> 0 AS case_id, value ->> 1 AS document FROM json_each(:rows)) AS given "
+    "(SELECT json_extract(value, '$[0]') AS case_id, json_extract(value, '$[1]') AS document "
+    "FROM json_each(:rows)) AS given "
     "WHERE case_search.case_id = given.case_id"
 )
 
