@@ -132,6 +132,7 @@ _PHASES = (
     ("app.casework.cases", "open_cases", "cases opened (rows, deadlines)"),
     ("app.queueing.search", "index_new", "search index of new cases (FTS5)"),
     ("app.queueing.search", "reindex", "search index of cases reports joined (FTS5)"),
+    ("app.queueing.search", "reindex_cases", "search index of cases reports joined (FTS5)"),
     ("app.intake.dedup", "rows_for", "near-duplicate checks"),
     ("app.auditing.chain", "record_all", "audit events (hashed, signed)"),
     ("sqlalchemy.orm", "Session.commit", "commits (pages encrypted and written)"),
