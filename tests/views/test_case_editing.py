@@ -192,6 +192,23 @@ def test_notes_timeline_internal_and_shared(qtbot, case_ws: Workspace) -> None: 
     ]
 
 
+def test_merge_tool_fits_a_long_report_title(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """A report's title is the reporter's text: a long one does not widen the Merge window
+    past a 1366 px screen (the report list sized itself to it); the list shows it whole."""
+    ws = case_ws
+    key = _first_key(ws)
+    title = "Prompt injection through a calendar invite " * 8
+    with ws.session() as s:
+        s.add(Report(case_id=cases.get_case(s, key).id, title=title))
+    panel = MergePanel(ws, _case_id(ws, key))
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.report.itemText(0).endswith(title)
+    assert panel.minimumSizeHint().width() <= 1366
+    assert panel.report.width() <= 1366
+
+
 def test_merge_with_preview_then_split_and_link(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     ws = case_ws
     with ws.session() as s:

@@ -490,6 +490,12 @@ class MergePanel(QWidget):
         self.unmerge_button = QPushButton()
         self.unmerge_button.clicked.connect(self.unmerge)
         self.report = QComboBox()
+        # Sized to a few words, not to the longest report title (the list shows them whole):
+        # a long title made the window wider than the screen.
+        self.report.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.report.setMinimumContentsLength(24)
         self.split_button = QPushButton()
         self.plan = QPlainTextEdit()
         self.plan.setReadOnly(True)
