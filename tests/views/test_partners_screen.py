@@ -156,15 +156,19 @@ def test_trust_columns_are_seen_without_scrolling(qtbot, ws: Workspace, tmp_path
     qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
     assert screen.table.rowCount() == 1
     # The list's half of the window, as the tool window opens at 1366x768 (about 450 px).
-    screen.findChild(QSplitter).setSizes([450, 510])
+    split = screen.findChild(QSplitter)
+    assert split is not None
+    split.setSizes([450, 510])
     QApplication.processEvents()
     table = screen.table
     assert table.horizontalScrollBar().value() == 0
-    by_title = {table.horizontalHeaderItem(c).text(): c for c in range(table.columnCount())}
+    titles = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
+    by_title = {t.text(): c for c, t in enumerate(titles) if t is not None}
     for title in ("Partner", "Verified", "Key"):
         column = by_title[title]
         left = table.columnViewportPosition(column)
         assert left >= 0 and left + table.columnWidth(column) <= table.viewport().width(), title
-    assert table.item(0, by_title["Key"]).text() == "valid"
+    key = table.item(0, by_title["Key"])
+    assert key is not None and key.text() == "valid"
     with ws.session() as s:
         assert s.scalars(select(Partner.name)).all() == ["Pacific Coast PSIRT Alliance"]
