@@ -151,6 +151,17 @@ def _read_and_parse(name: str, data: bytes, opts: ParseOptions) -> Parsed | str:
         return _("could not be parsed: {error}").format(error=type(exc).__name__)
 
 
+def _refusal(exc: Exception) -> str:
+    """Why a parsed document could not be stored, in words and without its content."""
+    if isinstance(exc, Rejected):
+        return str(exc)
+    if isinstance(exc, UnicodeEncodeError):
+        # JSON may escape half of a UTF-16 pair ("\\ud800"): Python reads it, no database
+        # stores it.
+        return _("could not be stored: it holds text that is not valid Unicode (a lone surrogate)")
+    return _("could not be stored: {error}").format(error=type(exc).__name__)
+
+
 def _parse_chunk(items: list[tuple[str, bytes]], opts: ParseOptions) -> list[Parsed | str]:
     """Worker entry point for a chunk of documents, each parsed on its own."""
     return [_read_and_parse(name, data, opts) for name, data in items]
@@ -517,12 +528,7 @@ class _Writer:
         except Exception as exc:
             savepoint.rollback()
             audit.forget_tail(self.s)
-            reason = (
-                str(exc)
-                if isinstance(exc, Rejected)
-                else _("could not be stored: {error}").format(error=type(exc).__name__)
-            )
-            self.refuse(path, reason, data)
+            self.refuse(path, _refusal(exc), data)
         else:
             for out in outcomes:
                 if out.kind == "updated" and out.report_id is not None:
