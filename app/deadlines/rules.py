@@ -173,7 +173,7 @@ class _Loader(yaml.SafeLoader):
 # loads the rules once, and the pure-Python parser took about 0.08 s of it. A file it
 # refuses is parsed again by ``_Loader``, whose messages are the ones users have seen.
 class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    pass
+    """``_Loader`` on libyaml (dates kept as strings too, below)."""
 
 
 _Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
