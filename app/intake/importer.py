@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,7 +34,7 @@ from app.identity.actor import Actor
 from app.intake import bulk, dedup, walker
 from app.intake import workers as workers_mod
 from app.intake.mapping import record_saved
-from app.intake.model import Limits, Rejected
+from app.intake.model import Limits, ParsedDoc, Rejected
 from app.intake.parse import Parsed, ParseOptions, parse_document
 from app.intake.store import StoreOutcome, store_document
 from app.workspaces.engines import BUSY_SECONDS, is_busy
@@ -163,8 +163,26 @@ def _refusal(exc: Exception) -> str:
 
 
 def _parse_chunk(items: list[tuple[str, bytes]], opts: ParseOptions) -> list[Parsed | str]:
-    """Worker entry point for a chunk of documents, each parsed on its own."""
-    return [_read_and_parse(name, data, opts) for name, data in items]
+    """Worker entry point for a chunk of documents, each parsed on its own, sent back as the
+    writer reads it (``_lean``)."""
+    return [_lean(_read_and_parse(name, data, opts)) for name, data in items]
+
+
+def _lean(result: Parsed | str) -> Parsed | str:
+    """A worker's result without what the single writer never reads: each vulnerability's
+    products and scores as parsed objects. The writer stores them as ``rows.prepare`` made
+    them in the worker (``Prepared.products`` and ``Prepared.scores``); unpickling the
+    objects as well cost it about 25 µs of a result's 70 µs per document."""
+    if isinstance(result, str):
+        return result
+    return Parsed(tuple(_lean_doc(d) for d in result.docs), result.mapping)
+
+
+def _lean_doc(doc: ParsedDoc) -> ParsedDoc:
+    if doc.prepared is None or not doc.vulns:
+        return doc  # ``rows.prepared`` would prepare it again from the vulnerabilities
+    vulns = tuple(replace(v, products=(), scores=(), scored=()) for v in doc.vulns)
+    return replace(doc, vulns=vulns)
 
 
 # A document parsed ahead: its result (refused, or parsed in this process), or its chunk's

@@ -123,6 +123,7 @@ class ParsedDoc:
     attachments: tuple[ParsedAttachment, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
     # What storing needs beyond the document, computed where it was parsed (``rows.prepare``).
+    # A worker process sends its vulnerabilities without products and scores: they are here.
     prepared: Prepared | None = field(default=None, compare=False, repr=False)
 
 

@@ -151,3 +151,83 @@ def test_collector_thresholds_come_back_after_an_import(monkeypatch: pytest.Monk
     assert gc.get_threshold()[0] >= 20_000
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def _stored(ws: Any) -> list[Any]:
+    """What an import stored of its documents' vulnerabilities, by document id, without ids
+    or times: scores, affected products, references, report warnings."""
+    from sqlalchemy import select
+
+    from models import AffectedProduct, Reference, Report, Vulnerability
+
+    with ws.session() as s:
+        vulns = s.execute(
+            select(Report.document_id, Report.warnings, Vulnerability)
+            .join(Vulnerability, Vulnerability.report_id == Report.id)
+            .order_by(Report.document_id, Vulnerability.id)
+        ).all()
+        out = []
+        for doc_id, warnings, v in vulns:
+            products = s.scalars(
+                select(AffectedProduct)
+                .where(AffectedProduct.vulnerability_id == v.id)
+                .order_by(AffectedProduct.id)
+            ).all()
+            refs = s.scalars(
+                select(Reference.url)
+                .where(Reference.vulnerability_id == v.id)
+                .order_by(Reference.id)
+            ).all()
+            out.append(
+                (
+                    doc_id,
+                    warnings,
+                    v.cve,
+                    v.title,
+                    v.scores,
+                    [(p.kind, p.name, p.vendor, p.version, p.purl, p.name_key) for p in products],
+                    refs,
+                )
+            )
+    return out
+
+
+def test_workers_send_what_the_writer_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Worker processes send each vulnerability without its parsed products and scores (the
+    writer stores the prepared ones): an import with workers stores exactly what one without
+    them does, scores that disagree with their stated figure included."""
+    import json
+
+    from app.intake.importer import import_paths
+    from app.intake.model import Limits
+    from app.intake.walker import walk
+    from tests.app.intake.helpers import csaf_doc
+    from tests.conftest import new_workspace
+
+    paths = []
+    for i in range(6):
+        p = tmp_path / f"doc-{i}.json"
+        doc = csaf_doc(f"LEAN-{i}", cve=f"CVE-2026-{30000 + i}", stated=9.8 if i % 2 else 5.0)
+        p.write_text(json.dumps(doc))
+        paths.append(p)
+    sent = [
+        p for _e, _d, p in importer._stream(walk(paths, Limits()), ParseOptions(), 2, lambda: False)
+    ]
+    assert all(not isinstance(p, str) and p.docs[0].vulns for p in sent)
+    for parsed in sent:
+        assert not isinstance(parsed, str)
+        [doc] = parsed.docs
+        assert doc.prepared is not None and doc.prepared.products[0]
+        assert all(not v.products and not v.scores and not v.scored for v in doc.vulns)
+
+    monkeypatch.setattr(importer, "PARALLEL_FROM", 2)
+    one = new_workspace("memory", tmp_path, request)
+    many = new_workspace("memory", tmp_path, request)
+    assert import_paths(one, paths, workers=1).imported == 6
+    result = import_paths(many, paths, workers=2)
+    assert result.imported == 6 and len(result.score_disagreements) == 3
+    stored = _stored(many)
+    assert stored == _stored(one)
+    assert all(products and scores for _d, _w, _c, _t, scores, products, _r in stored)
