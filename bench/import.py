@@ -15,7 +15,7 @@ Targets (issue 17): the single writer stores a document in at most 1 ms of CPU; 
 core, Accord imports at least twice as fast as ``csaf validate`` checks. Figures are printed
 and written to bench/out/import.json. The machine's load average is recorded with them.
 
-    .venv/bin/python bench/import.py [--count 10000] [--rounds 1] [--before REV]
+    .venv/bin/python bench/import.py [--count 10000] [--rounds 1] [--before REV] [--phases]
     .venv/bin/python bench/import.py --profile-csaf     # where the mandatory tests spend time
 """
 
@@ -108,10 +108,11 @@ def _load_average() -> list[float]:
         return []
 
 
-def _proc_cpu(pid: int) -> float:
-    """User and system seconds a live process has used so far (Linux /proc), else 0."""
+def _proc_cpu(pid: int, stat: str = "") -> float:
+    """User and system seconds a live process (or thread: ``stat`` its file) has used so far
+    (Linux /proc), else 0."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(stat or f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -120,7 +121,83 @@ def _proc_cpu(pid: int) -> float:
 # --- one import, in a process of its own (this code or another revision's) -------------------
 
 
-def child(folder: Path, workers: int) -> dict[str, Any]:
+# The single writer's phases (--phases): functions timed by their own CPU in the importing
+# thread (thread time: the pool's threads run meanwhile and are counted apart), the phases
+# they call left out. (module, attribute, phase); a revision without one is timed without it.
+_PHASES = (
+    ("app.intake.bulk", "plan", "planning a run"),
+    ("app.intake.bulk", "write", "bulk.write itself (rows built, memos, outcomes)"),
+    ("app.intake.bulk", "_write_children", "rows: identifiers, vulnerabilities, products"),
+    ("app.intake.rows", "INSERT_REPORTS", "rows: reports"),
+    ("app.casework.cases", "open_cases", "cases opened (rows, deadlines)"),
+    ("app.queueing.search", "index_new", "search index of new cases (FTS5)"),
+    ("app.queueing.search", "reindex", "search index of cases reports joined (FTS5)"),
+    ("app.queueing.search", "reindex_cases", "search index of cases reports joined (FTS5)"),
+    ("app.intake.dedup", "rows_for", "near-duplicate checks"),
+    ("app.auditing.chain", "record_all", "audit events (hashed, signed)"),
+    ("sqlalchemy.orm", "Session.commit", "commits (pages encrypted and written)"),
+    ("app.intake.importer", "_stream", "parse ahead: this process's part"),
+)
+
+
+def _time_phases() -> dict[str, float]:
+    """Wrap the writer's phases; returns the CPU seconds of each as it accumulates. Timing
+    costs a few per cent: ``--phases`` runs say where the time goes, not the figure."""
+    import importlib
+
+    spent: dict[str, float] = {label: 0.0 for _m, _a, label in _PHASES}
+    inner: list[float] = []
+
+    def timed(fn: Any, label: str) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.thread_time()
+            inner.append(0.0)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                took = time.thread_time() - t0
+                spent[label] += took - inner.pop()
+                if inner:
+                    inner[-1] += took
+
+        return run
+
+    def timed_generator(fn: Any, label: str) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            produced = fn(*args, **kwargs)
+            while True:
+                t0 = time.thread_time()
+                try:
+                    item = next(produced)
+                except StopIteration:
+                    spent[label] += time.thread_time() - t0
+                    return
+                spent[label] += time.thread_time() - t0
+                yield item
+
+        return run
+
+    for module_name, attr, label in _PHASES:
+        try:
+            owner: Any = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        target = getattr(owner, name, None)
+        if target is None:
+            continue
+        if not callable(target):  # a statement object (rows.INSERT_REPORTS): its run
+            target.run = timed(target.run, label)
+        elif name == "_stream":
+            setattr(owner, name, timed_generator(target, label))
+        else:
+            setattr(owner, name, timed(target, label))
+    return spent
+
+
+def child(folder: Path, workers: int, phases: bool = False) -> dict[str, Any]:
     """Import ``folder`` into a new encrypted workspace with ``workers`` parser processes.
 
     CPU of this process is the writer's (parsing too when ``workers`` is 1); the parser
@@ -130,6 +207,7 @@ def child(folder: Path, workers: int) -> dict[str, Any]:
     from app.workspaces import lifecycle as ws_mod
 
     parsers = [0.0]
+    threads = [0.0]
     make_pool = workers_mod.pool
 
     def pool(workers: int) -> Any:
@@ -138,14 +216,23 @@ def child(folder: Path, workers: int) -> dict[str, Any]:
 
         def measured_shutdown(*args: Any, **kwargs: Any) -> None:
             parsers[0] += sum(_proc_cpu(pid) for pid in list(executor._processes or {}))
+            # The pool's own threads in this process: results received and unpickled.
+            threads[0] += sum(
+                _proc_cpu(int(tid), f"/proc/self/task/{tid}/stat")
+                for tid in os.listdir("/proc/self/task")
+                if int(tid) != os.getpid()
+            )
             shutdown(*args, **kwargs)
 
         executor.shutdown = measured_shutdown  # type: ignore[method-assign]
         return executor
 
     workers_mod.pool = pool
+    spent = _time_phases() if phases else None
     with tempfile.TemporaryDirectory(prefix="accord-bench-ws-") as tmp:
         ws = ws_mod.create(Path(tmp) / "ws", "bench passphrase 1234", "Bench CERT", "bench")
+        if spent is not None:
+            spent.update(dict.fromkeys(spent, 0.0))  # creating the workspace is not the import
         me = resource.getrusage(resource.RUSAGE_SELF)
         cpu0 = me.ru_utime + me.ru_stime
         t0 = time.perf_counter()
@@ -155,7 +242,17 @@ def child(folder: Path, workers: int) -> dict[str, Any]:
         cpu1 = me.ru_utime + me.ru_stime
         ws.engine.dispose()
     n = result.total
+    found: dict[str, Any] = {}
+    if spent is not None:
+        split = {phase: round(cpu / n * 1000, 3) for phase, cpu in spent.items()}
+        if workers > 1:
+            split["parse ahead: the pool's threads (results unpickled)"] = round(
+                threads[0] / n * 1000, 3
+            )
+        split["everything else"] = round((cpu1 - cpu0) / n * 1000 - sum(split.values()), 3)
+        found["writer_phases_ms_per_document"] = split
     return {
+        **found,
         "documents": n,
         "imported": result.imported,
         "duplicates": result.duplicates,
@@ -170,10 +267,11 @@ def child(folder: Path, workers: int) -> dict[str, Any]:
     }
 
 
-def run_child(root: Path, folder: Path, workers: int) -> dict[str, Any]:
+def run_child(root: Path, folder: Path, workers: int, phases: bool = False) -> dict[str, Any]:
     """``child`` in a new process importing Accord from ``root``."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(root)]
     cmd += ["--folder", str(folder), "--workers", str(workers)]
+    cmd += ["--phases"] if phases else []
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -316,12 +414,17 @@ def main() -> int:
     ap.add_argument("--workers", type=int, nargs="*", help="worker counts (default 1, 2, all)")
     ap.add_argument("--before", metavar="REV", help="also import with revision REV's code")
     ap.add_argument("--no-csaf", action="store_true", help="skip the reference validator")
+    ap.add_argument(
+        "--phases",
+        action="store_true",
+        help="also split the writer's CPU by phase (timing them costs a few per cent)",
+    )
     ap.add_argument("--profile-csaf", action="store_true", help="profile the mandatory tests")
     ap.add_argument("--child", metavar="ROOT", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(Path(args.folder), args.workers[0])))
+        print(json.dumps(child(Path(args.folder), args.workers[0], args.phases)))
         return 0
     cores = os.cpu_count() or 1
     counts = sorted(set(args.workers or [1, min(2, cores), cores]))
@@ -367,7 +470,7 @@ def main() -> int:
             order = list(trees.items()) if r % 2 == 0 else list(reversed(trees.items()))
             for name, tree in order:
                 for w in counts:
-                    fig = run_child(tree, folder, w)
+                    fig = run_child(tree, folder, w, args.phases)
                     runs[name][w].append(fig)
                     print(f"round {r + 1} {name:6} workers {w}: {fig}", file=sys.stderr)
             if program is not None:
@@ -381,7 +484,12 @@ def main() -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     for k, v in figures.items():
-        print(f"{k:44} {v}")
+        if k.endswith("_by_phase"):
+            print(k)
+            for phase, ms in sorted(v.items(), key=lambda item: -item[1]):
+                print(f"    {ms:7.3f}  {phase}")
+        else:
+            print(f"{k:44} {v}")
     return 0
 
 
@@ -411,6 +519,11 @@ def summarise(
                     [f["cpu_ms_per_document_parsers"] for f in figs]
                 )
             first = figs[0]
+            if "writer_phases_ms_per_document" in first:
+                figures[f"{prefix}_cpu_ms_per_document_by_phase"] = {
+                    phase: _median([f["writer_phases_ms_per_document"][phase] for f in figs])
+                    for phase in first["writer_phases_ms_per_document"]
+                }
             figures[f"{prefix}_outcome"] = {
                 k: first[k] for k in ("imported", "duplicates", "rejected", "near_duplicates")
             }

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ClauseElement, Table, event, insert, select, text
+from sqlalchemy import ClauseElement, Table, event, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import util as sql_util
 
@@ -28,12 +28,13 @@ from app.errors import VerificationError
 from app.identity import signing
 from app.identity.actor import Actor
 from app.workspaces import files, txcache
+from app.workspaces.driver import RowsInsert
 from models import Analyst, AnalystKey, AuditEvent, utcnow
 
 GENESIS = "0" * 64
 _TAIL = txcache.register("audit_tail")
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
-_INSERT_EVENT = insert(_EVENTS)  # built once: a statement built per call costs more than its run
+_INSERT_EVENT = RowsInsert(_EVENTS)  # built once: building per call cost more than the run
 _CLOCK = "audit_clock"
 _PENDING = "audit_pending"  # events recorded, chained at commit (team servers)
 _LOCK_KEY = 7263001
@@ -304,7 +305,7 @@ def _append(session: Session, dated: list[tuple[Actor, Event, datetime]]) -> Non
             }
         )
     if rows:
-        session.execute(_INSERT_EVENT, rows)
+        _INSERT_EVENT.run(session, rows)
         session.info[_TAIL] = (seq, prev)
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
@@ -24,6 +24,7 @@ from app.deadlines.rules import EMBARGO_FACTS, THIS_CERT, RuleSet, builtin_rules
 from app.errors import AccordError, UsageError
 from app.identity.actor import Actor, Permission
 from app.workspaces import txcache
+from app.workspaces.driver import RowsInsert
 from i18n import _
 from models import (
     Analyst,
@@ -49,7 +50,7 @@ SKEW_SECONDS = 60
 # disclosed), known even when no loaded rule refers to them.
 WORKFLOW_FACTS = ("acknowledged", "triaged", "published", "disclosed")
 _OVERRIDES = txcache.register("deadline_overrides")
-_INSERT_DEADLINE = insert(Deadline)
+_INSERT_DEADLINE = RowsInsert(Deadline.__table__)
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ class FirstClocks:
             }
             rows += [{"case_id": case_id, **values} for case_id in case_ids]
         if rows:
-            session.execute(_INSERT_DEADLINE, rows)
+            _INSERT_DEADLINE.run(session, rows)
 
 
 def first_clocks(

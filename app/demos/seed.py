@@ -303,19 +303,22 @@ class _Replay:
         self.case_rows[p.index] = case
         return case
 
-    def step(self, p: _Plan, at: datetime, kind: str, args: tuple[str, ...]) -> None:
+    def step(self, p: _Plan, number: int, at: datetime, kind: str, args: tuple[str, ...]) -> None:
+        """Replay step ``number`` of plan ``p``. Its random choices are seeded with the case and
+        the step's place in the plan, not its time (which follows ``now``): built a minute
+        later, the demo holds the same answers and reasons."""
         case = self.case_rows[p.index]
         actor = self.actors[args[0]]
         key = case.key
         if kind == "transition":
-            reason = random.Random(f"{p.index}-{at.isoformat()}").choice(self.data.reasons[args[1]])
+            reason = random.Random(f"{p.index}-{number}").choice(self.data.reasons[args[1]])
             with audit.clock(self.s, at):
                 cases.transition(self.s, actor, key, args[1], reason)
         elif kind == "assign":
             with audit.clock(self.s, at):
                 cases.assign(self.s, actor, key, args[1])
         elif kind == "assess":
-            self._assess(p, case, actor, at)
+            self._assess(p, number, case, actor, at)
         elif kind == "fact":
             self._fact(case, actor, args[1], at)
         elif kind == "partners":
@@ -367,13 +370,13 @@ class _Replay:
             jurisdictions=codes,
         )  # fmt: skip
 
-    def _assess(self, p: _Plan, case: Case, actor: Actor, at: datetime) -> None:
+    def _assess(self, p: _Plan, number: int, case: Case, actor: Actor, at: datetime) -> None:
         try:
             from app import severity
         except ImportError:  # the severity model is optional for the demo
             return
         t = p.text
-        rng = random.Random(f"assess-{p.index}-{at.isoformat()}")
+        rng = random.Random(f"assess-{p.index}-{number}")
         ai = [f"access={t.access}", f"transferability={t.transferability}",
               f"class={t.owasp[0]}", f"harm={t.harm}"]  # fmt: skip
         if t.success is not None:
@@ -470,12 +473,12 @@ def fill(
         events.append((p.created, p.index, -1, "create", ()))
         events += [(at, p.index, j, kind, args) for j, (at, kind, args) in enumerate(p.steps)]
     events.sort(key=lambda e: (e[0], e[1], e[2]))
-    for n, (at, index, _j, kind, args) in enumerate(events):
+    for n, (at, index, number, kind, args) in enumerate(events):
         p = plans[index]
         if kind == "create":
             replay.create(p)
         else:
-            replay.step(p, at, kind, args)
+            replay.step(p, number, at, kind, args)
         if progress and n % 200 == 0:
             progress(n, len(events))
     _recompute_deadlines(session, list(replay.case_ids.values()), now)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
@@ -29,15 +29,18 @@ from app.intake import dedup, rows
 from app.intake.model import ParsedDoc
 from app.intake.store import StoreOutcome, cases_by_identifier, known_shas
 from app.queueing import search
-from app.workspaces.driver import Untouched
+from app.workspaces.driver import ListQuery, Untouched
 from i18n import _
 from models import Case, Report, utcnow
 
 MAX_RUN = 100
 MAX_RUN_BYTES = 32 * 2**20  # a run of big files is shorter: its documents stay in memory
 
-_KNOWN_DOCUMENT_IDS = select(Report.document_id, Report.format).where(
-    Report.document_id.in_(bindparam("document_ids", expanding=True))
+_KNOWN_DOCUMENT_IDS = ListQuery(
+    lambda listed: select(Report.document_id, Report.format).where(
+        Report.document_id.in_(listed("document_ids"))
+    ),
+    ["document_ids"],
 )
 
 
@@ -69,7 +72,9 @@ class KnownDocuments:
     def finish(self, s: Session) -> None:
         self.untouched.mark(s)
 
-    def of(self, s: Session, case: Case, added: Sequence[ParsedDoc]) -> search.CaseTexts:
+    def of(
+        self, s: Session, case: Case | search.Head, added: Sequence[ParsedDoc]
+    ) -> search.CaseTexts:
         """The texts of ``case`` now that the run inserted the rows of ``added`` into it."""
         texts = self.texts.get(case.id)
         if texts is None:
@@ -112,6 +117,11 @@ def _values(doc: ParsedDoc) -> list[str]:
     return [v for _scheme, v in rows.prepared(doc).identifiers]
 
 
+def _held(doc: ParsedDoc) -> list[str]:
+    """The identifier values and CVE ids of ``doc`` as its rows hold them."""
+    return [*_values(doc), *(v.cve for v in doc.vulns if v.cve)]
+
+
 def _lookups(
     s: Session, items: Sequence[Item], shas: list[str]
 ) -> tuple[set[str], set[tuple[str, str]], dict[str, tuple[int, int, str]]]:
@@ -120,7 +130,7 @@ def _lookups(
     document_ids = sorted({i.doc.document_id for i in items if i.doc.document_id})
     known_ids: set[tuple[str, str]] = set()
     if document_ids:
-        found = s.connection().execute(_KNOWN_DOCUMENT_IDS, {"document_ids": document_ids})
+        found = _KNOWN_DOCUMENT_IDS.all(s, {"document_ids": document_ids})
         known_ids = {(d, f) for d, f in found if d is not None}
     values = sorted({v for i in items for v in _values(i.doc)})
     return known_shas(s, shas), known_ids, cases_by_identifier(s, values)
@@ -233,30 +243,42 @@ def write(
     ]
     report_ids = rows.INSERT_REPORTS.run(s, report_rows)
     _write_children(s, stored, scores, report_ids, case_of)
-    for case_id in sorted({p.existing[0] for p in stored if p.existing is not None}):
-        case = s.get(Case, case_id)
-        assert case is not None
-        if documents is None:
-            search.reindex(s, case)
-            continue
-        added = [p.item.doc for p in stored if p.existing is not None and p.existing[0] == case_id]
-        search.reindex(s, case, documents.of(s, case, added))
+    joined: dict[int, list[ParsedDoc]] = {}
+    for p in stored:
+        if p.existing is not None:
+            joined.setdefault(p.existing[0], []).append(p.item.doc)
+    search.reindex_cases(
+        s,
+        sorted(joined),
+        None if documents is None else lambda case: documents.of(s, case, joined[case.id]),
+    )
     if known is not None:  # later reports of the run are compared with earlier ones
         for p, report_id in zip(stored, report_ids, strict=True):
             known.add(report_id, rows.prepared(p.item.doc).compared.text)
     near: list[int] = []
     candidates: list[dict[str, object]] = []
-    for p, report_id in zip(stored, report_ids, strict=True):
+    opening = [p.opens is not None and openers[p.opens] is p for p in stored]
+    sharing = dedup.may_share(
+        s,
+        [
+            (report_id, rows.prepared(p.item.doc).compared, _held(p.item.doc), opens)
+            for p, report_id, opens in zip(stored, report_ids, opening, strict=True)
+        ],
+    )
+    for p, report_id, opens in zip(stored, report_ids, opening, strict=True):
         found: list[dict[str, object]] = []
         prep = rows.prepared(p.item.doc)
-        if p.opens is not None and openers[p.opens] is p:  # it opened its case
-            found = dedup.rows_for(s, report_id, case_of(p)[0], prep.compared, known, mentions)
+        if opens:  # it opened its case
+            shares = sharing is None or report_id in sharing
+            found = dedup.rows_for(
+                s, report_id, case_of(p)[0], prep.compared, known, mentions, shares
+            )
         if mentions is not None:  # later reports of the run see its products
             mentions.add(report_id, case_of(p)[0], [x for v in prep.products for x in v])
         near.append(len(found))
         candidates += found
     if candidates:
-        s.execute(dedup.INSERT_CANDIDATES, candidates)
+        dedup.INSERT_CANDIDATES.run(s, candidates)
     audit.record_all(
         s,
         actor,
@@ -269,12 +291,14 @@ def write(
                 details={
                     "format": p.item.doc.format,
                     "source": source,
-                    "new_case": p.opens is not None and openers[p.opens] is p,
+                    "new_case": opens,
                     "warnings": len(w),
                     "near_duplicates": n,
                 },
             )
-            for p, report_id, w, n in zip(stored, report_ids, warnings, near, strict=True)
+            for p, report_id, w, n, opens in zip(
+                stored, report_ids, warnings, near, opening, strict=True
+            )
         ],
     )
     if mentions is not None:
@@ -310,7 +334,7 @@ def _write_children(
     if identifiers:
         rows.INSERT_IDENTIFIERS.run(s, identifiers)
     if attachments:
-        s.execute(rows.INSERT_ATTACHMENTS, attachments)
+        rows.INSERT_ATTACHMENTS.run(s, attachments)
     if not vulns:
         return
     vuln_ids = iter(rows.INSERT_VULNS.run(s, vulns))

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, utils
 from sqlalchemy import (
     bindparam,
+    exists,
     func,
-    insert,
     literal_column,
+    or_,
     select,
     union_all,
 )
@@ -32,7 +33,8 @@ from app.errors import AccordError, NotFound, UsageError
 from app.identity.actor import Actor
 from app.intake import ids
 from app.queueing import search
-from app.workspaces.driver import DriverQuery, Untouched
+from app.workspaces import memos
+from app.workspaces.driver import DriverQuery, ListQuery, RowsInsert, Untouched
 from i18n import _
 from models import (
     AffectedProduct,
@@ -87,60 +89,41 @@ def _same_product(n: int) -> DriverQuery:
     return DriverQuery(union_all(*parts))
 
 
-@functools.lru_cache(maxsize=len(_NAME_BUCKETS))
-def _stored_mentions(n: int) -> DriverQuery:
-    """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of each of ``n`` product names
-    among the rows below ``bound``: (name, report id, its case, the name as written). What
+def _stored_mentions() -> DriverQuery:
+    """The newest mentions (up to ``MENTIONS_PER_PRODUCT``) of the product name ``name``
+    among the rows below ``bound``: (report id, its case, the name as written). What
     ``_same_product`` finds there, for ``KnownMentions``; a detached vulnerability (no
-    report) is no mention, as there."""
-    parts = []
-    for i in range(n):
-        newest = (
-            select(
-                AffectedProduct.name_key,
-                Vulnerability.report_id,
-                Vulnerability.case_id,
-                AffectedProduct.name,
-            )
-            .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
-            .where(
-                AffectedProduct.name_key == bindparam(f"name{i}"),
-                AffectedProduct.id < bindparam("bound"),
-                Vulnerability.report_id.is_not(None),
-            )
-            .order_by(AffectedProduct.name_key.desc(), AffectedProduct.id.desc())
-            .limit(MENTIONS_PER_PRODUCT)
-            .subquery()
+    report) is no mention, as there. One name per statement: a statement for several names
+    (a union of bounded walks) took longer to build and prepare, once per import, than
+    running this one for each name an import reads."""
+    return DriverQuery(
+        select(Vulnerability.report_id, Vulnerability.case_id, AffectedProduct.name)
+        .join(Vulnerability, Vulnerability.id == AffectedProduct.vulnerability_id)
+        .where(
+            AffectedProduct.name_key == bindparam("name"),
+            AffectedProduct.id < bindparam("bound"),
+            Vulnerability.report_id.is_not(None),
         )
-        parts.append(select(*newest.c))
-    return DriverQuery(union_all(*parts))
+        .order_by(AffectedProduct.name_key.desc(), AffectedProduct.id.desc())
+        .limit(MENTIONS_PER_PRODUCT)
+    )
 
+
+_STORED_MENTIONS = _stored_mentions()
 
 _MAX_PRODUCT_ID = DriverQuery(select(func.max(AffectedProduct.id)))
 
-INSERT_CANDIDATES = insert(DuplicateCandidate)
+INSERT_CANDIDATES = RowsInsert(DuplicateCandidate.__table__)
 # What is compared of each (the description's first TEXT_CHARS characters).
-_TEXTS = DriverQuery(
-    select(Report.id, Report.title, func.substr(Report.description, 1, TEXT_CHARS)).where(
-        Report.id.in_(bindparam("ids", expanding=True))
-    )
+_TEXTS = ListQuery(
+    lambda listed: select(
+        Report.id, Report.title, func.substr(Report.description, 1, TEXT_CHARS)
+    ).where(Report.id.in_(listed("ids"))),
+    ["ids"],
 )
 
 
-def _listed_values() -> Any:
-    """The ``values`` parameter as a list expanded into the statement (one statement per
-    length of the list)."""
-    return bindparam("values", expanding=True)
-
-
-def _json_values() -> Any:
-    """The ``values`` parameter as one JSON array, read by SQLite's ``json_each``: one
-    statement for any number of values, prepared once (expanding the list, and preparing a
-    statement for each length, cost more than running the look-up)."""
-    return select(func.json_each(bindparam("values")).table_valued("value").c.value)
-
-
-def _shared(values: Callable[[], Any]) -> DriverQuery:
+def _shared(listed: Callable[[str], Any]) -> Any:
     """The look-ups for shared identifiers, in one statement built once (four statements
     built per document cost more than running them): reports and vulnerabilities older than
     the new report, and cases' own identifiers, that share a value; then reports with the
@@ -149,30 +132,96 @@ def _shared(values: Callable[[], Any]) -> DriverQuery:
     parts = (
         select(Report.case_id, Identifier.value)
         .join(Identifier, Identifier.report_id == Report.id)
-        .where(Identifier.value.in_(values()), Report.id < bindparam("before")),
+        .where(Identifier.value.in_(listed("values")), Report.id < bindparam("before")),
         # Cases' own identifiers only: a report's (no case) would count against the bound.
         select(Identifier.case_id, Identifier.value).where(
-            Identifier.value.in_(values()), Identifier.case_id.is_not(None)
+            Identifier.value.in_(listed("values")), Identifier.case_id.is_not(None)
         ),
         select(Vulnerability.case_id, Vulnerability.cve).where(
-            Vulnerability.cve.in_(values()), Vulnerability.report_id < bindparam("before")
+            Vulnerability.cve.in_(listed("values")), Vulnerability.report_id < bindparam("before")
         ),
         select(Report.case_id, Report.document_id).where(
             Report.document_id == bindparam("document_id"), Report.id < bindparam("before")
         ),
     )
-    return DriverQuery(
-        union_all(
-            *(
-                select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
-                for n, q in enumerate(parts)
-            )
+    return union_all(
+        *(
+            select(literal_column(str(n)).label("part"), *q.limit(MAX_COMPARED).subquery().c)
+            for n, q in enumerate(parts)
         )
     )
 
 
-_SHARED = _shared(_listed_values)
-_SHARED_JSON = _shared(_json_values)  # SQLite
+_SHARED = ListQuery(_shared, ["values"])
+
+
+def _stored_strings() -> DriverQuery:
+    """Which of the identifier values ``values`` (part 0) and document ids ``document_ids``
+    (part 1), both JSON arrays, any row below ``bound`` has, where ``_shared`` looks for
+    them, or any case has as its own identifier: one bounded look-up per value (SQLite)."""
+    values = func.json_each(bindparam("values")).table_valued("value").alias("v")
+    documents = func.json_each(bindparam("document_ids")).table_valued("value").alias("d")
+    bound: Any = bindparam("bound")
+    return DriverQuery(
+        union_all(
+            select(literal_column("0"), values.c.value).where(
+                or_(
+                    exists().where(
+                        Identifier.value == values.c.value,
+                        or_(Identifier.report_id < bound, Identifier.case_id.is_not(None)),
+                    ),
+                    exists().where(
+                        Vulnerability.cve == values.c.value, Vulnerability.report_id < bound
+                    ),
+                )
+            ),
+            select(literal_column("1"), documents.c.value).where(
+                exists().where(Report.document_id == documents.c.value, Report.id < bound)
+            ),
+        )
+    )
+
+
+_STORED_STRINGS = _stored_strings()
+
+
+def may_share(
+    s: Session, run: Sequence[tuple[int, Compared, Sequence[str], bool]]
+) -> set[int] | None:
+    """The reports of a run, stored with increasing ids by its single writer (SQLite), whose
+    shared-identifier look-up (``_shared_identifiers``) may find anything: (report id, what
+    it is compared by, the identifier values and CVE ids as its rows hold them, whether it is
+    looked up) for each, in order. A report none of whose values or document id is held by
+    a row stored before the run (one look-up for the whole run) or by an earlier report of
+    the run finds nothing: the look-up of each (a fifth of the writer's time per new case,
+    for most finding nothing) is left out for it. None on a team server, where other writers
+    commit at any time: every report is looked up."""
+    if s.get_bind().dialect.name != "sqlite" or not run:
+        return None
+    looked_up = [(rid, c) for rid, c, _held, wanted in run if wanted]
+    values = sorted({v for _rid, c in looked_up for v in c.values})
+    document_ids = sorted({c.document_id for _rid, c in looked_up if c.document_id is not None})
+    stored: tuple[set[str], set[str]] = (set(), set())
+    if values or document_ids:
+        params = {
+            "values": json.dumps(values),
+            "document_ids": json.dumps(document_ids),
+            "bound": min(rid for rid, *_rest in run),
+        }
+        for part, value in _STORED_STRINGS.all(s, params):
+            stored[int(part)].add(value)
+    held, documents = stored
+    found: set[int] = set()
+    for rid, c, strings, wanted in sorted(run, key=lambda r: r[0]):
+        if wanted and (
+            not held.isdisjoint(c.values)
+            or (c.document_id is not None and c.document_id in documents)
+        ):
+            found.add(rid)
+        held.update(strings)
+        if c.document_id is not None:
+            documents.add(c.document_id)
+    return found
 
 
 def _text(title: str, description: str) -> str:
@@ -211,7 +260,7 @@ def find_near_duplicates(
     title and description); returns how many were recorded."""
     rows = candidate_rows(s, report_id, case_id, title, description, doc)
     if rows:
-        s.execute(INSERT_CANDIDATES, rows)
+        INSERT_CANDIDATES.run(s, rows)
     return len(rows)
 
 
@@ -347,16 +396,8 @@ class KnownMentions:
         return found
 
     def _read(self, s: Session, names: list[str]) -> None:
-        for start in range(0, len(names), MAX_PRODUCTS):
-            chunk = names[start : start + MAX_PRODUCTS]
-            size = next(b for b in _NAME_BUCKETS if b >= len(chunk))
-            params: dict[str, object] = {f"name{i}": None for i in range(size)}
-            params.update((f"name{i}", name) for i, name in enumerate(chunk))
-            params["bound"] = self.bound
-            for name in chunk:
-                self.stored[name] = []
-            for key, rid, other, product in _stored_mentions(size).all(s, params):
-                self.stored[key].append((rid, other, product))
+        for name in names:
+            self.stored[name] = _STORED_MENTIONS.all(s, {"name": name, "bound": self.bound})
 
 
 def rows_for(
@@ -366,10 +407,12 @@ def rows_for(
     c: Compared,
     known: KnownTexts | None = None,
     mentions: KnownMentions | None = None,
+    shares: bool = True,
 ) -> list[dict[str, object]]:
     """``candidate_rows`` for what the report is compared by (``compared``); ``known``: texts
-    of reports already in memory; ``mentions``: product mentions in memory."""
-    shared = _shared_identifiers(s, report_id, case_id, c)
+    of reports already in memory; ``mentions``: product mentions in memory; ``shares``:
+    False when it is known to share no identifier or document id (``may_share``)."""
+    shared = _shared_identifiers(s, report_id, case_id, c) if shares else []
     if not c.names:
         return shared
     found = None if mentions is None else mentions.newest(s, c.names, case_id, report_id)
@@ -392,14 +435,9 @@ def rows_for(
     missing = [rid for rid in compared if rid not in texts]
     if missing:
         texts.update((rid, _text(t, d)) for rid, t, d in _TEXTS.all(s, {"ids": missing}))
-    mine = c.text
     best: dict[int, tuple[float, str]] = {}
-    # Each text compared once: republished and reworded advisories often read the same.
-    scores: dict[str, float] = {}
     for rid, (other_id, product) in compared.items():
-        score = scores.get(texts[rid])
-        if score is None:
-            score = scores[texts[rid]] = fuzz.token_set_ratio(mine, texts[rid], processor=None)
+        score = _alike(c.text, texts[rid])
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)
     taken = {int(str(r["other_case_id"])) for r in shared}
@@ -417,6 +455,17 @@ def rows_for(
         }
         for other_case_id, (score, product) in ranked
     ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _alike(mine: str, other: str) -> float:
+    """How alike two compared texts read. Each pair is compared once: republished and
+    reworded advisories often read the same, and a feed's new cases are compared with the
+    same few texts again and again (a few MB of texts at most, forgotten on lock)."""
+    return fuzz.token_set_ratio(mine, other, processor=None)
+
+
+memos.register(_alike.cache_clear)
 
 
 def _keys(name: str, vendor: str | None) -> list[str]:
@@ -439,10 +488,7 @@ def _shared_identifiers(
     found: dict[int, str] = {}
     if c.values or c.document_id:
         params: dict[str, Any] = {"document_id": c.document_id, "before": report_id}
-        if s.get_bind().dialect.name == "sqlite":
-            rows = _SHARED_JSON.all(s, {**params, "values": json.dumps(list(c.values))})
-        else:
-            rows = _SHARED.all(s, {**params, "values": list(c.values)})
+        rows = _SHARED.all(s, {**params, "values": c.values})
         for _part, other, value in sorted(rows, key=lambda r: r[0]):
             if other is not None and other != case_id and len(found) < MAX_CANDIDATES:
                 found.setdefault(other, str(value))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -41,9 +42,12 @@ from i18n import _
 from models import OrgKey, QuarantineItem, SourceMapping
 
 PARALLEL_FROM = 64
-BATCH_DOCUMENTS = 200
+# A batch ends at whichever comes first. The time bounds how long other writers wait and what
+# a crash loses; the count bounds a fast import's transaction (500 against 200: 0.07 ms less
+# of the writer's CPU per document, as fewer commits rewrite the same index pages).
+BATCH_DOCUMENTS = 500
 BATCH_SECONDS = 1.0
-CHUNK_DOCUMENTS = 8  # documents per task sent to a parser process
+CHUNK_DOCUMENTS = 32  # documents per task sent to a parser process
 CHUNK_BYTES = 4 * 2**20  # fewer when they are big
 AHEAD_BYTES = 64 * 2**20  # documents read and parsed ahead, at most (big files: fewer)
 BUSY_ATTEMPTS = 3  # times a batch waits BUSY_SECONDS for another writer before giving up
@@ -147,6 +151,17 @@ def _read_and_parse(name: str, data: bytes, opts: ParseOptions) -> Parsed | str:
         return _("could not be parsed: {error}").format(error=type(exc).__name__)
 
 
+def _refusal(exc: Exception) -> str:
+    """Why a parsed document could not be stored, in words and without its content."""
+    if isinstance(exc, Rejected):
+        return str(exc)
+    if isinstance(exc, UnicodeEncodeError):
+        # JSON may escape half of a UTF-16 pair ("\\ud800"): Python reads it, no database
+        # stores it.
+        return _("could not be stored: it holds text that is not valid Unicode (a lone surrogate)")
+    return _("could not be stored: {error}").format(error=type(exc).__name__)
+
+
 def _parse_chunk(items: list[tuple[str, bytes]], opts: ParseOptions) -> list[Parsed | str]:
     """Worker entry point for a chunk of documents, each parsed on its own."""
     return [_read_and_parse(name, data, opts) for name, data in items]
@@ -191,21 +206,26 @@ def _stream(
     # Parsing runs ahead while a run of documents is written (a shorter window left the
     # parser processes idle during every write), within a memory budget for big files.
     # Documents go to the pool in chunks: each task costs the importing process (the single
-    # writer) a pickled call, a result and a future, whatever its size.
-    window = max(workers * 16, 2 * bulk.MAX_RUN)
+    # writer) a pickled call, a result and a future, whatever its size (32 documents a task
+    # cost it 0.21 ms per document against 0.27 with 8). Two chunks for each process stay
+    # ahead, so that none waits while the writer takes a result.
+    window = max(workers * CHUNK_DOCUMENTS * 2, 2 * bulk.MAX_RUN)
     pool = workers_mod.pool(workers)  # no secret in their environment; they die with us
     pub = ParseOptions(opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ())
     pending: deque[tuple[walker.Entry, bytes, _Ahead]] = deque()
     chunk: list[tuple[walker.Entry, bytes]] = []
+    chunk_bytes = 0  # of the documents in ``chunk``
     ahead = 0  # bytes of the pending documents
     it = iter(entries)
     read_all = False
 
     def submit() -> None:
+        nonlocal chunk_bytes
         if chunk:
             fut = pool.submit(_parse_chunk, [(e.path, d) for e, d in chunk], pub)
             pending.extend((e, d, (fut, i)) for i, (e, d) in enumerate(chunk))
             chunk.clear()
+            chunk_bytes = 0
 
     try:
         while True:
@@ -227,9 +247,8 @@ def _stream(
                     pending.append((entry, data, _read_and_parse(entry.path, data, opts)))
                 else:
                     chunk.append((entry, data))
-                    if len(chunk) >= CHUNK_DOCUMENTS or sum(len(d) for _e, d in chunk) >= (
-                        CHUNK_BYTES
-                    ):
+                    chunk_bytes += len(data)
+                    if len(chunk) >= CHUNK_DOCUMENTS or chunk_bytes >= CHUNK_BYTES:
                         submit()
             # A chunk goes out part-filled only when nothing sent earlier is left to wait for
             # (or nothing more will come): sent as soon as one document freed its place, it
@@ -398,6 +417,11 @@ def import_paths(
     )
 
 
+_COLLECTING = threading.Lock()
+_RUNNING = [0]  # imports running now
+_BEFORE = [gc.get_threshold()]  # the thresholds before the first of them
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Python's cyclic garbage collector runs less often while an import stores documents.
@@ -405,14 +429,21 @@ def _fewer_collections() -> Iterator[None]:
     Storing allocates many short-lived objects, so the collector ran hundreds of times in an
     import of thousands of documents and its older generations walked every object the
     process holds (the ORM's mappers, compiled statements, caches) each time: about a fifth
-    of the single writer's CPU. Nothing of an import needs cycles freed early; the previous
-    thresholds come back when it ends (on error too)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 20_000), max(before[1], 20), max(before[2], 20))
+    of the single writer's CPU. Nothing of an import needs cycles freed early. The previous
+    thresholds come back when the last running import ends (on error too): imports on two
+    threads of the app must not leave the raised ones behind."""
+    with _COLLECTING:
+        if not _RUNNING[0]:
+            before = _BEFORE[0] = gc.get_threshold()
+            gc.set_threshold(max(before[0], 20_000), max(before[1], 20), max(before[2], 20))
+        _RUNNING[0] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _COLLECTING:
+            _RUNNING[0] -= 1
+            if not _RUNNING[0]:
+                gc.set_threshold(*_BEFORE[0])
 
 
 class _Writer:
@@ -497,12 +528,7 @@ class _Writer:
         except Exception as exc:
             savepoint.rollback()
             audit.forget_tail(self.s)
-            reason = (
-                str(exc)
-                if isinstance(exc, Rejected)
-                else _("could not be stored: {error}").format(error=type(exc).__name__)
-            )
-            self.refuse(path, reason, data)
+            self.refuse(path, _refusal(exc), data)
         else:
             for out in outcomes:
                 if out.kind == "updated" and out.report_id is not None:

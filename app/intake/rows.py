@@ -20,7 +20,7 @@ from app.intake.model import ParsedDoc, Prepared
 from app.intake.model import Scores as Scores  # re-exported: where storing code finds it
 from app.intake.scores import Scored, recompute
 from app.queueing import search
-from app.workspaces.driver import IdsInOrder, PlainInsert
+from app.workspaces.driver import IdsInOrder, PlainInsert, RowsInsert
 from i18n import _
 from models import AffectedProduct, Attachment, Identifier, Reference, Report, Vulnerability
 from models.rawcodec import encode
@@ -31,7 +31,7 @@ Row = dict[str, Any]
 _REPORT: Table = Report.__table__  # type: ignore[assignment]
 _VULN: Table = Vulnerability.__table__  # type: ignore[assignment]
 INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id, sort_by_parameter_order=True)
-INSERT_ATTACHMENTS = insert(Attachment.__table__)  # type: ignore[arg-type]
+INSERT_ATTACHMENTS = RowsInsert(Attachment.__table__)
 INSERT_REPORTS = IdsInOrder(_REPORT)  # many rows, their ids in row order
 INSERT_VULNS = IdsInOrder(_VULN)
 

@@ -17,6 +17,7 @@ from app.intake import dedup, ids, rows
 from app.intake.model import ParsedDoc, Prepared
 from app.intake.scores import Scored
 from app.queueing import search
+from app.workspaces.driver import ListQuery
 from i18n import _
 from models import (
     Assessment,
@@ -71,12 +72,13 @@ def _same_content(a: bytes, b: bytes) -> bool:
 
 
 # Built once: the hot look-ups skip statement construction. Shared with bulk.py, which asks
-# them for a whole run of documents at once.
-_KNOWN_SHAS = union(
-    select(Report.raw_sha256).where(Report.raw_sha256.in_(bindparam("shas", expanding=True))),
-    select(ReportRevision.raw_sha256).where(
-        ReportRevision.raw_sha256.in_(bindparam("shas", expanding=True))
+# them for a whole run of documents at once (hence lists as one parameter: ``ListQuery``).
+_KNOWN_SHAS = ListQuery(
+    lambda listed: union(
+        select(Report.raw_sha256).where(Report.raw_sha256.in_(listed("shas"))),
+        select(ReportRevision.raw_sha256).where(ReportRevision.raw_sha256.in_(listed("shas"))),
     ),
+    ["shas"],
 )
 _BY_DOCUMENT_ID = (
     select(Report)
@@ -85,22 +87,28 @@ _BY_DOCUMENT_ID = (
     .limit(1)
 )
 # For each identifier, its oldest report in a case, then that report's case.
-_OLDEST_BY_IDENTIFIER = (
-    select(Identifier.value, func.min(Report.id))
-    .join(Report, Report.id == Identifier.report_id)
-    .where(Identifier.value.in_(bindparam("values", expanding=True)), Report.case_id.is_not(None))
-    .group_by(Identifier.value)
+_OLDEST_BY_IDENTIFIER = ListQuery(
+    lambda listed: (
+        select(Identifier.value, func.min(Report.id))
+        .join(Report, Report.id == Identifier.report_id)
+        .where(Identifier.value.in_(listed("values")), Report.case_id.is_not(None))
+        .group_by(Identifier.value)
+    ),
+    ["values"],
 )
-_CASE_OF_REPORTS = (
-    select(Report.id, Report.case_id, Case.key)
-    .join(Case, Case.id == Report.case_id)
-    .where(Report.id.in_(bindparam("ids", expanding=True)))
+_CASE_OF_REPORTS = ListQuery(
+    lambda listed: (
+        select(Report.id, Report.case_id, Case.key)
+        .join(Case, Case.id == Report.case_id)
+        .where(Report.id.in_(listed("ids")))
+    ),
+    ["ids"],
 )
 
 
 def known_shas(s: Session, shas: list[str]) -> set[str]:
     """Which of these bytes a report or an earlier revision already has."""
-    return set(s.connection().execute(_KNOWN_SHAS, {"shas": shas}).scalars())
+    return {sha for (sha,) in _KNOWN_SHAS.all(s, {"shas": shas})}
 
 
 def cases_by_identifier(s: Session, values: list[str]) -> dict[str, tuple[int, int, str]]:
@@ -109,15 +117,12 @@ def cases_by_identifier(s: Session, values: list[str]) -> dict[str, tuple[int, i
     one of its identifiers."""
     if not values:
         return {}
-    conn = s.connection()
-    oldest = {v: rid for v, rid in conn.execute(_OLDEST_BY_IDENTIFIER, {"values": values})}
+    oldest = {v: rid for v, rid in _OLDEST_BY_IDENTIFIER.all(s, {"values": values})}
     if not oldest:
         return {}
     cases_of = {
         rid: (case_id, key)
-        for rid, case_id, key in conn.execute(
-            _CASE_OF_REPORTS, {"ids": sorted(set(oldest.values()))}
-        )
+        for rid, case_id, key in _CASE_OF_REPORTS.all(s, {"ids": sorted(set(oldest.values()))})
         if case_id is not None  # joined to its case
     }
     return {v: (rid, *cases_of[rid]) for v, rid in oldest.items() if rid in cases_of}
@@ -195,7 +200,7 @@ def store_document(
     if new_case:
         candidates = dedup.rows_for(s, report_id, case_id, prep.compared)
         if candidates:
-            s.execute(dedup.INSERT_CANDIDATES, candidates)
+            dedup.INSERT_CANDIDATES.run(s, candidates)
         near = len(candidates)
     if not new_case:  # a new case was indexed with this report's text when it opened
         case = s.get(Case, case_id)
@@ -230,7 +235,7 @@ def _new_report(
         rows.INSERT_IDENTIFIERS.run(s, identifiers)
     attachments = rows.attachment_rows(report_id, case_id, doc)
     if attachments:
-        s.execute(rows.INSERT_ATTACHMENTS, attachments)
+        rows.INSERT_ATTACHMENTS.run(s, attachments)
     return report_id
 
 

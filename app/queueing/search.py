@@ -8,8 +8,9 @@ document ids (CSAF tracking ids), product names, vendors and purls.
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,21 +19,25 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Table,
     Text,
     and_,
     bindparam,
     cast,
     column,
     func,
-    insert,
     select,
     table,
     union,
+    update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from app.workspaces.driver import DriverQuery
+from app.workspaces import memos
+from app.workspaces.driver import DriverQuery, ListQuery, RowsInsert
 from models import AffectedProduct, Case, CaseSearch, Identifier, Report, Vulnerability
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -49,7 +54,7 @@ _IDENTIFIER = re.compile(r"^[\w.:/@+#~-]*\w[-.:/@+#~][\w.:/@+#~-]*$", re.UNICODE
 _MAX_TERMS = 12
 # The FTS5 shadow of case_search (created by the first migration, SQLite only).
 _FTS = table("case_fts", column("rowid"), column("case_fts"))
-_INSERT = insert(CaseSearch)
+_INSERT = RowsInsert(CaseSearch.__table__)
 
 
 def tokens(text: str) -> list[str]:
@@ -132,10 +137,17 @@ def _exact(value: str) -> list[Select[Any]]:
 # A case is reindexed whenever a report lands in it: during an import the same report texts
 # go through ``plain`` again and again (a case of many reports costs more each time).
 _plain_again = functools.lru_cache(maxsize=4096)(plain)
+memos.register(_plain_again.cache_clear)
 
 
-def _compose(parts: Iterable[str | None]) -> str:
-    return "\n".join(_plain_again(p) for p in parts if p)
+def _compose(parts: Iterable[str | None], plained: Iterable[str] = ()) -> str:
+    """The parts as one document, each ``plain``; ``plained``: more parts already ``plain``.
+
+    A part that repeats an earlier one is left out: a case opened for a report has the
+    report's title and description as its own, and full-text indexing (in the single intake
+    writer) cost twice as much for words that find nothing more. Search is a filter with no
+    ranking, so a repeated part never changed what a query finds."""
+    return "\n".join(dict.fromkeys([*(_plain_again(p) for p in parts if p), *plained]))
 
 
 # What a case's search document is made of, read with statements built once (a case is
@@ -174,6 +186,31 @@ _READ_CASE_IDENTIFIERS = DriverQuery(_CASE_IDENTIFIERS)
 _READ_PRODUCTS = DriverQuery(_PRODUCTS)
 
 
+@dataclass(frozen=True)
+class Head:
+    """What a case's search document takes from the case itself (a ``Case`` has the same)."""
+
+    id: int
+    key: str
+    title: str
+    description: str
+
+
+_HEADS = ListQuery(
+    lambda listed: (
+        select(Case.id, Case.key, Case.title, Case.description, CaseSearch.document)
+        .outerjoin(CaseSearch, CaseSearch.case_id == Case.id)
+        .where(Case.id.in_(listed("ids")))
+        .order_by(Case.id)
+    ),
+    ["ids"],
+)
+_SEARCH: Table = CaseSearch.__table__  # type: ignore[assignment]
+_SET_DOCUMENT = (
+    update(_SEARCH).where(_SEARCH.c.case_id == bindparam("cid")).values(document=bindparam("doc"))
+)
+
+
 @dataclass
 class CaseTexts:
     """What a case's search document is made of besides the case's own key, title and
@@ -190,7 +227,7 @@ class CaseTexts:
     case_identifiers: list[str | None] = field(default_factory=list)
     products: list[str | None] = field(default_factory=list)
 
-    def document(self, case: Case) -> str:
+    def document(self, case: Case | Head) -> str:
         found = [
             *self.document_ids,
             *self.report_identifiers,
@@ -203,7 +240,7 @@ class CaseTexts:
         )
 
 
-def case_texts(session: Session, case: Case) -> CaseTexts:
+def case_texts(session: Session, case: Case | Head) -> CaseTexts:
     """A case's ``CaseTexts``, read."""
     params = {"case_id": case.id}
     texts = CaseTexts()
@@ -246,15 +283,68 @@ def index_new(
     it is opened for and their identifiers and products, as ``reindex`` would compose them,
     without reading anything back. The third part of each holds texts already ``plain`` and
     not empty (intake's parser processes prepare a report's)."""
-    session.execute(
-        _INSERT,
-        [
-            {"case_id": case_id, "document": "\n".join([_compose(texts), *plained])}
-            if plained
-            else {"case_id": case_id, "document": _compose(texts)}
-            for case_id, texts, plained in documents
-        ],
+    _write_documents(
+        session, [(case_id, _compose(texts, plained)) for case_id, texts, plained in documents], []
     )
+
+
+# FTS5 writes the terms it has gathered to disk as a new segment whenever a statement opens
+# a savepoint (its xSavepoint), and SQLite opens one for each row an executemany inserts
+# into a table with a trigger: one segment per case, merged again and again (two thirds of
+# indexing a run of new cases). In SQLite all the rows go in one statement, one JSON array
+# read by json_each: one segment per run, one statement prepared once for any number.
+_INSERT_ALL = sql_text(
+    "INSERT INTO case_search (case_id, document) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:rows)"
+)
+_UPDATE_ALL = sql_text(
+    "UPDATE case_search SET document = given.document FROM "
+    "(SELECT json_extract(value, '$[0]') AS case_id, json_extract(value, '$[1]') AS document "
+    "FROM json_each(:rows)) AS given "
+    "WHERE case_search.case_id = given.case_id"
+)
+
+
+def _write_documents(
+    session: Session, missing: list[tuple[int, str]], changed: list[tuple[int, str]]
+) -> None:
+    """Insert the ``missing`` search documents and replace the ``changed`` ones, (case id,
+    document) each."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        for statement, rows in ((_INSERT_ALL, missing), (_UPDATE_ALL, changed)):
+            if rows:
+                conn.execute(statement, {"rows": json.dumps(rows)})
+        return
+    _INSERT.run(session, [{"case_id": c, "document": d} for c, d in missing])
+    if changed:
+        conn.execute(_SET_DOCUMENT, [{"cid": c, "doc": d} for c, d in changed])
+
+
+def reindex_cases(
+    session: Session, case_ids: Sequence[int], texts_of: Callable[[Head], CaseTexts] | None = None
+) -> None:
+    """``reindex`` for many cases at once, read and written in a few statements: the intake
+    writer refreshes every case its reports joined, and reading each case (and its search
+    row) through the ORM cost it more than composing the documents. ``texts_of``: a case's
+    ``CaseTexts`` as they are now, if the caller has them (else read)."""
+    if not case_ids:
+        return
+    session.flush()  # pending ORM changes to these cases are part of what is read
+    changed: list[tuple[int, str]] = []
+    missing: list[tuple[int, str]] = []
+    for case_id, key, title, description, stored in _HEADS.all(session, {"ids": case_ids}):
+        head = Head(case_id, key, title, description)
+        doc = (texts_of(head) if texts_of else case_texts(session, head)).document(head)
+        if stored is None:
+            missing.append((case_id, doc))
+        elif stored != doc:
+            changed.append((case_id, doc))
+    _write_documents(session, missing, changed)
+    for case_id, _doc in (*changed, *missing):  # what this session holds of them is stale now
+        held = session.identity_map.get(identity_key(CaseSearch, case_id))
+        if held is not None:
+            session.expire(held)
 
 
 def reindex(session: Session, case: Case, texts: CaseTexts | None = None) -> None:

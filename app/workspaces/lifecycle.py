@@ -21,7 +21,7 @@ from app.env_secrets import take_env_secrets as take_env_secrets
 from app.errors import AccordError, LockedError, NotFound, UsageError
 from app.identity import unlock
 from app.identity.actor import Actor, Permission
-from app.workspaces import files
+from app.workspaces import files, memos
 from app.workspaces.engines import (
     check_key_readonly,
     migrate,
@@ -180,10 +180,12 @@ class Workspace:
             )
 
     def lock(self) -> None:
-        """Forget the key: dispose every pooled connection and the acting analyst."""
+        """Forget the key: dispose every pooled connection and the acting analyst, and the
+        report texts modules keep in memory (``memos``)."""
         self.actor = None
         self.keys = None
         self.engine.dispose()
+        memos.forget_all()
 
 
 def _engine_for(directory: Path, passphrase: str | None, db_url: str | None) -> tuple[Engine, str]:

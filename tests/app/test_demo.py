@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from app.workspaces.lifecycle import Workspace
 from models import (
     AffectedProduct,
     Analyst,
+    Assessment,
     AuditEvent,
     Case,
     CaseFact,
@@ -38,9 +39,13 @@ NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 def _filled(count: int = demo.DEFAULT_COUNT) -> Workspace:
+    return _filled_at(NOW, count)
+
+
+def _filled_at(now: datetime, count: int) -> Workspace:
     ws = ws_mod.create(None, None, "CERT-Test", "alice", db_url="sqlite://")
     with ws.session() as s:
-        demo.fill(s, ws.require_actor(), now=NOW, count=count, label="memory")
+        demo.fill(s, ws.require_actor(), now=now, count=count, label="memory")
     return ws
 
 
@@ -90,6 +95,29 @@ def test_two_runs_give_the_same_cases() -> None:
     finally:
         first.engine.dispose()
         again.engine.dispose()
+
+
+def test_the_same_cases_whatever_the_minute() -> None:
+    """Built a few minutes apart, the demo holds the same cases, answers and reasons (only
+    the dates move with it): screenshots and a demo shown twice do not change by the minute."""
+    first, later = _filled(30), _filled_at(NOW + timedelta(minutes=7), 30)
+    try:
+        cases = select(Case.key, Case.title, Case.status, Case.tier).where(Case.id <= 30)
+        scores = select(
+            Assessment.case_id, Assessment.cvss_vector, Assessment.ssvc_inputs,
+            Assessment.ai_factors, Assessment.tier,
+        ).order_by(Assessment.id)  # fmt: skip
+        moves = (
+            select(AuditEvent.case_key, AuditEvent.details)
+            .where(AuditEvent.action == "case.transition")
+            .order_by(AuditEvent.seq)
+        )
+        with first.session() as s1, later.session() as s2:
+            for query in (cases.order_by(Case.key), scores, moves):
+                assert s1.execute(query).all() == s2.execute(query).all()
+    finally:
+        first.engine.dispose()
+        later.engine.dispose()
 
 
 def test_at_least_200_cases_in_every_state(demo_ws: Workspace) -> None:

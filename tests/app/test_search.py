@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.casework import cases
 from app.intake import import_paths
@@ -124,3 +124,87 @@ def test_cli_cases_list_search_finds_a_cve(cli, tmp_path: Path) -> None:  # type
     assert [r["title"] for r in rows] == ["Tool-call injection in the gateway's router"]
     assert len(cli("cases", "list", "--search", DOC_ID, "--json").json()) == 1
     assert cli("cases", "list", "--search", "CVE-2026-00000", "--json").json() == []
+
+
+def test_a_case_opened_for_a_report_indexes_its_words_once(
+    imported: tuple[Workspace, str, str],
+) -> None:
+    """The case takes the report's title and description as its own: the search document
+    holds them once (indexing them twice in the single intake writer found nothing more),
+    whether written at intake or read back by a reindex, and they are still found."""
+    ws, key, _other = imported
+    title = search.plain("Tool-call injection in the gateway's router")
+    with ws.session() as s:
+        case = s.scalar(select(Case).where(Case.key == key))
+        assert case is not None
+        stored = s.get(CaseSearch, case.id)
+        assert stored is not None
+        assert stored.document.split("\n").count(title) == 1
+        assert stored.document == search.document_for(s, case)
+    assert found(ws, "gateway router") == [key]
+
+
+def test_reindexing_many_cases_writes_what_reindex_writes(
+    any_ws: Workspace, tmp_path: Path
+) -> None:
+    """The intake writer refreshes every case its reports joined in one go
+    (``reindex_cases``): each document is the one ``reindex`` composes, a case without one
+    gets it, changes the session has not flushed yet are part of it, what the session held
+    of those rows is not left stale, and search follows."""
+    import_paths(any_ws, [write_json(tmp_path / "a.json", advisory())])
+    with any_ws.session() as s:
+        imported_id = s.scalars(select(Case.id)).one()
+        actor = any_ws.require_actor()
+        bare = cases.create_case(s, actor, "Prompt leak in the support bot").id
+        renamed = cases.create_case(s, actor, "Old title").id
+        s.execute(update(CaseSearch).values(document="old document"))
+        s.execute(delete(CaseSearch).where(CaseSearch.case_id == bare))
+    ids = [imported_id, bare, renamed]
+    with any_ws.session() as s:
+        held = s.get(CaseSearch, renamed)  # loaded before: must not stay "old document"
+        assert held is not None and held.document == "old document"
+        case = s.get(Case, renamed)
+        assert case is not None
+        case.title = "Weights exfiltrated through the retrieval plugin"  # not flushed yet
+        search.reindex_cases(s, ids)
+        assert held.document != "old document"
+        for case_id in ids:
+            row = s.get(CaseSearch, case_id)
+            assert row is not None
+            assert row.document == search.document_for(s, s.get(Case, case_id))  # type: ignore[arg-type]
+        assert "retrieval plugin" in held.document
+    with any_ws.session() as s:
+        renamed_key = cases.key_for_id(s, renamed)
+    assert found(any_ws, "retrieval plugin") == [renamed_key]
+    assert len(found(any_ws, "support bot")) == 1
+    assert len(found(any_ws, PURL)) == 1
+
+
+def test_a_run_of_new_cases_is_indexed_in_one_statement(any_ws: Workspace) -> None:
+    """FTS5 writes a segment to disk at every savepoint, and SQLite opens one for each row of
+    an executemany into a table with a trigger: in SQLite the search documents of a run of
+    cases go in one statement. On every backend they are stored exactly and found."""
+    texts = [
+        f"Case {n} — “quoted”, tab\there, newline\nthen ünïcödé 模型 \\ backslash {n}"
+        for n in range(40)
+    ]
+    with any_ws.session() as s:
+        actor = any_ws.require_actor()
+        ids = [cases.create_case(s, actor, f"Case {n}").id for n in range(40)]
+        s.execute(delete(CaseSearch))
+        conn = s.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        traced: list[str] = []
+        if sqlite:
+            conn.connection.dbapi_connection.set_trace_callback(traced.append)  # type: ignore[union-attr]
+        search.index_new(s, [(i, (t,), ()) for i, t in zip(ids, texts, strict=True)])
+        if sqlite:
+            conn.connection.dbapi_connection.set_trace_callback(None)  # type: ignore[union-attr]
+            # A segment written to disk (its leaves indexed) while the run's rows went in.
+            segments = [t for t in traced if "'case_fts_idx'" in t]
+            assert len(segments) <= 1, len(segments)
+            conn.exec_driver_sql("INSERT INTO case_fts(case_fts) VALUES ('integrity-check')")
+        stored = {c: d for c, d in s.execute(select(CaseSearch.case_id, CaseSearch.document))}
+        assert [stored[i] for i in ids] == [search._compose((t,)) for t in texts]
+    assert len(found(any_ws, "backslash 17")) == 1
+    assert len(found(any_ws, "ünïcödé")) == 40

@@ -26,7 +26,7 @@ from app.cli.main import main
 from app.errors import LockedError, NotFound, PermissionDenied, UsageError, VerificationError
 from app.workspaces import lifecycle as ws_mod
 from app.workspaces.backup import manifest_path
-from models import AuditEvent, QuarantineItem, Role
+from models import AuditEvent, Case, QuarantineItem, Role
 from tests.conftest import PASSPHRASE, REPO, CliResult, enrol
 
 Cli = Callable[..., CliResult]
@@ -416,3 +416,28 @@ def test_an_unlocked_file_is_keyed_with_the_raw_key_form(tmp_path: Path) -> None
         int(password[2:-1], 16)
     finally:
         ws.lock()
+
+
+def test_locking_forgets_the_report_texts_kept_in_memory(tmp_path: Path) -> None:
+    """Texts kept across calls to save work (near-duplicate comparisons, search text made
+    plain) hold report content: a locked workspace leaves none of it in the process."""
+    from app.intake import dedup, import_paths
+    from app.queueing import search
+    from app.workspaces import lifecycle as ws_mod
+    from tests.app.intake.helpers import csaf_doc, write_json
+
+    ws = ws_mod.create(tmp_path / "ws", PASSPHRASE, "CERT-Test", "alice")
+    try:
+        for i in range(2):  # the same product twice: the second is compared with the first
+            doc = csaf_doc(f"MEMO-{i}", cve=f"CVE-2026-{8800 + i}", note=f"Secret note {i}.")
+            import_paths(ws, [write_json(tmp_path / f"d{i}.json", doc)])
+        with ws.session() as s:
+            case = s.scalars(select(Case)).first()
+            assert case is not None
+            search.reindex(s, case)
+        assert dedup._alike.cache_info().currsize and search._plain_again.cache_info().currsize
+        ws.lock()
+        assert dedup._alike.cache_info().currsize == 0
+        assert search._plain_again.cache_info().currsize == 0
+    finally:
+        ws.engine.dispose()

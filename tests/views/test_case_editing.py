@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.casework import affected, cases, identifiers, merging, notes
 from app.workspaces.lifecycle import Workspace
+from i18n import _
 from models import AuditEvent, Case, CaseStatus, Report
 from views.case.editing import AffectedPanel, MergePanel, NotesPanel
 
@@ -62,7 +63,7 @@ def test_identifiers_and_products_edited_from_the_tab(qtbot, case_ws: Workspace)
     qtbot.mouseClick(panel.product_add, Qt.MouseButton.LeftButton)
     assert panel.error.text() == ""
     assert panel.products.rowCount() == 1
-    assert _text(panel.products, 0, 4) == "vers:pypi/>=3.2.0|<=3.4.1"
+    assert _text(panel.products, 0, 3) == "vers:pypi/>=3.2.0|<=3.4.1"
     with ws.session() as s:
         case = cases.get_case(s, key)
         assert [i.value for i in identifiers.of_case(s, case)] == ["CVE-2026-41234"]
@@ -86,6 +87,74 @@ def test_identifiers_and_products_edited_from_the_tab(qtbot, case_ws: Workspace)
     assert "1/15/2099, 9:00\u202fAM UTC" in panel.trust_label.text()  # the reader's zone
     with ws.session() as s:
         assert cases.get_case(s, key).embargo_until is not None
+
+
+def _headers(table: QTableWidget) -> list[str]:
+    return [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+
+
+def _row(table: QTableWidget, row: int) -> list[str]:
+    return [_text(table, row, c) for c in range(table.columnCount())]
+
+
+def test_identifiers_are_shown_whole_in_a_narrow_pane(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """The identifier column takes the width an analyst needs to read a GHSA id whole; the
+    scheme and the origin columns only what their words need."""
+    ws = case_ws
+    key = _first_key(ws)
+    panel = AffectedPanel(ws, _case_id(ws, key))
+    qtbot.addWidget(panel)
+    panel.resize(440, 600)  # the case pane beside the queue at 1366x768
+    panel.show()
+    panel.id_type.setCurrentIndex(panel.id_type.findData("ghsa"))
+    qtbot.keyClicks(panel.id_value, "GHSA-qcp4-725w-4jx9")
+    qtbot.keyClick(panel.id_value, Qt.Key.Key_Return)
+    assert panel.error.text() == ""
+    shown = _text(panel.ids, 0, 1)
+    assert shown == "GHSA-QCP4-725W-4JX9"
+    needed = panel.ids.fontMetrics().horizontalAdvance(shown)
+    assert panel.ids.columnWidth(1) > needed
+    assert panel.ids.columnWidth(1) > max(panel.ids.columnWidth(0), panel.ids.columnWidth(2))
+    with ws.session() as s:
+        assert [i.value for i in identifiers.of_case(s, cases.get_case(s, key))] == [shown]
+
+
+def test_products_shown_without_ids_and_removed_by_row(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """No database id on screen: each row says what the product is, and Remove takes the row
+    the analyst selected (the tab maps rows to products itself)."""
+    ws = case_ws
+    key = _first_key(ws)
+    panel = AffectedPanel(ws, _case_id(ws, key))
+    qtbot.addWidget(panel)
+    panel.show()
+    for name, version in (("Portico LLM Gateway", "3.4.1"), ("Portico Admin Console", "1.2")):
+        qtbot.keyClicks(panel.name, name)
+        qtbot.keyClicks(panel.vendor, "Helix")
+        qtbot.keyClicks(panel.version_text, version)
+        panel.kind.setCurrentIndex(panel.kind.findData("model"))
+        qtbot.mouseClick(panel.product_add, Qt.MouseButton.LeftButton)
+        assert panel.error.text() == ""
+    with ws.session() as s:
+        ids = [str(p.id) for p in affected.of_case(s, cases.get_case(s, key))]
+
+    assert _headers(panel.products) == [
+        "Kind", "Vendor", "Name", "Version or range", "Hash", "Package URL",
+    ]  # fmt: skip
+    kind = _(affected.KIND_LABELS["model"])
+    assert _row(panel.products, 0) == [kind, "Helix", "Portico LLM Gateway", "3.4.1", "—", "—"]
+    assert _row(panel.products, 1) == [kind, "Helix", "Portico Admin Console", "1.2", "—", "—"]
+    shown = {_text(panel.products, r, c) for r in range(2) for c in range(6)}
+    assert not shown & set(ids)
+
+    panel.products.selectRow(1)
+    qtbot.mouseClick(panel.product_remove, Qt.MouseButton.LeftButton)
+    assert panel.error.text() == ""
+    assert [_text(panel.products, r, 2) for r in range(panel.products.rowCount())] == [
+        "Portico LLM Gateway"
+    ]
+    with ws.session() as s:
+        left = affected.of_case(s, cases.get_case(s, key))
+    assert [(p.name, p.version) for p in left] == [("Portico LLM Gateway", "3.4.1")]
 
 
 def test_an_edit_from_a_stale_tab_is_refused_and_reloaded(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
@@ -121,6 +190,23 @@ def test_notes_timeline_internal_and_shared(qtbot, case_ws: Workspace) -> None: 
         ("Called the vendor's PSIRT", False),
         ("Fix confirmed in 3.4.2", True),
     ]
+
+
+def test_merge_tool_fits_a_long_report_title(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """A report's title is the reporter's text: a long one does not widen the Merge window
+    past a 1366 px screen (the report list sized itself to it); the list shows it whole."""
+    ws = case_ws
+    key = _first_key(ws)
+    title = "Prompt injection through a calendar invite " * 8
+    with ws.session() as s:
+        s.add(Report(case_id=cases.get_case(s, key).id, title=title))
+    panel = MergePanel(ws, _case_id(ws, key))
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.report.itemText(0).endswith(title)
+    assert panel.minimumSizeHint().width() <= 1366
+    assert panel.report.width() <= 1366
 
 
 def test_merge_with_preview_then_split_and_link(qtbot, case_ws: Workspace) -> None:  # type: ignore[no-untyped-def]

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pysequoia as ps
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QSplitter
 from sqlalchemy import select
 
 from app.exchange import pgp
 from app.workspaces.lifecycle import Workspace
 from models import Partner, PartnerKey
-from views.exchange.partners_screen import PartnersScreen, compare_blocks
+from views.exchange.partners_screen import (
+    FINGERPRINT,
+    VERIFIED,
+    PartnersScreen,
+    compare_blocks,
+)
 
 
 def _cert(tmp_path: Path, name: str) -> tuple[Path, str]:
@@ -35,8 +41,8 @@ def test_add_compare_verify_and_roll_over(qtbot, ws: Workspace, tmp_path: Path) 
     screen.cert_file.setText(str(path))
     qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
     assert "Added CERT-DE" in screen.message.text()
-    assert screen.table.rowCount() == 1 and screen.table.item(0, 3).text() == "no"
-    assert screen.table.item(0, 5).text() == pgp.group_fingerprint(fpr)
+    assert screen.table.rowCount() == 1 and screen.table.item(0, VERIFIED).text() == "no"
+    assert screen.table.item(0, FINGERPRINT).text() == pgp.group_fingerprint(fpr)
 
     # a fingerprint read out wrongly: blocks differ, the button stays off
     wrong = fpr[:-4] + ("0000" if not fpr.endswith("0000") else "1111")
@@ -47,7 +53,7 @@ def test_add_compare_verify_and_roll_over(qtbot, ws: Workspace, tmp_path: Path) 
     qtbot.keyClicks(screen.typed, pgp.group_fingerprint(fpr).lower())
     assert screen.verify_button.isEnabled()
     qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
-    assert screen.table.item(0, 3).text() == "yes"
+    assert screen.table.item(0, VERIFIED).text() == "yes"
     with ws.session() as s:
         partner = s.scalar(select(Partner))
         assert partner is not None and partner.verified_fingerprint == fpr
@@ -56,7 +62,7 @@ def test_add_compare_verify_and_roll_over(qtbot, ws: Workspace, tmp_path: Path) 
     new_path, new_fpr = _cert(tmp_path, "CERT-DE-2027")
     screen.rollover_file.setText(str(new_path))
     qtbot.mouseClick(screen.rollover_button, Qt.MouseButton.LeftButton)
-    assert screen.table.item(0, 3).text() == "no"
+    assert screen.table.item(0, VERIFIED).text() == "no"
     assert "previous" in screen.details.text() and "current" in screen.details.text()
     with ws.session() as s:
         rows = s.scalars(select(PartnerKey).order_by(PartnerKey.id)).all()
@@ -131,3 +137,38 @@ def test_partner_names_and_uids_are_text(qtbot, ws: Workspace, tmp_path: Path) -
     details = screen.details.text()
     assert "&lt;i&gt;Evil&lt;/i&gt; CERT" in details and "<i>" not in details
     assert "&lt;img" in details and "<img" not in details
+
+
+def test_trust_columns_are_seen_without_scrolling(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """In the list's half of the window a coordinator sees, beside each partner's name,
+    whether its key is verified and valid, without scrolling the list sideways."""
+    screen = PartnersScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    screen.resize(screen.sizeHint())
+    screen.show()
+    qtbot.waitExposed(screen)
+    path, _fpr = _cert(tmp_path, "Pacific Coast PSIRT Alliance")
+    qtbot.keyClicks(screen.name, "Pacific Coast PSIRT Alliance")
+    qtbot.keyClicks(screen.country, "us")
+    screen.zone.clear()
+    qtbot.keyClicks(screen.zone, "America/Los_Angeles")
+    screen.cert_file.setText(str(path))
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    assert screen.table.rowCount() == 1
+    # The list's half of the window, as the tool window opens at 1366x768 (about 450 px).
+    split = screen.findChild(QSplitter)
+    assert split is not None
+    split.setSizes([450, 510])
+    QApplication.processEvents()
+    table = screen.table
+    assert table.horizontalScrollBar().value() == 0
+    titles = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
+    by_title = {t.text(): c for c, t in enumerate(titles) if t is not None}
+    for title in ("Partner", "Verified", "Key"):
+        column = by_title[title]
+        left = table.columnViewportPosition(column)
+        assert left >= 0 and left + table.columnWidth(column) <= table.viewport().width(), title
+    key = table.item(0, by_title["Key"])
+    assert key is not None and key.text() == "valid"
+    with ws.session() as s:
+        assert s.scalars(select(Partner.name)).all() == ["Pacific Coast PSIRT Alliance"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.casework import cases
 from app.workspaces.lifecycle import Workspace
 from models import PlaybookRun, PlaybookStep
-from views.playbooks.runner import PlaybookRunner
+from views.playbooks.runner import BRANCH, COLUMNS, COMPLETED_BY, FULL_TABLE, PlaybookRunner
 
 
 def make_runner(qtbot, ws: Workspace) -> PlaybookRunner:  # type: ignore[no-untyped-def]
@@ -131,3 +131,30 @@ def test_attached_as_case_tabs(qtbot, window) -> None:  # type: ignore[no-untype
     assert runner.case_id == window.detail.case_id
     runner.start_playbook("initial-triage")
     assert runner.table.rowCount() == 8
+
+
+def test_a_narrow_checklist_leaves_its_room_to_the_steps(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    """Beside the queue (about 450 px) the checklist shows state, step, owner and due, and the
+    chosen step's details say who completed it and its branch; wide, the columns are back."""
+    panel = make_runner(qtbot, ws)
+    panel.start_playbook("model-supply-chain")
+    type_into(qtbot, panel, "artifact_sha256", "ab12cd")
+    type_into(qtbot, panel, "repository", "hub/org/model@rev1")
+    qtbot.mouseClick(panel.complete_button, Qt.MouseButton.LeftButton)
+    assert steps_in_db(ws)["pin-artifact"].completed_by == "alice"
+
+    panel.resize(450, 700)
+    qtbot.waitUntil(lambda: panel.table.width() < FULL_TABLE)
+    assert panel.table.isColumnHidden(COMPLETED_BY) and panel.table.isColumnHidden(BRANCH)
+    header = panel.table.horizontalHeader()
+    shown = [header.sectionSize(c) for c in range(COLUMNS) if not panel.table.isColumnHidden(c)]
+    assert header.sectionSize(1) == max(shown)  # the step's title has the most room
+    panel.select_step("pin-artifact")
+    assert "Completed by: alice" in panel.step_info.text()
+    panel.select_step("config-review")
+    assert "Branch: format=" in panel.step_info.text()
+
+    panel.resize(1900, 700)
+    qtbot.waitUntil(lambda: panel.table.width() >= FULL_TABLE)
+    assert not panel.table.isColumnHidden(COMPLETED_BY)
+    assert not panel.table.isColumnHidden(BRANCH)

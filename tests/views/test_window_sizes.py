@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from app.shift import handover
 from app.workspaces.lifecycle import Workspace
 from views.common import window_size
-from views.common.window_size import TITLE_BAR, TOOL_SIZE, working_size
+from views.common.window_size import BORDER, TITLE_BAR, TOOL_SIZE, working_size
 from views.shift.handover_screen import WORKING_SIZE, HandoverScreen
 
 
@@ -19,7 +19,7 @@ def test_working_size_is_cut_to_the_free_area() -> None:
     big = QRect(0, 0, 1920, 1050)
     assert working_size(QSize(1100, 760), big) == QSize(1100, 760)
     small = QRect(0, 0, 1024, 570)
-    assert working_size(QSize(1100, 760), small) == QSize(1024, 570 - TITLE_BAR)
+    assert working_size(QSize(1100, 760), small) == QSize(1024 - 2 * BORDER, 570 - TITLE_BAR)
 
 
 def _handover(qtbot, ws: Workspace) -> HandoverScreen:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QTextBrowser,
@@ -36,6 +37,7 @@ from i18n import LANGUAGE_NAMES, LANGUAGES, _, is_rtl
 from models import Analyst, Case
 from views.common import file_dialogs
 from views.common.failures import show_conflict
+from views.common.flow import FlowLayout
 
 SAVE_DELAY_MS = 400
 MARKS = {"source": "●", "current": "✓", "stale": "⚠", "missing": "○"}
@@ -81,8 +83,11 @@ class AdvisoryEditor(QWidget):
         self.reject_button = QPushButton()
         self.publish_button = QPushButton()
         self.export_button = QPushButton()
-        top = QHBoxLayout()
-        top.addWidget(self.header, 1)
+        # The row wraps (FlowLayout): in German the review buttons beside the header needed
+        # 1475 px, wider than a 1366 px laptop. The header takes what is left on its line.
+        self.header.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        top = FlowLayout()
+        top.addWidget(self.header)
         top.addWidget(self.target_label)
         top.addWidget(self.target)
         top.addWidget(self.tlp)

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -40,6 +40,7 @@ from i18n import _
 from i18n.catalog import source_text
 from i18n.labels import audit_action_label, audit_detail_label
 from views.common.elided import ElidedLabel
+from views.common.flow import FlowLayout
 from views.common.times import TLP_STYLES, embargo_countdown, with_zone
 from views.queue.model import (
     URGENCY_COLOURS,
@@ -189,12 +190,19 @@ class CaseDetailPane(QWidget):
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
         grid = QFormLayout(self.actions_box)
-        move_row = QHBoxLayout()
+        # Above every tab: where the pane is narrower than a row (long translations), its
+        # fields wrap and the label stands above them, rather than the pane scrolling.
+        grid.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.reason.setMinimumWidth(self.reason.fontMetrics().averageCharWidth() * 16)
+        self.assignee.setSizePolicy(
+            QSizePolicy.Policy.Expanding, self.assignee.sizePolicy().verticalPolicy()
+        )
+        move_row = FlowLayout()
         move_row.addWidget(self.target)
-        move_row.addWidget(self.reason, 1)
+        move_row.addWidget(self.reason)
         move_row.addWidget(self.move_button)
-        assign_row = QHBoxLayout()
-        assign_row.addWidget(self.assignee, 1)
+        assign_row = FlowLayout()
+        assign_row.addWidget(self.assignee)
         assign_row.addWidget(self.assign_button)
         grid.addRow(self.move_label, move_row)
         grid.addRow(self.assign_label, assign_row)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,15 +42,18 @@ from app.workspaces.lifecycle import Workspace
 from i18n import N_, _, current_language
 from i18n.formatting import format_moment
 from views.common.elided import ElidedLabel
+from views.common.flow import FlowLayout
 from views.common.retranslate import StatusLine, relabel, retitle_column, retitle_items
 from views.common.time_zone import reader_zone
 
 ERROR_STYLE = "color: #b00020;"
 ID_HEADERS = (N_("Type"), N_("Identifier"), N_("From"))
+# No id column: a row is edited through the frozen row behind it (``product_rows``), and a
+# database id told the analyst nothing.
 PRODUCT_HEADERS = (
-    N_("#"), N_("Kind"), N_("Vendor"), N_("Name"), N_("Version or range"), N_("Hash"),
-    N_("Package URL"),
+    N_("Kind"), N_("Vendor"), N_("Name"), N_("Version or range"), N_("Hash"), N_("Package URL"),
 )  # fmt: skip
+KIND_COLUMN = PRODUCT_HEADERS.index("Kind")
 SOURCE_LABELS = {"case": N_("case"), "report": N_("report"), "vulnerability": N_("vulnerability")}
 
 
@@ -133,6 +138,12 @@ class AffectedPanel(_CasePanel):
     def __init__(self, workspace: Workspace, case_id: int, parent: QWidget | None = None):
         super().__init__(workspace, case_id, parent)
         self.ids = _table(ID_HEADERS)
+        # The identifier is what an analyst reads and copies: it takes the width, the scheme
+        # and where it came from only what their words need.
+        header = self.ids.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ID_HEADERS.index("Identifier"), QHeaderView.ResizeMode.Stretch)
         self.id_type = QComboBox()
         for kind in identifiers.SCHEMES:
             self.id_type.addItem(_scheme_label(kind), kind)
@@ -143,7 +154,11 @@ class AffectedPanel(_CasePanel):
         self.id_add.clicked.connect(self.add_identifier)
         self.id_value.returnPressed.connect(self.add_identifier)
         self.id_remove.clicked.connect(self.remove_identifier)
-        id_row = QHBoxLayout()
+        # Rows of fields and buttons wrap (FlowLayout) where the pane is narrower than their
+        # translated texts, instead of scrolling sideways (Portuguese needed 90 px more).
+        em = self.id_value.fontMetrics().averageCharWidth()
+        self.id_value.setMinimumWidth(em * 18)
+        id_row = FlowLayout()
         for w in (self.id_type, self.id_value, self.id_add, self.id_remove):
             id_row.addWidget(w)
         id_box = self.id_box = QGroupBox()
@@ -152,7 +167,6 @@ class AffectedPanel(_CasePanel):
         id_layout.addLayout(id_row)
 
         self.products = _table(PRODUCT_HEADERS)
-        self.products.setColumnWidth(0, 40)
         self.name = QLineEdit()
         self.vendor = QLineEdit()
         self.version_kind = QComboBox()
@@ -172,6 +186,7 @@ class AffectedPanel(_CasePanel):
         self.product_add.clicked.connect(self.add_product)
         self.product_remove.clicked.connect(self.remove_product)
         form = self.product_form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(_("Name"), self.name)
         form.addRow(_("Vendor"), self.vendor)
         version_row = self.version_row = QHBoxLayout()
@@ -200,7 +215,9 @@ class AffectedPanel(_CasePanel):
         self.embargo_clear = QPushButton()
         self.embargo_set.clicked.connect(self.set_embargo)
         self.embargo_clear.clicked.connect(self.clear_embargo)
-        emb_row = QHBoxLayout()
+        for field, chars in ((self.embargo_edit, 18), (self.embargo_reason, 16)):
+            field.setMinimumWidth(em * chars)
+        emb_row = FlowLayout()
         for w in (self.embargo_edit, self.embargo_reason, self.embargo_set, self.embargo_clear):
             emb_row.addWidget(w)
         emb_box = self.embargo_box = QGroupBox()
@@ -277,8 +294,7 @@ class AffectedPanel(_CasePanel):
         self.product_rows = products
         self.products.setRowCount(len(products))
         for row, p in enumerate(products):
-            values = (str(p.id), "", p.vendor, p.name, p.version or p.version_range,
-                      p.hash, p.purl)  # fmt: skip
+            values = ("", p.vendor, p.name, p.version or p.version_range, p.hash, p.purl)
             for col, text in enumerate(values):
                 self.products.setItem(row, col, _cell(text))
         self._show_words()
@@ -290,7 +306,7 @@ class AffectedPanel(_CasePanel):
         )
         retitle_column(
             self.products,
-            1,
+            KIND_COLUMN,
             (_(affected.KIND_LABELS.get(p.kind, p.kind)) for p in self.product_rows),
         )
         tlp, end = self._trust
@@ -395,9 +411,11 @@ class NotesPanel(_CasePanel):
         self.shared = QCheckBox()
         self.add_button = QPushButton()
         self.add_button.clicked.connect(self.add_note)
-        row = QHBoxLayout()
+        # The button goes below the check box where both do not fit (French); otherwise the
+        # check box takes the room between them, leaving the button at the end of the line.
+        self.shared.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        row = FlowLayout()
         row.addWidget(self.shared)
-        row.addStretch(1)
         row.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.error)
@@ -472,6 +490,12 @@ class MergePanel(QWidget):
         self.unmerge_button = QPushButton()
         self.unmerge_button.clicked.connect(self.unmerge)
         self.report = QComboBox()
+        # Sized to a few words, not to the longest report title (the list shows them whole):
+        # a long title made the window wider than the screen.
+        self.report.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.report.setMinimumContentsLength(24)
         self.split_button = QPushButton()
         self.plan = QPlainTextEdit()
         self.plan.setReadOnly(True)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -40,6 +39,7 @@ from app.errors import AccordError
 from app.parties.service import DIRECTIONS, KIND_LABELS, STATUS_LABELS, PartyInfo
 from app.workspaces.lifecycle import Workspace
 from i18n import N_, _
+from views.common.flow import FlowLayout
 from views.common.retranslate import relabel, retitle_items
 from views.queue.model import Formatter
 
@@ -176,13 +176,16 @@ class PartiesPanel(QWidget):
         self.contact = QLineEdit()
         self.channel = QLineEdit()
         self.add_button = QPushButton()
+        # The fields wrap onto further lines (FlowLayout) where one line is too narrow for
+        # them: squeezed side by side, they showed "Na…" and "E-M…" in German, and the row
+        # still widened the case pane past its place beside the queue at 1366×768.
+        em = self.name.fontMetrics().averageCharWidth()
+        for field, chars in ((self.name, 22), (self.contact, 18), (self.channel, 12)):
+            field.setMinimumWidth(em * chars)
         add_box = self.add_box = QGroupBox()
-        add_row = QHBoxLayout(add_box)
-        add_row.addWidget(self.kind)
-        add_row.addWidget(self.name, 2)
-        add_row.addWidget(self.contact, 2)
-        add_row.addWidget(self.channel, 1)
-        add_row.addWidget(self.add_button)
+        add_row = FlowLayout(add_box)
+        for widget in (self.kind, self.name, self.contact, self.channel, self.add_button):
+            add_row.addWidget(widget)
 
         self.status = QComboBox()
         for status in STATUS_LABELS:
@@ -197,15 +200,16 @@ class PartiesPanel(QWidget):
         self.log_button = QPushButton()
         selected = self.selected_box = QGroupBox()
         form = self.form = QFormLayout(selected)
-        status_row = self.status_row = QHBoxLayout()
-        status_row.addWidget(self.status)
-        status_row.addWidget(self.statement, 1)
-        status_row.addWidget(self.set_button)
-        log_row = self.log_row = QHBoxLayout()
-        log_row.addWidget(self.direction)
-        log_row.addWidget(self.log_channel)
-        log_row.addWidget(self.summary, 1)
-        log_row.addWidget(self.log_button)
+        # A label stands above its fields when they do not fit beside it.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        for field, chars in ((self.statement, 18), (self.log_channel, 10), (self.summary, 18)):
+            field.setMinimumWidth(em * chars)
+        status_row = self.status_row = FlowLayout()
+        for widget in (self.status, self.statement, self.set_button):
+            status_row.addWidget(widget)
+        log_row = self.log_row = FlowLayout()
+        for widget in (self.direction, self.log_channel, self.summary, self.log_button):
+            log_row.addWidget(widget)
         form.addRow(_("Status"), status_row)
         form.addRow(_("Contact"), log_row)
         self.timeline = QLabel()

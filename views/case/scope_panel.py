@@ -28,6 +28,7 @@ from app.workspaces.lifecycle import Workspace
 from i18n import _
 from i18n.data import jurisdiction_text
 from views.case.editing import _CasePanel
+from views.common.flow import FlowLayout
 
 
 class ScopePanel(_CasePanel):
@@ -64,12 +65,18 @@ class ScopePanel(_CasePanel):
         self.code_remove = QPushButton()
         self.code_add.clicked.connect(lambda: self.add_jurisdiction())
         self.code_remove.clicked.connect(self.remove_jurisdiction)
-        row = QHBoxLayout()
+        # Button rows wrap (FlowLayout), and each box says what it holds in a wrapped line
+        # under a short title: a group box's title never wraps, and with the explanation in
+        # it ("… (partners who may receive this case)") the box was wider than the case pane
+        # beside the queue in Portuguese.
+        row = FlowLayout()
         row.addWidget(self.code_add)
         row.addWidget(self.code_remove)
-        row.addStretch(1)
+        self.codes_hint = QLabel()
+        self.codes_hint.setWordWrap(True)
         codes_box = self.codes_box = QGroupBox()
         codes_layout = QVBoxLayout(codes_box)
+        codes_layout.addWidget(self.codes_hint)
         codes_layout.addWidget(self.codes)
         codes_layout.addWidget(self.code_choice)
         codes_layout.addLayout(row)
@@ -87,12 +94,14 @@ class ScopePanel(_CasePanel):
         self.share_remove.clicked.connect(self.unshare)
         self.sharing_note = QLabel()
         self.sharing_note.setWordWrap(True)
-        prow = QHBoxLayout()
+        prow = FlowLayout()
         prow.addWidget(self.share_add)
         prow.addWidget(self.share_remove)
-        prow.addStretch(1)
+        self.share_hint = QLabel()
+        self.share_hint.setWordWrap(True)
         share_box = self.share_box = QGroupBox()
         share_layout = QVBoxLayout(share_box)
+        share_layout.addWidget(self.share_hint)
         share_layout.addWidget(self.partners)
         share_layout.addWidget(self.partner_choice)
         share_layout.addLayout(prow)
@@ -129,10 +138,12 @@ class ScopePanel(_CasePanel):
     def retranslate(self) -> None:
         self.code_add.setText(_("Add jurisdiction"))
         self.code_remove.setText(_("Remove selected"))
-        self.codes_box.setTitle(_("Jurisdictions and programmes (their deadlines apply)"))
+        self.codes_box.setTitle(_("Jurisdictions and programmes"))
+        self.codes_hint.setText(_("Their deadlines apply to this case."))
         self.share_add.setText(_("Share with partner"))
         self.share_remove.setText(_("Stop sharing"))
-        self.share_box.setTitle(_("Sharing list (partners who may receive this case)"))
+        self.share_box.setTitle(_("Sharing list"))
+        self.share_hint.setText(_("Partners who may receive this case."))
         self.tlp_raise.setText(_("Raise TLP"))
         self.tlp_raise.setToolTip(
             _("Anyone may make a case more restrictive; lowering it is a coordinator's "

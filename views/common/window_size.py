@@ -14,12 +14,15 @@ from PySide6.QtWidgets import QWidget
 TOOL_SIZE = QSize(720, 480)
 # Room kept for the window manager's title bar above the window's own area.
 TITLE_BAR = 32
+# And for its border on each side: a window cut to the screen's full width had its frame a
+# few pixels past the screen's edges (its borders are not known until it is shown).
+BORDER = 4
 
 
 def working_size(wanted: QSize, available: QRect, frame: QSize | None = None) -> QSize:
     """``wanted``, cut to what ``available`` (a screen's free area) leaves for a window whose
-    frame (borders and title bar) takes ``frame``; a title bar's height when not known yet."""
-    frame = frame if frame is not None and not frame.isNull() else QSize(0, TITLE_BAR)
+    frame (borders and title bar) takes ``frame``; a title bar and borders when not known yet."""
+    frame = frame if frame is not None and not frame.isNull() else QSize(2 * BORDER, TITLE_BAR)
     room = QSize(
         max(available.width() - frame.width(), 0), max(available.height() - frame.height(), 0)
     )

@@ -12,13 +12,13 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -38,6 +38,7 @@ from i18n import _, current_language
 from i18n.formatting import format_moment
 from i18n.labels import computation_label, duty_holder_label, fact_label
 from views.common.failures import show_conflict
+from views.common.flow import FlowLayout
 from views.common.time_zone import reader_zone
 
 
@@ -93,13 +94,14 @@ class DeadlineInputs(QWidget):
         self.add_role_button, self.remove_role_button = QPushButton(), QPushButton()
         self.add_role_button.clicked.connect(lambda: self._roles(add=True))
         self.remove_role_button.clicked.connect(lambda: self._roles(add=False))
-        roles = QGridLayout(self.roles_box)
-        roles.addWidget(self.roles_text, 0, 0, 1, 4)
-        roles.addWidget(self.role, 1, 0)
-        roles.addWidget(self.party, 1, 1)
-        roles.addWidget(self.add_role_button, 1, 2)
-        roles.addWidget(self.remove_role_button, 1, 3)
-        roles.setColumnStretch(1, 1)
+        # Rows of fields and buttons wrap (FlowLayout) rather than widen the case pane.
+        roles = QVBoxLayout(self.roles_box)
+        roles.addWidget(self.roles_text)
+        role_row = FlowLayout()
+        self.party.setMinimumWidth(self.party.fontMetrics().averageCharWidth() * 16)
+        for widget in (self.role, self.party, self.add_role_button, self.remove_role_button):
+            role_row.addWidget(widget)
+        roles.addLayout(role_row)
 
         self.override_box = QGroupBox()
         self.override_text = QLabel()
@@ -114,14 +116,21 @@ class DeadlineInputs(QWidget):
         self.override_button.clicked.connect(lambda: self._override(reset=False))
         self.reset_button.clicked.connect(lambda: self._override(reset=True))
         # Period on one row, reason and buttons on the next: on one row they needed 560 px.
-        override = QGridLayout(self.override_box)
-        override.addWidget(self.override_text, 0, 0, 1, 3)
-        override.addWidget(self.amount, 1, 0)
-        override.addWidget(self.computation, 1, 1, 1, 2)
-        override.addWidget(self.override_reason, 2, 0)
-        override.addWidget(self.override_button, 2, 1)
-        override.addWidget(self.reset_button, 2, 2)
-        override.setColumnStretch(0, 1)
+        override = QVBoxLayout(self.override_box)
+        override.addWidget(self.override_text)
+        period, reason = FlowLayout(), FlowLayout()
+        self.computation.setSizePolicy(
+            QSizePolicy.Policy.Expanding, self.computation.sizePolicy().verticalPolicy()
+        )
+        period.addWidget(self.amount)
+        period.addWidget(self.computation)
+        self.override_reason.setMinimumWidth(
+            self.override_reason.fontMetrics().averageCharWidth() * 16
+        )
+        for widget in (self.override_reason, self.override_button, self.reset_button):
+            reason.addWidget(widget)
+        override.addLayout(period)
+        override.addLayout(reason)
         # Long labels in the lists must not widen the case pane past its place (1366×768).
         for combo in (self.role, self.computation):
             combo.setSizeAdjustPolicy(

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -36,6 +36,7 @@ from i18n.labels import deadline_state_label, fact_label
 from models import Case
 from views.common.datetime_field import instant_edit, instant_of
 from views.common.failures import show_conflict
+from views.common.flow import FlowLayout
 from views.deadlines.inputs import DeadlineInputs
 
 STATE_COLOURS = {
@@ -95,6 +96,8 @@ class DeadlinesPanel(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.fact.setMinimumContentsLength(10)
+        # Wider where its line has room: the fact's name shows whole.
+        self.fact.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.when = instant_edit("UTC")
         self.fact.currentIndexChanged.connect(lambda _i: self._bound_when(self._fact_code()))
         self._bound_when(self._fact_code())
@@ -105,14 +108,17 @@ class DeadlinesPanel(QWidget):
         self.met_button.clicked.connect(self._on_met)
         self.message = QLabel()
 
-        facts = QHBoxLayout()
+        # Both rows wrap (FlowLayout) rather than widen the case pane beside the queue: in
+        # Spanish the fact row alone needed more than it has at 1366×768.
+        facts = FlowLayout()
         self.fact_label = QLabel()
         facts.addWidget(self.fact_label)
         facts.addWidget(self.fact)
         facts.addWidget(self.when)
         facts.addWidget(self.set_button)
-        met = QHBoxLayout()
-        met.addWidget(self.evidence, 1)
+        met = FlowLayout()
+        self.evidence.setMinimumWidth(self.evidence.fontMetrics().averageCharWidth() * 24)
+        met.addWidget(self.evidence)
         met.addWidget(self.met_button)
         self.show_na = QCheckBox()
         self.show_na.toggled.connect(lambda _on: self._fold())

@@ -33,14 +33,17 @@ from i18n.formatting import format_date
 from views.common import file_dialogs
 from views.common.retranslate import StatusLine, relabel, retitle_column
 
+# Whether a partner's key is verified and valid comes right after its name: in the list's
+# half of the window they were cut off or scrolled away behind the country and time zone.
 COLUMNS = (
     N_("Partner"),
-    N_("Country"),
-    N_("Time zone"),
     N_("Verified"),
     N_("Key"),
+    N_("Country"),
+    N_("Time zone"),
     N_("Fingerprint"),
 )
+VERIFIED, KEY, FINGERPRINT = (COLUMNS.index(c) for c in ("Verified", "Key", "Fingerprint"))
 VALIDITY = {"valid": N_("valid"), "expired": N_("expired"), "revoked": N_("revoked")}
 
 
@@ -212,8 +215,9 @@ class PartnersScreen(QWidget):
         self.rollover_label.setText(_("Key rollover: the partner's new certificate"))
         for button in self._browse_buttons:
             button.setText(_("Browse…"))
-        retitle_column(self.table, 3, (_("yes") if p.verified else _("no") for p in self.rows))
-        retitle_column(self.table, 4, (self._validity(p) for p in self.rows))
+        verified = (_("yes") if p.verified else _("no") for p in self.rows)
+        retitle_column(self.table, VERIFIED, verified)
+        retitle_column(self.table, KEY, (self._validity(p) for p in self.rows))
         self._show_details(self.selected)
         self._compare()
         self._line.again(self.message)
@@ -259,15 +263,15 @@ class PartnersScreen(QWidget):
             key = p.current_key
             cells = (
                 p.name,
-                p.country,
-                p.timezone,
                 _("yes") if p.verified else _("no"),
                 self._validity(p),
+                p.country,
+                p.timezone,
                 key.grouped if key else "-",
             )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if c == 5:
+                if c == FINGERPRINT:
                     item.setFont(_mono())
                 self.table.setItem(r, c, item)
         names = [p.name for p in self.rows]

@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,7 +66,12 @@ STATE_COLOURS = {
 }
 ERROR_STYLE = "color: #b00020;"
 COLUMNS = 6
+COMPLETED_BY, BRANCH = 4, 5
 SIDE_BY_SIDE = 760  # px from which the checklist and the chosen step sit side by side
+# Below this width the checklist leaves out who completed each step and its branch (the
+# chosen step's details say both): beside the queue at 1366x768 the list is about 450 px
+# wide, and six columns left the steps' titles a few words each.
+FULL_TABLE = 640
 
 
 def owner_label(owner: str) -> str:
@@ -131,7 +136,11 @@ class PlaybookRunner(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2):  # a state and an owner: a word or two (a few dozen steps)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.installEventFilter(self)
 
         self.step_box = QGroupBox()
         self.step_title = QLabel()
@@ -238,6 +247,13 @@ class PlaybookRunner(QWidget):
     @staticmethod
     def _waiting(step: StepStatus) -> str:
         return _("Waiting for: {steps}").format(steps=", ".join(step.blocked_by))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            narrow = self.table.width() < FULL_TABLE
+            for column in (COMPLETED_BY, BRANCH):
+                self.table.setColumnHidden(column, narrow)
+        return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         # Beside the queue (about 480 px at 1366×768) the step goes under the checklist, which
@@ -372,6 +388,10 @@ class PlaybookRunner(QWidget):
     def _step_info(self, step: StepStatus) -> str:
         info = [_("Owner: {owner}").format(owner=owner_label(step.owner))]
         info.append(_("State: {state}").format(state=_(STATE_LABELS.get(step.state, step.state))))
+        if step.completed_by:
+            info.append(_("Completed by: {who}").format(who=step.completed_by))
+        if step.branch:
+            info.append(_("Branch: {branch}").format(branch=step.branch))
         if step.blocked_by:
             info.append(self._waiting(step))
         if step.skip_reason:

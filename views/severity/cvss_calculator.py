@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -29,6 +29,7 @@ from app import severity
 from app.errors import AccordError
 from i18n import N_, _
 from taxonomy.cvss_scores import CvssError, metric_groups, metric_names, split_vector, value_names
+from views.common.flow import FlowLayout
 
 VERSIONS = ("3.1", "4.0")
 GROUP_TITLES = {
@@ -104,23 +105,22 @@ class ChoiceRow(QWidget):
         self.group.setExclusive(True)
         self.buttons: dict[str, QPushButton] = {}
         self.setStyleSheet(CHECKED_STYLE)
-        layout = QHBoxLayout(self)
+        # Values wrap onto a second line when the row is narrower than all of them: CVSS 3.1's
+        # Remediation Level alone needs more than the case pane has beside the queue.
+        layout = FlowLayout(self, spacing=2)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
         for key, text, tip in choices:
             button = QPushButton(text)
             button.setCheckable(True)
             button.setToolTip(tip)
             button.setAccessibleDescription(tip)
             button.setProperty("choice", key)
-            # As narrow as its text, not the style's 80 px floor: five values side by side
-            # then fit the case pane beside the queue at 1366×768.
+            # As narrow as its text, not the style's 80 px floor: more values fit on a line.
             button.setMinimumWidth(button.fontMetrics().horizontalAdvance(text) + 16)
             button.installEventFilter(self)
             self.group.addButton(button)
             self.buttons[key] = button
             layout.addWidget(button)
-        layout.addStretch(1)
         self.group.buttonToggled.connect(self._on_toggled)
         self._update_focus_chain()
 
@@ -179,6 +179,20 @@ class ChoiceRow(QWidget):
         if not target.isChecked():
             target.click()
         target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class _MetricLabel(QLabel):
+    """A metric's name, wrapped; it asks for no more than a short column, so the values beside
+    it keep one line where they can (the grid takes what is short from both columns)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        column = self.fontMetrics().averageCharWidth() * 18
+        return QSize(max(min(hint.width(), column), self.minimumSizeHint().width()), hint.height())
 
 
 class GroupTabs(QWidget):
@@ -303,8 +317,7 @@ class CvssCalculator(QWidget):
                 if "X" in values[metric]:
                     row.set_value("X", notify=False)
                 row.changed.connect(self._recompute)
-                label = QLabel()
-                label.setWordWrap(True)
+                label = _MetricLabel()
                 label.setToolTip(names[metric])
                 label.setBuddy(row.buttons[next(iter(row.buttons))])
                 self._metric_labels.append((label, names[metric], metric))

@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +25,7 @@ from app import severity
 from app.errors import AccordError
 from i18n import _
 from taxonomy import ssvc
+from views.common.flow import FlowLayout
 from views.severity.cvss_calculator import ERROR_STYLE, ChoiceRow, PageStack
 
 CHOSEN_STYLE = (
@@ -34,29 +35,35 @@ CHOSEN_STYLE = (
 
 
 class _TablePage(QWidget):
-    """The decision points of one table, one ChoiceRow each, numbered in order."""
+    """The decision points of one table, one ChoiceRow each, numbered in order.
+
+    Each point's name stands above its values: beside them, the name column and the widest
+    row (Supplier Involvement's "Uncooperative/Unresponsive") needed more than the case pane
+    has beside the queue at 1366×768, and the Assessment tab scrolled sideways."""
 
     def __init__(self, table: ssvc.DecisionTable, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = table
         self.rows: dict[str, ChoiceRow] = {}
         self.step_labels: list[QLabel] = []
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setColumnStretch(1, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
         for line, dp in enumerate(table.decision_points):
             choices = [(v.key, v.name, f"{v.name} ({v.key}): {v.description}") for v in dp.values]
             row = ChoiceRow(choices)
             row.setObjectName(f"ssvc-{table.cli_name}-{dp.key}")
             row.setAccessibleName(dp.name)
             label = QLabel(f"{line + 1}. {dp.name} ({dp.key})")
+            label.setWordWrap(True)
             label.setToolTip(dp.description)
             label.setBuddy(next(iter(row.buttons.values())))
             self.step_labels.append(label)
-            grid.addWidget(label, line, 0)
-            grid.addWidget(row, line, 1)
+            if line:
+                column.addSpacing(4)
+            column.addWidget(label)
+            column.addWidget(row)
             self.rows[dp.key] = row
-        grid.setRowStretch(len(table.decision_points), 1)
+        column.addStretch(1)
 
 
 class SsvcWalkthrough(QWidget):
@@ -89,16 +96,21 @@ class SsvcWalkthrough(QWidget):
         self.error.hide()
         self.outcome_box = QWidget()
         self.outcome_box.setStyleSheet(CHOSEN_STYLE)
-        self.outcome_row = QHBoxLayout(self.outcome_box)
+        # The outcomes wrap, as the values do: Deployer's three, beside their title, were
+        # wider than the pane beside the queue in German.
+        self.outcome_row = FlowLayout(self.outcome_box)
         self.outcome_row.setContentsMargins(0, 0, 0, 0)
         self.outcome_labels: dict[str, QLabel] = {}
         self._decision: dict[str, Any] | None = None
         self.table_label = QLabel()
         self.outcome_title = QLabel()
 
-        top = QHBoxLayout()
+        self.table_combo.setSizePolicy(
+            QSizePolicy.Policy.Expanding, self.table_combo.sizePolicy().verticalPolicy()
+        )
+        top = FlowLayout()
         top.addWidget(self.table_label)
-        top.addWidget(self.table_combo, 1)
+        top.addWidget(self.table_combo)
         top.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -107,7 +119,8 @@ class SsvcWalkthrough(QWidget):
         layout.addWidget(self.stack)
         layout.addWidget(self.path_label)
         outcome_line = QHBoxLayout()
-        outcome_line.addWidget(self.outcome_title)
+        # Beside the first line of outcomes, not the middle of two.
+        outcome_line.addWidget(self.outcome_title, 0, Qt.AlignmentFlag.AlignTop)
         outcome_line.addWidget(self.outcome_box, 1)
         layout.addLayout(outcome_line)
         layout.addWidget(self.error)
@@ -190,6 +203,9 @@ class SsvcWalkthrough(QWidget):
             item = self.outcome_row.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                # Hidden now: until the event loop deletes it, the old table's outcome
+                # would be painted under the new one's.
+                widget.hide()
                 widget.deleteLater()
         self.outcome_labels = {}
         for value in table.outcome.values:
@@ -198,7 +214,6 @@ class SsvcWalkthrough(QWidget):
             label.setProperty("chosen", False)
             self.outcome_labels[value.key] = label
             self.outcome_row.addWidget(label)
-        self.outcome_row.addStretch(1)
         self._update()
 
     def _update(self, *_args: object) -> None:

@@ -182,7 +182,12 @@ class MainWindow(WindowHost):
         return None
 
     def fit_queue(self) -> None:
-        """Give the queue the width of its key columns; the detail pane gets the rest."""
+        """Give the queue the width of its key columns; the detail pane gets the rest.
+
+        The key columns' widths are set, not fitted to their texts (a due text or title
+        elides), so what is left to the pane at a given window width does not change with
+        the cases shown or the time of day; the pane's tabs are laid out to fit it at
+        1366×768 (tests/views/test_screenshots_every_screen.py)."""
         total = max(self.splitter.width(), self.width())
         need = self.queue.table.key_columns_width()
         self.splitter.setSizes([need, max(total - need, 0)])

@@ -117,6 +117,9 @@ class ChartPanel(QWidget):
         self.horizontal = False
         self.title_source = source_text(title)  # translated again on a language switch
         self.title = QLabel(f"<b>{html.escape(_(self.title_source))}</b>")
+        # Wrapped: unwrapped, three titles and their buttons side by side made the Spanish and
+        # French dashboards wider than a 1366 px screen.
+        self.title.setWordWrap(True)
         self.plot = pg.PlotWidget(axisItems=axis_items or {})
         self.plot.setBackground("w")
         self.plot.setMenuEnabled(False)

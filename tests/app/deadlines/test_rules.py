@@ -91,6 +91,31 @@ def test_yaml_syntax_error_names_the_line() -> None:
         parse_text("code: X\njurisdiction: Y\nname: [unclosed\nkind: policy\n", "team.yaml")
 
 
+def test_syntax_errors_keep_the_pure_python_parsers_words() -> None:
+    # libyaml says "did not find expected ',' or ']'"; users and docs know PyYAML's words.
+    with pytest.raises(UsageError, match=r"line 4: expected ',' or '\]', but got ':'"):
+        parse_text("code: X\njurisdiction: Y\nname: [unclosed\nkind: policy\n", "team.yaml")
+
+
+def test_an_unsafe_tag_is_refused_with_its_line() -> None:
+    with pytest.raises(UsageError, match=r"t\.yaml: line 2: could not determine a constructor"):
+        parse_text("code: X\njurisdiction: !!python/object:os.system Y\n", "t.yaml")
+
+
+def test_both_parsers_read_every_shipped_file_alike() -> None:
+    import yaml
+
+    for f in builtin_rules().files:
+        fast = rules_mod._FastLoader(f.text)
+        plain = rules_mod._Loader(f.text)
+        try:
+            assert fast.get_single_data() == plain.get_single_data(), f.path
+        finally:
+            fast.dispose()
+            plain.dispose()
+    assert issubclass(rules_mod._FastLoader, yaml.CSafeLoader)  # libyaml where PyYAML has it
+
+
 def test_bad_value_names_its_own_line() -> None:
     text = (FIXTURES / "deadlines" / "team-gulf.yaml").read_text()
     with pytest.raises(UsageError, match=r"line 12: rules/0/offset/business_days"):

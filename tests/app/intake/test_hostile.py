@@ -67,6 +67,15 @@ HOSTILE: dict[str, tuple[str, bytes, str]] = {
     "zip-link": ("link.zip", _zip([(_link("ln.json"), b"/etc/passwd")]), "link inside archive"),
     "zip-ratio": ("ratio.zip", _zip([("a.json", b"0" * 5_000_000)]), "zip bomb"),
     "zip-corrupt": ("corrupt.zip", b"PK\x03\x04garbage", "not a readable zip archive"),
+    # Valid JSON whose text escapes half of a UTF-16 pair: Python reads it, no database
+    # stores it; the reason says so instead of naming an exception.
+    "lone-surrogate": (
+        "surrogate.json",
+        json.dumps(
+            {**csaf_doc("ACME-SUR-1"), "document": {**csaf_doc()["document"], "title": "a\ud800b"}}
+        ).encode(),
+        "text that is not valid Unicode (a lone surrogate)",
+    ),
     # A hostile name whose last part starts with a dot is refused, not skipped as hidden.
     "zip-dot-traversal": ("dot.zip", _zip([("sub/..\\..\\.back.json", b"{}")]), "path traversal"),
 }

@@ -10,6 +10,7 @@ records what was sent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ class _Pool:
         return done
 
     def shutdown(self, **_kwargs: Any) -> None:
-        pass
+        """Its tasks ran when they were submitted: nothing is left to stop."""
 
 
 @pytest.fixture
@@ -43,8 +44,12 @@ def pool(monkeypatch: pytest.MonkeyPatch) -> _Pool:
     return fake
 
 
+def _bytes(i: int) -> Callable[[], bytes]:
+    return lambda: b"{}" * (i % 7 + 1)
+
+
 def _entries(n: int) -> list[Entry]:
-    return [Entry(f"doc-{i:04d}.json", read=lambda i=i: b"{}" * (i % 7 + 1)) for i in range(n)]
+    return [Entry(f"doc-{i:04d}.json", read=_bytes(i)) for i in range(n)]
 
 
 def test_every_task_but_the_last_holds_a_whole_chunk(pool: _Pool) -> None:
@@ -65,6 +70,17 @@ def test_a_part_filled_chunk_goes_when_nothing_else_is_left(pool: _Pool) -> None
     assert [e.path for e, _d, _p in out] == [e.path for e in entries]
     assert out[5][2] == "refused"
     assert pool.sizes == [5, 3]
+
+
+def test_a_chunk_of_big_documents_goes_before_it_is_full(
+    pool: _Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk goes out once its documents reach ``CHUNK_BYTES``, whatever their number."""
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 30)
+    entries = [Entry(f"big-{i}.json", read=lambda: b"x" * 10) for i in range(12)]
+    out = list(importer._stream(entries, ParseOptions(), 2, lambda: False))
+    assert [e.path for e, _d, _p in out] == [e.path for e in entries]
+    assert pool.sizes == [3, 3, 3, 3]
 
 
 def test_documents_flow_when_the_bytes_ahead_are_capped(
@@ -95,7 +111,7 @@ def test_real_workers_parse_in_chunks(tmp_path: Path, monkeypatch: pytest.Monkey
             sizes.append(len(items))
             return submit(fn, items, opts)
 
-        executor.submit = recorded  # type: ignore[method-assign]
+        executor.submit = recorded  # type: ignore[method-assign,assignment]
         return executor
 
     monkeypatch.setattr(workers_mod, "pool", counting)
@@ -125,4 +141,13 @@ def test_collector_thresholds_come_back_after_an_import(monkeypatch: pytest.Monk
     assert seen[0][0] >= 20_000 and gc.get_threshold() == before
     with pytest.raises(RuntimeError), importer._fewer_collections():
         raise RuntimeError("a failed import")
+    assert gc.get_threshold() == before
+    # Two imports overlapping (threads of the app): the first to end leaves them raised for
+    # the other, the last brings back the thresholds from before both.
+    first, second = importer._fewer_collections(), importer._fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] >= 20_000
+    second.__exit__(None, None, None)
     assert gc.get_threshold() == before
