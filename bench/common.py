@@ -247,7 +247,7 @@ def fill(
 
 _REPORT_COLUMNS = (
     "case_id, source, format, document_id, revision, title, description, "
-    "media_type, raw, raw_sha256, warnings, reporter_id, partner_id, received_at"
+    "media_type, raw, raw_codec, raw_sha256, warnings, reporter_id, partner_id, received_at"
 )
 
 

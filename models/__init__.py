@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     )
     from models.parties import CaseParty, PartyContact, PartyStatus
     from models.people import Analyst, Reporter, Setting
+    from models.rawcodec import StoredRawError
     from models.reports import (
         Attachment,
         DuplicateCandidate,
@@ -90,6 +91,7 @@ _HOMES: dict[str, str] = {
     "Reporter": "models.people",
     "Role": "models.schema",
     "Setting": "models.people",
+    "StoredRawError": "models.rawcodec",
     "Attachment": "models.reports",
     "DuplicateCandidate": "models.reports",
     "Identifier": "models.reports",
@@ -178,6 +180,7 @@ __all__ = [
     "RuleText",
     "Setting",
     "SourceMapping",
+    "StoredRawError",
     "Vulnerability",
     "utcnow",
 ]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import rawcodec
 from models.base import Base, utcnow
 
 if TYPE_CHECKING:
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
 
 
 class Report(Base):
-    """One imported document. ``raw`` keeps the original bytes (inside the encrypted store)."""
+    """One imported document. ``raw`` keeps the original bytes (inside the encrypted store),
+    stored compressed when that saves (``stored_raw`` as ``raw_codec`` says, models/rawcodec.py)."""
 
     __tablename__ = "report"
     __table_args__ = (Index("ix_report_doc", "document_id"),)
@@ -31,8 +33,9 @@ class Report(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     filename: Mapped[str | None] = mapped_column(String(500))
     media_type: Mapped[str | None] = mapped_column(String(100))
-    raw: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
-    raw_sha256: Mapped[str] = mapped_column(String(64), index=True, default="")
+    stored_raw: Mapped[bytes] = mapped_column("raw", LargeBinary, default=b"")
+    raw_codec: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True, default="")  # of the original
     warnings: Mapped[list[Any]] = mapped_column(default=list)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
@@ -41,6 +44,15 @@ class Report(Base):
     case: Mapped[Case | None] = relationship(back_populates="reports")
     identifiers: Mapped[list[Identifier]] = relationship(cascade="all, delete-orphan")
     revisions: Mapped[list[ReportRevision]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def raw(self) -> bytes:
+        """The original bytes, as received."""
+        return _decoded(self.stored_raw, self.raw_codec, f"report {self.id}")
+
+    @raw.setter
+    def raw(self, value: bytes) -> None:
+        self.stored_raw, self.raw_codec = rawcodec.encode(value)
 
 
 class ReportRevision(Base):
@@ -51,9 +63,24 @@ class ReportRevision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     revision: Mapped[str | None] = mapped_column(String(60))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
-    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    stored_raw: Mapped[bytes] = mapped_column("raw", LargeBinary)
+    raw_codec: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the original
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def raw(self) -> bytes:
+        """The original bytes of that revision, as received."""
+        return _decoded(self.stored_raw, self.raw_codec, f"revision {self.id} of a report")
+
+    @raw.setter
+    def raw(self, value: bytes) -> None:
+        self.stored_raw, self.raw_codec = rawcodec.encode(value)
+
+
+def _decoded(stored: bytes | None, codec: str | None, what: str) -> bytes:
+    # Both are None on an object not yet flushed that was never given its bytes.
+    return rawcodec.decode(stored or b"", codec or rawcodec.PLAIN, what)
 
 
 class Identifier(Base):

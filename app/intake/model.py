@@ -143,7 +143,9 @@ class Prepared:
     single writer only looks up, inserts and audits: the SHA-256 of its bytes, its normalised
     identifiers, recomputed scores, the text it adds to its case's search document (already
     ``search.plain``), what near-duplicate detection compares (``dedup.Compared``), and each
-    vulnerability's affected-product rows without their vulnerability id (``rows.py``)."""
+    vulnerability's affected-product rows without their vulnerability id (``rows.py``), and
+    its bytes as the report row stores them, compressed or not, with their codec
+    (``models.rawcodec.encode``)."""
 
     sha: str
     identifiers: tuple[tuple[str, str], ...]
@@ -152,6 +154,7 @@ class Prepared:
     search_text: tuple[str, ...]
     compared: Any  # dedup.Compared (dedup needs the database layer; this module does not)
     products: tuple[tuple[tuple[Any, ...], ...], ...]
+    stored_raw: tuple[bytes, str]
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
-from app.errors import AccordError, NotFound
+from app.errors import AccordError, NotFound, VerificationError
 from app.identity.actor import Actor, Permission
 from app.intake import hazard
 from app.workspaces import files
 from i18n import _
-from models import Attachment, Case, Identifier, QuarantineItem, Report, ReportRevision
+from models import (
+    Attachment,
+    Case,
+    Identifier,
+    QuarantineItem,
+    Report,
+    ReportRevision,
+    StoredRawError,
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,13 @@ def report_detail(s: Session, report_id: int) -> tuple[ReportDetail, bytes]:
         revisions=tuple(x if x is not None else _("(no revision number)") for x in revs),
         received_at=r.received_at,
     )
-    return detail, r.raw
+    try:
+        raw = r.raw
+    except StoredRawError:
+        raise VerificationError(
+            _("the stored original of report {id} is damaged and cannot be shown").format(id=r.id)
+        ) from None
+    return detail, raw
 
 
 @dataclass(frozen=True)

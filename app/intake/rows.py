@@ -23,6 +23,7 @@ from app.queueing import search
 from app.workspaces.driver import IdsInOrder, PlainInsert, RowsInsert
 from i18n import _
 from models import AffectedProduct, Attachment, Identifier, Reference, Report, Vulnerability
+from models.rawcodec import encode
 from models.vulnerabilities import product_key
 
 Row = dict[str, Any]
@@ -73,6 +74,7 @@ def prepare(doc: ParsedDoc) -> Prepared:
             )
             for v in doc.vulns
         ),
+        stored_raw=encode(doc.raw),
     )
 
 
@@ -114,6 +116,7 @@ def scores_of(doc: ParsedDoc) -> Scores:
 def report_row(
     doc: ParsedDoc, sha: str, path: str, source: str, case_id: int, warnings: list[str]
 ) -> Row:
+    stored, codec = prepared(doc).stored_raw  # compressed by the parser process, not here
     return {
         "case_id": case_id,
         "source": source[:200],
@@ -124,7 +127,8 @@ def report_row(
         "description": doc.description,
         "filename": path[-500:],
         "media_type": doc.media_type,
-        "raw": doc.raw,
+        "raw": stored,
+        "raw_codec": codec,
         "raw_sha256": sha,
         "warnings": warnings,
     }

@@ -152,9 +152,14 @@ def store_document(
             if newer > older:
                 return _update(s, actor, existing, doc, sha, path)
             if newer < older:  # an earlier revision arriving late: kept as history only
+                stored, codec = prep.stored_raw
                 s.add(
                     ReportRevision(
-                        report_id=existing.id, revision=doc.revision, raw=doc.raw, raw_sha256=sha
+                        report_id=existing.id,
+                        revision=doc.revision,
+                        stored_raw=stored,
+                        raw_codec=codec,
+                        raw_sha256=sha,
                     )
                 )
                 return StoreOutcome("duplicate", existing.id, None)
@@ -243,14 +248,15 @@ def _update(
         ReportRevision(
             report_id=report.id,
             revision=report.revision,
-            raw=report.raw,
+            stored_raw=report.stored_raw,  # moved as stored: no inflating and deflating again
+            raw_codec=report.raw_codec,
             raw_sha256=report.raw_sha256,
         )
     )
     report.revision = doc.revision
     report.title = doc.title[:500]
     report.description = doc.description
-    report.raw = doc.raw
+    report.stored_raw, report.raw_codec = rows.prepared(doc).stored_raw
     report.raw_sha256 = sha
     report.filename = path[-500:]
     report.identifiers.clear()

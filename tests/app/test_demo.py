@@ -136,8 +136,8 @@ def test_cases_read_like_real_reports(demo_ws: Workspace) -> None:
         assert not any("{" in t or "lorem" in t.lower() for t in titles)
         assert s.scalar(select(func.count(Report.id))) == len(titles)
         # The demo's own reports (the partner's case came with its bundle's document).
-        own = select(Report.raw).where(Report.filename.like("report-%"))
-        bodies = [r.decode() for r in s.scalars(own)]
+        own = select(Report).where(Report.filename.like("report-%"))
+        bodies = [r.raw.decode() for r in s.scalars(own)]
         assert len(bodies) == demo.DEFAULT_COUNT
         assert all("Impact" in b and "{" not in b and len(b) > 600 for b in bodies)
         assert sum("Steps to reproduce" in b for b in bodies) > len(bodies) // 3
