@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -38,8 +38,16 @@ class AffectedProduct(Base):
 
     __tablename__ = "affected_product"
     # (name_key, id): the newest mentions of a product name as compared, in index order
-    # (near-duplicates, app/intake/dedup.py).
-    __table_args__ = (Index("ix_affected_product_name_key_id", "name_key", "id"),)
+    # (near-duplicates, app/intake/dedup.py); rows without a key are no mention.
+    __table_args__ = (
+        Index(
+            "ix_affected_product_name_key_id",
+            "name_key",
+            "id",
+            sqlite_where=text("name_key IS NOT NULL"),
+            postgresql_where=text("name_key IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vulnerability_id: Mapped[int] = mapped_column(
@@ -54,7 +62,8 @@ class AffectedProduct(Base):
     hash: Mapped[str | None] = mapped_column(String(200))
     purl: Mapped[str | None] = mapped_column(String(500))
     # The name as near-duplicate detection compares it (``product_key``), kept by the
-    # mapper events below for ORM writes and by intake's bulk rows for Core inserts.
+    # mapper events below for ORM writes. Intake's rows keep it on a report's first row of
+    # each name only (``app/intake/rows._products``): a report mentions a name once.
     name_key: Mapped[str | None] = mapped_column(String(300))
 
 

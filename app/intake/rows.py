@@ -58,24 +58,30 @@ def prepare(doc: ParsedDoc) -> Prepared:
             search.plain(t) for t in (doc.title[:500], doc.description, *search_texts(doc)) if t
         ),
         compared=dedup.compared(doc.title[:500], doc.description, doc),
-        products=tuple(
-            tuple(
-                (
-                    p.kind,
-                    p.name,
-                    p.vendor,
-                    p.version,
-                    p.version_range,
-                    p.hash,
-                    p.purl,
-                    product_key(p.name, p.vendor),
-                )
-                for p in v.products
-            )
-            for v in doc.vulns
-        ),
+        products=_products(doc),
         stored_raw=encode(doc.raw),
     )
+
+
+def _products(doc: ParsedDoc) -> tuple[tuple[tuple[Any, ...], ...], ...]:
+    """Each vulnerability's affected-product rows (``_PRODUCT_COLUMNS``). Only the report's
+    first row of a product name carries its key (``name_key``): a report mentions a name
+    once for near-duplicate detection, and the index of mentions holds one entry per report
+    and name (6 for a CSAF advisory's 32 rows on average) instead of one per row, which cost
+    the single writer an index insert and a page written for each."""
+    seen: set[str] = set()
+    out = []
+    for v in doc.vulns:
+        rows = []
+        for p in v.products:
+            key = product_key(p.name, p.vendor)
+            mention = key if key and key not in seen else None
+            seen.add(key)
+            rows.append(
+                (p.kind, p.name, p.vendor, p.version, p.version_range, p.hash, p.purl, mention)
+            )
+        out.append(tuple(rows))
+    return tuple(out)
 
 
 def case_search_text(doc: ParsedDoc, reports: Sequence[ParsedDoc]) -> tuple[str, ...]:
