@@ -13,6 +13,7 @@ processes while this process stores them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import threading
@@ -162,10 +163,27 @@ def _refusal(exc: Exception) -> str:
     return _("could not be stored: {error}").format(error=type(exc).__name__)
 
 
-def _parse_chunk(items: list[tuple[str, bytes]], opts: ParseOptions) -> list[Parsed | str]:
-    """Worker entry point for a chunk of documents, each parsed on its own, sent back as the
-    writer reads it (``_lean``)."""
-    return [_lean(_read_and_parse(name, data, opts)) for name, data in items]
+# A document for a parser process: its display name and its bytes, or the file to read them
+# from; what comes back: its result and, for a file it read, the bytes.
+_Task = tuple[str, bytes | Path]
+_Done = tuple[Parsed | str, bytes | None]
+
+
+def _parse_chunk(items: list[_Task], opts: ParseOptions) -> list[_Done]:
+    """Worker entry point for a chunk of documents, each read (a file on disk) and parsed on
+    its own, sent back as the writer reads it (``_lean``). Reading a file here spares the
+    single writer reading it and sending its bytes over the pipe; the bytes come back with
+    the result, in the same pickle as the document's ``raw`` (the same object: pickled once).
+    """
+    out: list[_Done] = []
+    for name, source in items:
+        if isinstance(source, bytes):
+            out.append((_lean(_read_and_parse(name, source, opts)), None))
+            continue
+        data, refused = _read(functools.partial(walker.read_file, source, opts.limits))
+        result = refused if refused is not None else _lean(_read_and_parse(name, data, opts))
+        out.append((result, data))
+    return out
 
 
 def _lean(result: Parsed | str) -> Parsed | str:
@@ -187,7 +205,7 @@ def _lean_doc(doc: ParsedDoc) -> ParsedDoc:
 
 # A document parsed ahead: its result (refused, or parsed in this process), or its chunk's
 # future and its place in that chunk.
-_Ahead = Parsed | str | tuple[Future[list[Parsed | str]], int]
+_Ahead = Parsed | str | tuple[Future[list[_Done]], int]
 
 
 def _load(entry: walker.Entry) -> tuple[bytes, str | None]:
@@ -200,8 +218,12 @@ def _load(entry: walker.Entry) -> tuple[bytes, str | None]:
                 data = entry.read()
         return data, entry.error
     assert entry.read is not None
+    return _read(entry.read)
+
+
+def _read(read: Callable[[], bytes]) -> tuple[bytes, str | None]:
     try:
-        return entry.read(), None
+        return read(), None
     except Rejected as exc:
         return b"", str(exc)
     except OSError as exc:
@@ -212,7 +234,8 @@ def _stream(
     entries: Sequence[walker.Entry], opts: ParseOptions, workers: int, cancel: CancelFn
 ) -> Iterator[tuple[walker.Entry, bytes, Parsed | str]]:
     """Parse in order; with ``workers > 1`` a bounded window of documents parses ahead in
-    worker processes (bytes go over a pipe, never through a file)."""
+    worker processes, which read files on disk themselves (an archive's members and e-mail
+    are read here and their bytes go over a pipe, never through a file)."""
     if workers <= 1:
         for entry in entries:
             data, refused = _load(entry)
@@ -230,8 +253,10 @@ def _stream(
     window = max(workers * CHUNK_DOCUMENTS * 2, 2 * bulk.MAX_RUN)
     pool = workers_mod.pool(workers)  # no secret in their environment; they die with us
     pub = ParseOptions(opts.source, opts.limits, opts.saved_mapping, opts.explicit_mapping, ())
-    pending: deque[tuple[walker.Entry, bytes, _Ahead]] = deque()
-    chunk: list[tuple[walker.Entry, bytes]] = []
+    # Each pending document: its entry, its bytes (None: a parser process reads them), its
+    # result or where it will be, and what it counts against ``AHEAD_BYTES``.
+    pending: deque[tuple[walker.Entry, bytes | None, _Ahead, int]] = deque()
+    chunk: list[tuple[walker.Entry, bytes | None, int]] = []
     chunk_bytes = 0  # of the documents in ``chunk``
     ahead = 0  # bytes of the pending documents
     it = iter(entries)
@@ -240,8 +265,13 @@ def _stream(
     def submit() -> None:
         nonlocal chunk_bytes
         if chunk:
-            fut = pool.submit(_parse_chunk, [(e.path, d) for e, d in chunk], pub)
-            pending.extend((e, d, (fut, i)) for i, (e, d) in enumerate(chunk))
+            tasks: list[_Task] = []
+            for e, d, _n in chunk:
+                source = d if d is not None else e.file
+                assert source is not None  # None only for a file on disk
+                tasks.append((e.path, source))
+            fut = pool.submit(_parse_chunk, tasks, pub)
+            pending.extend((e, d, (fut, i), n) for i, (e, d, n) in enumerate(chunk))
             chunk.clear()
             chunk_bytes = 0
 
@@ -255,16 +285,27 @@ def _stream(
                     read_all = True
                     break
                 entry = nxt
+                eml = entry.path.lower().endswith(".eml")  # the org key stays in this process
+                if entry.error is None and entry.file is not None and not eml:
+                    # A file on disk: the parser process reads it (``_parse_chunk``).
+                    chunk.append((entry, None, entry.size))
+                    ahead += entry.size
+                    chunk_bytes += entry.size
+                    if len(chunk) >= CHUNK_DOCUMENTS or chunk_bytes >= CHUNK_BYTES:
+                        submit()
+                    continue
                 data, refused = _load(entry)
                 ahead += len(data)
                 if refused is not None:
                     submit()  # in order
-                    pending.append((entry, data, refused))
-                elif entry.path.lower().endswith(".eml"):  # the org key stays in this process
+                    pending.append((entry, data, refused, len(data)))
+                elif eml:
                     submit()
-                    pending.append((entry, data, _read_and_parse(entry.path, data, opts)))
+                    pending.append(
+                        (entry, data, _read_and_parse(entry.path, data, opts), len(data))
+                    )
                 else:
-                    chunk.append((entry, data))
+                    chunk.append((entry, data, len(data)))
                     chunk_bytes += len(data)
                     if len(chunk) >= CHUNK_DOCUMENTS or chunk_bytes >= CHUNK_BYTES:
                         submit()
@@ -276,9 +317,13 @@ def _stream(
                 submit()
             if not pending or cancel():
                 return
-            entry, data, got = pending.popleft()
-            ahead -= len(data)
-            yield entry, data, got[0].result()[got[1]] if isinstance(got, tuple) else got
+            entry, held, got, counted = pending.popleft()
+            ahead -= counted
+            if isinstance(got, tuple):
+                result, read = got[0].result()[got[1]]
+                yield entry, read if read is not None else (held or b""), result
+            else:
+                yield entry, held or b"", got
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

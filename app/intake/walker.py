@@ -33,6 +33,8 @@ class Entry:
     read: Callable[[], bytes] | None = None
     error: str | None = None
     size: int = 0
+    # A regular file on disk: a parser process may read it itself (``read_file``).
+    file: Path | None = None
 
 
 class _Budget:
@@ -42,15 +44,18 @@ class _Budget:
         self.left = limits.zip_max_total
 
 
-def _read_file(path: Path, limits: Limits) -> Callable[[], bytes]:
-    def read() -> bytes:
-        with path.open("rb") as fh:
-            data = fh.read(limits.max_file_size + 1)
-        if len(data) > limits.max_file_size:
-            raise Rejected(too_big(limits))
-        return data
+def read_file(path: Path, limits: Limits) -> bytes:
+    """A file's bytes, refused (``Rejected``) past the size limit: it may have grown since
+    it was walked."""
+    with path.open("rb") as fh:
+        data = fh.read(limits.max_file_size + 1)
+    if len(data) > limits.max_file_size:
+        raise Rejected(too_big(limits))
+    return data
 
-    return read
+
+def _read_file(path: Path, limits: Limits) -> Callable[[], bytes]:
+    return lambda: read_file(path, limits)
 
 
 def too_big(limits: Limits) -> str:
@@ -107,7 +112,7 @@ def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
             return
         yield from walk_zip(shown, data, limits, depth=1, budget=budget)
         return
-    yield Entry(shown, read=_read_file(path, limits), size=st.st_size)
+    yield Entry(shown, read=_read_file(path, limits), size=st.st_size, file=path)
 
 
 def _member_error(info: zipfile.ZipInfo, limits: Limits) -> tuple[str, bool] | None:

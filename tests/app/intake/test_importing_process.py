@@ -27,10 +27,10 @@ class _Pool:
     def __init__(self) -> None:
         self.sizes: list[int] = []
 
-    def submit(self, fn: Any, items: list[tuple[str, bytes]], opts: ParseOptions) -> Future[Any]:
+    def submit(self, fn: Any, items: list[tuple[str, Any]], opts: ParseOptions) -> Future[Any]:
         self.sizes.append(len(items))
         done: Future[Any] = Future()
-        done.set_result([f"parsed {name}" for name, _data in items])
+        done.set_result([(f"parsed {name}", None) for name, _data in items])
         return done
 
     def shutdown(self, **_kwargs: Any) -> None:
@@ -231,3 +231,64 @@ def test_workers_send_what_the_writer_stores(
     stored = _stored(many)
     assert stored == _stored(one)
     assert all(products and scores for _d, _w, _c, _t, scores, products, _r in stored)
+
+
+def _files(tmp_path: Path, n: int) -> list[Path]:
+    import json
+
+    from tests.app.intake.helpers import csaf_doc
+
+    paths = []
+    for i in range(n):
+        p = tmp_path / f"file-{i:03d}.json"
+        p.write_text(json.dumps(csaf_doc(f"READ-{i:03d}", cve=f"CVE-2026-{31000 + i}")))
+        paths.append(p)
+    return paths
+
+
+def test_parser_processes_read_files_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files on disk are read by the parser processes, not by the importing process (the
+    single writer), which gets each file's bytes back with its result, as read."""
+    from app.intake import walker
+    from app.intake.model import Limits
+
+    paths = _files(tmp_path, 40)
+    entries = walker.walk(paths, Limits())
+    assert all(e.file is not None for e in entries)
+
+    def not_here(*_args: Any) -> bytes:
+        raise AssertionError("the importing process read a file")
+
+    monkeypatch.setattr(walker, "read_file", not_here)
+    out = list(importer._stream(entries, ParseOptions(), 2, lambda: False))
+    assert [e.path for e, _d, _p in out] == [e.path for e in entries]
+    for (_entry, data, parsed), path in zip(out, paths, strict=True):
+        assert not isinstance(parsed, str)
+        assert data == path.read_bytes() == parsed.docs[0].raw
+
+
+@pytest.mark.parametrize("change", ["removed", "grown past the limit"])
+def test_a_file_changed_after_the_walk_is_refused_alike(tmp_path: Path, change: str) -> None:
+    """A file removed, or grown past the size limit, between the walk and its reading is
+    refused with the same reason and bytes whether a parser process or this one reads it."""
+    from app.intake import walker
+    from app.intake.model import Limits
+
+    limits = Limits(max_file_size=50_000)
+    paths = _files(tmp_path, 3)
+    entries = walker.walk(paths, limits)
+    if change == "removed":
+        paths[1].unlink()
+    else:
+        paths[1].write_bytes(b" " * 60_000)
+    opts = ParseOptions(limits=limits)
+    alone = [(d, p) for _e, d, p in importer._stream(entries, opts, 1, lambda: False)]
+    pooled = [(d, p) for _e, d, p in importer._stream(entries, opts, 2, lambda: False)]
+    assert alone[1] == pooled[1]
+    data, reason = pooled[1]
+    assert data == b"" and isinstance(reason, str)
+    expected = "No such file" if change == "removed" else "larger than"
+    assert expected in reason, reason
+    assert not isinstance(pooled[0][1], str) and not isinstance(pooled[2][1], str)
