@@ -28,7 +28,7 @@ from app.deadlines.rules import RuleSet
 from app.errors import AccordError, UsageError
 from app.identity.actor import Actor
 from i18n import _
-from models import Case, CaseFact, FactProposal, Report, utcnow
+from models import Case, CaseFact, FactProposal, Report, StoredRawError, utcnow
 
 PROPOSED, ACCEPTED, REJECTED, SUPERSEDED = "proposed", "accepted", "rejected", "superseded"
 # Playbook steps whose completion records a workflow fact (acknowledgement sent, triage
@@ -182,7 +182,11 @@ def propose(session: Session, case: Case) -> list[FactProposal]:
         select(Report).where(Report.case_id == case.id).order_by(Report.id)
     ).all()
     for report in reports:
-        for f in read_facts(report.format, report.raw or b""):
+        try:
+            raw = report.raw or b""
+        except StoredRawError:
+            continue  # a damaged original yields no facts; its report says it is damaged
+        for f in read_facts(report.format, raw):
             if (report.id, f.name) in have:
                 continue
             row = FactProposal(

@@ -239,8 +239,11 @@ class _Merge:
                     raise self.not_theirs(okey)
                 if link.raw_sha256 != hashlib.sha256(raw).hexdigest():
                     link.revisions.append(
-                        ReportRevision(
-                            revision=link.revision, raw=link.raw, raw_sha256=link.raw_sha256
+                        ReportRevision(  # its stored bytes moved as they are, never inflated
+                            revision=link.revision,
+                            stored_raw=link.stored_raw,
+                            raw_codec=link.raw_codec,
+                            raw_sha256=link.raw_sha256,
                         )
                     )
                     link.raw = raw

@@ -25,6 +25,7 @@ from models import (
     Identifier,
     Report,
     ReportRevision,
+    StoredRawError,
     Vulnerability,
 )
 
@@ -63,11 +64,15 @@ def _add_vulns(
         rows.INSERT_REFERENCES.run(s, refs)
 
 
-def _same_content(a: bytes, b: bytes) -> bool:
+def _same_content(existing: Report, raw: bytes) -> bool:
     """Structured documents equal once parsed (serialisation and key order do not matter)."""
     from app.intake.detect import structured
 
-    left, right = structured(a), structured(b)
+    try:
+        stored = existing.raw
+    except StoredRawError:
+        return False  # a damaged original equals nothing: the new document is kept beside it
+    left, right = structured(stored), structured(raw)
     return left is not None and left == right
 
 
@@ -163,7 +168,7 @@ def store_document(
                     )
                 )
                 return StoreOutcome("duplicate", existing.id, None)
-            if _same_content(existing.raw, doc.raw):  # e.g. the YAML and JSON of one record
+            if _same_content(existing, doc.raw):  # e.g. the YAML and JSON of one record
                 return StoreOutcome("duplicate", existing.id, None)
             # Same id and revision, different content: a publisher error; keep both.
             doc = replace(

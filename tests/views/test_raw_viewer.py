@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -105,3 +106,32 @@ def test_hazardous_attachment_warned_and_saved_only_after_confirmation(
     with qtbot.waitSignal(tab.saved):
         tab.save_button.click()
     assert len(asked) == 2 and out.read_bytes() == b"notes"
+
+
+def test_a_damaged_original_is_said_and_the_other_reports_still_show(
+    qtbot: QtBot, ws: Workspace, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    from tests.app.intake.helpers import csaf_doc, write_json
+
+    a = write_json(tmp_path / "a.json", csaf_doc("ACME-2026-001", cve="CVE-2026-4242"))
+    b = write_json(tmp_path / "b.json", csaf_doc("ACME-2026-002", cve="CVE-2026-4242"))
+    import_paths(ws, [a, b])
+    with ws.engine.begin() as conn:
+        conn.execute(text("UPDATE report SET raw = :raw WHERE id = 1"), {"raw": b"x\x9c garbage"})
+    with ws.session() as s:
+        case_id = s.scalars(select(Report.case_id).where(Report.id == 1)).one()
+    assert case_id is not None
+    tab = CaseReportsTab(ws, case_id)  # opens on the damaged report, the first
+    qtbot.addWidget(tab)
+    tab.show()
+    assert tab.reports.count() == 2
+    assert "report 1 is damaged" in tab.info.text()
+    assert tab.raw.toPlainText() == ""
+    tab.reports.setFocus()
+    qtbot.keyClick(tab.reports, Qt.Key.Key_Down)
+    assert tab.raw.toPlainText() == b.read_text(encoding="utf-8")
+    assert "csaf" in tab.info.text()
+    qtbot.keyClick(tab.reports, Qt.Key.Key_Up)
+    assert tab.raw.toPlainText() == "" and "report 1 is damaged" in tab.info.text()

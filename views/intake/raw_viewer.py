@@ -109,6 +109,8 @@ class CaseReportsTab(QWidget):
         self._show_attachment(self.attachments.currentItem())
         if self._report is not None:
             self._show_info(self._report)
+        elif self.reports.currentItem() is not None:  # a damaged one: its message again
+            self._show_current(self.reports.currentItem())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -202,8 +204,16 @@ class CaseReportsTab(QWidget):
         self.saved.emit(a.id, path)
 
     def show_report(self, report_id: int) -> None:
-        with self._ws.session() as s:
-            detail, raw = records.report_detail(s, report_id)
+        try:
+            with self._ws.session() as s:
+                detail, raw = records.report_detail(s, report_id)
+        except AccordError as exc:
+            # A damaged original: said where its bytes would be, and the other reports
+            # stay browsable (a dialog here would pop up at every move through the list).
+            self._report = None
+            self.raw.clear()
+            self.info.setText(str(exc))
+            return
         self.raw.show_raw(raw)
         self._report = detail
         self._show_info(detail)

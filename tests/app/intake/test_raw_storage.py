@@ -4,6 +4,7 @@ the parser processes, and every reader gets them back byte for byte."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zlib
 from pathlib import Path
@@ -200,3 +201,29 @@ def test_reading_back_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         rawcodec.decode(bomb, "zlib", "report 7")
     with pytest.raises(StoredRawError, match="unknown codec"):
         rawcodec.decode(b"abc", "lz4", "report 7")
+
+
+def test_a_damaged_original_stops_nothing_around_it(ws: Workspace, tmp_path: Path) -> None:
+    """Deadline evidence reads the case's other reports, and the same document arriving again
+    is kept beside the damaged one (the two cannot be compared)."""
+    from app.deadlines import evidence
+    from models import Case
+
+    first = csaf_doc("ACME-2026-001", cve="CVE-2026-4242")
+    a = write_json(tmp_path / "a.json", first)
+    b = write_json(tmp_path / "b.json", csaf_doc("ACME-2026-002", cve="CVE-2026-4242"))
+    import_paths(ws, [a, b])
+    with ws.engine.begin() as conn:
+        conn.execute(text("UPDATE report SET raw = :raw WHERE id = 1"), {"raw": b"x\x9c garbage"})
+    with ws.session() as s:
+        [case] = s.scalars(select(Case)).all()
+        proposed = evidence.propose(s, case)
+        assert proposed and {p.report_id for p in proposed} == {2}
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(first, indent=4), encoding="utf-8")  # same record, other bytes
+    result = import_paths(ws, [again])
+    assert (result.imported, result.duplicates, result.rejected) == (1, 0, ())
+    with ws.session() as s:
+        kept = s.scalars(select(Report).where(Report.id > 2)).one()
+        assert kept.raw == again.read_bytes()
+        assert any("same document id and revision as report 1" in w for w in kept.warnings)
