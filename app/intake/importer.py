@@ -165,7 +165,7 @@ def _refusal(exc: Exception) -> str:
 
 # A document for a parser process: its display name and its bytes, or the file to read them
 # from; what comes back: its result and, for a file it read, the bytes.
-_Task = tuple[str, bytes | Path]
+_Task = tuple[str, bytes | walker.OnDisk]
 _Done = tuple[Parsed | str, bytes | None]
 
 

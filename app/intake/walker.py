@@ -7,6 +7,7 @@ path traversal and links inside archives, links on disk, too many entries, and z
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -24,6 +25,16 @@ SKIP_SUFFIXES = (".asc", ".sha256", ".sha512", ".sig")
 
 
 @dataclass(frozen=True)
+class OnDisk:
+    """A regular file as the walk found it: its path, and the device and inode that make it
+    that file (``read_file`` reads it only if it still is)."""
+
+    path: Path
+    device: int
+    inode: int
+
+
+@dataclass(frozen=True)
 class Entry:
     """One document to import: where it came from and how to read it, or why it is refused
     (then ``read``, where set, gives its bytes for the quarantine: safe to read, never to
@@ -34,7 +45,7 @@ class Entry:
     error: str | None = None
     size: int = 0
     # A regular file on disk: a parser process may read it itself (``read_file``).
-    file: Path | None = None
+    file: OnDisk | None = None
 
 
 class _Budget:
@@ -44,18 +55,40 @@ class _Budget:
         self.left = limits.zip_max_total
 
 
-def read_file(path: Path, limits: Limits) -> bytes:
-    """A file's bytes, refused (``Rejected``) past the size limit: it may have grown since
-    it was walked."""
-    with path.open("rb") as fh:
+# Never follow a link in the last part of the path, never wait for a writer to a pipe.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def read_file(file: OnDisk, limits: Limits) -> bytes:
+    """The bytes of a file the walk found, refused (``Rejected``) if it is no longer that
+    regular file, or past the size limit (it may have grown).
+
+    Between the walk and this read (minutes in a big import, and in a parser process) a
+    folder others can write to may have had the file replaced: by a link to one of the
+    analyst's files (whose content would be imported, and could leave in a bundle), by a
+    pipe (the read would wait for ever), or its folder by a link. It is opened without
+    following a link or waiting, and read only if it is the very file walked (same device
+    and inode): nothing of a replacement is read."""
+    try:
+        fd = os.open(file.path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link
+            raise Rejected(_("symbolic links are not followed")) from None
+        raise
+    with open(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Rejected(_("not a regular file"))
+        if (st.st_dev, st.st_ino) != (file.device, file.inode):
+            raise Rejected(_("replaced after the import listed it"))
         data = fh.read(limits.max_file_size + 1)
     if len(data) > limits.max_file_size:
         raise Rejected(too_big(limits))
     return data
 
 
-def _read_file(path: Path, limits: Limits) -> Callable[[], bytes]:
-    return lambda: read_file(path, limits)
+def _read_file(file: OnDisk, limits: Limits) -> Callable[[], bytes]:
+    return lambda: read_file(file, limits)
 
 
 def too_big(limits: Limits) -> str:
@@ -97,22 +130,23 @@ def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
                 if (Path(root) / d).is_symlink():
                     yield Entry(str(Path(root) / d), error=_("symbolic links are not followed"))
         return
-    st = path.stat()
+    st = path.lstat()  # a link put here since ``is_symlink`` is not followed either
     if not stat.S_ISREG(st.st_mode):
         yield Entry(shown, error=_("not a regular file"))
         return
     if st.st_size > limits.max_file_size:
         yield Entry(shown, error=too_big(limits), size=st.st_size)
         return
+    file = OnDisk(path, st.st_dev, st.st_ino)
     if is_archive(path.name):
         try:
-            data = _read_file(path, limits)()
+            data = read_file(file, limits)
         except (Rejected, OSError) as exc:
             yield Entry(shown, error=str(exc))
             return
         yield from walk_zip(shown, data, limits, depth=1, budget=budget)
         return
-    yield Entry(shown, read=_read_file(path, limits), size=st.st_size, file=path)
+    yield Entry(shown, read=_read_file(file, limits), size=st.st_size, file=file)
 
 
 def _member_error(info: zipfile.ZipInfo, limits: Limits) -> tuple[str, bool] | None:

@@ -292,3 +292,68 @@ def test_a_file_changed_after_the_walk_is_refused_alike(tmp_path: Path, change: 
     expected = "No such file" if change == "removed" else "larger than"
     assert expected in reason, reason
     assert not isinstance(pooled[0][1], str) and not isinstance(pooled[2][1], str)
+
+
+def _swap(change: str, target: Path, secret: Path) -> None:
+    """What someone who can write to the import folder does between the walk and the read."""
+    import os
+
+    if change == "a link to another file":
+        target.unlink()
+        target.symlink_to(secret)
+    elif change == "a pipe":
+        target.unlink()
+        os.mkfifo(target)
+    elif change == "another file":
+        other = target.with_suffix(".new")
+        other.write_bytes(secret.read_bytes())
+        os.replace(other, target)
+    else:  # its folder, by a link to another folder holding a file of the same name
+        folder = target.parent
+        folder.rename(folder.with_name(folder.name + "-walked"))
+        (secret.parent / target.name).write_bytes(secret.read_bytes())
+        folder.symlink_to(secret.parent, target_is_directory=True)
+
+
+SWAPS = {
+    "a link to another file": "symbolic links are not followed",
+    "a pipe": "not a regular file",
+    "another file": "replaced after the import listed it",
+    "its folder by a link": "replaced after the import listed it",
+}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("change", sorted(SWAPS))
+def test_a_file_replaced_after_the_walk_is_refused_unread(
+    tmp_path: Path, change: str, workers: int
+) -> None:
+    """Between the walk and the read (minutes in a big import) a file in a folder others
+    can write to may be replaced: by a link to one of the analyst's files (its content would
+    be imported and could leave in a bundle), by a pipe (the read would wait for ever), by
+    another file, or its folder by a link. Refused as the walk would have, nothing of it
+    read, by a parser process as by this one."""
+    import json
+
+    from app.intake import walker
+    from app.intake.model import Limits
+    from tests.app.intake.helpers import csaf_doc
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    paths = _files(inbox, 3)
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = private / "secret.json"
+    secret.write_text(json.dumps(csaf_doc("SECRET-1", cve="CVE-2026-39999", title="Secret")))
+    entries = walker.walk([inbox], Limits())
+    assert [e.path for e in entries] == [str(p) for p in paths]
+    _swap(change, paths[1], secret)
+    out = list(importer._stream(entries, ParseOptions(), workers, lambda: False))
+    _entry, data, reason = out[1]
+    assert data == b"" and isinstance(reason, str)
+    assert SWAPS[change] in reason, reason
+    for _e, d, parsed in (out[0], out[2]):
+        assert b"SECRET-1" not in d
+        # The walked folder's other files are not in the one its name now leads to.
+        assert isinstance(parsed, str) == (change == "its folder by a link")
