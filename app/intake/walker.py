@@ -112,14 +112,23 @@ def walk(paths: list[Path], limits: Limits) -> list[Entry]:
 
 def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
     shown = str(path)
-    if path.is_symlink():
-        yield Entry(shown, error=_("symbolic links are not followed"))
-        return
-    if not path.exists():
+    # One lstat per file: is_symlink, exists and is_dir cost three more system calls.
+    try:
+        st = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
         yield Entry(shown, error=_("no such file or folder"))
         return
-    if path.is_dir():
-        for root, dirs, files in os.walk(path, followlinks=False):
+    except OSError as exc:  # e.g. a folder it may not look into: refused, the walk goes on
+        yield Entry(shown, error=_("cannot read: {error}").format(error=exc.strerror or exc))
+        return
+    if stat.S_ISLNK(st.st_mode):
+        yield Entry(shown, error=_("symbolic links are not followed"))
+        return
+    if stat.S_ISDIR(st.st_mode):
+        # A folder that cannot be listed is said, never skipped in silence (os.walk's way).
+        unlisted: list[OSError] = []
+        for root, dirs, files in os.walk(path, onerror=unlisted.append, followlinks=False):
+            yield from _unlisted(unlisted)
             dirs.sort()
             for name in sorted(files):
                 child = Path(root) / name
@@ -129,8 +138,8 @@ def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
             for d in list(dirs):
                 if (Path(root) / d).is_symlink():
                     yield Entry(str(Path(root) / d), error=_("symbolic links are not followed"))
+        yield from _unlisted(unlisted)
         return
-    st = path.lstat()  # a link put here since ``is_symlink`` is not followed either
     if not stat.S_ISREG(st.st_mode):
         yield Entry(shown, error=_("not a regular file"))
         return
@@ -147,6 +156,13 @@ def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
         yield from walk_zip(shown, data, limits, depth=1, budget=budget)
         return
     yield Entry(shown, read=_read_file(file, limits), size=st.st_size, file=file)
+
+
+def _unlisted(errors: list[OSError]) -> Iterator[Entry]:
+    for exc in errors:
+        error = _("cannot read: {error}").format(error=exc.strerror or exc)
+        yield Entry(str(exc.filename), error=error)
+    errors.clear()
 
 
 def _member_error(info: zipfile.ZipInfo, limits: Limits) -> tuple[str, bool] | None:

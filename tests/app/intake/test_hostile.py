@@ -211,6 +211,46 @@ def test_symlink_on_disk_is_not_followed(ws, tmp_path):
     assert "symbolic links" in result.rejected[0].reason
 
 
+def test_a_folder_that_cannot_be_listed_is_refused_not_skipped(ws, tmp_path, monkeypatch):
+    """os.walk skips a folder it cannot list in silence: its documents would be missing from
+    the import with no word. The files beside it still import."""
+    inbox = tmp_path / "in"
+    (inbox / "closed").mkdir(parents=True)
+    write_json(inbox / "closed" / "a.json", csaf_doc("CLOSED-1", cve="CVE-2026-40001"))
+    write_json(inbox / "open.json", csaf_doc("OPEN-1", cve="CVE-2026-40002"))
+    listing = os.scandir
+
+    def scandir(path):  # what a folder without read permission gives (the tests run as root)
+        if Path(path).name == "closed":
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = import_paths(ws, [inbox])
+    assert result.imported == 1
+    [refused] = result.rejected
+    assert refused.path == str(inbox / "closed")
+    assert refused.reason == "cannot read: Permission denied"
+
+
+def test_a_path_that_cannot_be_looked_at_is_refused(ws, tmp_path, monkeypatch):
+    doc = write_json(tmp_path / "a.json", csaf_doc())
+    other = write_json(tmp_path / "b.json", csaf_doc("OTHER-1", cve="CVE-2026-40003"))
+    looked = Path.lstat
+
+    def lstat(self):
+        if self.name == "a.json":
+            raise PermissionError(13, "Permission denied", str(self))
+        return looked(self)
+
+    monkeypatch.setattr(Path, "lstat", lstat)
+    result = import_paths(ws, [doc, other])
+    assert result.imported == 1
+    assert [(r.path, r.reason) for r in result.rejected] == [
+        (str(doc), "cannot read: Permission denied")
+    ]
+
+
 def test_nested_zip_depth_limit(ws, tmp_path):
     inner = _zip([("a.md", b"# Title\nbody")])
     middle = _zip([("inner.zip", inner)])
