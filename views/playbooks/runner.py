@@ -223,11 +223,11 @@ class PlaybookRunner(QWidget):
                 if step.state == "blocked" and step.blocked_by:
                     item.setToolTip(self._waiting(step))
         sid = self.selected_step_id()
-        step = next((st for st in steps if st.id == sid), None)
-        if step is None:
+        chosen = next((st for st in steps if st.id == sid), None)
+        if chosen is None:
             self.step_title.setText(_("No step chosen."))
         else:
-            self._show_step_texts(step)
+            self._show_step_texts(chosen)
         self._line.again(self.status)
 
     def _say(self, text: Callable[[], str] | None, shown: str = "") -> None:

@@ -58,7 +58,7 @@ COLOURS = (
 )
 
 
-class LocalDateAxis(pg.DateAxisItem):
+class LocalDateAxis(pg.DateAxisItem):  # type: ignore[misc]  # pyqtgraph ships no types
     """pyqtgraph's time axis with month and day names in the interface language (its own
     are strftime's English: "Oct", "Nov" under Japanese)."""
 

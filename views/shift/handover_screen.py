@@ -182,7 +182,9 @@ class HandoverScreen(QWidget):
         if self.current is not None:
             summary = self.current.summary
             for index in range(self.sections.topLevelItemCount()):
-                self._retitle(self.sections.topLevelItem(index), summary)
+                group = self.sections.topLevelItem(index)
+                if group is not None:
+                    self._retitle(group, summary)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -202,12 +204,14 @@ class HandoverScreen(QWidget):
         if not name:  # the "Detail of the shift" heading holds the detail sections
             group.setText(0, _("Detail of the shift"))
             for index in range(group.childCount()):
-                self._retitle(group.child(index), summary)
+                if (section := group.child(index)) is not None:
+                    self._retitle(section, summary)
             return
         items = handover.section_items(summary, name)
         group.setText(0, self._group_title(name, len(items)))
         for index, item in enumerate(items[: group.childCount()]):
-            self._fill(group.child(index), name, item)
+            if (child := group.child(index)) is not None:
+                self._fill(child, name, item)
 
     @staticmethod
     def _group_title(name: str, n: int) -> str:
