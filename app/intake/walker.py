@@ -56,7 +56,10 @@ class _Budget:
 
 
 # Never follow a link in the last part of the path, never wait for a writer to a pipe.
-_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+# (POSIX flags: where they are missing, a link is still refused by the device and inode check.)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+for _flag in ("O_NOFOLLOW", "O_NONBLOCK", "O_CLOEXEC"):
+    _OPEN_FLAGS |= getattr(os, _flag, 0)
 
 
 def read_file(file: OnDisk, limits: Limits) -> bytes:
