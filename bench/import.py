@@ -236,7 +236,9 @@ def child(folder: Path, workers: int, phases: bool = False) -> dict[str, Any]:
         me = resource.getrusage(resource.RUSAGE_SELF)
         cpu0 = me.ru_utime + me.ru_stime
         t0 = time.perf_counter()
+        own0 = time.thread_time()
         result = import_paths(ws, [folder], workers=workers)
+        own = time.thread_time() - own0
         seconds = time.perf_counter() - t0
         me = resource.getrusage(resource.RUSAGE_SELF)
         cpu1 = me.ru_utime + me.ru_stime
@@ -264,6 +266,9 @@ def child(folder: Path, workers: int, phases: bool = False) -> dict[str, Any]:
         # with one process it is parsing and storing together.
         "cpu_ms_per_document_importing_process": round((cpu1 - cpu0) / n * 1000, 2),
         "cpu_ms_per_document_parsers": round(parsers[0] / n * 1000, 2) if workers > 1 else None,
+        # Of the importing process's CPU, its main thread's: the walk, the storing, waiting
+        # for results; the rest is the pool's threads receiving results and sending tasks.
+        "cpu_ms_per_document_main_thread": round(own / n * 1000, 2),
     }
 
 
@@ -517,6 +522,9 @@ def summarise(
             if w > 1:
                 figures[f"{prefix}_parsers_cpu_ms_per_document"] = _median(
                     [f["cpu_ms_per_document_parsers"] for f in figs]
+                )
+                figures[f"{prefix}_writer_main_thread_cpu_ms_per_document"] = _median(
+                    [f.get("cpu_ms_per_document_main_thread", 0.0) for f in figs]
                 )
             first = figs[0]
             if "writer_phases_ms_per_document" in first:
