@@ -128,10 +128,11 @@ def test_a_damaged_original_is_said_and_the_other_reports_still_show(
     tab.show()
     assert tab.reports.count() == 2
     assert "report 1 is damaged" in tab.info.text()
-    assert tab.raw.toPlainText() == ""
+    assert tab.raw.toPlainText() == "" and "report 1 is damaged" in tab.raw.placeholderText()
     tab.reports.setFocus()
     qtbot.keyClick(tab.reports, Qt.Key.Key_Down)
     assert tab.raw.toPlainText() == b.read_text(encoding="utf-8")
+    assert tab.raw.placeholderText() == ""
     assert "csaf" in tab.info.text()
     qtbot.keyClick(tab.reports, Qt.Key.Key_Up)
     assert tab.raw.toPlainText() == "" and "report 1 is damaged" in tab.info.text()

@@ -208,12 +208,14 @@ class CaseReportsTab(QWidget):
             with self._ws.session() as s:
                 detail, raw = records.report_detail(s, report_id)
         except AccordError as exc:
-            # A damaged original: said where its bytes would be, and the other reports
-            # stay browsable (a dialog here would pop up at every move through the list).
+            # A damaged original: said where its bytes would be and below, and the other
+            # reports stay browsable (a dialog would pop up at every move through the list).
             self._report = None
             self.raw.clear()
+            self.raw.setPlaceholderText(str(exc))
             self.info.setText(str(exc))
             return
+        self.raw.setPlaceholderText("")
         self.raw.show_raw(raw)
         self._report = detail
         self._show_info(detail)
