@@ -227,7 +227,7 @@ def _read(read: Callable[[], bytes]) -> tuple[bytes, str | None]:
     except Rejected as exc:
         return b"", str(exc)
     except OSError as exc:
-        return b"", _("cannot read: {error}").format(error=exc.strerror or exc)
+        return b"", walker.cannot_read(exc)
 
 
 def _stream(

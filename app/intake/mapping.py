@@ -233,8 +233,7 @@ def _read_sheet(entry: walker.Entry, limits: Limits, sample_rows: int) -> Sheet 
             return None
         if isinstance(exc, Rejected):
             return Unreadable(entry.path, str(exc))
-        reason = _("cannot read: {error}").format(error=exc.strerror or exc)
-        return Unreadable(entry.path, reason)
+        return Unreadable(entry.path, walker.cannot_read(exc))
     if detect.sniff(entry.path, data) not in ("csv", "xlsx"):
         return None
     try:

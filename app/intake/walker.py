@@ -94,6 +94,11 @@ def _read_file(file: OnDisk, limits: Limits) -> Callable[[], bytes]:
     return lambda: read_file(file, limits)
 
 
+def cannot_read(exc: OSError) -> str:
+    """Why a file or folder is refused when the system will not give it."""
+    return _("cannot read: {error}").format(error=exc.strerror or exc)
+
+
 def too_big(limits: Limits) -> str:
     if limits.max_file_size < 2**20:
         return _("file larger than the limit of {kb} KB").format(kb=limits.max_file_size // 2**10)
@@ -122,7 +127,7 @@ def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
         yield Entry(shown, error=_("no such file or folder"))
         return
     except OSError as exc:  # e.g. a folder it may not look into: refused, the walk goes on
-        yield Entry(shown, error=_("cannot read: {error}").format(error=exc.strerror or exc))
+        yield Entry(shown, error=cannot_read(exc))
         return
     if stat.S_ISLNK(st.st_mode):
         yield Entry(shown, error=_("symbolic links are not followed"))
@@ -163,8 +168,7 @@ def _walk_path(path: Path, limits: Limits, budget: _Budget) -> Iterator[Entry]:
 
 def _unlisted(errors: list[OSError]) -> Iterator[Entry]:
     for exc in errors:
-        error = _("cannot read: {error}").format(error=exc.strerror or exc)
-        yield Entry(str(exc.filename), error=error)
+        yield Entry(str(exc.filename), error=cannot_read(exc))
     errors.clear()
 
 

@@ -357,3 +357,46 @@ def test_a_file_replaced_after_the_walk_is_refused_unread(
         assert b"SECRET-1" not in d
         # The walked folder's other files are not in the one its name now leads to.
         assert isinstance(parsed, str) == (change == "its folder by a link")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("change", sorted(SWAPS))
+def test_nothing_of_a_replacement_reaches_the_workspace(
+    ws: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str, workers: int
+) -> None:
+    """The whole import, swapped between its walk and its reads: the file is quarantined
+    with its reason and no byte, nothing of the replacement is stored anywhere."""
+    import json
+
+    from sqlalchemy import select
+
+    from app.intake import walker
+    from models import QuarantineItem, Report
+    from tests.app.intake.helpers import csaf_doc
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    paths = _files(inbox, 3)
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = private / "secret.json"
+    secret.write_text(json.dumps(csaf_doc("SECRET-1", cve="CVE-2026-39999", title="Secret")))
+    walked = walker.walk
+
+    def walk_then_swap(*args: Any) -> list[Entry]:
+        entries = walked(*args)
+        _swap(change, paths[1], secret)
+        return entries
+
+    monkeypatch.setattr(walker, "walk", walk_then_swap)
+    monkeypatch.setattr(importer, "PARALLEL_FROM", 2)  # parser processes for three files
+    result = importer.import_paths(ws, [inbox], workers=workers)
+    reasons = {r.path: r.reason for r in result.rejected}
+    assert SWAPS[change] in reasons[str(paths[1])]
+    # The walked folder's other files are not in the one its name now leads to.
+    assert len(reasons) == (3 if change == "its folder by a link" else 1)
+    with ws.session() as s:
+        kept = {q.path: q.content for q in s.scalars(select(QuarantineItem))}
+        assert kept == dict.fromkeys(reasons, b"")
+        stored = s.scalars(select(Report)).all()
+        assert all(r.document_id != "SECRET-1" and b"SECRET-1" not in r.raw for r in stored)
