@@ -33,9 +33,15 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     # The actor's Ed25519 signature over ``hash`` and the id of the key that made it; both
-    # NULL for events of the system and for events written before the actor had a key.
+    # NULL for events of the system, for events written before the actor had a key, and for
+    # the events a later one vouches for (``signs_from``).
     signature: Mapped[str | None] = mapped_column(String(128))
     key_id: Mapped[str | None] = mapped_column(String(64))
+    # On the signed event that ends a run (the consecutive events an analyst appended in one
+    # go): the run's first event. It is hashed, so the signature over ``hash`` vouches for
+    # the events from ``signs_from`` to this one, which carry no signature of their own
+    # (``app.auditing.chain``). NULL on an event that is signed alone or not at all.
+    signs_from: Mapped[int | None] = mapped_column()
     # On a team database, the login that wrote the event: the server's ``session_user``
     # (a column default the roles may not override); NULL in a workspace file.
     db_login: Mapped[str | None] = mapped_column(String(63), server_default=FetchedValue())
