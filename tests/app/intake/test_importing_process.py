@@ -250,7 +250,8 @@ def test_parser_processes_read_files_themselves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Files on disk are read by the parser processes, not by the importing process (the
-    single writer), which gets each file's bytes back with its result, as read."""
+    single writer). Their bytes come back once, compressed as the report row stores them,
+    and inflate to the file's bytes exactly where the writer needs the original."""
     from app.intake import walker
     from app.intake.model import Limits
 
@@ -264,9 +265,62 @@ def test_parser_processes_read_files_themselves(
     monkeypatch.setattr(walker, "read_file", not_here)
     out = list(importer._stream(entries, ParseOptions(), 2, lambda: False))
     assert [e.path for e, _d, _p in out] == [e.path for e in entries]
-    for (_entry, data, parsed), path in zip(out, paths, strict=True):
+    for (entry, data, parsed), path in zip(out, paths, strict=True):
         assert not isinstance(parsed, str)
-        assert data == path.read_bytes() == parsed.docs[0].raw
+        [doc] = parsed.docs
+        assert data == doc.raw == b""  # not sent twice: only Prepared.stored_raw travels
+        assert doc.prepared is not None and doc.prepared.stored_raw[1] == "zlib"
+        whole, restored = importer._restored(entry.path, data, parsed)
+        assert whole == path.read_bytes() == restored.docs[0].raw
+
+
+def test_what_the_writer_reads_whole_comes_back_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """The paths that read a report's original after real parser processes sent it
+    compressed only: a document that cannot be stored is quarantined with the file's exact
+    bytes, the same content under another name is kept beside its report, and a revision
+    replaces the stored one."""
+    import json
+
+    from sqlalchemy import select
+
+    from app.intake.importer import import_paths
+    from models import QuarantineItem, Report, ReportRevision
+    from tests.app.intake.helpers import csaf_doc
+    from tests.conftest import new_workspace
+
+    monkeypatch.setattr(importer, "PARALLEL_FROM", 2)
+    ws = new_workspace("memory", tmp_path, request)
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    paths = _files(first, 8)
+    bad = first / "surrogate.json"
+    bad.write_bytes(
+        json.dumps(
+            {**csaf_doc("SUR-1"), "document": {**csaf_doc("SUR-1")["document"], "title": "a\ud800"}}
+        ).encode()
+    )
+    result = import_paths(ws, [first], workers=2)
+    assert result.imported == 8 and len(result.rejected) == 1
+    with ws.session() as s:
+        [item] = s.scalars(select(QuarantineItem)).all()
+        assert item.content == bad.read_bytes() and "lone surrogate" in item.reason
+    # The same bytes under another name, and a revision of another document.
+    (second / "again.json").write_bytes(paths[0].read_bytes())
+    revised = csaf_doc("READ-001", version="2", cve="CVE-2026-31001")
+    (second / "revised.json").write_text(json.dumps(revised))
+    for i in range(3):  # enough files for the parser processes
+        doc = csaf_doc(f"MORE-{i}", cve=f"CVE-2026-{32000 + i}")
+        (second / f"more-{i}.json").write_text(json.dumps(doc))
+    again = import_paths(ws, [second], workers=2)
+    assert (again.imported, again.duplicates, again.updated) == (3, 1, 1), again
+    with ws.session() as s:
+        report = s.scalars(select(Report).where(Report.document_id == "READ-001")).one()
+        assert report.revision == "2"
+        assert report.raw == (second / "revised.json").read_bytes()
+        assert s.scalars(select(ReportRevision)).all()
 
 
 @pytest.mark.parametrize("change", ["removed", "grown past the limit"])
