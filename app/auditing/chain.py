@@ -494,6 +494,30 @@ def iter_events(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]
         session.expunge_all()
 
 
+def vouched_by(session: Session, events: list[dict[str, Any]]) -> None:
+    """Add to each event (``as_dict``) ``vouched_by``: the seq of the event whose signature
+    vouches for it, itself or its run's signed end (``signs_from``); None when unsigned. It
+    says where to look, not that the signature verifies (``verify_session`` does)."""
+    seqs = [int(e["seq"]) for e in events if not e.get("signature")]
+    runs: list[tuple[int, int]] = []
+    if seqs:
+        runs = [
+            (int(first), int(last))
+            for last, first in session.execute(
+                select(AuditEvent.seq, AuditEvent.signs_from).where(
+                    AuditEvent.signature.is_not(None),
+                    AuditEvent.signs_from <= max(seqs),
+                    AuditEvent.seq > min(seqs),
+                )
+            )
+        ]
+    for e in events:
+        if e.get("signature"):
+            e["vouched_by"] = e["seq"]
+            continue
+        e["vouched_by"] = next((last for first, last in runs if first <= e["seq"] < last), None)
+
+
 def keyring(session: Session) -> signing.Keyring:
     """Every analyst's registered signing keys, as this workspace knows them."""
     rows = session.execute(

@@ -96,6 +96,7 @@ def cmd_log(ctx: CliContext, args: argparse.Namespace) -> int:
         stmt = stmt.where(AuditEvent.case_key == args.case.upper())
     with ws.session() as s:
         events = [audit.as_dict(e) for e in s.scalars(stmt)]
+        audit.vouched_by(s, events)
     events.reverse()
     ctx.emit(
         events,

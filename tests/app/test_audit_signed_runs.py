@@ -363,3 +363,28 @@ def test_concurrent_imports_each_sign_their_own_runs(imported: Workspace, tmp_pa
     assert len(covered) == len(set(covered))  # no two runs claim an event
     result = _verify(imported)
     assert result.signed == len(covered) and result.events == events[-1]["seq"]
+
+
+def test_the_log_says_which_signature_vouches_for_each_event(
+    initialised_cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """``audit log --json``: an event of a run has no signature of its own; its
+    ``vouched_by`` names the run's signed end (its own seq when signed alone)."""
+    cli = initialised_cli
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for i in range(3):
+        doc = csaf_doc(tracking_id=f"LOG-{i}", cve=f"CVE-2026-{40000 + i}")
+        (folder / f"{i}.json").write_text(json.dumps(doc))
+    assert cli("import", str(folder)).code == 0
+    assert cli("case", "new", "--title", "alone").code == 0
+    log = cli("audit", "log", "--json").json()
+    assert isinstance(log, list)
+    imports = [e for e in log if e["action"] == "report.import"]
+    end = imports[-1]
+    assert end["signature"] and end["signs_from"] == imports[0]["seq"]
+    assert [e["vouched_by"] for e in imports] == [end["seq"]] * 3
+    assert all(e["signature"] is None for e in imports[:-1])
+    alone = log[-1]
+    assert alone["action"] == "case.create" and alone["vouched_by"] == alone["seq"]
+    assert cli("audit", "verify").code == 0
