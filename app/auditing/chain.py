@@ -502,7 +502,7 @@ def vouched_by(session: Session, events: list[dict[str, Any]]) -> None:
     runs: list[tuple[int, int]] = []
     if seqs:
         runs = [
-            (int(first), int(last))
+            (first, last)
             for last, first in session.execute(
                 select(AuditEvent.seq, AuditEvent.signs_from).where(
                     AuditEvent.signature.is_not(None),
@@ -510,6 +510,7 @@ def vouched_by(session: Session, events: list[dict[str, Any]]) -> None:
                     AuditEvent.seq > min(seqs),
                 )
             )
+            if first is not None
         ]
     for e in events:
         if e.get("signature"):
