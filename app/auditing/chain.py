@@ -10,6 +10,7 @@ may step back by as long as a transaction took.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import hashlib
@@ -456,7 +457,8 @@ class _Runs:
             raise VerificationError(f"audit event {seq} is not trustworthy: {problem}")
         if ev.get("signature"):
             run_from = ev.get("signs_from", seq)
-            assert isinstance(run_from, int)  # checked by ``problem``
+            if not isinstance(run_from, int):
+                raise VerificationError(f"audit event {seq!r} is not trustworthy: no event number")
             if self.start is not None and run_from < self.start:
                 raise VerificationError(
                     f"audit event {seq} is not trustworthy: it signs the run from event "
@@ -501,7 +503,7 @@ def vouched_by(session: Session, events: list[dict[str, Any]]) -> None:
     seqs = [int(e["seq"]) for e in events if not e.get("signature")]
     runs: list[tuple[int, int]] = []
     if seqs:
-        runs = [
+        runs = sorted(
             (first, last)
             for last, first in session.execute(
                 select(AuditEvent.seq, AuditEvent.signs_from).where(
@@ -511,12 +513,14 @@ def vouched_by(session: Session, events: list[dict[str, Any]]) -> None:
                 )
             )
             if first is not None
-        ]
+        )
+    firsts = [first for first, _last in runs]  # runs never overlap
     for e in events:
         if e.get("signature"):
             e["vouched_by"] = e["seq"]
             continue
-        e["vouched_by"] = next((last for first, last in runs if first <= e["seq"] < last), None)
+        at = bisect.bisect_right(firsts, e["seq"]) - 1
+        e["vouched_by"] = runs[at][1] if at >= 0 and e["seq"] < runs[at][1] else None
 
 
 def keyring(session: Session) -> signing.Keyring:

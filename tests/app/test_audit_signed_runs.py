@@ -388,3 +388,19 @@ def test_the_log_says_which_signature_vouches_for_each_event(
     alone = log[-1]
     assert alone["action"] == "case.create" and alone["vouched_by"] == alone["seq"]
     assert cli("audit", "verify").code == 0
+
+
+def test_a_signed_event_without_a_number_is_refused_not_crashed() -> None:
+    """An export edited by hand: a well-signed event whose seq is not a number."""
+    key = Ed25519PrivateKey.generate()
+    ev: dict[str, Any] = {
+        "seq": "seven", "at": "2026-12-07T10:00:00+00:00", "actor": "alice",
+        "action": "case.create", "entity": "case", "entity_id": "1", "case": None,
+        "details": {}, "prev_hash": audit.GENESIS,
+    }  # fmt: skip
+    ev["hash"] = audit.event_hash(ev)
+    ev["signature"] = key.sign(ev["hash"].encode("ascii")).hex()
+    ev["key_id"] = signing.key_id(key)
+    known = signing.KnownKey(ev["key_id"], "alice", signing.public_raw(key).hex(), 1)
+    with pytest.raises(VerificationError, match="no event number"):
+        audit.verify_events([ev], keys=signing.Keyring([known]))
