@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from app.auditing import chain as audit
 from app.errors import BusyError
 from app.identity.actor import Actor
-from app.intake import bulk, dedup, rows, walker
+from app.intake import bulk, dedup, walker
 from app.intake import workers as workers_mod
 from app.intake.mapping import record_saved
 from app.intake.model import Limits, ParsedDoc, Rejected
@@ -559,7 +559,8 @@ class _Writer:
         if len(parsed.docs) == 1 and parsed.mapping is None:
             doc = parsed.docs[0]
             self.run.append((data, bulk.Item(path, doc)))
-            self.run_bytes += len(data) or len(doc.raw) or len(rows.prepared(doc).stored_raw[0])
+            held = data or doc.raw or (doc.prepared.stored_raw[0] if doc.prepared else b"")
+            self.run_bytes += len(held)
             if len(self.run) >= bulk.MAX_RUN or self.run_bytes >= bulk.MAX_RUN_BYTES:
                 self.flush()
         else:
