@@ -7,33 +7,23 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.workspaces.engines import MIGRATIONS, plain_sqlite_engine
 from models import Report, ReportRevision
+from tests.models.helpers import BACKENDS, alembic_config, empty_engine
 
 # A document that begins like a zlib stream: only the column may say how bytes are stored.
 OLD = b"x\x9c" + b"the reporter's words, exactly as sent " * 20
 EARLIER = b"an earlier revision " * 40
 
 
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return plain_sqlite_engine(tmp_path / "old.sqlite")
-    return create_engine(request.getfixturevalue("pg_url"))
-
-
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_reports_stored_before_keep_their_originals(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = _engine(backend, tmp_path, request)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    engine = empty_engine(backend, tmp_path, request)
+    cfg = alembic_config()
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

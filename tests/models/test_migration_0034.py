@@ -8,18 +8,11 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, text
 
-from app.workspaces.engines import MIGRATIONS, plain_sqlite_engine
+from tests.models.helpers import BACKENDS, alembic_config, empty_engine
 
 INDEX = "ix_affected_product_name_key_id"
-
-
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return plain_sqlite_engine(tmp_path / "old.sqlite")
-    return create_engine(request.getfixturevalue("pg_url"))
 
 
 def _definition(conn: Connection) -> str:
@@ -30,15 +23,12 @@ def _definition(conn: Connection) -> str:
     return str(conn.execute(text(sql), {"name": INDEX}).scalar_one())
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_mentions_stored_before_stay_in_the_index(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = _engine(backend, tmp_path, request)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    engine = empty_engine(backend, tmp_path, request)
+    cfg = alembic_config()
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

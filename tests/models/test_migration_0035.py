@@ -8,31 +8,21 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from app.auditing import chain as audit
 from app.identity import signing
-from app.workspaces.engines import MIGRATIONS, plain_sqlite_engine
+from tests.models.helpers import BACKENDS, alembic_config, empty_engine
 
 
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return plain_sqlite_engine(tmp_path / "old.sqlite")
-    return create_engine(request.getfixturevalue("pg_url"))
-
-
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_events_signed_before_still_verify(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = _engine(backend, tmp_path, request)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    engine = empty_engine(backend, tmp_path, request)
+    cfg = alembic_config()
     key = Ed25519PrivateKey.generate()
     try:
         with engine.begin() as conn:
