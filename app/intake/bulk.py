@@ -45,20 +45,25 @@ _KNOWN_DOCUMENT_IDS = ListQuery(
 
 
 class KnownDocuments:
-    """What the search documents of cases this import's runs reindexed are made of
-    (``search.CaseTexts``), so that when more reports land in one of them their texts are
-    appended instead of the whole case being read again (a case gathers hundreds of reports
-    in a big import, and was read again for each of them).
+    """The search documents (``search.CaseTexts``) of the stored cases an import's runs add
+    reports to, written once per batch (``write``, before it commits) instead of once per
+    run: a case that gathers hundreds of reports in a big import had its whole document
+    composed and full-text indexed again by every run that added one (at 10,000 documents,
+    about a tenth of the single writer's CPU, and growing with the case).
 
-    A case's texts are read once, after the run that first reindexes it wrote its rows;
-    after that each run appends the texts of the reports it adds, as it inserted them. Kept
-    as long as ``dedup.KnownMentions`` is: emptied when the writer stores a document on its
-    own or rolls a run back, and when others may have written (``Untouched``)."""
+    What a case's document is made of is read once, when it is first written; after that
+    each run appends the texts of the reports it adds, as it inserted them. The texts are
+    kept as long as ``dedup.KnownMentions`` keeps its mentions: emptied when the writer
+    stores a document on its own or rolls a run back, and when others may have written
+    (``Untouched``). The cases owed a document are kept through that: their texts are then
+    read again when it is written. Until ``write``, nothing in the import's transaction reads
+    these documents (a document stored on its own reindexes its case from the rows)."""
 
     LIMIT = 2_000  # cases kept; then it starts over
 
     def __init__(self) -> None:
         self.texts: dict[int, search.CaseTexts] = {}
+        self.owed: set[int] = set()  # cases whose document the batch has not written yet
         self.untouched = Untouched()
 
     def reset(self) -> None:
@@ -72,23 +77,33 @@ class KnownDocuments:
     def finish(self, s: Session) -> None:
         self.untouched.mark(s)
 
-    def of(
-        self, s: Session, case: Case | search.Head, added: Sequence[ParsedDoc]
-    ) -> search.CaseTexts:
-        """The texts of ``case`` now that the run inserted the rows of ``added`` into it."""
+    def added(self, case_id: int, docs: Sequence[ParsedDoc]) -> None:
+        """A run inserted the rows of ``docs`` into the stored case ``case_id``."""
+        texts = self.texts.get(case_id)
+        if texts is not None:
+            for doc in docs:  # as rows.py inserted them
+                prep = rows.prepared(doc)
+                texts.reports += [doc.title[:500], doc.description]
+                texts.document_ids.append(doc.document_id)
+                texts.report_identifiers += [value for _scheme, value in prep.identifiers]
+                texts.cves += [v.cve for v in doc.vulns]
+                texts.products += [x for v in prep.products for p in v for x in (p[1], p[2], p[6])]
+        self.owed.add(case_id)
+
+    def write(self, s: Session) -> None:
+        """Write the documents owed, before the transaction commits."""
+        if self.owed:
+            owed = sorted(self.owed)
+            search.reindex_cases(s, owed, lambda case: self.of(s, case))
+            self.owed.clear()
+
+    def of(self, s: Session, case: Case | search.Head) -> search.CaseTexts:
+        """The texts of ``case`` as its rows are now."""
         texts = self.texts.get(case.id)
         if texts is None:
             if len(self.texts) >= self.LIMIT:
                 self.texts.clear()
-            texts = self.texts[case.id] = search.case_texts(s, case)  # the run's included
-            return texts
-        for doc in added:  # as rows.py inserted them
-            prep = rows.prepared(doc)
-            texts.reports += [doc.title[:500], doc.description]
-            texts.document_ids.append(doc.document_id)
-            texts.report_identifiers += [value for _scheme, value in prep.identifiers]
-            texts.cves += [v.cve for v in doc.vulns]
-            texts.products += [x for v in prep.products for p in v for x in (p[1], p[2], p[6])]
+            texts = self.texts[case.id] = search.case_texts(s, case)
         return texts
 
 
@@ -198,7 +213,7 @@ def write(
     """Write a planned run; returns each document's outcome, in order. ``known``: compared
     texts of reports stored before, to which the run's are added (pending); ``mentions``:
     product mentions of reports stored before, to which the run's are added; ``documents``:
-    what the search documents of cases are made of, to which the run's reports are added."""
+    the search documents of stored cases, owed the run's reports (written by its ``write``)."""
     at = now or utcnow()
     if mentions is not None:
         mentions.start(s)  # before the run writes anything
@@ -247,11 +262,11 @@ def write(
     for p in stored:
         if p.existing is not None:
             joined.setdefault(p.existing[0], []).append(p.item.doc)
-    search.reindex_cases(
-        s,
-        sorted(joined),
-        None if documents is None else lambda case: documents.of(s, case, joined[case.id]),
-    )
+    if documents is None:
+        search.reindex_cases(s, sorted(joined))
+    else:  # written before the batch commits (``KnownDocuments.write``)
+        for case_id, docs in joined.items():
+            documents.added(case_id, docs)
     if known is not None:  # later reports of the run are compared with earlier ones
         for p, report_id in zip(stored, report_ids, strict=True):
             known.add(report_id, rows.prepared(p.item.doc).compared.text)

@@ -473,7 +473,7 @@ def import_paths(
         )
         report(0, total, "")
         writer = _Writer(s, who, source, tally)
-        batch = _Batch(s, writer.flush)
+        batch = _Batch(s, writer.settle)
         for entry, data, parsed in _stream(entries, opts, workers, cancelled_fn):
             if cancelled_fn():
                 cancelled = True
@@ -488,7 +488,7 @@ def import_paths(
             batch.done_one()
         else:
             cancelled = cancelled_fn()
-        writer.flush()
+        writer.settle()
         s.commit()  # the documents stored since the last batch commit
         report(done, total, "")
     return ImportReport(
@@ -566,6 +566,12 @@ class _Writer:
         else:
             self.flush()
             self._one(path, data, parsed)
+
+    def settle(self) -> None:
+        """Before the batch commits: the run queued so far, then the search documents of the
+        stored cases the batch's runs added reports to."""
+        self.flush()
+        self.documents.write(self.s)
 
     def flush(self) -> None:
         pending, self.run, self.run_bytes = self.run, [], 0

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.casework import cases
 from app.intake import bulk, dedup, import_paths, importer
@@ -141,10 +142,37 @@ def test_remembered_mentions_are_forgotten_after_any_other_write(tmp_path, reque
         ws.engine.dispose()
 
 
+def _joining(folder: Path, n: int) -> Path:
+    """``n`` advisories that each share CVE-2026-3000 (so each lands in the stored case that
+    has it), each with texts and one more CVE of its own."""
+    folder.mkdir(parents=True)
+    for i in range(n):
+        doc = csaf_doc(f"L-{i}", cve="CVE-2026-3000", family=f"Family {i % 4}")
+        doc["vulnerabilities"].append({**doc["vulnerabilities"][0], "cve": f"CVE-2026-{3100 + i}"})
+        write_json(folder / f"d{i:02d}.json", doc)
+    return folder
+
+
+def _stored_case(ws: Workspace, folder: Path) -> None:
+    first = csaf_doc("S-1", cve="CVE-2026-3000", family="Stored Family")
+    import_paths(ws, [write_json(folder / "first.json", first)])
+
+
+def _in_step(s) -> list[int]:  # type: ignore[no-untyped-def]
+    """Every case's search document is the one reading its rows makes; returns how many
+    reports each case has."""
+    counts = []
+    for case in s.scalars(select(Case).order_by(Case.id)):
+        assert s.get(CaseSearch, case.id).document == search.document_for(s, case), case.key
+        counts.append(len(case.reports))
+    return counts
+
+
 def test_appended_case_texts_give_the_search_document_a_read_gives(tmp_path, request, monkeypatch):
     """Reports landing run after run in one stored case (they share its CVE): the texts the
     writer appends make the document that reading the whole case makes."""
     monkeypatch.setattr(bulk, "MAX_RUN", 3)
+    monkeypatch.setattr(importer, "BATCH_DOCUMENTS", 4)  # appended in some batches, read in others
     monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
     documents = {}
     for name in ("appended", "read"):
@@ -153,27 +181,108 @@ def test_appended_case_texts_give_the_search_document_a_read_gives(tmp_path, req
             with monkeypatch.context() as m:
                 if name == "read":
                     m.setattr(
-                        bulk.KnownDocuments,
-                        "of",
-                        lambda _self, s, case, _added: search.case_texts(s, case),
+                        bulk.KnownDocuments, "of", lambda _self, s, case: search.case_texts(s, case)
                     )
-                first = csaf_doc("S-1", cve="CVE-2026-3000", family="Stored Family")
-                import_paths(ws, [write_json(tmp_path / name / "first.json", first)])
-                folder = tmp_path / name / "feed"
-                folder.mkdir()
-                for i in range(10):
-                    doc = csaf_doc(f"L-{i}", cve="CVE-2026-3000", family=f"Family {i % 4}")
-                    doc["vulnerabilities"].append(
-                        {**doc["vulnerabilities"][0], "cve": f"CVE-2026-{3100 + i}"}
-                    )
-                    write_json(folder / f"d{i:02d}.json", doc)
-                result = import_paths(ws, [folder])
+                _stored_case(ws, tmp_path / name)
+                result = import_paths(ws, [_joining(tmp_path / name / "feed", 10)])
             assert result.imported == 10
             with ws.session() as s:
                 [case] = s.scalars(select(Case))  # every report landed in the stored case
                 documents[name] = s.get(CaseSearch, case.id).document
-                assert documents[name] == search.document_for(s, case)
+                assert _in_step(s) == [11]
         finally:
             ws.engine.dispose()
     assert documents["appended"] == documents["read"]
     assert "Family 3" in documents["appended"] and "CVE 2026 3109" in documents["appended"]
+
+
+def test_a_case_joined_run_after_run_is_reindexed_once_a_batch(tmp_path, request, monkeypatch):
+    """Its document is composed and full-text indexed once, before the batch commits, instead
+    of once for every run that added a report to it: a case that gathers hundreds of reports
+    in a big import was indexed again and again, more each time."""
+    monkeypatch.setattr(bulk, "MAX_RUN", 3)
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
+    ws = new_workspace("sqlcipher", tmp_path, request)
+    rewritten: list[int] = []
+    real = search._write_documents
+
+    def spy(session, missing, changed):  # type: ignore[no-untyped-def]
+        rewritten.extend(case_id for case_id, _document in changed)
+        return real(session, missing, changed)
+
+    monkeypatch.setattr(search, "_write_documents", spy)
+    try:
+        _stored_case(ws, tmp_path)
+        runs: list[int] = []
+        real_write = bulk.write
+
+        def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
+            runs.append(len(planned))
+            return real_write(s, actor, planned, source, **kw)
+
+        monkeypatch.setattr(bulk, "write", write)
+        assert import_paths(ws, [_joining(tmp_path / "feed", 10)]).imported == 10
+        assert runs == [3, 3, 3, 1]
+        with ws.session() as s:
+            [case] = s.scalars(select(Case))
+            assert rewritten == [case.id]
+            assert _in_step(s) == [11]
+    finally:
+        ws.engine.dispose()
+
+
+def test_every_batch_commits_the_documents_of_the_cases_it_added_to(tmp_path, request, monkeypatch):
+    """Checked at each commit of an import, from another session: batches of five documents,
+    runs of two, a run that fails after writing its rows (rolled back, its documents stored
+    one by one), and the last document of the second batch a revision of another case,
+    stored on its own (the texts kept are forgotten, the documents owed are not)."""
+    monkeypatch.setattr(bulk, "MAX_RUN", 2)
+    monkeypatch.setattr(importer, "BATCH_DOCUMENTS", 5)
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
+    ws = new_workspace("sqlcipher", tmp_path, request)
+    try:
+        _stored_case(ws, tmp_path)
+        other = csaf_doc("R-1", cve="CVE-2026-4000", title="Another case", family="Other")
+        import_paths(ws, [write_json(tmp_path / "other.json", other)])
+        feed = _joining(tmp_path / "feed", 12)
+        revised = csaf_doc("R-1", version="2", cve="CVE-2026-4000", family="Revised Family")
+        write_json(feed / "d08b.json", revised)  # sorted after d08: the batch's fifth
+        real_write = bulk.write
+        runs = [0]
+
+        def failing(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
+            out = real_write(s, actor, planned, source, **kw)
+            runs[0] += 1
+            if runs[0] == 2:
+                raise RuntimeError("the run fails after writing its rows")
+            return out
+
+        monkeypatch.setattr(bulk, "write", failing)
+        seen: list[list[int]] = []
+        checking: list[Session] = []
+
+        def check(session: Session, ended: SessionTransaction) -> None:
+            if ended.parent is not None or checking:
+                return  # a savepoint's end, or the check's own
+            with Session(ws.engine) as other:  # the workspace's sessions are the import's
+                checking.append(other)
+                seen.append(_in_step(other))
+            checking.clear()
+
+        event.listen(Session, "after_transaction_end", check)
+        try:
+            result = import_paths(ws, [feed])
+        finally:
+            event.remove(Session, "after_transaction_end", check)
+        assert result.imported == 12 and result.updated == 1
+        # Each transaction's end: the three batches' commits (then the session's close).
+        assert [c for i, c in enumerate(seen) if not i or c != seen[i - 1]] == [
+            [6, 1],
+            [10, 1],
+            [13, 1],
+        ]
+        with ws.session() as s:
+            documents = list(s.scalars(select(CaseSearch.document).order_by(CaseSearch.case_id)))
+        assert "Revised Family" in documents[1] and "CVE 2026 3111" in documents[0]
+    finally:
+        ws.engine.dispose()
