@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.workspaces.driver import JSONText
 
 SCORE_TOLERANCE = 0.05
 
@@ -132,7 +135,7 @@ class Scores:
     """A document's recomputed scores: as stored per vulnerability, the disagreeing ones,
     and the warnings they give the report."""
 
-    stored: tuple[list[dict[str, Any]], ...]
+    stored: tuple[JSONText, ...]  # each vulnerability's, as its ``scores`` column holds them
     disagreeing: tuple[Scored, ...]
     warnings: tuple[str, ...]
 

@@ -10,6 +10,7 @@ running it does.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from app.intake.model import ParsedDoc, Prepared
 from app.intake.model import Scores as Scores  # re-exported: where storing code finds it
 from app.intake.scores import Scored, recompute
 from app.queueing import search
-from app.workspaces.driver import IdsInOrder, PlainInsert, RowsInsert
+from app.workspaces.driver import IdsInOrder, JSONText, PlainInsert, RowsInsert
 from i18n import _
 from models import AffectedProduct, Attachment, Identifier, Reference, Report, Vulnerability
 from models.rawcodec import encode
@@ -100,13 +101,13 @@ def prepared(doc: ParsedDoc) -> Prepared:
 
 
 def scores_of(doc: ParsedDoc) -> Scores:
-    stored: list[list[dict[str, Any]]] = []
+    stored: list[JSONText] = []
     disagreeing: list[Scored] = []
     warnings: list[str] = []
     for vuln in doc.vulns:
-        stored.append([])
+        scores = []
         for scored in vuln.scored or tuple(recompute(score) for score in vuln.scores):
-            stored[-1].append(scored.as_json())
+            scores.append(scored.as_json())
             if scored.error:
                 warnings.append(_("CVSS vector not scored: {error}").format(error=scored.error))
             elif scored.disagrees:
@@ -116,6 +117,7 @@ def scores_of(doc: ParsedDoc) -> Scores:
                         "stated score {stated} for {vector} disagrees with the computed {computed}"
                     ).format(stated=scored.stated, vector=scored.vector, computed=scored.computed)
                 )
+        stored.append(JSONText(json.dumps(scores)))  # as the column's type would serialise it
     return Scores(tuple(stored), tuple(disagreeing), tuple(warnings))
 
 

@@ -11,6 +11,7 @@ column type and once for whole imports.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from app.intake import import_paths
 from app.workspaces import driver
-from app.workspaces.driver import IdsInOrder, RowsInsert
+from app.workspaces.driver import IdsInOrder, JSONText, RowsInsert
 from models.schema import UTCDateTime
 from tests.app.intake.helpers import INTAKE, csaf_doc, write_json
 from tests.conftest import new_workspace
@@ -183,6 +184,36 @@ def test_rows_with_differing_keys_go_through_sqlalchemy() -> None:
     with Session(engine) as s:
         assert RowsInsert(_THING)._driver(s, rows) is None
     engine.dispose()
+
+
+def test_json_serialised_beforehand_is_stored_as_its_value_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ``JSONText`` (intake's parser processes serialise each vulnerability's scores) is
+    stored as the text it is on the driver path, and read back into its value where
+    SQLAlchemy inserts (other backends, rows of differing keys): either way the stored text
+    is the one its value gives."""
+    values = [[{"vector": "CVSS:3.1/AV:N", "score": 9.8, "error": None}], {"k": "ü"}, []]
+    stored: dict[tuple[bool, bool], list[Any]] = {}
+    for serialised in (False, True):
+        rows = [
+            {"name": f"v{i}", "tags": JSONText(json.dumps(v)) if serialised else v}
+            for i, v in enumerate(values)
+        ]
+        for via_driver in (True, False):
+            engine = create_engine("sqlite://")
+            _META.create_all(engine)
+            with monkeypatch.context() as m, Session(engine) as s:
+                if not via_driver:
+                    m.setattr(RowsInsert, "_driver", lambda *_a: None)
+                ids = IdsInOrder(_THING).run(s, rows[:2])
+                RowsInsert(_THING).run(s, rows[2:])
+                s.commit()
+                stored[(serialised, via_driver)] = _stored(s, "thing")
+            engine.dispose()
+            assert ids == [1, 2]
+    assert len({repr(rows) for rows in stored.values()}) == 1
+    assert [r[3] for r in stored[(True, True)]] == [json.dumps(v) for v in values]
 
 
 # Whole imports: the tables intake writes, compared column by column. Times (and the audit
