@@ -48,8 +48,8 @@ class KnownDocuments:
     """The search documents (``search.CaseTexts``) of the stored cases an import's runs add
     reports to, written once per batch (``write``, before it commits) instead of once per
     run: a case that gathers hundreds of reports in a big import had its whole document
-    composed and full-text indexed again by every run that added one (at 10,000 documents,
-    about a tenth of the single writer's CPU, and growing with the case).
+    composed and full-text indexed again by every run that added one, at a cost that grew
+    with the case (at 10,000 documents, 511 rewrites of 3.6 MB of text became 116 of 1.0 MB).
 
     What a case's document is made of is read once, when it is first written; after that
     each run appends the texts of the reports it adds, as it inserted them. The texts are
