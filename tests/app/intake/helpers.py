@@ -6,9 +6,26 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from app.intake import bulk
 from tests.conftest import FIXTURES
 
 INTAKE = FIXTURES / "intake"
+
+
+def run_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of documents of each run the bulk path writes (``bulk.write``), in order,
+    from now until ``monkeypatch`` undoes it."""
+    runs: list[int] = []
+    real_write = bulk.write
+
+    def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
+        runs.append(len(planned))
+        return real_write(s, actor, planned, source, **kw)
+
+    monkeypatch.setattr(bulk, "write", write)
+    return runs
 
 
 def csaf_doc(

@@ -26,7 +26,7 @@ from models import (
     ReportRevision,
     Vulnerability,
 )
-from tests.app.intake.helpers import INTAKE, csaf_doc, write_json
+from tests.app.intake.helpers import INTAKE, csaf_doc, run_sizes, write_json
 from tests.conftest import new_workspace
 
 SAME_TEXT = "Crafted calendar invites make the assistant forward mail to the attacker."
@@ -136,18 +136,11 @@ def _import(ws, paths: list[Path]) -> dict[str, Any]:  # type: ignore[no-untyped
 def test_runs_store_what_one_by_one_stores(backend, tmp_path, request, monkeypatch):
     together = new_workspace(backend, tmp_path / "together", request)
     alone = new_workspace("memory", tmp_path / "alone", request)
-    runs: list[int] = []
-    real_write = bulk.write
-
-    def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
-        runs.append(len(planned))
-        return real_write(s, actor, planned, source, **kw)
-
     # Batches commit by count only: a slow server must not end runs by the clock.
     monkeypatch.setattr(importer, "BATCH_SECONDS", 3600.0)
     try:
         with monkeypatch.context() as m:
-            m.setattr(bulk, "write", write)
+            runs = run_sizes(m)
             result_together = _import(together, _corpus(tmp_path / "together" / "in"))
         assert max(runs) >= 4  # d00-d03 went in together, ended by the revision d04
         with monkeypatch.context() as m:
@@ -206,13 +199,6 @@ def test_a_run_of_big_files_is_shorter(ws, tmp_path, monkeypatch):
         write_json(folder / f"d{i}.json", csaf_doc(f"BIG-{i}", cve=f"CVE-2026-{7100 + i}"))
     size = (folder / "d0.json").stat().st_size
     monkeypatch.setattr(bulk, "MAX_RUN_BYTES", 2 * size)  # two documents a run
-    runs: list[int] = []
-    real_write = bulk.write
-
-    def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
-        runs.append(len(planned))
-        return real_write(s, actor, planned, source, **kw)
-
-    monkeypatch.setattr(bulk, "write", write)
+    runs = run_sizes(monkeypatch)
     assert import_paths(ws, [folder]).imported == 6
     assert runs == [2, 2, 2]

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select, text
 
 from app.errors import VerificationError
-from app.intake import bulk, import_paths, records, rows
+from app.intake import import_paths, records, rows
 from app.intake.model import Limits
 from app.workspaces import lifecycle
 from app.workspaces.lifecycle import Workspace
 from models import Report, ReportRevision, StoredRawError, rawcodec
-from tests.app.intake.helpers import csaf_doc, write_json
+from tests.app.intake.helpers import csaf_doc, run_sizes, write_json
 from tests.conftest import PASSPHRASE
 
 
@@ -43,14 +43,7 @@ def test_bulk_import_stores_compressed_and_every_reader_gets_the_original(
     any_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = _docs(tmp_path / "in", 3)
-    runs: list[int] = []
-    real_write = bulk.write
-
-    def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
-        runs.append(len(planned))
-        return real_write(s, actor, planned, source, **kw)
-
-    monkeypatch.setattr(bulk, "write", write)
+    runs = run_sizes(monkeypatch)
     assert import_paths(any_ws, [tmp_path / "in"]).imported == 3
     assert max(runs) == 3  # the three went in as one run of the bulk path
     originals = {hashlib.sha256(p.read_bytes()).hexdigest(): p.read_bytes() for p in paths}

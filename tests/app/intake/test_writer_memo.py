@@ -16,7 +16,7 @@ from app.intake.model import ParsedDoc, ParsedVuln, Product
 from app.queueing import search
 from app.workspaces.lifecycle import Workspace, open_workspace
 from models import Case, CaseSearch, DuplicateCandidate
-from tests.app.intake.helpers import csaf_doc, write_json
+from tests.app.intake.helpers import csaf_doc, run_sizes, write_json
 from tests.app.intake.test_dedup_normalised import TEXT, _existing
 from tests.conftest import PASSPHRASE, new_workspace
 
@@ -213,14 +213,7 @@ def test_a_case_joined_run_after_run_is_reindexed_once_a_batch(tmp_path, request
     monkeypatch.setattr(search, "_write_documents", spy)
     try:
         _stored_case(ws, tmp_path)
-        runs: list[int] = []
-        real_write = bulk.write
-
-        def write(s, actor, planned, source, **kw):  # type: ignore[no-untyped-def]
-            runs.append(len(planned))
-            return real_write(s, actor, planned, source, **kw)
-
-        monkeypatch.setattr(bulk, "write", write)
+        runs = run_sizes(monkeypatch)
         assert import_paths(ws, [_joining(tmp_path / "feed", 10)]).imported == 10
         assert runs == [3, 3, 3, 1]
         with ws.session() as s:
