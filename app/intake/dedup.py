@@ -7,12 +7,12 @@ original, into the surviving case; nothing is deleted."""
 from __future__ import annotations
 
 import functools
-import heapq
 import json
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, utils
@@ -276,38 +276,40 @@ class KnownTexts:
     """The compared texts (``_text``) of reports an import stored, by report id. A new report
     is compared with up to ``MAX_COMPARED`` older ones, in a big import mostly stored moments
     before by the same import: their text is in memory, processed, and need not be read back.
-    Texts of a run are ``pending`` until the caller knows its savepoint held (``keep``); a
-    rolled-back run's ids may be given to other reports (``drop``)."""
+    Texts of a run are pending until the caller knows its savepoint held (``keep``); a
+    rolled-back run's ids may be given to other reports (``drop``). One dictionary holds
+    them all, kept and pending, so that a look-up is one dictionary hit (``get``: fifty for
+    every new case)."""
 
     LIMIT = 20_000  # reports remembered (about 30 MB at most); older ones are read
 
     def __init__(self) -> None:
-        self.kept: dict[int, str] = {}
-        self.pending: dict[int, str] = {}
+        self.texts: dict[int, str] = {}
+        self.pending: list[int] = []  # ids added since the last ``keep`` or ``drop``
+        self.get = self.texts.get  # the text of a report id, or None
 
     def add(self, report_id: int, text: str) -> None:
-        if len(self.kept) + len(self.pending) < self.LIMIT:
-            self.pending[report_id] = text
-
-    def get(self, report_id: int) -> str | None:
-        found = self.pending.get(report_id)
-        return found if found is not None else self.kept.get(report_id)
+        # A kept id is never given again (its run held), so a pending one is a new key.
+        if len(self.texts) < self.LIMIT:
+            self.texts[report_id] = text
+            self.pending.append(report_id)
 
     def keep(self) -> None:
-        self.kept.update(self.pending)
         self.pending.clear()
 
     def drop(self) -> None:
+        for report_id in self.pending:
+            self.texts.pop(report_id, None)
         self.pending.clear()
 
     def forget(self, report_id: int) -> None:
         """A report whose title or description changed (a later revision)."""
-        self.kept.pop(report_id, None)
-        self.pending.pop(report_id, None)
+        self.texts.pop(report_id, None)
 
 
 # A mention of a product name: (report id, its case, the name as written).
 Mention = tuple[int, int, str]
+_REPORT_OF = itemgetter(0)
 
 
 class KnownMentions:
@@ -335,6 +337,10 @@ class KnownMentions:
         self.bound: int | None = None  # None: not usable until ``start``
         self.stored: dict[str, list[Mention]] = {}
         self.added: dict[str, deque[Mention]] = {}
+        # Of each name's mentions, kept or ever added: the newest report and every case. What
+        # ``newest`` would filter out is then told without looking at each mention.
+        self.top: dict[str, int] = {}
+        self.cases: dict[str, set[int]] = {}
         self.count = 0
         self.untouched = Untouched()  # since the last run
 
@@ -342,6 +348,8 @@ class KnownMentions:
         self.bound = None
         self.stored.clear()
         self.added.clear()
+        self.top.clear()
+        self.cases.clear()
         self.count = 0
         self.untouched.clear()
 
@@ -366,38 +374,56 @@ class KnownMentions:
             return
         for p in products:
             key = p[-1]
-            if not key:
-                continue
-            kept = self.added.get(key)
-            if kept is None:
-                kept = self.added[key] = deque(maxlen=MENTIONS_PER_PRODUCT)
-            kept.append((report_id, case_id, p[1]))
-            self.count += 1
+            if key:
+                kept = self.added.get(key)
+                if kept is None:
+                    kept = self.added[key] = deque(maxlen=MENTIONS_PER_PRODUCT)
+                kept.append((report_id, case_id, p[1]))
+                self._note(key, report_id, case_id)
+                self.count += 1
         if self.count > self.LIMIT:
             self.reset()
+
+    def _note(self, name: str, report_id: int, case_id: int) -> None:
+        if report_id > self.top.get(name, -1):
+            self.top[name] = report_id
+        cases = self.cases.get(name)
+        if cases is None:
+            self.cases[name] = {case_id}
+        else:
+            cases.add(case_id)
 
     def newest(
         self, s: Session, names: Sequence[str], case_id: int, before: int
     ) -> list[Mention] | None:
         """What ``_same_product`` reads for these names, in its order; None if it must be
-        read."""
+        read: when it would leave out a mention (of the report's own case, or by a report
+        not older than it), which ``top`` and ``cases`` tell at once. They may still count
+        a mention that fell out of ``added``, which makes it read when it need not: never
+        the other way round."""
         if self.bound is None:
             return None
         missing = [n for n in names if n not in self.stored]
         if missing:
             self._read(s, missing)
         found: list[Mention] = []
+        top, cases, added = self.top, self.cases, self.added
         for name in names:
-            newest = [*reversed(self.added.get(name, ())), *self.stored[name]]
-            mine = [m for m in newest if m[0] < before and m[1] != case_id]
-            if len(mine) != len(newest):
+            if top.get(name, -1) >= before or case_id in cases.get(name, ()):
                 return None
-            found += mine[:MENTIONS_PER_PRODUCT]
+            mine = added.get(name)
+            if mine:
+                newest = [*reversed(mine), *self.stored[name]]
+                found += newest[:MENTIONS_PER_PRODUCT]
+            else:
+                found += self.stored[name]  # read with MENTIONS_PER_PRODUCT at most
         return found
 
     def _read(self, s: Session, names: list[str]) -> None:
         for name in names:
-            self.stored[name] = _STORED_MENTIONS.all(s, {"name": name, "bound": self.bound})
+            self.stored[name] = read = _STORED_MENTIONS.all(s, {"name": name, "bound": self.bound})
+            for report_id, case_id, _name in read:
+                self._note(name, report_id, case_id)
 
 
 def rows_for(
@@ -424,19 +450,23 @@ def rows_for(
         params: dict[str, object] = {f"name{i}": None for i in range(size)}
         params.update((f"name{i}", name) for i, name in enumerate(c.names))
         found = _same_product(size).all(s, {**params, "case_id": case_id, "before": report_id})
-    # Report id -> (its case, the product of its first mention), for the newest reports.
-    first = {rid: (other_id, product) for rid, other_id, product in reversed(found)}
-    compared = {rid: first[rid] for rid in heapq.nlargest(MAX_COMPARED, first)}
-    if not compared:
+    # Report id -> its first mention, for the newest reports, newest first. Made in C
+    # (mentions reversed, so that the first of a report's is the one a dictionary keeps):
+    # a new case's look-up goes through a hundred mentions or more.
+    first = dict(zip(map(_REPORT_OF, reversed(found)), reversed(found), strict=True))
+    newest = sorted(first, reverse=True)[:MAX_COMPARED]
+    if not newest:
         return []
     texts: dict[int, str] = {}
     if known is not None:
-        texts = {rid: t for rid in compared if (t := known.get(rid)) is not None}
-    missing = [rid for rid in compared if rid not in texts]
+        get = known.get
+        texts = {rid: t for rid in newest if (t := get(rid)) is not None}
+    missing = [rid for rid in newest if rid not in texts] if len(texts) < len(newest) else []
     if missing:
         texts.update((rid, _text(t, d)) for rid, t, d in _TEXTS.all(s, {"ids": missing}))
     best: dict[int, tuple[float, str]] = {}
-    for rid, (other_id, product) in compared.items():
+    for rid in newest:
+        _rid, other_id, product = first[rid]
         score = _alike(c.text, texts[rid])
         if score >= THRESHOLD and score > best.get(other_id, (0.0, ""))[0]:
             best[other_id] = (score, product)

@@ -108,6 +108,27 @@ def test_remembered_mentions_give_the_candidates_reads_give(tmp_path, request, m
     assert found["remembered"] == found["read"]
 
 
+def test_remembered_mentions_say_when_a_look_up_must_read(ws: Workspace) -> None:
+    """A look-up in memory gives the newest mentions, newest first, as the read would; where
+    the read would leave one out (of the report's own case, or by a report not older than
+    it), it gives None and the caller reads. A case whose mention no longer fits in memory
+    makes it read too: reading when it need not costs time, never a candidate."""
+    mention = [("product", "VisionBot", None, None, None, None, None, "visionbot")]
+    mentions = dedup.KnownMentions()
+    with ws.session() as s:
+        mentions.start(s)
+        for report_id in range(1, 61):  # more than a name keeps (MENTIONS_PER_PRODUCT)
+            mentions.add(report_id, 100 + report_id, mention)
+        kept = [(rid, 100 + rid, "VisionBot") for rid in range(60, 10, -1)]
+        assert len(kept) == dedup.MENTIONS_PER_PRODUCT
+        assert mentions.newest(s, ["visionbot"], case_id=999, before=61) == kept
+        assert mentions.newest(s, ["visionbot", "nothing"], 999, 61) == kept  # none stored
+        assert mentions.newest(s, ["visionbot"], 999, before=60) is None  # by a later report
+        assert mentions.newest(s, ["visionbot"], 160, before=61) is None  # of its own case
+        assert mentions.newest(s, ["visionbot"], 101, before=61) is None  # no longer in memory
+        assert mentions.newest(s, ["nothing"], 160, before=61) == []  # another name's case
+
+
 @pytest.mark.parametrize("other_write", ["none", "same engine", "other program"])
 def test_remembered_mentions_are_forgotten_after_any_other_write(tmp_path, request, other_write):
     """Between two runs (two transactions) another session may write on the connection the
