@@ -25,7 +25,7 @@ from sqlalchemy import JSON, Column, Insert, Table, bindparam, event, func, inse
 from sqlalchemy.dialects.sqlite import DATETIME
 from sqlalchemy.orm import Session
 
-from models.schema import UTCDateTime
+from models.schema import UTCDateTime, utcnow
 
 # Parameters in one SQLite statement: SQLite's default limit (SQLITE_MAX_VARIABLE_NUMBER,
 # 32766 since 3.32, "Limits In SQLite") is far above it; a smaller statement is prepared faster.
@@ -42,13 +42,16 @@ class _Shape:
     rows' own values that need no conversion (taken in one go), then those converted by
     their column type's bind processor (SQLAlchemy's own: JSON to text, datetimes to UTC
     text, enums to their value), then columns the rows leave out, with their Python-side
-    default (an empty container's stored form is worked out once)."""
+    default (an empty container's stored form is worked out once; the time ``utcnow`` gives
+    is the statement's, read once for all its rows, as SQL's ``CURRENT_TIMESTAMP`` is: a
+    document's report, vulnerabilities and candidates cost the single writer about seven
+    clock readings and conversions otherwise)."""
 
     head: str  # INSERT INTO t (a, b)
     group: str  # (?, ?)
     plain: Callable[[dict[str, Any]], tuple[Any, ...]]
     converted: tuple[tuple[str, Callable[[Any], Any]], ...]
-    defaults: tuple[tuple[Callable[[], Any], Callable[[Any], Any] | None], ...]
+    defaults: tuple[tuple[Callable[[], Any], Callable[[Any], Any] | None, bool], ...]
     width: int
 
     def values(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -57,8 +60,8 @@ class _Shape:
         columns = [
             _converted(convert, [row[key] for row in rows]) for key, convert in self.converted
         ]
-        for default, convert in self.defaults:
-            made = [default() for _row in rows]
+        for default, convert, once in self.defaults:
+            made = [default()] * len(rows) if once else [default() for _row in rows]
             columns.append(made if convert is None else _converted(convert, made))
         if not columns:
             return [self.plain(row) for row in rows]
@@ -137,9 +140,12 @@ def _bind_processor(column: Column[Any], dialect: Any) -> Callable[[Any], Any] |
     kind = column.type
     if process is not None and isinstance(kind, JSON):
         serialise = process
+        empty = serialise([])  # a report's warnings, mostly none
 
         def text_or_value(value: Any) -> Any:
-            return str(value) if type(value) is JSONText else serialise(value)
+            if type(value) is JSONText:
+                return str(value)
+            return empty if type(value) is list and not value else serialise(value)
 
         return text_or_value
     if process is None or not isinstance(kind, UTCDateTime):
@@ -198,7 +204,9 @@ class RowsInsert:
             return None  # a key that is no column: SQLAlchemy says so
         plain: list[Column[Any]] = []
         converted: list[tuple[Column[Any], Callable[[Any], Any]]] = []
-        defaults: list[tuple[Column[Any], Callable[[], Any], Callable[[Any], Any] | None]] = []
+        defaults: list[
+            tuple[Column[Any], Callable[[], Any], Callable[[Any], Any] | None, bool]
+        ] = []
         for column in self.table.columns:
             process = _bind_processor(column, dialect)
             if column.key in keys:
@@ -213,10 +221,10 @@ class RowsInsert:
                     return None
                 made_by = getattr(getattr(column.default, "arg", None), "__wrapped__", None)
                 if process is not None and any(made_by is kind for kind in _EMPTY):
-                    defaults.append((column, _constant(process(default())), None))
+                    defaults.append((column, _constant(process(default())), None, False))
                 else:
-                    defaults.append((column, default, process))
-        columns = [*plain, *(c for c, _p in converted), *(c for c, _d, _p in defaults)]
+                    defaults.append((column, default, process, made_by is utcnow))
+        columns = [*plain, *(c for c, _p in converted), *(c for c, *_rest in defaults)]
         quote = dialect.identifier_preparer
         return _Shape(
             f"INSERT INTO {quote.format_table(self.table)} "
@@ -224,7 +232,7 @@ class RowsInsert:
             f"({', '.join('?' * len(columns))})",
             _plain_getter([c.key for c in plain]),
             tuple((c.key, p) for c, p in converted),
-            tuple((d, p) for _c, d, p in defaults),
+            tuple((d, p, once) for _c, d, p, once in defaults),
             len(columns),
         )
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from app.intake import import_paths
 from app.workspaces import driver
 from app.workspaces.driver import IdsInOrder, JSONText, RowsInsert
+from models import schema
 from models.schema import UTCDateTime
 from tests.app.intake.helpers import INTAKE, csaf_doc, write_json
 from tests.conftest import new_workspace
@@ -214,6 +215,48 @@ def test_json_serialised_beforehand_is_stored_as_its_value_is(
             assert ids == [1, 2]
     assert len({repr(rows) for rows in stored.values()}) == 1
     assert [r[3] for r in stored[(True, True)]] == [json.dumps(v) for v in values]
+
+
+def test_a_time_default_is_the_statements_and_other_defaults_are_each_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``utcnow`` as a column default gives the rows of one insert on the driver one
+    instant, read once (as SQL's CURRENT_TIMESTAMP would), and a later insert a later one;
+    any other callable default is still called for each row."""
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    ticks = iter(start + timedelta(seconds=n) for n in range(10))
+
+    class Clock:  # each reading a second later
+        @staticmethod
+        def now(_zone: Any) -> datetime:
+            return next(ticks)
+
+    monkeypatch.setattr(schema, "datetime", Clock)  # what ``utcnow`` reads
+    serial = iter(range(100))
+    meta = MetaData()
+    made = Table(
+        "made",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("at", UTCDateTime, default=schema.utcnow),
+        Column("n", Integer, default=lambda: next(serial)),
+    )
+    engine = create_engine("sqlite://")
+    meta.create_all(engine)
+    with Session(engine) as s:
+        insert = RowsInsert(made)
+        assert insert._driver(s, [{"id": 1}]) is not None  # the path under test is taken
+        insert.run(s, [{"id": 1}, {"id": 2}, {"id": 3}])
+        insert.run(s, [{"id": 4}])
+        s.commit()
+        stored = _stored(s, "made")
+    engine.dispose()
+    assert stored == [
+        (1, "2026-12-07 09:00:00.000000", 0),
+        (2, "2026-12-07 09:00:00.000000", 1),
+        (3, "2026-12-07 09:00:00.000000", 2),
+        (4, "2026-12-07 09:00:01.000000", 3),
+    ]
 
 
 # Whole imports: the tables intake writes, compared column by column. Times (and the audit
