@@ -200,7 +200,7 @@ def create_case(
 def detail(session: Session, key: str) -> CaseDetail:
     case = get_case(session, key)
     reports = session.scalars(
-        select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
+        select(Report).where(Report.case_id == case.id).order_by(Report.received_at, Report.id)
     ).all()
     return CaseDetail(
         id=case.id,
