@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pysequoia as ps
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QSplitter
 from sqlalchemy import select
 
-from app.exchange import pgp
+from app.exchange import partners, pgp
 from app.workspaces.lifecycle import Workspace
+from i18n.build import compile_catalogs
+from i18n.catalog import reload_catalogs, set_language
 from models import Partner, PartnerKey
 from views.exchange.partners_screen import (
     FINGERPRINT,
@@ -172,3 +176,55 @@ def test_trust_columns_are_seen_without_scrolling(qtbot, ws: Workspace, tmp_path
     assert key is not None and key.text() == "valid"
     with ws.session() as s:
         assert s.scalars(select(Partner.name)).all() == ["Pacific Coast PSIRT Alliance"]
+
+
+@pytest.fixture
+def french(qapp: QApplication) -> Iterator[None]:
+    compile_catalogs()
+    reload_catalogs()
+    set_language("fr")
+    yield
+    set_language("en")
+
+
+def _whole(screen: PartnersScreen, column: int) -> bool:
+    table = screen.table
+    left = table.columnViewportPosition(column)
+    return left >= 0 and left + table.columnWidth(column) <= table.viewport().width()
+
+
+@pytest.mark.parametrize(("width", "fits"), [(683, False), (1366, True)])
+def test_half_a_window_keeps_each_column_whole(  # type: ignore[no-untyped-def]
+    qtbot, ws: Workspace, tmp_path: Path, french, width: int, fits: bool
+) -> None:
+    """In French, in half a 1366×768 screen, the list dropped its fingerprints rather than
+    scroll sideways with the time zones cut: the selected partner's fingerprint is in full
+    beside it, the key on file above the field it is compared with. A whole screen shows
+    every column, the two side by side."""
+    with ws.session() as s:
+        for name, zone in (("CERT-DE", "Europe/Berlin"), ("JPCERT/CC", "Asia/Tokyo")):
+            cert = ps.Tsk.generate(name, profile=ps.Profile.RFC4880).extract_certificate()
+            partners.add_partner(s, ws.require_actor(), name, "DE", zone, str(cert), ["de"])
+        s.commit()
+    screen = PartnersScreen(lambda: ws)
+    qtbot.addWidget(screen)
+    screen.resize(width, 648)
+    screen.show()
+    qtbot.waitExposed(screen)
+    screen.refresh()
+    QApplication.processEvents()
+    table = screen.table
+    assert table.horizontalHeaderItem(4).text() == "Fuseau horaire"
+    assert table.horizontalScrollBar().maximum() == 0  # nothing to scroll sideways to
+    assert table.isColumnHidden(FINGERPRINT) is not fits
+    shown = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
+    assert all(_whole(screen, c) for c in shown)
+    assert table.item(0, 4).text() == "Europe/Berlin"
+    selected = screen.selected
+    assert selected is not None and selected.current_key is not None
+    assert selected.current_key.grouped in screen.details.text()
+    on_file = screen.on_file.mapTo(screen, screen.on_file.rect().topLeft())
+    typed = screen.typed.mapTo(screen, screen.typed.rect().topLeft())
+    assert (typed.y() > on_file.y() + screen.on_file.height()) is not fits  # one above the other
+    qtbot.keyClicks(screen.typed, selected.current_key.grouped)  # as the partner reads it
+    assert screen.verify_button.isEnabled()

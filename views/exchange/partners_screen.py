@@ -7,10 +7,11 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -45,6 +46,9 @@ COLUMNS = (
 )
 VERIFIED, KEY, FINGERPRINT = (COLUMNS.index(c) for c in ("Verified", "Key", "Fingerprint"))
 VALIDITY = {"valid": N_("valid"), "expired": N_("expired"), "revoked": N_("revoked")}
+# The screen's width (px) from which the key on file and the fingerprint read out by the
+# partner sit side by side.
+SIDE_BY_SIDE = 900
 
 
 def _mono() -> QFont:
@@ -86,11 +90,12 @@ class PartnersScreen(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for c in range(len(COLUMNS) - 1):
-            # a handful of partners: sizing to contents is cheap here
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        # A handful of partners: sizing to contents is cheap here. The last column shown
+        # takes the rest of the width (the time zones, where fingerprints do not fit).
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._show_selected)
+        self.table.installEventFilter(self)  # its width decides whether fingerprints fit
 
         self.details = QLabel()
         self.details.setObjectName("partnerDetails")
@@ -113,7 +118,7 @@ class PartnersScreen(QWidget):
         self.verify_button.setEnabled(False)
         self.verify_button.clicked.connect(self._ask_verify)
         verify_box = self.verify_box = QGroupBox()
-        side = QHBoxLayout()
+        side = self.verify_side = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
         self.on_file_label, self.typed_label = QLabel(), QLabel()
         left.addWidget(self.on_file_label)
@@ -131,10 +136,15 @@ class PartnersScreen(QWidget):
         self.rollover_file.setObjectName("rolloverFile")
         self.rollover_button = QPushButton()
         self.rollover_button.clicked.connect(self._ask_rollover)
-        roll = QHBoxLayout()
-        roll.addWidget(self.rollover_file, 1)
-        roll.addWidget(self._browse_button(self.rollover_file))
-        roll.addWidget(self.rollover_button)
+        # The file on a line of its own: beside two buttons it was a few letters wide in the
+        # keys' half of a narrow window.
+        roll = QVBoxLayout()
+        roll.addWidget(self.rollover_file)
+        roll_buttons = QHBoxLayout()
+        roll_buttons.addWidget(self._browse_button(self.rollover_file))
+        roll_buttons.addWidget(self.rollover_button)
+        roll_buttons.addStretch(1)
+        roll.addLayout(roll_buttons)
 
         self.name = QLineEdit()
         self.name.setObjectName("partnerName")
@@ -170,6 +180,7 @@ class PartnersScreen(QWidget):
         rl.addWidget(self.details)
         rl.addWidget(verify_box)
         self.rollover_label = QLabel()
+        self.rollover_label.setWordWrap(True)
         rl.addWidget(self.rollover_label)
         rl.addLayout(roll)
         rl.addStretch(1)
@@ -180,6 +191,9 @@ class PartnersScreen(QWidget):
         split = QSplitter()
         split.addWidget(left_pane)
         split.addWidget(right_pane)
+        # The list has six columns, fingerprints among them; the keys' pane needs less.
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addWidget(self.message)
@@ -218,6 +232,7 @@ class PartnersScreen(QWidget):
         verified = (_("yes") if p.verified else _("no") for p in self.rows)
         retitle_column(self.table, VERIFIED, verified)
         retitle_column(self.table, KEY, (self._validity(p) for p in self.rows))
+        self._fit_columns()
         self._show_details(self.selected)
         self._compare()
         self._line.again(self.message)
@@ -246,6 +261,32 @@ class PartnersScreen(QWidget):
 
         button.clicked.connect(pick)
         return button
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """The fingerprint column gives way where the list cannot show every column whole:
+        the selected partner's fingerprint is in full beside the list, and a list scrolled
+        sideways hid its time zones instead."""
+        t = self.table
+        header = t.horizontalHeader()
+        needed = sum(
+            max(header.sectionSizeHint(c), t.sizeHintForColumn(c)) for c in range(len(COLUMNS))
+        )
+        t.setColumnHidden(FINGERPRINT, t.viewport().width() < needed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # In half a 1366 px screen the key on file and the fingerprint read out go one above
+        # the other: side by side they held the keys' pane at 380 px, and the partner list
+        # beside it scrolled sideways with its time zones cut.
+        wide = event.size().width() >= SIDE_BY_SIDE
+        self.verify_side.setDirection(
+            QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        )
+        super().resizeEvent(event)
 
     def sizeHint(self) -> QSize:
         """A working size as a window: the partner list (six columns) beside the keys."""
@@ -282,6 +323,7 @@ class PartnersScreen(QWidget):
         elif self.rows:
             self.table.setCurrentCell(0, 0)
         self._show_selected()
+        self._fit_columns()
 
     @property
     def selected(self) -> partners.PartnerInfo | None:
