@@ -95,7 +95,7 @@ class PartnersScreen(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._show_selected)
-        self.table.installEventFilter(self)  # its width decides whether fingerprints fit
+        self.table.viewport().installEventFilter(self)  # its width: do fingerprints fit?
 
         self.details = QLabel()
         self.details.setObjectName("partnerDetails")
@@ -114,6 +114,7 @@ class PartnersScreen(QWidget):
         self.typed.textChanged.connect(self._compare)
         self.match = QLabel()
         self.match.setObjectName("fingerprintMatch")
+        self.match.setWordWrap(True)
         self.verify_button = QPushButton()
         self.verify_button.setEnabled(False)
         self.verify_button.clicked.connect(self._ask_verify)
@@ -263,7 +264,7 @@ class PartnersScreen(QWidget):
         return button
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.table and event.type() == QEvent.Type.Resize:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
         return super().eventFilter(watched, event)
 
