@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pysequoia as ps
@@ -13,8 +12,7 @@ from sqlalchemy import select
 
 from app.exchange import partners, pgp
 from app.workspaces.lifecycle import Workspace
-from i18n.build import compile_catalogs
-from i18n.catalog import reload_catalogs, set_language
+from i18n.catalog import set_language
 from models import Partner, PartnerKey
 from views.exchange.partners_screen import (
     FINGERPRINT,
@@ -143,6 +141,13 @@ def test_partner_names_and_uids_are_text(qtbot, ws: Workspace, tmp_path: Path) -
     assert "&lt;img" in details and "<img" not in details
 
 
+def _whole(screen: PartnersScreen, column: int) -> bool:
+    """Whether the list shows ``column`` whole, without scrolling."""
+    table = screen.table
+    left = table.columnViewportPosition(column)
+    return left >= 0 and left + table.columnWidth(column) <= table.viewport().width()
+
+
 def test_trust_columns_are_seen_without_scrolling(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """In the list's half of the window a coordinator sees, beside each partner's name,
     whether its key is verified and valid, without scrolling the list sideways."""
@@ -169,9 +174,7 @@ def test_trust_columns_are_seen_without_scrolling(qtbot, ws: Workspace, tmp_path
     titles = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
     by_title = {t.text(): c for c, t in enumerate(titles) if t is not None}
     for title in ("Partner", "Verified", "Key"):
-        column = by_title[title]
-        left = table.columnViewportPosition(column)
-        assert left >= 0 and left + table.columnWidth(column) <= table.viewport().width(), title
+        assert _whole(screen, by_title[title]), title
     key = table.item(0, by_title["Key"])
     assert key is not None and key.text() == "valid"
     with ws.session() as s:
@@ -179,18 +182,8 @@ def test_trust_columns_are_seen_without_scrolling(qtbot, ws: Workspace, tmp_path
 
 
 @pytest.fixture
-def french(qapp: QApplication) -> Iterator[None]:
-    compile_catalogs()
-    reload_catalogs()
+def french(back_to_english: None) -> None:
     set_language("fr")
-    yield
-    set_language("en")
-
-
-def _whole(screen: PartnersScreen, column: int) -> bool:
-    table = screen.table
-    left = table.columnViewportPosition(column)
-    return left >= 0 and left + table.columnWidth(column) <= table.viewport().width()
 
 
 @pytest.mark.parametrize(("width", "fits"), [(683, False), (1366, True)])
